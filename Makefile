@@ -1,0 +1,109 @@
+# otuserver - a static-file HTTP/1.1 server on libevent, prefork workers.
+#
+#   make run      serve DOCUMENT_ROOT/ on http://localhost:8080 with two workers
+#   make test     unit tests + end-to-end tests, everything under ASan/UBSan
+#   make help     every target
+#
+# Layered flags in the redis manner: override OPT, CFLAGS or LDFLAGS freely.
+
+CC      ?= cc
+OPT     ?= -O2 -g
+STD      = -std=c11
+WARN     = -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wformat=2 -Werror=format-security -Wpointer-arith -Wcast-align \
+           -Wno-missing-field-initializers
+HARDEN   = -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-clash-protection
+SANITIZE = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+PKG_CONFIG ?= pkg-config
+EVENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libevent_core 2>/dev/null)
+EVENT_LIBS   = $(shell $(PKG_CONFIG) --libs libevent_core 2>/dev/null || echo -levent_core)
+CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
+CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
+
+FINAL_CFLAGS = $(STD) $(WARN) $(OPT) $(EVENT_CFLAGS) $(CFLAGS)
+REL_CFLAGS   = $(FINAL_CFLAGS) $(HARDEN)
+SAN_CFLAGS   = $(FINAL_CFLAGS) $(SANITIZE) -O1
+
+VERSION  := $(shell sed -n 's/^\#define OTU_VERSION "\(.*\)"/\1/p' src/compat.h)
+SRCS     := $(wildcard src/*.c)
+REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
+SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
+
+# Each unit test links only the modules it tests: the link proves the boundary.
+UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_handler
+check_http_parser_OBJS = http_parser
+check_path_OBJS        = path
+check_mime_OBJS        = mime
+check_response_OBJS    = response http_date
+check_config_OBJS      = config log
+check_handler_OBJS     = handler file path mime response http_date http_parser config log
+
+export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
+
+SHARED ?= ../shared
+
+.PHONY: all run test unit e2e e2e-httptest asan deps clean help
+
+all: build/otuserver
+
+help:
+	@echo "make run          serve DOCUMENT_ROOT/ on http://localhost:8080 (2 workers, log to terminal)"
+	@echo "make test         unit + end-to-end tests under ASan/UBSan (installs build packages as root)"
+	@echo "make              build/otuserver (release, hardened)"
+	@echo "make clean        remove build/"
+
+deps:
+	@scripts/install-deps
+
+build/otuserver: $(REL_OBJS)
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
+
+build/asan/otuserver: $(SAN_OBJS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(LDFLAGS)
+
+build/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
+
+build/asan/obj/%.o: src/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
+
+build/asan/tests/%.o: tests/%.c
+	@mkdir -p $(@D)
+	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -Isrc -Wno-missing-prototypes -MMD -MP -c $< -o $@
+
+.SECONDEXPANSION:
+build/asan/check_%: build/asan/tests/check_%.o $$(patsubst %,build/asan/obj/%.o,$$(check_$$*_OBJS))
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS)
+
+build/asan/check_e2e: build/asan/tests/check_e2e.o build/asan/tests/e2e_util.o
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+run: deps build/otuserver
+	build/otuserver -p 8080 -w 2 -r DOCUMENT_ROOT -f - -l info
+
+unit: $(patsubst %,build/asan/%,$(UNIT_TESTS))
+	@fail=0; for t in $^; do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+# End-to-end: the sanitized server against a fixture tree the tests create.
+e2e: build/asan/otuserver build/asan/check_e2e
+	OTU_SERVER=build/asan/otuserver build/asan/check_e2e
+
+# End-to-end against the shared public corpus, byte for byte, when it is there.
+e2e-httptest: build/asan/otuserver build/asan/check_e2e
+	@if [ -d "$(SHARED)/httptest" ]; then \
+		OTU_SERVER=build/asan/otuserver OTU_HTTPTEST_ROOT=$(SHARED) CK_RUN_SUITE=httptest build/asan/check_e2e; \
+	else echo "SKIPPED: $(SHARED)/httptest not found; the shared-corpus pass did not run"; fi
+
+test: deps
+	$(MAKE) unit
+	$(MAKE) e2e
+	$(MAKE) e2e-httptest
+
+clean:
+	rm -rf build
+
+-include $(wildcard build/obj/*.d build/asan/obj/*.d build/asan/tests/*.d)

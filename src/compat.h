@@ -1,0 +1,29 @@
+/*
+ * compat.h - the first include of every .c file in otuserver.
+ *
+ * Fixes the feature-test macros before any system header is seen, so that
+ * glibc and musl expose the same POSIX and Linux interfaces, and defines the
+ * few attribute macros the code uses.
+ */
+#ifndef OTU_COMPAT_H
+#define OTU_COMPAT_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1 /* accept4, sendfile, sched_getaffinity, MSG_MORE */
+#endif
+
+#define OTU_VERSION "1.0.0"
+
+#if defined(__GNUC__)
+#define OTU_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define OTU_UNUSED       __attribute__((unused))
+#define OTU_COLD         __attribute__((cold))
+#else
+#define OTU_PRINTF(f, a)
+#define OTU_UNUSED
+#define OTU_COLD
+#endif
+
+#define OTU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#endif

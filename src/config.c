@@ -1,0 +1,468 @@
+/*
+ * config.c - see config.h.
+ */
+#include "compat.h"
+
+#include "config.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Sets one field from a string; returns 0, or -1 with what is allowed in why. */
+typedef int (*option_setter)(struct config *cfg, const char *value, char *why, size_t whylen);
+
+struct option_spec {
+    char short_name;          /* 'p' for -p, or 0 */
+    const char *long_name;    /* "port" for --port */
+    const char *alias;        /* a second long name, or NULL */
+    const char *env;          /* environment variable, or NULL */
+    const char *default_value; /* applied before the environment; NULL = none */
+    const char *metavar;      /* shown in --help; NULL = the option takes no value */
+    const char *help;         /* one line for --help */
+    option_setter set;        /* parses and stores the value */
+};
+
+/* Writes "expected ..." into why and returns -1. */
+static int expected(char *why, size_t whylen, const char *fmt, ...) OTU_PRINTF(3, 4);
+static int expected(char *why, size_t whylen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, whylen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Parses a whole decimal number in [min, max]; returns 0 or -1. */
+static int parse_int(const char *s, long min, long max, long *out)
+{
+    if (*s == '\0' || strlen(s) > 10)
+        return -1;
+    long v = 0;
+    for (const char *p = s; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        v = v * 10 + (*p - '0');
+    }
+    if (v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/*
+ * Parses a duration: a number with an optional unit, "ms", "s" (the
+ * default) or "m".  Returns milliseconds in [min_ms, max_ms], or -1.
+ */
+static long parse_duration_ms(const char *s, long min_ms, long max_ms)
+{
+    char digits[16];
+    size_t n = strspn(s, "0123456789");
+    const char *unit = s + n;
+    long scale;
+    if (*unit == '\0' || strcmp(unit, "s") == 0)
+        scale = 1000;
+    else if (strcmp(unit, "ms") == 0)
+        scale = 1;
+    else if (strcmp(unit, "m") == 0)
+        scale = 60000;
+    else
+        return -1;
+    if (n == 0 || n >= sizeof(digits))
+        return -1;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    long v;
+    if (parse_int(digits, 0, 100000000, &v) < 0 || v > max_ms / scale)
+        return -1;
+    v *= scale;
+    return (v < min_ms || v > max_ms) ? -1 : v;
+}
+
+/* Copies s into dst (cap bytes) when it fits and is printable ASCII; returns 0 or -1. */
+static int copy_printable(char *dst, size_t cap, const char *s, bool allow_space)
+{
+    size_t n = strlen(s);
+    if (n >= cap)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c < 0x20 || c >= 0x7f || (c == ' ' && !allow_space))
+            return -1;
+    }
+    memcpy(dst, s, n + 1);
+    return 0;
+}
+
+static int set_port(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    long n;
+    if (parse_int(v, 1, 65535, &n) < 0)
+        return expected(why, whylen, "a port number 1..65535");
+    cfg->port = (int)n;
+    return 0;
+}
+
+static int set_bind(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    unsigned char addr[sizeof(struct in6_addr)];
+    if (strlen(v) >= sizeof(cfg->bind_addr) ||
+        (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1))
+        return expected(why, whylen, "an IPv4 or IPv6 address such as 0.0.0.0 or ::");
+    strcpy(cfg->bind_addr, v);
+    return 0;
+}
+
+/* Most workers we fork; a 2-core container does not need more, a 256-core host may. */
+#define CONFIG_WORKERS_MAX 256
+
+static int set_workers(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    long n;
+    if (strcmp(v, "auto") == 0) {
+        cfg->workers_auto = true;
+        n = config_cpu_count();
+        cfg->workers = n > CONFIG_WORKERS_MAX ? CONFIG_WORKERS_MAX : (int)n;
+        return 0;
+    }
+    if (parse_int(v, 1, CONFIG_WORKERS_MAX, &n) < 0)
+        return expected(why, whylen, "a number 1..%d or auto", CONFIG_WORKERS_MAX);
+    cfg->workers_auto = false;
+    cfg->workers = (int)n;
+    return 0;
+}
+
+static int set_log_level(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    for (int level = LOG_LEVEL_ERROR; level <= LOG_LEVEL_DEBUG; level++) {
+        if (strcmp(v, log_level_name((enum log_level)level)) == 0) {
+            cfg->log_level = level;
+            return 0;
+        }
+    }
+    return expected(why, whylen, "one of debug, info, warn, error");
+}
+
+static int set_root(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (*v == '\0' || strlen(v) >= sizeof(cfg->root))
+        return expected(why, whylen, "a directory path shorter than %zu bytes", sizeof(cfg->root));
+    strcpy(cfg->root, v);
+    return 0;
+}
+
+static int set_log_file(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (*v == '\0' || strlen(v) >= sizeof(cfg->log_file))
+        return expected(why, whylen, "a file path, or - for standard output");
+    strcpy(cfg->log_file, v);
+    return 0;
+}
+
+/* Defines a setter for a duration field with its range. */
+#define DURATION_SETTER(fn, field, min_ms, max_ms, what)                                           \
+    static int fn(struct config *cfg, const char *v, char *why, size_t whylen)                     \
+    {                                                                                              \
+        long ms = parse_duration_ms(v, min_ms, max_ms);                                            \
+        if (ms < 0)                                                                                \
+            return expected(why, whylen, "%s, such as 10s or 500ms", what);                        \
+        cfg->field = (int)ms;                                                                      \
+        return 0;                                                                                  \
+    }
+DURATION_SETTER(set_grace, grace_ms, 0, 3600000, "a duration from 0 to 1h")
+DURATION_SETTER(set_header_timeout, header_timeout_ms, 1, 3600000, "a duration from 1ms to 1h")
+DURATION_SETTER(set_keepalive_timeout, keepalive_timeout_ms, 0, 3600000,
+                "a duration from 0 (no keep-alive) to 1h")
+DURATION_SETTER(set_send_timeout, send_timeout_ms, 1, 3600000, "a duration from 1ms to 1h")
+
+/* Defines a setter for an integer field with its range. */
+#define INT_SETTER(fn, field, min, max)                                                            \
+    static int fn(struct config *cfg, const char *v, char *why, size_t whylen)                     \
+    {                                                                                              \
+        long n;                                                                                    \
+        if (parse_int(v, min, max, &n) < 0)                                                        \
+            return expected(why, whylen, "a number %ld..%ld", (long)(min), (long)(max));          \
+        cfg->field = (int)n;                                                                       \
+        return 0;                                                                                  \
+    }
+/* 1 KiB fits any sane request line; 1 MiB is past what any browser sends. */
+INT_SETTER(set_max_head_size, max_head_size, 1024, 1048576)
+INT_SETTER(set_max_headers, max_headers, 1, 1000)
+INT_SETTER(set_keepalive_requests, keepalive_requests, 1, 100000000)
+INT_SETTER(set_max_connections, max_connections, 1, 1000000)
+
+static int set_serve_dotfiles(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+        cfg->serve_dotfiles = true;
+    else if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+        cfg->serve_dotfiles = false;
+    else
+        return expected(why, whylen, "true or false");
+    return 0;
+}
+
+static int set_cache_control(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (copy_printable(cfg->cache_control, sizeof(cfg->cache_control), v, true) < 0)
+        return expected(why, whylen, "a header value of printable ASCII, under %zu bytes",
+                        sizeof(cfg->cache_control));
+    return 0;
+}
+
+static int set_healthcheck_path(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (v[0] != '/' ||
+        copy_printable(cfg->healthcheck_path, sizeof(cfg->healthcheck_path), v, false) < 0)
+        return expected(why, whylen, "a path starting with /, without spaces");
+    return 0;
+}
+
+static int set_mode_help(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    (void)v, (void)why, (void)whylen;
+    cfg->mode = CONFIG_MODE_HELP;
+    return 0;
+}
+
+static int set_mode_version(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    (void)v, (void)why, (void)whylen;
+    if (cfg->mode != CONFIG_MODE_HELP)
+        cfg->mode = CONFIG_MODE_VERSION;
+    return 0;
+}
+
+static int set_mode_healthcheck(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    (void)v, (void)why, (void)whylen;
+    if (cfg->mode == CONFIG_MODE_SERVE)
+        cfg->mode = CONFIG_MODE_HEALTHCHECK;
+    return 0;
+}
+
+static const struct option_spec options[] = {
+    {'p', "port", NULL, "OTUSERVER_PORT", "80", "PORT", "TCP port to listen on (1..65535)",
+     set_port},
+    {'w', "workers", NULL, "OTUSERVER_WORKERS", "4", "N|auto",
+     "worker processes, 1..256, or auto = usable CPUs (affinity and cgroup quota)", set_workers},
+    {'l', "level_log", "log-level", "OTUSERVER_LOG_LEVEL", "info", "LEVEL",
+     "debug, info (one line per request), warn or error", set_log_level},
+    {'r', "root_document", "root", "OTUSERVER_ROOT", "./DOCUMENT_ROOT", "DIR",
+     "document root: an existing, readable directory", set_root},
+    {'f', "file_log", "log-file", "OTUSERVER_LOG_FILE", "./httpd.log", "PATH",
+     "log file, or - for standard output", set_log_file},
+    {'b', "bind", NULL, "OTUSERVER_BIND", "0.0.0.0", "ADDR", "IPv4 or IPv6 address to listen on",
+     set_bind},
+    {0, "grace-period", NULL, "OTUSERVER_GRACE_PERIOD", "10s", "DURATION",
+     "on SIGTERM, how long responses in flight may take before workers are killed", set_grace},
+    {0, "max-head-size", NULL, "OTUSERVER_MAX_HEAD_SIZE", "8192", "BYTES",
+     "request line + headers limit, 1024..1048576 (431; 414 for the target)", set_max_head_size},
+    {0, "max-headers", NULL, "OTUSERVER_MAX_HEADERS", "100", "N",
+     "header lines per request, 1..1000 (431)", set_max_headers},
+    {0, "header-timeout", NULL, "OTUSERVER_HEADER_TIMEOUT", "10s", "DURATION",
+     "the whole request head must arrive within this (408), not reset by each byte",
+     set_header_timeout},
+    {0, "keepalive-timeout", NULL, "OTUSERVER_KEEPALIVE_TIMEOUT", "5s", "DURATION",
+     "idle time allowed between requests on a connection; 0 turns keep-alive off",
+     set_keepalive_timeout},
+    {0, "keepalive-requests", NULL, "OTUSERVER_KEEPALIVE_REQUESTS", "1000", "N",
+     "requests served on one connection before it is closed", set_keepalive_requests},
+    {0, "send-timeout", NULL, "OTUSERVER_SEND_TIMEOUT", "60s", "DURATION",
+     "close a connection whose client takes no bytes for this long", set_send_timeout},
+    {0, "max-connections", NULL, "OTUSERVER_MAX_CONNECTIONS", "8192", "N",
+     "open connections per worker; at the cap the worker stops accepting", set_max_connections},
+    {0, "serve-dotfiles", NULL, "OTUSERVER_SERVE_DOTFILES", "false", NULL,
+     "serve names starting with '.' (otherwise 404; /.well-known/ is always served)",
+     set_serve_dotfiles},
+    {0, "cache-control", NULL, "OTUSERVER_CACHE_CONTROL", "", "VALUE",
+     "Cache-Control sent with every file, e.g. \"public, max-age=3600\"; empty = none",
+     set_cache_control},
+    {0, "healthcheck", NULL, NULL, NULL, NULL,
+     "probe http://127.0.0.1:PORT/ (or the bind address) and exit 0 if it answers 200, else 1",
+     set_mode_healthcheck},
+    {0, "healthcheck-path", NULL, "OTUSERVER_HEALTHCHECK_PATH", "/", "PATH",
+     "path that --healthcheck requests", set_healthcheck_path},
+    {'h', "help", NULL, NULL, NULL, NULL, "print this help and exit", set_mode_help},
+    {'V', "version", NULL, NULL, NULL, NULL, "print the version and exit", set_mode_version},
+};
+
+/* Finds the option for "-x" or "--name"; NULL when there is none. */
+static const struct option_spec *find_option(const char *arg, size_t name_len)
+{
+    for (size_t i = 0; i < OTU_ARRAY_LEN(options); i++) {
+        const struct option_spec *o = &options[i];
+        if (arg[1] != '-') {
+            if (o->short_name != 0 && arg[1] == o->short_name)
+                return o;
+            continue;
+        }
+        const char *name = arg + 2;
+        if ((strlen(o->long_name) == name_len && strncmp(name, o->long_name, name_len) == 0) ||
+            (o->alias && strlen(o->alias) == name_len && strncmp(name, o->alias, name_len) == 0))
+            return o;
+    }
+    return NULL;
+}
+
+/* Applies value through o->set; on failure writes the one-line error for 'source'. */
+static int apply(struct config *cfg, const struct option_spec *o, const char *value,
+                 const char *source, char *err, size_t errlen)
+{
+    char why[160];
+    if (o->set(cfg, value, why, sizeof(why)) == 0)
+        return 0;
+    snprintf(err, errlen, "invalid value '%s' for %s: expected %s", value, source, why);
+    return 2;
+}
+
+int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn getenv_fn,
+                 char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mode = CONFIG_MODE_SERVE;
+    err[0] = '\0';
+    for (size_t i = 0; i < OTU_ARRAY_LEN(options); i++) {
+        const struct option_spec *o = &options[i];
+        if (o->default_value && apply(cfg, o, o->default_value, "default", err, errlen))
+            return 2;
+    }
+    for (size_t i = 0; i < OTU_ARRAY_LEN(options); i++) {
+        const struct option_spec *o = &options[i];
+        const char *v = o->env ? getenv_fn(o->env) : NULL;
+        if (v != NULL && *v != '\0' && apply(cfg, o, v, o->env, err, errlen))
+            return 2;
+    }
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (arg[0] != '-' || arg[1] == '\0' || strcmp(arg, "--") == 0) {
+            snprintf(err, errlen, "unexpected argument '%s' (see --help)", arg);
+            return 2;
+        }
+        bool is_long = arg[1] == '-';
+        const char *eq = is_long ? strchr(arg, '=') : NULL;
+        size_t name_len = is_long ? (eq ? (size_t)(eq - arg - 2) : strlen(arg + 2)) : 1;
+        const struct option_spec *o = find_option(arg, name_len);
+        if (o == NULL) {
+            snprintf(err, errlen, "unknown option '%s' (see --help)", arg);
+            return 2;
+        }
+        char source[64];
+        if (is_long)
+            snprintf(source, sizeof(source), "--%.*s", (int)name_len, arg + 2);
+        else
+            snprintf(source, sizeof(source), "-%c", o->short_name);
+        const char *value;
+        if (o->metavar == NULL) {
+            if (eq != NULL || (!is_long && arg[2] != '\0')) {
+                snprintf(err, errlen, "option %s takes no value", source);
+                return 2;
+            }
+            value = "true";
+        } else if (eq != NULL) {
+            value = eq + 1;
+        } else if (!is_long && arg[2] != '\0') {
+            value = arg + 2; /* -p8080 */
+        } else if (i + 1 < argc) {
+            value = argv[++i];
+        } else {
+            snprintf(err, errlen, "option %s needs a value (%s)", source, o->metavar);
+            return 2;
+        }
+        if (apply(cfg, o, value, source, err, errlen))
+            return 2;
+    }
+    return 0;
+}
+
+int config_validate(const struct config *cfg, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(cfg->root, &st) < 0) {
+        snprintf(err, errlen, "invalid document root '%s' (-r, OTUSERVER_ROOT): %s", cfg->root,
+                 strerror(errno));
+        return 2;
+    }
+    if (!S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "invalid document root '%s' (-r, OTUSERVER_ROOT): not a directory",
+                 cfg->root);
+        return 2;
+    }
+    if (access(cfg->root, R_OK | X_OK) < 0) {
+        snprintf(err, errlen, "invalid document root '%s' (-r, OTUSERVER_ROOT): %s", cfg->root,
+                 strerror(errno));
+        return 2;
+    }
+    return 0;
+}
+
+void config_print_help(FILE *out)
+{
+    fprintf(out, "usage: otuserver [options]\n\n"
+                 "A static-file HTTP/1.1 server: a master process and prefork workers.\n"
+                 "Every option also reads an environment variable; a flag wins over the variable,\n"
+                 "the variable over the default.  Durations take ms, s (default) or m.\n\n");
+    for (size_t i = 0; i < OTU_ARRAY_LEN(options); i++) {
+        const struct option_spec *o = &options[i];
+        char flags[96];
+        int n = 0;
+        if (o->short_name)
+            n = snprintf(flags, sizeof(flags), "-%c, ", o->short_name);
+        snprintf(flags + n, sizeof(flags) - (size_t)n, "--%s%s%s", o->long_name,
+                 o->metavar ? " " : "", o->metavar ? o->metavar : "");
+        fprintf(out, "  %-32s %s\n", flags, o->help);
+        if (o->alias)
+            fprintf(out, "  %-32s also --%s\n", "", o->alias);
+        if (o->env)
+            fprintf(out, "  %-32s env %s, default %s\n", "", o->env,
+                    (o->default_value && *o->default_value) ? o->default_value : "(none)");
+    }
+}
+
+/* Reads the cgroup v2 (cpu.max) or v1 (cfs quota) CPU limit; returns CPUs or 0 for none. */
+static int cgroup_cpu_limit(void)
+{
+    long long quota = -1, period = 0;
+    FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
+    if (f != NULL) {
+        char q[32];
+        if (fscanf(f, "%31s %lld", q, &period) == 2 && strcmp(q, "max") != 0)
+            quota = atoll(q);
+        fclose(f);
+    } else if ((f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "r")) != NULL) {
+        if (fscanf(f, "%lld", &quota) != 1)
+            quota = -1;
+        fclose(f);
+        f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_period_us", "r");
+        if (f != NULL) {
+            if (fscanf(f, "%lld", &period) != 1)
+                period = 0;
+            fclose(f);
+        }
+    }
+    if (quota <= 0 || period <= 0)
+        return 0;
+    return (int)((quota + period - 1) / period); /* round up: 1.5 CPUs -> 2 workers */
+}
+
+int config_cpu_count(void)
+{
+    int n = 0;
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof(set), &set) == 0)
+        n = CPU_COUNT(&set);
+    if (n <= 0)
+        n = (int)sysconf(_SC_NPROCESSORS_ONLN);
+    int limit = cgroup_cpu_limit();
+    if (limit > 0 && limit < n)
+        n = limit;
+    return n > 0 ? n : 1;
+}

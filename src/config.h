@@ -1,0 +1,75 @@
+/*
+ * config.h - otuserver's settings: defaults, environment, flags.
+ *
+ * Precedence is flag > environment variable > default.  Every option is one
+ * row of a table in config.c, which drives parsing, validation and --help,
+ * so the three cannot drift apart.
+ */
+#ifndef OTU_CONFIG_H
+#define OTU_CONFIG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* Longest Cache-Control value we accept; a header line, not a document. */
+#define CONFIG_HEADER_VALUE_MAX 512
+
+enum config_mode {
+    CONFIG_MODE_SERVE = 0,   /* run the server */
+    CONFIG_MODE_HELP,        /* print --help and exit 0 */
+    CONFIG_MODE_VERSION,     /* print the version and exit 0 */
+    CONFIG_MODE_HEALTHCHECK  /* probe a running server and exit 0 or 1 */
+};
+
+struct config {
+    enum config_mode mode;
+    int port;                      /* TCP port, 1..65535 */
+    char bind_addr[64];            /* IPv4 or IPv6 literal to listen on */
+    int workers;                   /* worker processes (resolved from "auto") */
+    bool workers_auto;             /* workers came from the CPU count */
+    int log_level;                 /* enum log_level */
+    char root[PATH_MAX];           /* document root as given */
+    char log_file[PATH_MAX];       /* log path, or "-" for standard output */
+    int grace_ms;                  /* shutdown grace period */
+    int max_head_size;             /* bytes of request line + headers */
+    int max_headers;               /* header lines per request */
+    int header_timeout_ms;         /* whole request head must arrive within this */
+    int keepalive_timeout_ms;      /* idle time allowed between requests; 0 = no keep-alive */
+    int keepalive_requests;        /* requests per connection */
+    int send_timeout_ms;           /* longest wait for a client to take more bytes */
+    int max_connections;           /* open connections per worker */
+    bool serve_dotfiles;           /* serve names starting with '.' */
+    char cache_control[CONFIG_HEADER_VALUE_MAX]; /* Cache-Control on files, "" = none */
+    char healthcheck_path[256];    /* path --healthcheck requests */
+};
+
+/* Looks up an environment variable; tests pass their own. */
+typedef const char *(*config_getenv_fn)(const char *name);
+
+/*
+ * Fills *cfg from defaults, then the environment (through getenv_fn), then
+ * argv.  An empty variable counts as unset.  Returns 0 on success, or 2
+ * with a one-line message (no newline) in err naming the flag or variable,
+ * the value and what is allowed.
+ */
+int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn getenv_fn,
+                 char *err, size_t errlen);
+
+/*
+ * Checks what parsing cannot: that the document root is an existing,
+ * searchable directory.  Returns 0, or 2 with a one-line message in err.
+ */
+int config_validate(const struct config *cfg, char *err, size_t errlen);
+
+/* Writes the --help text, every option with its variable and default. */
+void config_print_help(FILE *out);
+
+/*
+ * Returns the CPUs this process may use: the affinity mask, lowered by a
+ * cgroup CPU quota when one is set (containers), at least 1.
+ */
+int config_cpu_count(void);
+
+#endif

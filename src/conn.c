@@ -1,0 +1,546 @@
+/*
+ * conn.c - see conn.h.
+ */
+#include "compat.h"
+
+#include "conn.h"
+
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <event2/event.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/sendfile.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Output buffer: a response head plus a small file sent in the same send(). */
+#define CONN_OUT_SIZE (16 * 1024)
+/* Largest sendfile() chunk, so one fast client cannot hog the worker. */
+#define CONN_SENDFILE_CHUNK (512 * 1024)
+/* Connections and buffers kept for reuse instead of freed; bounds idle memory. */
+#define CONN_SPARE_MAX 256
+/* After an error we read and drop what the client still sends, for this long... */
+#define CONN_LINGER_MS 2000
+/* ...and at most this much, then close: the response has had its chance. */
+#define CONN_LINGER_BYTES (64 * 1024)
+/* A request body this small is read and dropped to keep the connection; larger closes it. */
+#define CONN_DISCARD_MAX (1024 * 1024)
+
+enum conn_state {
+    CONN_READING,   /* waiting for (the rest of) a request head */
+    CONN_WRITING,   /* sending a response */
+    CONN_LINGERING  /* error sent, write side shut, draining input before close */
+};
+
+struct conn {
+    struct conn_ctx *ctx;       /* the worker's shared state */
+    int fd;                     /* the client socket */
+    struct event *ev;           /* read or write readiness, with its timeout */
+    enum conn_state state;      /* see enum conn_state */
+    char *buf;                  /* in[max_head_size] then out[CONN_OUT_SIZE], or NULL when idle */
+    size_t in_len;              /* bytes held in the head buffer */
+    size_t scanned;             /* bytes already searched for the end of the head */
+    size_t head_len;            /* bytes of the request being answered */
+    size_t out_len;             /* bytes in the output buffer */
+    size_t out_sent;            /* of which already sent */
+    int file_fd;                /* file being sent, or -1 */
+    int64_t file_off;           /* next file byte to send */
+    int64_t file_left;          /* file bytes still to send */
+    int64_t discard;            /* request body bytes still to drop */
+    int64_t head_deadline;      /* monotonic ms by which the head must be complete; 0 = unset */
+    int64_t started_us;         /* when the current request's head was complete */
+    int64_t linger_left;        /* bytes we still accept while lingering */
+    unsigned requests;          /* requests answered on this connection */
+    bool keep_alive;            /* keep the connection after this response */
+    int status;                 /* status of the response being sent, for the log */
+    int64_t bytes_sent;         /* bytes of this response sent so far */
+    char peer[INET6_ADDRSTRLEN]; /* client address, for the log */
+    struct conn *prev, *next;   /* in ctx->conns, or ->next in ctx->spare */
+};
+
+static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
+static void conn_run(struct conn *c);
+
+/* Returns a monotonic clock reading in milliseconds. */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Returns a monotonic clock reading in microseconds. */
+static int64_t now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Refreshes ctx->date when the second has changed. */
+static void refresh_date(struct conn_ctx *ctx)
+{
+    time_t t = time(NULL);
+    if ((int64_t)t != ctx->date_sec) {
+        http_date_format(t, ctx->date);
+        ctx->date_sec = (int64_t)t;
+    }
+}
+
+int conn_ctx_init(struct conn_ctx *ctx, struct event_base *base, const struct config *cfg)
+{
+    memset(ctx, 0, sizeof(*ctx));
+    ctx->base = base;
+    ctx->cfg = cfg;
+    ctx->date_sec = -1;
+    ctx->spare_bufs = calloc(CONN_SPARE_MAX, sizeof(char *));
+    if (ctx->spare_bufs == NULL)
+        return -1;
+    if (handler_init(&ctx->handler, cfg) < 0) {
+        free(ctx->spare_bufs);
+        ctx->spare_bufs = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* Size of one connection buffer: the head limit plus the output area. */
+static size_t buf_size(const struct conn_ctx *ctx)
+{
+    return (size_t)ctx->cfg->max_head_size + CONN_OUT_SIZE;
+}
+
+/* Gives c a buffer, from the pool when one is spare.  Returns 0 or -1. */
+static int buf_take(struct conn *c)
+{
+    struct conn_ctx *ctx = c->ctx;
+    if (c->buf != NULL)
+        return 0;
+    if (ctx->spare_buf_count > 0)
+        c->buf = ctx->spare_bufs[--ctx->spare_buf_count];
+    else
+        c->buf = malloc(buf_size(ctx));
+    return c->buf ? 0 : -1;
+}
+
+/* Returns c's buffer to the pool (or frees it): idle connections hold no buffer. */
+static void buf_release(struct conn *c)
+{
+    struct conn_ctx *ctx = c->ctx;
+    if (c->buf == NULL)
+        return;
+    if (ctx->spare_buf_count < CONN_SPARE_MAX)
+        ctx->spare_bufs[ctx->spare_buf_count++] = c->buf;
+    else
+        free(c->buf);
+    c->buf = NULL;
+}
+
+/* Output area of c's buffer. */
+static char *out_area(struct conn *c)
+{
+    return c->buf + c->ctx->cfg->max_head_size;
+}
+
+/* Closes the connection and everything it holds. */
+static void conn_close(struct conn *c)
+{
+    struct conn_ctx *ctx = c->ctx;
+    event_del(c->ev);
+    close(c->fd);
+    if (c->file_fd >= 0)
+        close(c->file_fd);
+    c->file_fd = -1;
+    buf_release(c);
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        ctx->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    ctx->nconns--;
+    if (ctx->spare_count < CONN_SPARE_MAX) {
+        c->next = ctx->spare;
+        ctx->spare = c;
+        ctx->spare_count++;
+    } else {
+        event_free(c->ev);
+        free(c);
+    }
+    if (ctx->on_close)
+        ctx->on_close(ctx);
+}
+
+/* Waits for readiness (EV_READ or EV_WRITE) for at most timeout_ms. */
+static void conn_wait(struct conn *c, short what, int64_t timeout_ms)
+{
+    if (timeout_ms < 1)
+        timeout_ms = 1;
+    struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)((timeout_ms % 1000) * 1000)};
+    event_del(c->ev);
+    event_assign(c->ev, c->ctx->base, c->fd, what, conn_event_cb, c);
+    event_add(c->ev, &tv);
+}
+
+int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+    struct conn *c = ctx->spare;
+    if (c != NULL) {
+        ctx->spare = c->next;
+        ctx->spare_count--;
+    } else {
+        c = calloc(1, sizeof(*c));
+        if (c == NULL || (c->ev = event_new(ctx->base, -1, 0, conn_event_cb, c)) == NULL) {
+            free(c);
+            close(fd);
+            return -1;
+        }
+    }
+    struct event *ev = c->ev;
+    memset(c, 0, sizeof(*c));
+    c->ev = ev;
+    c->ctx = ctx;
+    c->fd = fd;
+    c->file_fd = -1;
+    c->state = CONN_READING;
+    c->peer[0] = '\0';
+    (void)addrlen;
+    if (addr->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, c->peer, sizeof(c->peer));
+    else if (addr->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, c->peer,
+                  sizeof(c->peer));
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+
+    c->next = ctx->conns;
+    if (ctx->conns)
+        ctx->conns->prev = c;
+    ctx->conns = c;
+    ctx->nconns++;
+    /* The first request gets the header deadline from the moment of accept. */
+    c->head_deadline = now_ms() + ctx->cfg->header_timeout_ms;
+    conn_run(c);
+    return 0;
+}
+
+/* What a step of the state machine asks conn_run() to do next. */
+enum step {
+    STEP_AGAIN, /* the state changed: run the next step now */
+    STEP_WAIT,  /* an event is armed: return to the loop */
+    STEP_CLOSE  /* close the connection */
+};
+
+/* Writes the access-log line for the response just finished. */
+static void log_access(struct conn *c)
+{
+    if (log_level < LOG_LEVEL_INFO)
+        return;
+    const struct http_request *req = &c->ctx->req;
+    int64_t us = now_us() - c->started_us;
+    if (req->method.p != NULL && req->target.p != NULL)
+        log_write(LOG_LEVEL_INFO, "%s \"%.*s %.*s HTTP/1.%d\" %d %lld %lld.%03lldms", c->peer,
+                  (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
+                  req->minor_version < 0 ? 1 : req->minor_version, c->status,
+                  (long long)c->bytes_sent, (long long)(us / 1000), (long long)(us % 1000));
+    else
+        log_write(LOG_LEVEL_INFO, "%s \"-\" %d %lld %lld.%03lldms", c->peer, c->status,
+                  (long long)c->bytes_sent, (long long)(us / 1000), (long long)(us % 1000));
+}
+
+/* Called when the whole response has been sent: log, then keep, linger or close. */
+static enum step conn_response_done(struct conn *c)
+{
+    log_access(c);
+    c->ctx->req.method.p = NULL; /* the slices die with the memmove below */
+    c->requests++;
+    if (c->file_fd >= 0)
+        close(c->file_fd);
+    c->file_fd = -1;
+    /* Drop the request just answered; a pipelined one may follow it. */
+    memmove(c->buf, c->buf + c->head_len, c->in_len - c->head_len);
+    c->in_len -= c->head_len;
+    c->head_len = 0;
+    c->scanned = 0;
+    c->head_deadline = 0;
+    if (c->keep_alive) {
+        c->state = CONN_READING;
+        return STEP_AGAIN;
+    }
+    if (c->status < 400 && c->in_len == 0 && c->discard == 0)
+        return STEP_CLOSE;
+    /* Unread input may still come: shut our side and drain it, so the client
+     * reads the answer instead of a reset. */
+    shutdown(c->fd, SHUT_WR);
+    c->state = CONN_LINGERING;
+    c->linger_left = CONN_LINGER_BYTES;
+    c->head_deadline = now_ms() + CONN_LINGER_MS;
+    return STEP_AGAIN;
+}
+
+/* Copies the reply into c's output area and moves to CONN_WRITING. */
+static void conn_start_reply(struct conn *c, struct reply *r)
+{
+    char *out = out_area(c);
+    memcpy(out, r->head, r->head_len);
+    c->out_len = r->head_len;
+    c->out_sent = 0;
+    if (r->body_len > 0 && c->out_len + r->body_len <= CONN_OUT_SIZE) {
+        memcpy(out + c->out_len, r->body, r->body_len);
+        c->out_len += r->body_len;
+    }
+    c->status = r->status;
+    c->bytes_sent = 0;
+    c->keep_alive = !r->close;
+    c->file_fd = r->fd;
+    c->file_off = r->offset;
+    c->file_left = r->length;
+    r->fd = -1;
+    /* A small file joins its head in the output buffer: one send(), no sendfile(). */
+    if (c->file_fd >= 0 && c->file_left <= (int64_t)(CONN_OUT_SIZE - c->out_len)) {
+        ssize_t n = pread(c->file_fd, out + c->out_len, (size_t)c->file_left, c->file_off);
+        if (n == c->file_left) {
+            c->out_len += (size_t)n;
+            c->file_left = 0;
+            close(c->file_fd);
+            c->file_fd = -1;
+        }
+    }
+    c->state = CONN_WRITING;
+}
+
+/* Sends what is pending; waits for writability when the socket is full. */
+static enum step conn_step_write(struct conn *c)
+{
+    while (c->out_sent < c->out_len) {
+        int flags = MSG_NOSIGNAL | (c->file_left > 0 ? MSG_MORE : 0);
+        ssize_t n = send(c->fd, out_area(c) + c->out_sent, c->out_len - c->out_sent, flags);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            conn_wait(c, EV_WRITE, c->ctx->cfg->send_timeout_ms);
+            return STEP_WAIT;
+        }
+        if (n <= 0)
+            return STEP_CLOSE; /* the client went away */
+        c->out_sent += (size_t)n;
+        c->bytes_sent += n;
+    }
+    while (c->file_left > 0) {
+        off_t off = (off_t)c->file_off;
+        size_t chunk = c->file_left > CONN_SENDFILE_CHUNK ? CONN_SENDFILE_CHUNK : (size_t)c->file_left;
+        ssize_t n = sendfile(c->fd, c->file_fd, &off, chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            conn_wait(c, EV_WRITE, c->ctx->cfg->send_timeout_ms);
+            return STEP_WAIT;
+        }
+        if (n <= 0) {
+            /* a client gone, or a file truncated under us: the framing is lost */
+            LOG_DEBUG("%s: sendfile stopped: %s", c->peer, n < 0 ? strerror(errno) : "file shrank");
+            return STEP_CLOSE;
+        }
+        c->file_off += n;
+        c->file_left -= n;
+        c->bytes_sent += n;
+    }
+    return conn_response_done(c);
+}
+
+/* Prepares the answer to a head that could not be parsed or did not arrive in time. */
+static void conn_reply_error(struct conn *c, int status)
+{
+    struct conn_ctx *ctx = c->ctx;
+    refresh_date(ctx);
+    c->started_us = now_us();
+    c->head_len = c->in_len; /* nothing after a bad head can be trusted */
+    handler_error(&ctx->handler, status, false, ctx->date, &ctx->reply);
+    conn_start_reply(c, &ctx->reply);
+}
+
+/* Parses the head at the start of the buffer (complete or full) and prepares the answer. */
+static void conn_handle_head(struct conn *c)
+{
+    struct conn_ctx *ctx = c->ctx;
+    const struct config *cfg = ctx->cfg;
+    struct http_request *req = &ctx->req;
+    int n = http_parse_request(c->buf, c->in_len, (size_t)cfg->max_headers, req);
+    if (n == HTTP_PARSE_INCOMPLETE) {
+        if (c->in_len < (size_t)cfg->max_head_size)
+            return; /* wait for more */
+        /* The buffer is full and the head is not over. */
+        conn_reply_error(c, req->line_complete ? 431 : (req->method.p ? 414 : 400));
+        return;
+    }
+    if (n == HTTP_PARSE_ERROR) {
+        conn_reply_error(c, req->status);
+        return;
+    }
+    c->head_len = (size_t)n;
+    c->started_us = now_us();
+    refresh_date(ctx);
+
+    struct http_request_info info;
+    int rc = http_request_interpret(req, &info);
+    bool keep_alive = rc == 0 && info.keep_alive && cfg->keepalive_timeout_ms > 0 &&
+                      c->requests + 1 < (unsigned)cfg->keepalive_requests && !ctx->draining;
+    if (rc == 0 && (info.chunked || info.content_length > CONN_DISCARD_MAX))
+        keep_alive = false; /* a body we will not read: answer, then close */
+    else if (rc == 0 && info.content_length > 0)
+        c->discard = info.content_length; /* read and dropped before the next request */
+    handler_respond(&ctx->handler, rc, &info, keep_alive, ctx->date, &ctx->reply);
+    conn_start_reply(c, &ctx->reply);
+}
+
+/* Drops request-body bytes still owed from the buffer. */
+static void conn_discard_body(struct conn *c)
+{
+    size_t drop = c->discard < (int64_t)c->in_len ? (size_t)c->discard : c->in_len;
+    memmove(c->buf, c->buf + drop, c->in_len - drop);
+    c->in_len -= drop;
+    c->discard -= (int64_t)drop;
+}
+
+/*
+ * Answers the complete head in the buffer if there is one, else reads
+ * more; waits under the header deadline or the keep-alive timeout.
+ */
+static enum step conn_step_read(struct conn *c)
+{
+    struct conn_ctx *ctx = c->ctx;
+    const struct config *cfg = ctx->cfg;
+    if (buf_take(c) < 0)
+        return STEP_CLOSE;
+    for (;;) {
+        if (c->discard > 0)
+            conn_discard_body(c);
+        if (c->discard == 0 && c->in_len > 0) {
+            if (c->head_deadline == 0)
+                c->head_deadline = now_ms() + cfg->header_timeout_ms;
+            if (http_head_may_be_complete(c->buf, c->in_len, c->scanned) ||
+                c->in_len >= (size_t)cfg->max_head_size) {
+                conn_handle_head(c);
+                if (c->state != CONN_READING)
+                    return STEP_AGAIN;
+            }
+            c->scanned = c->in_len;
+        }
+
+        size_t room = (size_t)cfg->max_head_size - c->in_len;
+        ssize_t n = recv(c->fd, c->buf + c->in_len, room, 0);
+        if (n > 0) {
+            c->in_len += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
+            return STEP_CLOSE; /* the client closed, or the connection broke */
+        break;
+    }
+    /* Nothing more to read now: wait, under the right clock. */
+    bool idle = c->in_len == 0 && c->discard == 0;
+    if (idle && ctx->draining)
+        return STEP_CLOSE;
+    if (idle && c->requests > 0) {
+        buf_release(c); /* idle keep-alive connections hold no buffer */
+        conn_wait(c, EV_READ, cfg->keepalive_timeout_ms);
+    } else {
+        if (c->head_deadline == 0)
+            c->head_deadline = now_ms() + cfg->header_timeout_ms;
+        conn_wait(c, EV_READ, c->head_deadline - now_ms()); /* not reset by each byte */
+    }
+    return STEP_WAIT;
+}
+
+/* Reads and drops input while lingering, until EOF, the byte cap or the deadline. */
+static enum step conn_step_linger(struct conn *c)
+{
+    char scratch[4096];
+    for (;;) {
+        ssize_t n = recv(c->fd, scratch, sizeof(scratch), 0);
+        if (n > 0) {
+            c->linger_left -= n;
+            if (c->linger_left > 0)
+                continue;
+        } else if (n < 0 && errno == EINTR) {
+            continue;
+        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            conn_wait(c, EV_READ, c->head_deadline - now_ms());
+            return STEP_WAIT;
+        }
+        return STEP_CLOSE;
+    }
+}
+
+/* Runs the state machine until it has to wait or the connection closes. */
+static void conn_run(struct conn *c)
+{
+    for (;;) {
+        enum step next = STEP_CLOSE;
+        switch (c->state) {
+        case CONN_READING: next = conn_step_read(c); break;
+        case CONN_WRITING: next = conn_step_write(c); break;
+        case CONN_LINGERING: next = conn_step_linger(c); break;
+        }
+        if (next == STEP_WAIT)
+            return;
+        if (next == STEP_CLOSE) {
+            conn_close(c);
+            return;
+        }
+    }
+}
+
+static void conn_event_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct conn *c = arg;
+    (void)fd;
+    if (what & EV_TIMEOUT) {
+        if (c->state == CONN_READING && c->in_len > 0 && c->discard == 0) {
+            LOG_DEBUG("%s: request head not complete within the header timeout", c->peer);
+            conn_reply_error(c, 408);
+            conn_run(c);
+        } else {
+            conn_close(c); /* idle keep-alive, a stalled reader, or lingering done */
+        }
+        return;
+    }
+    conn_run(c);
+}
+
+void conn_ctx_drain(struct conn_ctx *ctx)
+{
+    ctx->draining = true;
+    struct conn *c = ctx->conns;
+    while (c != NULL) {
+        struct conn *next = c->next;
+        if (c->state == CONN_READING && c->in_len == 0 && c->discard == 0)
+            conn_close(c); /* idle between requests: nothing in flight */
+        c = next;
+    }
+}
+
+void conn_ctx_free(struct conn_ctx *ctx)
+{
+    while (ctx->conns)
+        conn_close(ctx->conns);
+    while (ctx->spare) {
+        struct conn *c = ctx->spare;
+        ctx->spare = c->next;
+        event_free(c->ev);
+        free(c);
+    }
+    for (int i = 0; i < ctx->spare_buf_count; i++)
+        free(ctx->spare_bufs[i]);
+    free(ctx->spare_bufs);
+    ctx->spare_bufs = NULL;
+    ctx->spare_buf_count = 0;
+    handler_free(&ctx->handler);
+}

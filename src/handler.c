@@ -1,0 +1,428 @@
+/*
+ * handler.c - see handler.h.
+ */
+#include "compat.h"
+
+#include "handler.h"
+
+#include "mime.h"
+#include "path.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+/* Most digits we read in a byte position: 10^18 bytes is far past any file. */
+#define RANGE_DIGITS_MAX 18
+
+int handler_init(struct handler *h, const struct config *cfg)
+{
+    h->cfg = cfg;
+    snprintf(h->server, sizeof(h->server), "otuserver/%s", OTU_VERSION);
+    return file_root_open(&h->root, cfg->root);
+}
+
+void handler_free(struct handler *h)
+{
+    file_root_close(&h->root);
+}
+
+/* Starts a reply: nothing to send yet. */
+static void reply_reset(struct reply *r)
+{
+    r->status = 0;
+    r->fd = -1;
+    r->offset = 0;
+    r->length = 0;
+    r->body = NULL;
+    r->body_len = 0;
+    r->close = false;
+    r->head_len = 0;
+}
+
+/* Formats rh into r->head; an overflow (never expected) degrades to a bare 500. */
+static void reply_set_head(struct reply *r, struct response_head *rh)
+{
+    int n = response_format_head(rh, r->head, sizeof(r->head));
+    if (n < 0) {
+        n = snprintf(r->head, sizeof(r->head),
+                     "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
+                     "Connection: close\r\n\r\n");
+        r->close = true;
+        if (r->fd >= 0)
+            close(r->fd);
+        r->fd = -1;
+        r->length = 0;
+        r->body = NULL;
+        r->body_len = 0;
+    }
+    r->head_len = (size_t)n;
+}
+
+/* Fills an error answer; extra fields (Allow, Content-Range) come through rh_extra. */
+static void reply_error(struct handler *h, int status, bool head_only, bool keep_alive,
+                        const char *date, const struct response_head *rh_extra, struct reply *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    r->length = 0;
+    r->status = status;
+    /* After a syntax error or a timeout the stream cannot be trusted: close it. */
+    bool fatal = status == 400 || status == 408 || status == 414 || status == 431 ||
+                 status == 500 || status == 501 || status == 505;
+    r->close = r->close || fatal || !keep_alive;
+    int n = response_error_body(status, r->body_buf, sizeof(r->body_buf));
+    r->body = head_only ? NULL : r->body_buf;
+    r->body_len = head_only ? 0 : (size_t)n;
+
+    struct response_head rh;
+    if (rh_extra)
+        rh = *rh_extra;
+    else
+        memset(&rh, 0, sizeof(rh));
+    rh.status = status;
+    rh.server = h->server;
+    rh.date = date;
+    rh.content_type = "text/html";
+    rh.content_length = n;
+    rh.keep_alive = !r->close;
+    reply_set_head(r, &rh);
+}
+
+void handler_error(struct handler *h, int status, bool head_only, const char *date,
+                   struct reply *r)
+{
+    reply_reset(r);
+    r->close = true;
+    reply_error(h, status, head_only, false, date, NULL, r);
+}
+
+/* Writes the strong ETag of a file: inode, size and modification time, in hex. */
+static void format_etag(const struct stat *st, char *out, size_t cap)
+{
+    snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st->st_ino,
+             (uint64_t)st->st_size,
+             (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec);
+}
+
+/*
+ * Weak comparison of our ETag against an If-None-Match list (RFC 9110
+ * section 13.1.2): "*" matches any current representation; W/ is ignored.
+ */
+static bool if_none_match_hits(struct http_slice v, const char *etag)
+{
+    size_t etag_len = strlen(etag);
+    size_t i = 0;
+    while (i < v.len) {
+        char c = v.p[i];
+        if (c == ' ' || c == '\t' || c == ',') {
+            i++;
+            continue;
+        }
+        if (c == '*')
+            return true;
+        if (c == 'W' && i + 1 < v.len && v.p[i + 1] == '/')
+            i += 2;
+        if (i >= v.len || v.p[i] != '"')
+            return false; /* malformed list: no match, serve normally */
+        size_t start = i++;
+        while (i < v.len && v.p[i] != '"')
+            i++;
+        if (i >= v.len)
+            return false;
+        i++;
+        if (i - start == etag_len && memcmp(v.p + start, etag, etag_len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* If-Range (RFC 9110 section 13.1.5): true when the Range may be honoured. */
+static bool if_range_holds(struct http_slice v, const char *etag, time_t mtime)
+{
+    if (v.p == NULL)
+        return true;
+    if (v.len > 0 && v.p[0] == '"')
+        return v.len == strlen(etag) && memcmp(v.p, etag, v.len) == 0; /* strong comparison */
+    if (v.len > 1 && v.p[0] == 'W' && v.p[1] == '/')
+        return false; /* a weak tag never satisfies If-Range */
+    time_t t = http_date_parse(v.p, v.len);
+    return t != (time_t)-1 && t == mtime;
+}
+
+/* Reads up to RANGE_DIGITS_MAX digits at *i; returns the number or -1. */
+static int64_t take_number(struct http_slice v, size_t *i)
+{
+    size_t start = *i;
+    int64_t n = 0;
+    while (*i < v.len && v.p[*i] >= '0' && v.p[*i] <= '9') {
+        if (*i - start >= RANGE_DIGITS_MAX)
+            return -1;
+        n = n * 10 + (v.p[*i] - '0');
+        (*i)++;
+    }
+    return *i == start ? -1 : n;
+}
+
+enum range_outcome {
+    RANGE_IGNORE,       /* absent, malformed or several ranges: send the whole file */
+    RANGE_SATISFIABLE,  /* one range: 206 */
+    RANGE_UNSATISFIABLE /* 416 */
+};
+
+/*
+ * Parses "bytes=a-b", "bytes=a-" or "bytes=-n" against a file of size bytes.
+ * Several ranges are answered with the whole file (RFC 9110 allows it), which
+ * also makes "bytes=0-0,0-0,..." amplification impossible.
+ */
+static enum range_outcome parse_range(struct http_slice v, int64_t size, int64_t *first,
+                                      int64_t *len)
+{
+    if (v.len < 6 || strncasecmp(v.p, "bytes=", 6) != 0)
+        return RANGE_IGNORE;
+    size_t i = 6;
+    while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
+        i++;
+    int64_t a = -1, b = -1;
+    if (i < v.len && v.p[i] == '-') {
+        i++;
+        int64_t suffix = take_number(v, &i);
+        if (suffix < 0)
+            return RANGE_IGNORE;
+        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
+            i++;
+        if (i != v.len)
+            return RANGE_IGNORE;
+        if (suffix == 0 || size == 0)
+            return RANGE_UNSATISFIABLE;
+        a = suffix >= size ? 0 : size - suffix;
+        b = size - 1;
+    } else {
+        a = take_number(v, &i);
+        if (a < 0 || i >= v.len || v.p[i] != '-')
+            return RANGE_IGNORE;
+        i++;
+        if (i < v.len && v.p[i] >= '0' && v.p[i] <= '9') {
+            b = take_number(v, &i);
+            if (b < 0 || b < a)
+                return RANGE_IGNORE;
+        }
+        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
+            i++;
+        if (i != v.len)
+            return RANGE_IGNORE; /* a second range, or junk */
+        if (a >= size)
+            return RANGE_UNSATISFIABLE;
+        if (b < 0 || b >= size)
+            b = size - 1;
+    }
+    *first = a;
+    *len = b - a + 1;
+    return RANGE_SATISFIABLE;
+}
+
+/* True when an Accept-Encoding value accepts coding (by name or "*") with q > 0. */
+static bool accepts_encoding(struct http_slice v, const char *coding)
+{
+    size_t n = strlen(coding);
+    size_t i = 0;
+    bool star = false, named = false, named_ok = false;
+    while (i < v.len) {
+        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < v.len && v.p[i] != ',' && v.p[i] != ';' && v.p[i] != ' ' && v.p[i] != '\t')
+            i++;
+        size_t tok_len = i - start;
+        bool zero_q = false;
+        /* parameters: only q matters; "q=0", "q=0.0", "q=0.000" refuse */
+        while (i < v.len && v.p[i] != ',') {
+            if ((v.p[i] == 'q' || v.p[i] == 'Q') && i + 1 < v.len && v.p[i + 1] == '=') {
+                size_t k = i + 2;
+                zero_q = k < v.len && v.p[k] == '0';
+                for (k++; zero_q && k < v.len && v.p[k] != ',' && v.p[k] != ';'; k++) {
+                    if (v.p[k] != '.' && v.p[k] != '0' && v.p[k] != ' ')
+                        zero_q = false;
+                }
+            }
+            i++;
+        }
+        if (tok_len == n && strncasecmp(v.p + start, coding, n) == 0) {
+            named = true;
+            named_ok = !zero_q;
+        } else if (tok_len == 1 && v.p[start] == '*') {
+            star = !zero_q;
+        }
+    }
+    return named ? named_ok : star;
+}
+
+/*
+ * Swaps the open file and its stat for a fresh precompressed sibling (rel + suffix) when one
+ * exists; returns true when it did.
+ */
+static bool try_sibling(struct handler *h, const char *rel, const char *suffix, int *fd,
+                        struct stat *st)
+{
+    char name[PATH_MAX_DECODED + 8];
+    if ((size_t)snprintf(name, sizeof(name), "%s%s", rel, suffix) >= sizeof(name))
+        return false;
+    struct stat sst;
+    int status;
+    int sfd = file_open_beneath(&h->root, name, &sst, &status);
+    if (sfd < 0)
+        return false;
+    if (!S_ISREG(sst.st_mode) || sst.st_mtime < st->st_mtime) {
+        close(sfd); /* a stale sibling would serve old content */
+        return false;
+    }
+    close(*fd);
+    *fd = sfd;
+    *st = sst;
+    return true;
+}
+
+void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
+                     bool keep_alive, const char *date, struct reply *r)
+{
+    reply_reset(r);
+    bool head_only = info->method == HTTP_METHOD_HEAD;
+    if (rc != 0) {
+        reply_error(h, rc, head_only, keep_alive, date, NULL, r);
+        return;
+    }
+    if (info->method == HTTP_METHOD_UNKNOWN) {
+        reply_error(h, 501, false, keep_alive, date, NULL, r);
+        return;
+    }
+    if (info->method == HTTP_METHOD_OTHER) {
+        struct response_head extra = {.allow = "GET, HEAD", .content_length = -1};
+        reply_error(h, 405, false, keep_alive, date, &extra, r);
+        return;
+    }
+
+    struct path_result pr;
+    int status = path_normalize(info->path.p, info->path.len, &pr);
+    if (status == 0 && !h->cfg->serve_dotfiles && path_is_hidden(pr.rel))
+        status = 404;
+    struct stat st;
+    if (status == 0)
+        r->fd = file_open_beneath(&h->root, pr.rel, &st, &status);
+    if (r->fd < 0) {
+        reply_error(h, status, head_only, keep_alive, date, NULL, r);
+        return;
+    }
+
+    const char *served = pr.rel;
+    char index_rel[PATH_MAX_DECODED + 16];
+    if (S_ISDIR(st.st_mode)) {
+        close(r->fd);
+        r->fd = -1;
+        if (!pr.trailing_slash) {
+            char location[HANDLER_LOCATION_MAX];
+            int n = path_encode(pr.rel, true, location, sizeof(location));
+            if (n < 0 || (info->query.len > 0 &&
+                          (size_t)n + 1 + info->query.len >= sizeof(location))) {
+                reply_error(h, 414, head_only, keep_alive, date, NULL, r);
+                return;
+            }
+            if (info->query.len > 0) {
+                location[n] = '?';
+                memcpy(location + n + 1, info->query.p, info->query.len);
+                location[n + 1 + info->query.len] = '\0';
+            }
+            struct response_head extra = {.location = location, .content_length = -1};
+            reply_error(h, 301, head_only, keep_alive, date, &extra, r);
+            return;
+        }
+        snprintf(index_rel, sizeof(index_rel), "%s/index.html", pr.rel);
+        served = index_rel;
+        r->fd = file_open_beneath(&h->root, index_rel, &st, &status);
+        if (r->fd < 0) {
+            reply_error(h, status == 404 ? 403 : status, head_only, keep_alive, date, NULL, r);
+            return;
+        }
+    } else if (pr.trailing_slash) {
+        reply_error(h, 404, head_only, keep_alive, date, NULL, r); /* "/page.html/" */
+        return;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        reply_error(h, 403, head_only, keep_alive, date, NULL, r); /* FIFOs, devices, sockets */
+        return;
+    }
+
+    struct response_head rh;
+    memset(&rh, 0, sizeof(rh));
+    rh.content_type = mime_type_for(served);
+    rh.vary_accept_encoding = true;
+    if (info->accept_encoding.p != NULL) {
+        if (accepts_encoding(info->accept_encoding, "br") && try_sibling(h, served, ".br", &r->fd, &st))
+            rh.content_encoding = "br";
+        else if (accepts_encoding(info->accept_encoding, "gzip") &&
+                 try_sibling(h, served, ".gz", &r->fd, &st))
+            rh.content_encoding = "gzip";
+    }
+
+    char etag[80], last_modified[HTTP_DATE_LEN + 1], content_range[96];
+    format_etag(&st, etag, sizeof(etag));
+    http_date_format(st.st_mtime, last_modified);
+    rh.server = h->server;
+    rh.date = date;
+    rh.etag = etag;
+    rh.last_modified = last_modified;
+    rh.accept_ranges = true;
+    rh.cache_control = h->cfg->cache_control[0] ? h->cfg->cache_control : NULL;
+    r->close = !keep_alive;
+    rh.keep_alive = keep_alive;
+
+    /* RFC 9110 section 13.2.2: If-None-Match first; If-Modified-Since only without it. */
+    bool not_modified = false;
+    if (info->if_none_match.p != NULL) {
+        not_modified = if_none_match_hits(info->if_none_match, etag);
+    } else if (info->if_modified_since.p != NULL) {
+        time_t ims = http_date_parse(info->if_modified_since.p, info->if_modified_since.len);
+        not_modified = ims != (time_t)-1 && st.st_mtime <= ims;
+    }
+    if (not_modified) {
+        r->status = rh.status = 304;
+        rh.content_type = NULL;
+        rh.content_length = -1;
+        rh.accept_ranges = false;
+        close(r->fd);
+        r->fd = -1;
+        reply_set_head(r, &rh);
+        return;
+    }
+
+    int64_t size = (int64_t)st.st_size, first = 0, len = size;
+    enum range_outcome ro = RANGE_IGNORE;
+    if (info->range.p != NULL && if_range_holds(info->if_range, etag, st.st_mtime))
+        ro = parse_range(info->range, size, &first, &len);
+    if (ro == RANGE_UNSATISFIABLE) {
+        snprintf(content_range, sizeof(content_range), "bytes */%" PRId64, size);
+        struct response_head extra = {.content_range = content_range, .content_length = -1};
+        reply_error(h, 416, head_only, keep_alive, date, &extra, r);
+        return;
+    }
+    if (ro == RANGE_SATISFIABLE) {
+        r->status = rh.status = 206;
+        snprintf(content_range, sizeof(content_range), "bytes %" PRId64 "-%" PRId64 "/%" PRId64,
+                 first, first + len - 1, size);
+        rh.content_range = content_range;
+    } else {
+        r->status = rh.status = 200;
+    }
+    rh.content_length = len;
+    r->offset = first;
+    r->length = head_only ? 0 : len;
+    if (r->length == 0) {
+        close(r->fd); /* HEAD and empty files send the head alone */
+        r->fd = -1;
+    }
+    reply_set_head(r, &rh);
+}

@@ -1,0 +1,69 @@
+/*
+ * handler.h - decide the answer to one parsed request.
+ *
+ * Everything between "the head parsed" and "bytes to send": method,
+ * path resolution, dot-files, directories and index.html, conditional
+ * requests, ranges, precompressed siblings and error pages.  It opens
+ * files but never touches a socket, so tests can call it directly.
+ */
+#ifndef OTU_HANDLER_H
+#define OTU_HANDLER_H
+
+#include "config.h"
+#include "file.h"
+#include "http_date.h"
+#include "http_parser.h"
+#include "response.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Room for a response head: status line, our headers and a Location. */
+#define HANDLER_HEAD_MAX 4096
+/* Longest Location we send; a longer redirect target gets 414. */
+#define HANDLER_LOCATION_MAX 2048
+
+/* The answer to one request, ready for the connection to send. */
+struct reply {
+    int status;             /* final status */
+    int fd;                 /* file to send from, or -1; the caller closes it */
+    int64_t offset;         /* first byte of the file to send */
+    int64_t length;         /* bytes of the file to send (0 for HEAD, 304, errors) */
+    const char *body;       /* in-memory body (error pages), or NULL */
+    size_t body_len;        /* its length */
+    bool close;             /* close the connection after this answer */
+    char head[HANDLER_HEAD_MAX]; /* the formatted response head */
+    size_t head_len;        /* its length */
+    char body_buf[512];     /* holds an error page */
+};
+
+struct handler {
+    const struct config *cfg;  /* settings */
+    struct file_root root;     /* the opened document root */
+    char server[64];           /* Server header value */
+};
+
+/* Opens the document root.  Returns 0, or -1 with errno set. */
+int handler_init(struct handler *h, const struct config *cfg);
+
+/* Releases what handler_init() opened. */
+void handler_free(struct handler *h);
+
+/*
+ * Answers the request: status, head bytes and the body source in *r.
+ * rc is 0 when info is valid, or the status http_request_interpret() or
+ * the parser chose (then info may be partial).  keep_alive is what the
+ * connection would like; the head says "close" when it is false or the
+ * answer forces it.  date is the current IMF-fixdate.
+ */
+void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
+                     bool keep_alive, const char *date, struct reply *r);
+
+/*
+ * Builds a bare error answer (no request needed: 408, 431, 400 from the
+ * parser).  The connection is always closed after it.
+ */
+void handler_error(struct handler *h, int status, bool head_only, const char *date,
+                   struct reply *r);
+
+#endif

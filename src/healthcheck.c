@@ -1,0 +1,116 @@
+/*
+ * healthcheck.c - see healthcheck.h.
+ */
+#include "compat.h"
+
+#include "healthcheck.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Returns milliseconds left until deadline (monotonic ms), at least 0. */
+static int ms_left(int64_t deadline)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    return deadline > now ? (int)(deadline - now) : 0;
+}
+
+/* Connects to the server; returns the socket or -1. */
+static int connect_local(const struct config *cfg, int64_t deadline)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof(ss));
+    socklen_t len;
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
+    if (inet_pton(AF_INET, cfg->bind_addr, &v4->sin_addr) == 1) {
+        if (v4->sin_addr.s_addr == htonl(INADDR_ANY))
+            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg->port);
+        len = sizeof(*v4);
+    } else {
+        inet_pton(AF_INET6, cfg->bind_addr, &v6->sin6_addr);
+        if (IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+            v6->sin6_addr = in6addr_loopback;
+        v6->sin6_family = AF_INET6;
+        v6->sin6_port = htons((uint16_t)cfg->port);
+        len = sizeof(*v6);
+    }
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (connect(fd, (struct sockaddr *)&ss, len) < 0 && errno != EINPROGRESS)
+        goto fail;
+    struct pollfd p = {fd, POLLOUT, 0};
+    if (poll(&p, 1, ms_left(deadline)) != 1)
+        goto fail;
+    int err = 0;
+    socklen_t elen = sizeof(err);
+    if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0)
+        goto fail;
+    return fd;
+fail:
+    close(fd);
+    return -1;
+}
+
+int healthcheck_run(const struct config *cfg)
+{
+    int64_t deadline;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + HEALTHCHECK_TIMEOUT_MS;
+
+    int fd = connect_local(cfg, deadline);
+    if (fd < 0) {
+        printf("unhealthy: cannot connect to port %d\n", cfg->port);
+        return 1;
+    }
+    char req[512];
+    int n = snprintf(req, sizeof(req),
+                     "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: otuserver-healthcheck\r\n\r\n",
+                     cfg->healthcheck_path);
+    int rc = 1;
+    if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+        printf("unhealthy: cannot send the request\n");
+        goto done;
+    }
+    char status_line[64];
+    size_t got = 0;
+    while (got < sizeof(status_line) - 1) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, ms_left(deadline)) != 1)
+            break;
+        ssize_t r = recv(fd, status_line + got, sizeof(status_line) - 1 - got, 0);
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+        if (memchr(status_line, '\n', got))
+            break;
+    }
+    status_line[got] = '\0';
+    if (strncmp(status_line, "HTTP/1.1 200 ", 13) == 0 || strncmp(status_line, "HTTP/1.0 200 ", 13) == 0) {
+        printf("healthy: GET %s answered 200\n", cfg->healthcheck_path);
+        rc = 0;
+    } else {
+        char *eol = strpbrk(status_line, "\r\n");
+        if (eol)
+            *eol = '\0';
+        printf("unhealthy: GET %s answered '%s'\n", cfg->healthcheck_path,
+               got ? status_line : "nothing in time");
+    }
+done:
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,400 @@
+/*
+ * http_parser.c - see http_parser.h.  RFC 9112 is the grammar; where the
+ * RFC allows leniency (bare LF, leading empty lines) the choice is noted.
+ */
+#include "compat.h"
+
+#include "http_parser.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* tchar from RFC 9110 section 5.6.2: the bytes allowed in a method or field name. */
+static bool is_tchar(unsigned char c)
+{
+    static const char extra[] = "!#$%&'*+-.^_`|~";
+    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
+        return true;
+    return c != '\0' && strchr(extra, c) != NULL;
+}
+
+/* A byte allowed inside a field value: VCHAR, obs-text, SP or HTAB. */
+static bool is_field_byte(unsigned char c)
+{
+    return c == ' ' || c == '\t' || (c > 0x20 && c != 0x7f);
+}
+
+/* A byte allowed in a request-target: visible ASCII or obs-text, no SP or CTL. */
+static bool is_target_byte(unsigned char c)
+{
+    return c > 0x20 && c != 0x7f;
+}
+
+/*
+ * Reads a line ending at *pos: CRLF or a bare LF.  Returns 1 and advances
+ * past it, 0 when the buffer ends first, -1 for a CR not followed by LF.
+ */
+static int take_eol(const char *buf, size_t len, size_t *pos)
+{
+    size_t i = *pos;
+    if (i >= len)
+        return 0;
+    if (buf[i] == '\n') {
+        *pos = i + 1;
+        return 1;
+    }
+    if (buf[i] != '\r')
+        return -1;
+    if (i + 1 >= len)
+        return 0;
+    if (buf[i + 1] != '\n')
+        return -1;
+    *pos = i + 2;
+    return 1;
+}
+
+/* Sets the error status and returns HTTP_PARSE_ERROR. */
+static int fail(struct http_request *req, int status)
+{
+    req->status = status;
+    return HTTP_PARSE_ERROR;
+}
+
+/* Parses "HTTP/d.d" at buf[*pos]; returns 0, HTTP_PARSE_INCOMPLETE or an error. */
+static int parse_version(const char *buf, size_t len, size_t *pos, struct http_request *req)
+{
+    static const char prefix[] = "HTTP/";
+    size_t i = *pos;
+    for (size_t k = 0; k < 5; k++, i++) {
+        if (i >= len)
+            return HTTP_PARSE_INCOMPLETE;
+        if (buf[i] != prefix[k])
+            return fail(req, 400);
+    }
+    /* exactly DIGIT "." DIGIT, then the end of the line */
+    for (size_t k = 0; k < 3; k++) {
+        if (i + k >= len)
+            return HTTP_PARSE_INCOMPLETE;
+    }
+    unsigned char major = (unsigned char)buf[i], dot = (unsigned char)buf[i + 1],
+                  minor = (unsigned char)buf[i + 2];
+    if (major < '0' || major > '9' || dot != '.' || minor < '0' || minor > '9')
+        return fail(req, 400);
+    i += 3;
+    if (i < len && buf[i] != '\r' && buf[i] != '\n')
+        return fail(req, 400); /* "HTTP/1.10", "HTTP/1.1 " */
+    if (major != '1' || minor > '1')
+        return fail(req, 505);
+    req->minor_version = minor - '0';
+    *pos = i;
+    return 0;
+}
+
+/* Parses the request line; returns 0, HTTP_PARSE_INCOMPLETE or an error. */
+static int parse_request_line(const char *buf, size_t len, size_t *pos, struct http_request *req)
+{
+    size_t i = *pos;
+
+    size_t start = i;
+    while (i < len && is_tchar((unsigned char)buf[i]))
+        i++;
+    if (i >= len)
+        return HTTP_PARSE_INCOMPLETE;
+    if (buf[i] != ' ' || i == start)
+        return fail(req, 400);
+    req->method.p = buf + start;
+    req->method.len = i - start;
+    i++;
+
+    start = i;
+    while (i < len && is_target_byte((unsigned char)buf[i]))
+        i++;
+    if (i >= len)
+        return HTTP_PARSE_INCOMPLETE;
+    if (buf[i] != ' ' || i == start)
+        return fail(req, 400); /* a control byte, a second space, or no version (HTTP/0.9) */
+    req->target.p = buf + start;
+    req->target.len = i - start;
+    i++;
+
+    int rc = parse_version(buf, len, &i, req);
+    if (rc != 0)
+        return rc;
+    rc = take_eol(buf, len, &i);
+    if (rc == 0)
+        return HTTP_PARSE_INCOMPLETE;
+    if (rc < 0)
+        return fail(req, 400);
+    req->line_complete = true;
+    *pos = i;
+    return 0;
+}
+
+/* Parses one header line at *pos; returns 0, 1 at the blank line, INCOMPLETE or an error. */
+static int parse_header_line(const char *buf, size_t len, size_t *pos, size_t max_headers,
+                             struct http_request *req)
+{
+    size_t i = *pos;
+    int rc = take_eol(buf, len, &i);
+    if (rc > 0) {
+        *pos = i;
+        return 1;
+    }
+    if (rc == 0)
+        return HTTP_PARSE_INCOMPLETE;
+    /* rc < 0: not a blank line; a bare CR fails as an empty field name below */
+    if (buf[i] == ' ' || buf[i] == '\t')
+        return fail(req, 400); /* obs-fold (RFC 9112 section 5.2) */
+
+    size_t name_start = i;
+    while (i < len && is_tchar((unsigned char)buf[i]))
+        i++;
+    if (i >= len)
+        return HTTP_PARSE_INCOMPLETE;
+    if (buf[i] != ':' || i == name_start)
+        return fail(req, 400); /* "Host : x", "Foo bar", ": x" */
+    size_t name_len = i - name_start;
+    i++;
+
+    while (i < len && (buf[i] == ' ' || buf[i] == '\t'))
+        i++;
+    size_t value_start = i;
+    while (i < len && is_field_byte((unsigned char)buf[i]))
+        i++;
+    if (i >= len)
+        return HTTP_PARSE_INCOMPLETE;
+    size_t value_end = i;
+    rc = take_eol(buf, len, &i);
+    if (rc == 0)
+        return HTTP_PARSE_INCOMPLETE;
+    if (rc < 0)
+        return fail(req, 400); /* NUL, bare CR or another control byte */
+    while (value_end > value_start && (buf[value_end - 1] == ' ' || buf[value_end - 1] == '\t'))
+        value_end--;
+
+    if (req->num_headers >= max_headers)
+        return fail(req, 431);
+    struct http_header *h = &req->headers[req->num_headers++];
+    h->name.p = buf + name_start;
+    h->name.len = name_len;
+    h->value.p = buf + value_start;
+    h->value.len = value_end - value_start;
+    *pos = i;
+    return 0;
+}
+
+int http_parse_request(const char *buf, size_t len, size_t max_headers, struct http_request *req)
+{
+    req->method = (struct http_slice){NULL, 0};
+    req->target = (struct http_slice){NULL, 0};
+    req->minor_version = -1;
+    req->line_complete = false;
+    req->num_headers = 0;
+    req->status = 0;
+    if (max_headers > HTTP_HEADERS_CAP)
+        max_headers = HTTP_HEADERS_CAP;
+
+    size_t pos = 0;
+    /* RFC 9112 section 2.2: ignore empty lines before the request line. */
+    for (;;) {
+        int rc = take_eol(buf, len, &pos);
+        if (rc == 0)
+            return HTTP_PARSE_INCOMPLETE;
+        if (rc < 0)
+            break; /* the request line starts here */
+    }
+
+    int rc = parse_request_line(buf, len, &pos, req);
+    if (rc != 0)
+        return rc;
+    for (;;) {
+        rc = parse_header_line(buf, len, &pos, max_headers, req);
+        if (rc == 1)
+            return (int)pos;
+        if (rc != 0)
+            return rc;
+    }
+}
+
+bool http_head_may_be_complete(const char *buf, size_t len, size_t from)
+{
+    size_t i = from > 3 ? from - 3 : 0;
+    for (; i < len; i++) {
+        if (buf[i] != '\n')
+            continue;
+        if (i + 1 < len && buf[i + 1] == '\n')
+            return true;
+        if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+            return true;
+    }
+    return false;
+}
+
+bool http_slice_equals_nocase(struct http_slice a, const char *s)
+{
+    size_t n = strlen(s);
+    return a.p != NULL && a.len == n && strncasecmp(a.p, s, n) == 0;
+}
+
+/* Methods registered for HTTP that a static server refuses with 405. */
+static enum http_method classify_method(struct http_slice m)
+{
+    static const char *const refused[] = {"POST", "PUT", "DELETE", "OPTIONS", "TRACE",
+                                          "CONNECT", "PATCH", "PROPFIND", "PROPPATCH",
+                                          "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"};
+    if (m.len == 3 && memcmp(m.p, "GET", 3) == 0)
+        return HTTP_METHOD_GET;
+    if (m.len == 4 && memcmp(m.p, "HEAD", 4) == 0)
+        return HTTP_METHOD_HEAD;
+    for (size_t k = 0; k < OTU_ARRAY_LEN(refused); k++) {
+        if (m.len == strlen(refused[k]) && memcmp(m.p, refused[k], m.len) == 0)
+            return HTTP_METHOD_OTHER;
+    }
+    return HTTP_METHOD_UNKNOWN; /* methods are case-sensitive: "get" lands here */
+}
+
+/* Parses a Content-Length value: 1..18 digits, nothing else.  Returns -1 if invalid. */
+static int64_t parse_content_length(struct http_slice v)
+{
+    if (v.len == 0 || v.len > 18)
+        return -1;
+    int64_t n = 0;
+    for (size_t i = 0; i < v.len; i++) {
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return -1;
+        n = n * 10 + (v.p[i] - '0');
+    }
+    return n;
+}
+
+/* Calls fn for each comma-separated, whitespace-trimmed element of a list value. */
+static void for_each_token(struct http_slice v, void (*fn)(struct http_slice tok, void *arg), void *arg)
+{
+    size_t i = 0;
+    while (i < v.len) {
+        size_t start = i;
+        while (i < v.len && v.p[i] != ',')
+            i++;
+        size_t end = i;
+        while (start < end && (v.p[start] == ' ' || v.p[start] == '\t'))
+            start++;
+        while (end > start && (v.p[end - 1] == ' ' || v.p[end - 1] == '\t'))
+            end--;
+        if (end > start)
+            fn((struct http_slice){v.p + start, end - start}, arg);
+        i++;
+    }
+}
+
+struct connection_tokens {
+    bool close;      /* "close" seen */
+    bool keep_alive; /* "keep-alive" seen */
+};
+
+static void note_connection_token(struct http_slice tok, void *arg)
+{
+    struct connection_tokens *t = arg;
+    if (http_slice_equals_nocase(tok, "close"))
+        t->close = true;
+    else if (http_slice_equals_nocase(tok, "keep-alive"))
+        t->keep_alive = true;
+}
+
+/* Splits the request-target into path and query; returns 0 or 400. */
+static int split_target(struct http_slice target, struct http_request_info *info)
+{
+    const char *p = target.p, *end = target.p + target.len;
+    if (p[0] != '/') {
+        /* absolute-form (RFC 9112 section 3.2.2): "http://authority/path?query" */
+        size_t scheme_len;
+        if (target.len >= 7 && strncasecmp(p, "http://", 7) == 0)
+            scheme_len = 7;
+        else if (target.len >= 8 && strncasecmp(p, "https://", 8) == 0)
+            scheme_len = 8;
+        else
+            return 400; /* "*", authority-form, or a relative path */
+        p += scheme_len;
+        const char *auth = p;
+        while (p < end && *p != '/' && *p != '?' && *p != '#')
+            p++;
+        if (p == auth)
+            return 400; /* no authority */
+    }
+    const char *path = p;
+    while (p < end && *p != '?' && *p != '#')
+        p++;
+    info->path = (struct http_slice){path, (size_t)(p - path)};
+    if (info->path.len == 0)
+        info->path = (struct http_slice){"/", 1};
+    if (p < end && *p == '?') {
+        const char *q = ++p;
+        while (p < end && *p != '#')
+            p++;
+        info->query = (struct http_slice){q, (size_t)(p - q)};
+    }
+    return 0;
+}
+
+int http_request_interpret(const struct http_request *req, struct http_request_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->method = classify_method(req->method);
+    info->minor_version = req->minor_version;
+    info->content_length = -1;
+
+    struct connection_tokens conn = {false, false};
+    struct http_slice te = {NULL, 0};
+    size_t host_count = 0;
+    for (size_t i = 0; i < req->num_headers; i++) {
+        const struct http_header *h = &req->headers[i];
+        struct http_slice n = h->name;
+        if (http_slice_equals_nocase(n, "host")) {
+            host_count++;
+            info->host = h->value;
+        } else if (http_slice_equals_nocase(n, "content-length")) {
+            int64_t cl = parse_content_length(h->value);
+            if (cl < 0 || (info->content_length >= 0 && info->content_length != cl))
+                return 400;
+            info->content_length = cl;
+        } else if (http_slice_equals_nocase(n, "transfer-encoding")) {
+            if (te.p != NULL)
+                return 501; /* codings spread over several lines: not ours to untangle */
+            te = h->value;
+        } else if (http_slice_equals_nocase(n, "connection")) {
+            for_each_token(h->value, note_connection_token, &conn);
+        } else if (http_slice_equals_nocase(n, "if-none-match")) {
+            info->if_none_match = h->value;
+        } else if (http_slice_equals_nocase(n, "if-modified-since")) {
+            info->if_modified_since = h->value;
+        } else if (http_slice_equals_nocase(n, "range")) {
+            info->range = h->value;
+        } else if (http_slice_equals_nocase(n, "if-range")) {
+            info->if_range = h->value;
+        } else if (http_slice_equals_nocase(n, "accept-encoding")) {
+            info->accept_encoding = h->value;
+        }
+    }
+
+    if (req->minor_version == 1 && host_count != 1)
+        return 400; /* RFC 9112 section 3.2: exactly one Host in HTTP/1.1 */
+    if (host_count > 1)
+        return 400;
+    if (te.p != NULL) {
+        if (info->content_length >= 0)
+            return 400; /* RFC 9112 section 6.1: a smuggling shape */
+        if (req->minor_version == 0)
+            return 400;
+        if (!http_slice_equals_nocase(te, "chunked"))
+            return 501;
+        info->chunked = true;
+    }
+
+    if (req->minor_version == 1)
+        info->keep_alive = !conn.close;
+    else
+        info->keep_alive = conn.keep_alive && !conn.close;
+
+    if (info->method != HTTP_METHOD_GET && info->method != HTTP_METHOD_HEAD)
+        return 0; /* the caller answers 405/501 without looking at the target */
+    return split_target(req->target, info);
+}

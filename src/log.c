@@ -1,0 +1,101 @@
+/*
+ * log.c - see log.h.
+ */
+#include "compat.h"
+
+#include "log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Longest log line; longer messages are cut and end in "...". */
+#define LOG_LINE_MAX 4096
+
+int log_level = LOG_LEVEL_INFO;
+
+static int log_fd = STDOUT_FILENO;  /* where lines go */
+static char log_path[PATH_MAX] = "-"; /* what log_reopen() opens */
+
+/* Opens path, or duplicates stdout for "-"; returns the fd or -1. */
+static int open_log_path(const char *path)
+{
+    if (strcmp(path, "-") == 0)
+        return STDOUT_FILENO;
+    return open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+}
+
+int log_open(const char *path)
+{
+    if (strlen(path) >= sizeof(log_path)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = open_log_path(path);
+    if (fd < 0)
+        return -1;
+    if (log_fd != STDOUT_FILENO && log_fd != fd)
+        close(log_fd);
+    log_fd = fd;
+    strcpy(log_path, path);
+    return 0;
+}
+
+int log_reopen(void)
+{
+    char path[PATH_MAX];
+    strcpy(path, log_path);
+    return log_open(path);
+}
+
+const char *log_level_name(enum log_level level)
+{
+    static const char *const names[] = {"error", "warn", "info", "debug"};
+    return (unsigned)level < OTU_ARRAY_LEN(names) ? names[level] : "?";
+}
+
+void log_write_raw(const char *line, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(log_fd, line, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return; /* nowhere left to complain to */
+        line += n;
+        len -= (size_t)n;
+    }
+}
+
+void log_write(enum log_level level, const char *fmt, ...)
+{
+    char line[LOG_LINE_MAX];
+    struct timeval tv;
+    struct tm tm;
+    gettimeofday(&tv, NULL);
+    gmtime_r(&tv.tv_sec, &tm);
+    int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ [%d] %s: ",
+                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                     tm.tm_sec, (int)(tv.tv_usec / 1000), (int)getpid(), log_level_name(level));
+    if (n < 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int m = vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
+    va_end(ap);
+    if (m < 0)
+        return;
+    size_t len = (size_t)n + (size_t)m;
+    if (len > sizeof(line) - 2) {
+        len = sizeof(line) - 2;
+        memcpy(line + len - 3, "...", 3);
+    }
+    line[len++] = '\n';
+    log_write_raw(line, len);
+}

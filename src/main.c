@@ -1,0 +1,55 @@
+/*
+ * main.c - otuserver's entry point: configuration, log, then the master.
+ */
+#include "compat.h"
+
+#include "config.h"
+#include "healthcheck.h"
+#include "log.h"
+#include "master.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The process environment, in the shape config_parse() takes. */
+static const char *env_lookup(const char *name)
+{
+    return getenv(name);
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    char err[512];
+    if (config_parse(&cfg, argc, argv, env_lookup, err, sizeof(err)) != 0) {
+        fprintf(stderr, "otuserver: %s\n", err);
+        return 2;
+    }
+    switch (cfg.mode) {
+    case CONFIG_MODE_HELP:
+        config_print_help(stdout);
+        return 0;
+    case CONFIG_MODE_VERSION:
+        printf("otuserver %s\n", OTU_VERSION);
+        return 0;
+    case CONFIG_MODE_HEALTHCHECK:
+        return healthcheck_run(&cfg);
+    case CONFIG_MODE_SERVE:
+        break;
+    }
+    if (config_validate(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "otuserver: %s\n", err);
+        return 2;
+    }
+    if (log_open(cfg.log_file) < 0) {
+        fprintf(stderr, "otuserver: invalid log file '%s' (-f, OTUSERVER_LOG_FILE): %s\n",
+                cfg.log_file, strerror(errno));
+        return 2;
+    }
+    log_level = cfg.log_level;
+    signal(SIGPIPE, SIG_IGN); /* a client that goes away is an errno, not a death */
+    return master_run(&cfg);
+}

@@ -1,0 +1,321 @@
+/*
+ * master.c - see master.h.
+ */
+#include "compat.h"
+
+#include "master.h"
+
+#include "log.h"
+#include "worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Listen backlog; the kernel caps it at net.core.somaxconn. */
+#define MASTER_BACKLOG 4096
+/* A worker that dies younger than this is crash-looping: back off before respawning. */
+#define MASTER_YOUNG_DEATH_MS 1000
+/* First and largest back-off delays for a crash-looping worker slot. */
+#define MASTER_BACKOFF_MIN_MS 100
+#define MASTER_BACKOFF_MAX_MS 10000
+/* File descriptors a worker needs besides its connections (log, root, files, epoll). */
+#define MASTER_FD_HEADROOM 256
+
+/* One worker position: its process and its listening socket. */
+struct slot {
+    pid_t pid;          /* the worker, or 0 when none runs */
+    int fd;             /* this slot's listening socket (SO_REUSEPORT), or a shared one */
+    int64_t started_ms; /* when the current worker was forked */
+    int64_t respawn_ms; /* when to fork again; 0 = not scheduled */
+    int backoff_ms;     /* current crash-loop delay; 0 = none */
+};
+
+/* Returns a monotonic clock reading in milliseconds. */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fills ss from the configured address and port; returns its length. */
+static socklen_t make_addr(const struct config *cfg, struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, cfg->bind_addr, &v4->sin_addr) == 1) {
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)cfg->port);
+        return sizeof(*v4);
+    }
+    inet_pton(AF_INET6, cfg->bind_addr, &v6->sin6_addr);
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)cfg->port);
+    return sizeof(*v6);
+}
+
+/* Prints and logs why the port could not be bound, in one line with the way out. */
+static void report_bind_error(const struct config *cfg, int err)
+{
+    char msg[512];
+    if (err == EACCES)
+        snprintf(msg, sizeof(msg),
+                 "cannot listen on %s port %d: permission denied; ports below 1024 need "
+                 "privileges: use a port >= 1024 (OTUSERVER_PORT=8080 or -p 8080) or grant the "
+                 "NET_BIND_SERVICE capability",
+                 cfg->bind_addr, cfg->port);
+    else if (err == EADDRINUSE)
+        snprintf(msg, sizeof(msg),
+                 "cannot listen on %s port %d: address already in use (another program holds "
+                 "the port; choose another with -p or OTUSERVER_PORT)",
+                 cfg->bind_addr, cfg->port);
+    else
+        snprintf(msg, sizeof(msg), "cannot listen on %s port %d: %s", cfg->bind_addr, cfg->port,
+                 strerror(err));
+    fprintf(stderr, "otuserver: %s\n", msg);
+    if (strcmp(cfg->log_file, "-") != 0)
+        LOG_ERROR("%s", msg);
+}
+
+/* Opens one listening socket; returns it, or -1 with errno set. */
+static int open_listener(const struct config *cfg, bool reuseport)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = make_addr(cfg, &ss);
+    int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
+        goto fail;
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, MASTER_BACKLOG) < 0)
+        goto fail;
+    return fd;
+fail:;
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+/*
+ * Gives every slot a listening socket: one SO_REUSEPORT socket per slot,
+ * so the kernel spreads connections over the workers with no thundering
+ * herd, and a respawned worker inherits its slot's queue intact.  A first
+ * plain bind proves no other program holds the port (SO_REUSEPORT alone
+ * would quietly share it with another of our own).  Returns 0 or -1.
+ */
+static int open_listeners(const struct config *cfg, struct slot *slots, int n)
+{
+    int probe = open_listener(cfg, false);
+    if (probe < 0) {
+        report_bind_error(cfg, errno);
+        return -1;
+    }
+    close(probe);
+    for (int i = 0; i < n; i++) {
+        slots[i].fd = open_listener(cfg, true);
+        if (slots[i].fd < 0) {
+            report_bind_error(cfg, errno);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Raises the soft fd limit toward the hard one, enough for the connection cap. */
+static void raise_fd_limit(const struct config *cfg)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return;
+    rlim_t want = (rlim_t)cfg->max_connections + MASTER_FD_HEADROOM;
+    if (rl.rlim_cur >= want)
+        return;
+    rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
+        LOG_WARN("fd limit %lu is below --max-connections %d + %d; the worker pauses accepting "
+                 "when it runs out", (unsigned long)rl.rlim_cur, cfg->max_connections,
+                 MASTER_FD_HEADROOM);
+}
+
+/* Forks the worker for slot i; returns 0 or -1. */
+static int spawn(const struct config *cfg, struct slot *slots, int n, int i)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        LOG_ERROR("fork: %s", strerror(errno));
+        return -1;
+    }
+    if (pid == 0) {
+        for (int k = 0; k < n; k++) {
+            if (k != i && slots[k].fd != slots[i].fd)
+                close(slots[k].fd);
+        }
+        exit(worker_run(cfg, slots[i].fd));
+    }
+    slots[i].pid = pid;
+    slots[i].started_ms = now_ms();
+    slots[i].respawn_ms = 0;
+    LOG_DEBUG("worker %d started in slot %d", (int)pid, i);
+    return 0;
+}
+
+/* Reaps every exited child; schedules respawns unless stopping.  Returns workers alive. */
+static int reap(struct slot *slots, int n, bool stopping)
+{
+    int status;
+    pid_t pid;
+    while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+        for (int i = 0; i < n; i++) {
+            if (slots[i].pid != pid)
+                continue;
+            slots[i].pid = 0;
+            if (stopping) {
+                LOG_DEBUG("worker %d finished", (int)pid);
+                break;
+            }
+            if (WIFSIGNALED(status))
+                LOG_WARN("worker %d killed by signal %d; starting a new one", (int)pid,
+                         WTERMSIG(status));
+            else
+                LOG_WARN("worker %d exited with status %d; starting a new one", (int)pid,
+                         WEXITSTATUS(status));
+            int64_t now = now_ms();
+            if (now - slots[i].started_ms < MASTER_YOUNG_DEATH_MS) {
+                int b = slots[i].backoff_ms ? slots[i].backoff_ms * 2 : MASTER_BACKOFF_MIN_MS;
+                slots[i].backoff_ms = b > MASTER_BACKOFF_MAX_MS ? MASTER_BACKOFF_MAX_MS : b;
+                LOG_WARN("worker slot %d is dying young; waiting %d ms before the next start", i,
+                         slots[i].backoff_ms);
+            } else {
+                slots[i].backoff_ms = 0;
+            }
+            slots[i].respawn_ms = now + slots[i].backoff_ms;
+            break;
+        }
+        /* A pid not in slots: an orphan we inherited as PID 1; reaping it is enough. */
+    }
+    int alive = 0;
+    for (int i = 0; i < n; i++)
+        alive += slots[i].pid != 0;
+    return alive;
+}
+
+/* Sends sig to every live worker. */
+static void signal_workers(const struct slot *slots, int n, int sig)
+{
+    for (int i = 0; i < n; i++) {
+        if (slots[i].pid > 0)
+            kill(slots[i].pid, sig);
+    }
+}
+
+int master_run(const struct config *cfg)
+{
+    int n = cfg->workers;
+    int status = 1;
+    bool failed = false; /* a worker could not be started */
+    int64_t stop_deadline = 0;
+    struct slot *slots = calloc((size_t)n, sizeof(*slots));
+    if (slots == NULL)
+        return 1;
+    for (int i = 0; i < n; i++)
+        slots[i].fd = -1;
+
+    sigset_t watched;
+    sigemptyset(&watched);
+    int watched_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(watched_signals); i++)
+        sigaddset(&watched, watched_signals[i]);
+    sigprocmask(SIG_BLOCK, &watched, NULL); /* taken with sigtimedwait(): no handlers, no races */
+
+    raise_fd_limit(cfg);
+    if (open_listeners(cfg, slots, n) < 0)
+        goto done;
+    LOG_INFO("otuserver %s listening on %s port %d, %d worker%s%s, root %s", OTU_VERSION,
+             cfg->bind_addr, cfg->port, n, n == 1 ? "" : "s", cfg->workers_auto ? " (auto)" : "",
+             cfg->root);
+    for (int i = 0; i < n; i++) {
+        if (spawn(cfg, slots, n, i) < 0) {
+            failed = true;
+            stop_deadline = now_ms();
+            signal_workers(slots, n, SIGKILL);
+            goto wait_all;
+        }
+    }
+
+    for (;;) {
+        int64_t now = now_ms();
+        int64_t wake = now + 1000;
+        for (int i = 0; i < n; i++) {
+            if (slots[i].respawn_ms && slots[i].respawn_ms < wake)
+                wake = slots[i].respawn_ms;
+        }
+        if (wake < now)
+            wake = now;
+        struct timespec ts = {(time_t)((wake - now) / 1000), (long)((wake - now) % 1000) * 1000000};
+        int sig = sigtimedwait(&watched, NULL, &ts);
+        if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
+            LOG_INFO("signal %d: stopping; workers get %d ms to finish", sig, cfg->grace_ms);
+            stop_deadline = now_ms() + cfg->grace_ms;
+            for (int i = 0; i < n; i++) {
+                if (slots[i].fd >= 0)
+                    close(slots[i].fd); /* the workers hold their own copies */
+                slots[i].fd = -1;
+            }
+            signal_workers(slots, n, SIGTERM);
+            break;
+        }
+        if (sig == SIGHUP) {
+            if (log_reopen() < 0)
+                LOG_ERROR("cannot reopen the log: %s", strerror(errno));
+            LOG_INFO("SIGHUP: log reopened");
+            signal_workers(slots, n, SIGHUP);
+        }
+        reap(slots, n, false);
+        now = now_ms();
+        for (int i = 0; i < n; i++) {
+            if (slots[i].pid == 0 && slots[i].respawn_ms && slots[i].respawn_ms <= now)
+                spawn(cfg, slots, n, i);
+        }
+    }
+
+wait_all:
+    for (;;) {
+        if (reap(slots, n, true) == 0)
+            break;
+        int64_t left = stop_deadline - now_ms();
+        if (left <= 0) {
+            LOG_WARN("grace period over; killing the remaining workers");
+            signal_workers(slots, n, SIGKILL);
+            left = 1000;
+            stop_deadline = now_ms() + 1000;
+        }
+        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000};
+        sigtimedwait(&watched, NULL, &ts); /* SIGCHLD wakes us; further stop signals are absorbed */
+    }
+    LOG_INFO("stopped");
+    status = failed ? 1 : 0;
+
+done:
+    for (int i = 0; i < n; i++) {
+        if (slots[i].fd >= 0)
+            close(slots[i].fd);
+    }
+    free(slots);
+    return status;
+}

@@ -1,0 +1,18 @@
+/*
+ * worker.h - one prefork worker process: an event loop serving connections.
+ */
+#ifndef OTU_WORKER_H
+#define OTU_WORKER_H
+
+#include "config.h"
+
+/*
+ * Serves connections accepted on listen_fd (already listening, non-blocking)
+ * until SIGTERM, SIGINT or SIGQUIT, then finishes the responses in flight
+ * and returns.  SIGHUP reopens the log.  Creates its own event_base, so it
+ * must run after fork().  Returns the process exit status: 0 after a
+ * clean stop, 1 when the loop could not be set up.
+ */
+int worker_run(const struct config *cfg, int listen_fd);
+
+#endif
