@@ -31,13 +31,12 @@ REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_handler
+UNIT_TESTS = check_http_parser check_path check_mime check_response check_config
 check_http_parser_OBJS = http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime
 check_response_OBJS    = response http_date
 check_config_OBJS      = config log
-check_handler_OBJS     = handler file path mime response http_date http_parser config log
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
@@ -76,7 +75,7 @@ build/asan/tests/%.o: tests/%.c
 	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -Isrc -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
 .SECONDEXPANSION:
-build/asan/check_%: build/asan/tests/check_%.o $$(patsubst %,build/asan/obj/%.o,$$(check_$$*_OBJS))
+build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS)
 
 build/asan/check_e2e: build/asan/tests/check_e2e.o build/asan/tests/e2e_util.o

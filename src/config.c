@@ -313,14 +313,36 @@ static const struct option_spec *find_option(const char *arg, size_t name_len)
     return NULL;
 }
 
+/* Longest part of a bad value echoed in an error; the rest is cut. */
+#define CONFIG_ECHO_MAX 80
+
+/* Copies value for an error line: control bytes as \xNN, so the line stays one line. */
+static void escape_value(const char *value, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)value; *p && n + 5 < cap; p++) {
+        if (p - (const unsigned char *)value >= CONFIG_ECHO_MAX) {
+            memcpy(out + n, "...", 3);
+            n += 3;
+            break;
+        }
+        if (*p < 0x20 || *p == 0x7f)
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", *p);
+        else
+            out[n++] = (char)*p;
+    }
+    out[n] = '\0';
+}
+
 /* Applies value through o->set; on failure writes the one-line error for 'source'. */
 static int apply(struct config *cfg, const struct option_spec *o, const char *value,
                  const char *source, char *err, size_t errlen)
 {
-    char why[160];
+    char why[160], shown[CONFIG_ECHO_MAX * 4 + 8];
     if (o->set(cfg, value, why, sizeof(why)) == 0)
         return 0;
-    snprintf(err, errlen, "invalid value '%s' for %s: expected %s", value, source, why);
+    escape_value(value, shown, sizeof(shown));
+    snprintf(err, errlen, "invalid value '%s' for %s: expected %s", shown, source, why);
     return 2;
 }
 

@@ -423,7 +423,10 @@ static enum step conn_step_read(struct conn *c)
         if (c->discard == 0 && c->in_len > 0) {
             if (c->head_deadline == 0)
                 c->head_deadline = now_ms() + cfg->header_timeout_ms;
-            if (http_head_may_be_complete(c->buf, c->in_len, c->scanned) ||
+            /* Parse when the blank line may have come, when the buffer is full, and
+             * on a request's first bytes, so garbage (a TLS hello) is refused at once
+             * without rescanning a trickled head on every byte. */
+            if (c->scanned == 0 || http_head_may_be_complete(c->buf, c->in_len, c->scanned) ||
                 c->in_len >= (size_t)cfg->max_head_size) {
                 conn_handle_head(c);
                 if (c->state != CONN_READING)

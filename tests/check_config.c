@@ -1,0 +1,231 @@
+/*
+ * check_config.c - defaults, environment, flags, precedence and bad values.
+ */
+#include "compat.h"
+
+#include "config.h"
+#include "log.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A fake environment: NAME=value pairs, NULL-terminated. */
+static const char *const *fake_env;
+
+static const char *fake_getenv(const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *const *e = fake_env; e && *e; e++) {
+        if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+            return *e + n + 1;
+    }
+    return NULL;
+}
+
+static struct config cfg;
+static char err[512];
+
+/* Parses argv (NULL-terminated, without argv[0]) under env; returns the rc. */
+static int parse(const char *const *env, const char *const *args)
+{
+    char *argv[32];
+    int argc = 0;
+    argv[argc++] = (char *)"otuserver";
+    for (; args && *args; args++)
+        argv[argc++] = (char *)*args;
+    fake_env = env;
+    return config_parse(&cfg, argc, argv, fake_getenv, err, sizeof(err));
+}
+
+START_TEST(test_defaults)
+{
+    ck_assert_int_eq(parse(NULL, NULL), 0);
+    ck_assert_int_eq(cfg.port, 80);
+    ck_assert_int_eq(cfg.workers, 4);
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_INFO);
+    ck_assert_str_eq(cfg.root, "./DOCUMENT_ROOT");
+    ck_assert_str_eq(cfg.log_file, "./httpd.log");
+    ck_assert_str_eq(cfg.bind_addr, "0.0.0.0");
+    ck_assert_int_eq(cfg.grace_ms, 10000);
+    ck_assert_int_eq(cfg.max_head_size, 8192);
+    ck_assert_int_eq(cfg.max_headers, 100);
+    ck_assert_int_eq(cfg.header_timeout_ms, 10000);
+    ck_assert_int_eq(cfg.keepalive_timeout_ms, 5000);
+    ck_assert_int_eq(cfg.keepalive_requests, 1000);
+    ck_assert_int_eq(cfg.send_timeout_ms, 60000);
+    ck_assert(!cfg.serve_dotfiles);
+    ck_assert_str_eq(cfg.cache_control, "");
+    ck_assert_str_eq(cfg.healthcheck_path, "/");
+    ck_assert_int_eq(cfg.mode, CONFIG_MODE_SERVE);
+}
+END_TEST
+
+START_TEST(test_classic_flags)
+{
+    const char *args[] = {"-p", "8080", "-w", "2", "-l", "debug", "-r", "/srv", "-f", "-", "-b", "::1", NULL};
+    ck_assert_int_eq(parse(NULL, args), 0);
+    ck_assert_int_eq(cfg.port, 8080);
+    ck_assert_int_eq(cfg.workers, 2);
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_DEBUG);
+    ck_assert_str_eq(cfg.root, "/srv");
+    ck_assert_str_eq(cfg.log_file, "-");
+    ck_assert_str_eq(cfg.bind_addr, "::1");
+}
+END_TEST
+
+START_TEST(test_long_forms)
+{
+    const char *args[] = {"--port=81", "--workers", "3", "--level_log=warn", "--root_document", "/a",
+                          "--file_log=/tmp/x.log", "--bind=127.0.0.1", "--header-timeout=500ms",
+                          "--keepalive-timeout", "0", "--grace-period=2m", "--serve-dotfiles",
+                          "--cache-control=public, max-age=60", "-p82", NULL};
+    ck_assert_int_eq(parse(NULL, args), 0);
+    ck_assert_int_eq(cfg.port, 82);
+    ck_assert_int_eq(cfg.workers, 3);
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_WARN);
+    ck_assert_int_eq(cfg.header_timeout_ms, 500);
+    ck_assert_int_eq(cfg.keepalive_timeout_ms, 0);
+    ck_assert_int_eq(cfg.grace_ms, 120000);
+    ck_assert(cfg.serve_dotfiles);
+    ck_assert_str_eq(cfg.cache_control, "public, max-age=60");
+}
+END_TEST
+
+START_TEST(test_env_and_precedence)
+{
+    const char *env[] = {"OTUSERVER_PORT=9000", "OTUSERVER_WORKERS=auto", "OTUSERVER_LOG_LEVEL=error",
+                         "OTUSERVER_ROOT=/env", "OTUSERVER_LOG_FILE=-", "OTUSERVER_BIND=::",
+                         "OTUSERVER_SERVE_DOTFILES=true", "OTUSERVER_MAX_HEADERS=5", NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_int_eq(cfg.port, 9000);
+    ck_assert(cfg.workers_auto);
+    ck_assert_int_eq(cfg.workers, config_cpu_count());
+    ck_assert_int_eq(cfg.log_level, LOG_LEVEL_ERROR);
+    ck_assert_str_eq(cfg.root, "/env");
+    ck_assert(cfg.serve_dotfiles);
+    ck_assert_int_eq(cfg.max_headers, 5);
+    const char *args[] = {"-p", "9001", "--workers", "1", NULL};
+    ck_assert_int_eq(parse(env, args), 0);
+    ck_assert_int_eq(cfg.port, 9001); /* flag beats variable */
+    ck_assert_int_eq(cfg.workers, 1);
+    ck_assert_str_eq(cfg.root, "/env"); /* variable beats default */
+}
+END_TEST
+
+START_TEST(test_empty_variable_is_unset)
+{
+    const char *env[] = {"OTUSERVER_PORT=", NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_int_eq(cfg.port, 80);
+}
+END_TEST
+
+struct bad_case {
+    const char *env;     /* NAME=value, or NULL */
+    const char *arg1;    /* a flag, or NULL */
+    const char *arg2;
+    const char *must_say; /* substring the error must contain */
+};
+
+static const struct bad_case bad_cases[] = {
+    {"OTUSERVER_PORT=tcp://10.0.0.7:80", NULL, NULL, "OTUSERVER_PORT"},
+    {"OTUSERVER_PORT=0", NULL, NULL, "1..65535"},
+    {"OTUSERVER_PORT=65536", NULL, NULL, "65536"},
+    {"OTUSERVER_PORT=80x", NULL, NULL, "OTUSERVER_PORT"},
+    {NULL, "-p", "-1", "-p"},
+    {NULL, "--port", "abc", "--port"},
+    {"OTUSERVER_WORKERS=0", NULL, NULL, "OTUSERVER_WORKERS"},
+    {"OTUSERVER_WORKERS=257", NULL, NULL, "auto"},
+    {NULL, "-w", "many", "-w"},
+    {"OTUSERVER_LOG_LEVEL=loud", NULL, NULL, "debug, info, warn, error"},
+    {"OTUSERVER_BIND=localhost", NULL, NULL, "OTUSERVER_BIND"},
+    {NULL, "-b", "300.1.1.1", "-b"},
+    {"OTUSERVER_HEADER_TIMEOUT=10x", NULL, NULL, "OTUSERVER_HEADER_TIMEOUT"},
+    {"OTUSERVER_HEADER_TIMEOUT=0", NULL, NULL, "OTUSERVER_HEADER_TIMEOUT"},
+    {"OTUSERVER_MAX_HEAD_SIZE=10", NULL, NULL, "1024"},
+    {"OTUSERVER_MAX_HEADERS=100000", NULL, NULL, "OTUSERVER_MAX_HEADERS"},
+    {"OTUSERVER_SERVE_DOTFILES=maybe", NULL, NULL, "true or false"},
+    {"OTUSERVER_CACHE_CONTROL=a\nb", NULL, NULL, "OTUSERVER_CACHE_CONTROL"},
+    {"OTUSERVER_HEALTHCHECK_PATH=health", NULL, NULL, "OTUSERVER_HEALTHCHECK_PATH"},
+    {NULL, "--nope", NULL, "unknown option"},
+    {NULL, "stray", NULL, "unexpected argument"},
+    {NULL, "-p", NULL, "needs a value"},
+    {NULL, "--serve-dotfiles=yes", NULL, "takes no value"},
+};
+
+START_TEST(test_bad_values)
+{
+    const struct bad_case *c = &bad_cases[_i];
+    const char *env[] = {c->env, NULL};
+    const char *args[] = {c->arg1, c->arg2, NULL};
+    ck_assert_int_eq(parse(env, args), 2);
+    ck_assert_msg(strstr(err, c->must_say) != NULL, "'%s' lacks '%s'", err, c->must_say);
+    ck_assert_msg(strchr(err, '\n') == NULL, "error is not one line: %s", err);
+}
+END_TEST
+
+START_TEST(test_modes)
+{
+    const char *help[] = {"--help", NULL};
+    ck_assert_int_eq(parse(NULL, help), 0);
+    ck_assert_int_eq(cfg.mode, CONFIG_MODE_HELP);
+    const char *version[] = {"-V", NULL};
+    ck_assert_int_eq(parse(NULL, version), 0);
+    ck_assert_int_eq(cfg.mode, CONFIG_MODE_VERSION);
+    const char *hc[] = {"--healthcheck", NULL};
+    ck_assert_int_eq(parse(NULL, hc), 0);
+    ck_assert_int_eq(cfg.mode, CONFIG_MODE_HEALTHCHECK);
+}
+END_TEST
+
+START_TEST(test_help_lists_every_variable)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    config_print_help(f);
+    fclose(f);
+    static const char *const names[] = {"OTUSERVER_PORT", "OTUSERVER_WORKERS", "OTUSERVER_LOG_LEVEL",
+                                        "OTUSERVER_ROOT", "OTUSERVER_LOG_FILE", "OTUSERVER_BIND",
+                                        "--level_log", "--root_document", "--file_log", "default 80"};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(names); i++)
+        ck_assert_msg(strstr(text, names[i]) != NULL, "--help lacks %s", names[i]);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_validate_root)
+{
+    ck_assert_int_eq(parse(NULL, NULL), 0);
+    strcpy(cfg.root, "/nonexistent/otuserver");
+    ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 2);
+    ck_assert_ptr_nonnull(strstr(err, "/nonexistent/otuserver"));
+    strcpy(cfg.root, "/etc/hostname");
+    ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 2);
+    strcpy(cfg.root, "/tmp");
+    ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("config");
+    TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_classic_flags);
+    tcase_add_test(tc, test_long_forms);
+    tcase_add_test(tc, test_env_and_precedence);
+    tcase_add_test(tc, test_empty_variable_is_unset);
+    tcase_add_loop_test(tc, test_bad_values, 0, (int)OTU_ARRAY_LEN(bad_cases));
+    tcase_add_test(tc, test_modes);
+    tcase_add_test(tc, test_help_lists_every_variable);
+    tcase_add_test(tc, test_validate_root);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,1330 @@
+/*
+ * check_e2e.c - end-to-end tests: the real binary, real sockets, exact bytes.
+ *
+ * The server under test is $OTU_SERVER (default build/otuserver).  The
+ * "serve" case runs one server with two workers over a fixture tree this
+ * file creates; the "lifecycle" case starts a server per test for signals,
+ * timeouts and configuration errors.  With $OTU_HTTPTEST_ROOT set, the
+ * "httptest" suite serves that folder (it holds httptest/) and checks every
+ * file byte for byte.
+ */
+#include "compat.h"
+
+#include "e2e_util.h"
+
+#include <check.h>
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <netinet/in.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Size of the "1 MB" file; a 16 MiB one keeps a response in flight for the stop test. */
+#define BIG_SIZE (1024 * 1024)
+#define HUGE_SIZE (16 * 1024 * 1024)
+
+static const char *server_bin;
+static char base_dir[256];   /* holds root/, outside/, logs */
+static char root_dir[300];
+static char log_path[300];
+static int port;
+static pid_t server_pid = -1;
+static char *big_data;       /* contents of big.bin */
+static char err_path[300];   /* every server's stderr: must stay empty (sanitizer reports land here) */
+static bool stderr_dirty;    /* set by teardown when a server wrote to stderr */
+
+static void write_text(const char *rel, const char *text)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", root_dir, rel);
+    ck_assert_int_eq(e2e_write_file(path, text, strlen(text)), 0);
+}
+
+static void make_dir(const char *rel)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", root_dir, rel);
+    mkdir(path, 0755);
+}
+
+/* Sets a file's modification time to now + delta seconds. */
+static void touch_delta(const char *rel, int delta)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", root_dir, rel);
+    struct timeval tv[2];
+    gettimeofday(&tv[0], NULL);
+    tv[0].tv_sec += delta;
+    tv[1] = tv[0];
+    utimes(path, tv);
+}
+
+/* Fills a buffer with reproducible pseudo-random bytes. */
+static char *pseudo_random(size_t n, unsigned seed)
+{
+    char *p = malloc(n);
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1103515245u + 12345u;
+        p[i] = (char)(seed >> 16);
+    }
+    return p;
+}
+
+static const char *const mime_files[][2] = {
+    {"t.css", "text/css"}, {"t.js", "application/javascript"}, {"t.jpg", "image/jpeg"},
+    {"t.jpeg", "image/jpeg"}, {"t.png", "image/png"}, {"t.gif", "image/gif"},
+    {"t.swf", "application/x-shockwave-flash"}, {"t.txt", "text/plain"}, {"t.svg", "image/svg+xml"},
+    {"t.ico", "image/x-icon"}, {"t.json", "application/json"}, {"t.xml", "application/xml"},
+    {"t.pdf", "application/pdf"}, {"t.webp", "image/webp"}, {"t.avif", "image/avif"},
+    {"t.wasm", "application/wasm"}, {"t.mjs", "application/javascript"}, {"t.woff", "font/woff"},
+    {"t.woff2", "font/woff2"}, {"t.mp4", "video/mp4"}, {"t.webm", "video/webm"},
+    {"t.html", "text/html"}, {"UPPER.HTML", "text/html"}, {"t.unknownext", "application/octet-stream"},
+    {"noextension", "application/octet-stream"},
+};
+
+/* Creates the fixture tree: every shape of name and file the tests need. */
+static void make_fixture(void)
+{
+    snprintf(base_dir, sizeof(base_dir), "/tmp/otu-e2e-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(base_dir));
+    snprintf(root_dir, sizeof(root_dir), "%s/root", base_dir);
+    snprintf(log_path, sizeof(log_path), "%s/access.log", base_dir);
+    snprintf(err_path, sizeof(err_path), "%s/server.err", base_dir);
+    mkdir(root_dir, 0755);
+    char path[600], target[600];
+    snprintf(path, sizeof(path), "%s/outside", base_dir);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/outside/secret.txt", base_dir);
+    e2e_write_file(path, "TOP-SECRET\n", 11);
+
+    write_text("index.html", "<html>otuserver e2e index</html>\n");
+    write_text("page.html", "<html><body>Page Sample</body></html>\n");
+    make_dir("dir2");
+    write_text("dir2/index.html", "<html>Directory index file</html>\n");
+    write_text("dir2/page.html", "<html><body>Page Sample</body></html>\n");
+    make_dir("noindex");
+    write_text("noindex/a.txt", "a\n");
+    make_dir("nested");
+    make_dir("nested/a");
+    make_dir("nested/a/b");
+    write_text("nested/a/b/deep.txt", "bingo, you found it\n");
+    write_text("space in name.txt", "letters and spaces\n");
+    write_text("two..dots.txt", "hello");
+    write_text("empty.txt", "");
+    for (size_t i = 0; i < OTU_ARRAY_LEN(mime_files); i++)
+        write_text(mime_files[i][0], "x");
+    big_data = pseudo_random(BIG_SIZE, 7);
+    snprintf(path, sizeof(path), "%s/big.bin", root_dir);
+    e2e_write_file(path, big_data, BIG_SIZE);
+    char *huge = pseudo_random(HUGE_SIZE, 9);
+    snprintf(path, sizeof(path), "%s/huge.bin", root_dir);
+    e2e_write_file(path, huge, HUGE_SIZE);
+    free(huge);
+    make_dir(".git");
+    write_text(".git/config", "[core]\n");
+    write_text(".env", "PASSWORD=x\n");
+    make_dir(".well-known");
+    write_text(".well-known/security.txt", "Contact: mailto:security@example.com\n");
+    /* symlinks: out of the root (file and folder), and one that stays inside */
+    snprintf(target, sizeof(target), "%s/outside/secret.txt", base_dir);
+    snprintf(path, sizeof(path), "%s/escape.txt", root_dir);
+    ck_assert_int_eq(symlink(target, path), 0);
+    snprintf(path, sizeof(path), "%s/escdir", root_dir);
+    ck_assert_int_eq(symlink("../outside", path), 0);
+    snprintf(path, sizeof(path), "%s/link.html", root_dir);
+    ck_assert_int_eq(symlink("page.html", path), 0);
+    snprintf(path, sizeof(path), "%s/fifo", root_dir);
+    ck_assert_int_eq(mkfifo(path, 0644), 0);
+    /* precompressed siblings: a fresh one and a stale one */
+    write_text("app.js", "console.log('plain');\n");
+    write_text("app.js.gz", "GZIPPED-BYTES");
+    touch_delta("app.js", -100);
+    write_text("old.css", "body{}\n");
+    write_text("old.css.gz", "STALE-GZIP");
+    touch_delta("old.css.gz", -100);
+}
+
+static void serve_setup(void)
+{
+    server_bin = getenv("OTU_SERVER") ? getenv("OTU_SERVER") : "build/otuserver";
+    make_fixture();
+    port = e2e_free_port();
+    const char *extra[] = {"-w", "2", "-l", "info", NULL};
+    server_pid = e2e_start(server_bin, port, root_dir, log_path, extra, err_path);
+    ck_assert_int_gt(server_pid, 0);
+}
+
+static void serve_teardown(void)
+{
+    if (server_pid > 0)
+        ck_assert_int_eq(e2e_stop(server_pid), 0);
+    server_pid = -1;
+    size_t len = 0;
+    char *err = e2e_read_file(err_path, &len);
+    if (err && len > 0) {
+        fprintf(stderr, "FAIL: the server wrote to stderr:\n%s\n", err);
+        stderr_dirty = true;
+    }
+    free(err);
+    char cmd[400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", base_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "could not remove %s\n", base_dir);
+    free(big_data);
+}
+
+/* Sends raw on a new connection and checks the status; r receives the response. */
+static void expect_status(const char *raw, int status, struct e2e_response *r)
+{
+    ck_assert_msg(e2e_exchange(port, raw, r) == 0, "no response to %.60s", raw);
+    ck_assert_msg(r->status == status, "%.60s: status %d, expected %d", raw, r->status, status);
+}
+
+/* Asserts header name has exactly the value want. */
+static void expect_header(const struct e2e_response *r, const char *name, const char *want)
+{
+    char v[1024];
+    const char *got = e2e_header(r, name, v, sizeof(v));
+    ck_assert_msg(got != NULL, "no %s header in:\n%s", name, r->head);
+    ck_assert_msg(strcmp(got, want) == 0, "%s: '%s', expected '%s'", name, got, want);
+}
+
+static void expect_no_header(const struct e2e_response *r, const char *name)
+{
+    char v[256];
+    ck_assert_msg(e2e_header(r, name, v, sizeof(v)) == NULL, "unexpected %s: %s", name, v);
+}
+
+START_TEST(test_get_file_and_common_headers)
+{
+    struct e2e_response r;
+    expect_status("GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    expect_header(&r, "Content-Length", "38");
+    expect_header(&r, "Content-Type", "text/html");
+    expect_header(&r, "Connection", "keep-alive");
+    ck_assert_str_eq(r.body, "<html><body>Page Sample</body></html>\n");
+    char v[128];
+    ck_assert_ptr_nonnull(e2e_header(&r, "Server", v, sizeof(v)));
+    ck_assert_ptr_nonnull(e2e_header(&r, "Date", v, sizeof(v)));
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    char *end = strptime(v, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    ck_assert_msg(end != NULL && *end == '\0' && strlen(v) == 29, "Date is not IMF-fixdate: %s", v);
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_head_same_headers_no_body)
+{
+    int fd = e2e_connect(port);
+    const char *req = "HEAD /page.html HTTP/1.1\r\nHost: t\r\n\r\nGET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
+    ck_assert_int_eq(e2e_send(fd, req, strlen(req)), 0);
+    struct e2e_response head, get;
+    ck_assert_int_eq(e2e_read_response(fd, true, &head), 0);
+    ck_assert_int_eq(e2e_read_response(fd, false, &get), 0);
+    ck_assert_int_eq(head.status, 200);
+    /* The GET answer starts right after the HEAD answer's blank line: HEAD sent no body. */
+    ck_assert_int_eq(get.status, 200);
+    ck_assert_str_eq(get.body, "<html><body>Page Sample</body></html>\n");
+    const char *names[] = {"Content-Length", "Content-Type", "ETag", "Last-Modified", "Connection"};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(names); i++) {
+        char a[256], b[256];
+        ck_assert_ptr_nonnull(e2e_header(&head, names[i], a, sizeof(a)));
+        ck_assert_ptr_nonnull(e2e_header(&get, names[i], b, sizeof(b)));
+        ck_assert_str_eq(a, b);
+    }
+    e2e_response_free(&get);
+    close(fd);
+}
+END_TEST
+
+static const char *const refused_methods[] = {"POST", "PUT", "DELETE", "OPTIONS", "TRACE", "PATCH"};
+
+START_TEST(test_other_methods_405)
+{
+    char req[256];
+    snprintf(req, sizeof(req), "%s /page.html HTTP/1.1\r\nHost: t\r\n\r\n", refused_methods[_i]);
+    struct e2e_response r;
+    expect_status(req, 405, &r);
+    expect_header(&r, "Allow", "GET, HEAD");
+    ck_assert_ptr_nonnull(strstr(r.body, "405"));
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_connect_and_options_star_405)
+{
+    struct e2e_response r;
+    expect_status("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n", 405, &r);
+    e2e_response_free(&r);
+    expect_status("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", 405, &r);
+    expect_header(&r, "Allow", "GET, HEAD");
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_unknown_method_501)
+{
+    struct e2e_response r;
+    expect_status("FOO /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 501, &r);
+    e2e_response_free(&r);
+    expect_status("get /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 501, &r);
+    e2e_response_free(&r);
+}
+END_TEST
+
+/* A body that looks like a request is consumed as a body, never served. */
+static void check_body_not_parsed(const char *method, int first_status)
+{
+    const char *hidden = "GET /nested/a/b/deep.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+    char req[512];
+    snprintf(req, sizeof(req), "%s /page.html HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n%s"
+             "GET /dir2/ HTTP/1.1\r\nHost: t\r\n\r\n", method, strlen(hidden), hidden);
+    int fd = e2e_connect(port);
+    ck_assert_int_eq(e2e_send(fd, req, strlen(req)), 0);
+    struct e2e_response a, b;
+    ck_assert_int_eq(e2e_read_response(fd, false, &a), 0);
+    ck_assert_int_eq(a.status, first_status);
+    ck_assert_int_eq(e2e_read_response(fd, false, &b), 0);
+    ck_assert_int_eq(b.status, 200);
+    ck_assert_str_eq(b.body, "<html>Directory index file</html>\n");
+    e2e_response_free(&a);
+    e2e_response_free(&b);
+    close(fd);
+}
+
+START_TEST(test_post_body_is_consumed)
+{
+    check_body_not_parsed("POST", 405);
+}
+END_TEST
+
+START_TEST(test_get_body_is_consumed)
+{
+    check_body_not_parsed("GET", 200);
+}
+END_TEST
+
+START_TEST(test_smuggling_shapes_close)
+{
+    static const char *const shapes[] = {
+        "POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcd",
+        "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: -1\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: t\r\nContent-Length: 0x10\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: identity\r\n\r\n",
+        "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+    };
+    static const int statuses[] = {400, 400, 400, 400, 501, 400};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(shapes); i++) {
+        int fd = e2e_connect(port);
+        char req[512];
+        snprintf(req, sizeof(req), "%sGET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", shapes[i]);
+        e2e_send(fd, req, strlen(req));
+        struct e2e_response r;
+        ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+        ck_assert_msg(r.status == statuses[i], "shape %zu: %d", i, r.status);
+        expect_header(&r, "Connection", "close");
+        ck_assert_msg(e2e_peer_closes(fd, 3000), "shape %zu: connection left open", i);
+        e2e_response_free(&r);
+        close(fd);
+    }
+    struct e2e_response r;
+    expect_status("GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_chunked_get_answered_then_closed)
+{
+    int fd = e2e_connect(port);
+    const char *req = "GET /page.html HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "30\r\nGET /dir2/ HTTP/1.1\r\nHost: t\r\n\r\n\r\n0\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    expect_header(&r, "Connection", "close");
+    ck_assert(e2e_peer_closes(fd, 3000));
+    e2e_response_free(&r);
+    close(fd);
+}
+END_TEST
+
+struct status_case {
+    const char *target;
+    int status;
+    const char *body; /* expected body, or NULL */
+};
+
+static const struct status_case path_cases[] = {
+    {"/", 200, "<html>otuserver e2e index</html>\n"},
+    {"/dir2/", 200, "<html>Directory index file</html>\n"},
+    {"/noindex/", 403, NULL},
+    {"/missing.html", 404, NULL},
+    {"/page.html/", 404, NULL},
+    {"/nested/a/b/deep.txt", 200, "bingo, you found it\n"},
+    {"/space%20in%20name.txt", 200, "letters and spaces\n"},
+    {"/dir2/%70%61%67%65%2e%68%74%6d%6c", 200, "<html><body>Page Sample</body></html>\n"},
+    {"/dir2/page.html?arg1=value&arg2=value", 200, "<html><body>Page Sample</body></html>\n"},
+    {"/two..dots.txt", 200, "hello"},
+    {"/dir2/./page.html", 200, "<html><body>Page Sample</body></html>\n"},
+    {"/noindex/../page.html", 200, "<html><body>Page Sample</body></html>\n"},
+    {"//dir2//page.html", 200, "<html><body>Page Sample</body></html>\n"},
+    {"http://example.com/dir2/page.html", 200, "<html><body>Page Sample</body></html>\n"},
+    {"/link.html", 200, "<html><body>Page Sample</body></html>\n"},
+    {"/empty.txt", 200, ""},
+    {"/index.html%00.jpg", 400, NULL},
+    {"/%", 400, NULL},
+    {"/%1", 400, NULL},
+    {"/%zz", 400, NULL},
+    {"/a%0d%0aSet-Cookie:x", 400, NULL},
+    {"/%252e%252e/etc/passwd", 404, NULL},
+    {"/..%5c..%5cetc%5cpasswd", 404, NULL},
+    {"/.env", 404, NULL},
+    {"/.git/config", 404, NULL},
+    {"/%2egit/config", 404, NULL},
+    {"/.well-known/security.txt", 200, "Contact: mailto:security@example.com\n"},
+    {"/fifo", 403, NULL},
+    {"*", 400, NULL},
+};
+
+START_TEST(test_paths)
+{
+    const struct status_case *c = &path_cases[_i];
+    char req[512];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", c->target);
+    struct e2e_response r;
+    expect_status(req, c->status, &r);
+    if (c->body) {
+        ck_assert_msg(r.body_len == strlen(c->body) && memcmp(r.body, c->body, r.body_len) == 0,
+                      "%s: body '%s'", c->target, r.body);
+        char cl[32];
+        snprintf(cl, sizeof(cl), "%zu", strlen(c->body));
+        expect_header(&r, "Content-Length", cl);
+    } else {
+        expect_header(&r, "Content-Type", "text/html"); /* the short HTML error page */
+        char code[8];
+        snprintf(code, sizeof(code), "%d", c->status);
+        ck_assert_ptr_nonnull(strstr(r.body, code));
+    }
+    e2e_response_free(&r);
+}
+END_TEST
+
+static const char *const escapes[] = {
+    "/../outside/secret.txt", "/../../../../../../etc/passwd", "/%2e%2e/outside/secret.txt",
+    "/%2E%2e/%2e%2E/etc/passwd", "/..%2foutside%2fsecret.txt", "/dir2/../../outside/secret.txt",
+    "/escape.txt", "/escdir/secret.txt", "/escdir/", "/./../outside/secret.txt",
+    "http://h/../outside/secret.txt", "/%2e%2e%2foutside/secret.txt", "/.%2e/outside/secret.txt",
+};
+
+START_TEST(test_never_outside_root)
+{
+    char req[512];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", escapes[_i]);
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(port, req, &r), 0);
+    ck_assert_msg(r.status == 400 || r.status == 403 || r.status == 404, "%s: %d", escapes[_i], r.status);
+    ck_assert_msg(r.body == NULL || strstr(r.body, "TOP-SECRET") == NULL, "%s leaked", escapes[_i]);
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_redirect_directory_without_slash)
+{
+    struct e2e_response r;
+    expect_status("GET /dir2 HTTP/1.1\r\nHost: t\r\n\r\n", 301, &r);
+    expect_header(&r, "Location", "/dir2/");
+    e2e_response_free(&r);
+    expect_status("GET /nested/a?x=1 HTTP/1.1\r\nHost: t\r\n\r\n", 301, &r);
+    expect_header(&r, "Location", "/nested/a/?x=1");
+    e2e_response_free(&r);
+    /* never a protocol-relative redirect to another host */
+    expect_status("GET //dir2 HTTP/1.1\r\nHost: t\r\n\r\n", 301, &r);
+    expect_header(&r, "Location", "/dir2/");
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_mime_types)
+{
+    char req[256];
+    snprintf(req, sizeof(req), "GET /%s HTTP/1.1\r\nHost: t\r\n\r\n", mime_files[_i][0]);
+    struct e2e_response r;
+    expect_status(req, 200, &r);
+    expect_header(&r, "Content-Type", mime_files[_i][1]);
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_big_file_byte_for_byte)
+{
+    struct e2e_response r;
+    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    expect_header(&r, "Content-Length", "1048576");
+    ck_assert_uint_eq(r.body_len, BIG_SIZE);
+    ck_assert(memcmp(r.body, big_data, BIG_SIZE) == 0);
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_keep_alive_rules)
+{
+    /* HTTP/1.1: open by default, two requests on one connection */
+    int fd = e2e_connect(port);
+    struct e2e_response r;
+    for (int i = 0; i < 2; i++) {
+        const char *req = "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
+        e2e_send(fd, req, strlen(req));
+        ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+        ck_assert_int_eq(r.status, 200);
+        e2e_response_free(&r);
+    }
+    /* Connection: close is honoured */
+    const char *req = "GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    expect_header(&r, "Connection", "close");
+    ck_assert(e2e_peer_closes(fd, 3000));
+    e2e_response_free(&r);
+    close(fd);
+
+    /* HTTP/1.0 closes unless asked */
+    fd = e2e_connect(port);
+    req = "GET /page.html HTTP/1.0\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    expect_header(&r, "Connection", "close");
+    ck_assert(e2e_peer_closes(fd, 3000));
+    e2e_response_free(&r);
+    close(fd);
+
+    fd = e2e_connect(port);
+    for (int i = 0; i < 2; i++) {
+        req = "GET /page.html HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+        e2e_send(fd, req, strlen(req));
+        ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+        ck_assert_int_eq(r.status, 200);
+        expect_header(&r, "Connection", "keep-alive");
+        e2e_response_free(&r);
+    }
+    close(fd);
+}
+END_TEST
+
+START_TEST(test_pipelined_in_order)
+{
+    int fd = e2e_connect(port);
+    const char *req = "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n"
+                      "HEAD /missing HTTP/1.1\r\nHost: t\r\n\r\n"
+                      "GET /dir2/ HTTP/1.1\r\nHost: t\r\n\r\n"
+                      "GET /big.bin HTTP/1.1\r\nHost: t\r\n\r\n"
+                      "GET /two..dots.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    static const int want[] = {200, 404, 200, 200, 200};
+    static const size_t lens[] = {38, 0, 34, BIG_SIZE, 5};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(want); i++) {
+        struct e2e_response r;
+        ck_assert_int_eq(e2e_read_response(fd, i == 1, &r), 0);
+        ck_assert_msg(r.status == want[i], "response %zu: %d", i, r.status);
+        ck_assert_msg(r.body_len == lens[i], "response %zu: %zu bytes", i, r.body_len);
+        e2e_response_free(&r);
+    }
+    ck_assert(e2e_peer_closes(fd, 3000));
+    close(fd);
+}
+END_TEST
+
+START_TEST(test_oversized_heads)
+{
+    static char req[70000];
+    struct e2e_response r;
+    /* a target over the head limit: 414 */
+    int n = snprintf(req, sizeof(req), "GET /");
+    memset(req + n, 'a', 9000);
+    snprintf(req + n + 9000, sizeof(req) - (size_t)n - 9000, " HTTP/1.1\r\nHost: t\r\n\r\n");
+    expect_status(req, 414, &r);
+    expect_header(&r, "Connection", "close");
+    e2e_response_free(&r);
+    /* one huge header line: 431 */
+    n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: t\r\nX-Big: ");
+    memset(req + n, 'b', 9000);
+    snprintf(req + n + 9000, sizeof(req) - (size_t)n - 9000, "\r\n\r\n");
+    expect_status(req, 431, &r);
+    e2e_response_free(&r);
+    /* too many header lines: 431 */
+    n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nHost: t\r\n");
+    for (int i = 0; i < 150; i++)
+        n += snprintf(req + n, sizeof(req) - (size_t)n, "X%d: y\r\n", i);
+    snprintf(req + n, sizeof(req) - (size_t)n, "\r\n");
+    expect_status(req, 431, &r);
+    e2e_response_free(&r);
+    /* many small headers split over reads still count in total */
+    int fd = e2e_connect(port);
+    e2e_send(fd, "GET / HTTP/1.1\r\nHost: t\r\n", 25);
+    for (int i = 0; i < 20; i++) {
+        char line[600];
+        int k = snprintf(line, sizeof(line), "X%d: ", i);
+        memset(line + k, 'c', 500);
+        memcpy(line + k + 500, "\r\n", 2);
+        if (e2e_send(fd, line, (size_t)k + 502) < 0)
+            break;
+        usleep(2000);
+    }
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 431);
+    e2e_response_free(&r);
+    close(fd);
+    expect_status("GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+}
+END_TEST
+
+static const struct {
+    const char *raw;
+    int status;
+} bad_heads[] = {
+    {"GET / HTTP/1.1\r\n\r\n", 400},                  /* no Host */
+    {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
+    {"GET /\r\n\r\n", 400},                           /* HTTP/0.9 */
+    {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505},
+    {"GET / HTTP/1.2\r\nHost: t\r\n\r\n", 505},
+    {"GET / HTTP/01.01\r\nHost: t\r\n\r\n", 400},
+    {"GET /a b HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+    {"GET  / HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+    {"GET /\x02 HTTP/1.1\r\nHost: t\r\n\r\n", 400},
+    {"GET / HTTP/1.1\r\nHost: t\r\n folded\r\n\r\n", 400},
+    {"GET / HTTP/1.1\r\nHost : t\r\n\r\n", 400},
+    {"GET / HTTP/1.1\r\nHost: t\r\nFoo bar\r\n\r\n", 400},
+    {"GET / HTTP/1.1\r\nHost: t\r\n: x\r\n\r\n", 400},
+    {"GET / HTTP/1.1\r\nHost: t\r\nX: a\rb\r\n\r\n", 400},
+    {"\x16\x03\x01\x02\x05\x01\x02\x01\xfc\x03\x03", 400}, /* TLS to a plain port: no blank line needed */
+};
+
+START_TEST(test_bad_heads_get_status_and_close)
+{
+    int fd = e2e_connect(port);
+    e2e_send(fd, bad_heads[_i].raw, strlen(bad_heads[_i].raw));
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_msg(r.status == bad_heads[_i].status, "case %d: %d", _i, r.status);
+    expect_header(&r, "Connection", "close");
+    ck_assert(e2e_peer_closes(fd, 3000));
+    e2e_response_free(&r);
+    close(fd);
+    expect_status("GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_raw_nul_in_request)
+{
+    static const char req[] = "GET /page.html HTTP/1.1\r\nHost: t\r\nX: a\0b\r\n\r\n";
+    int fd = e2e_connect(port);
+    e2e_send(fd, req, sizeof(req) - 1);
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 400);
+    e2e_response_free(&r);
+    close(fd);
+}
+END_TEST
+
+START_TEST(test_junk_then_close_disturbs_nothing)
+{
+    static const char *const junk[] = {"\n", "GET / HTTP/1.1\r\n", "GET / HTTP/1.1\r\nHost: t\r\n", "\r\n\r\n", ""};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(junk); i++) {
+        int fd = e2e_connect(port);
+        e2e_send(fd, junk[i], strlen(junk[i]));
+        close(fd);
+    }
+    struct e2e_response r;
+    expect_status("GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_leading_empty_line_ignored)
+{
+    struct e2e_response r;
+    expect_status("\r\nGET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    expect_status("GET /page.html HTTP/1.1\nHost: t\n\n", 200, &r); /* bare LF, consistently */
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_head_error_has_no_body)
+{
+    int fd = e2e_connect(port);
+    const char *req = "HEAD /missing HTTP/1.1\r\nHost: t\r\n\r\nGET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    struct e2e_response a, b;
+    ck_assert_int_eq(e2e_read_response(fd, true, &a), 0);
+    ck_assert_int_eq(a.status, 404);
+    ck_assert_int_eq(e2e_read_response(fd, false, &b), 0);
+    ck_assert_int_eq(b.status, 200);
+    e2e_response_free(&b);
+    close(fd);
+}
+END_TEST
+
+/* Reads the validators of /big.bin. */
+static void big_validators(char *etag, char *lm)
+{
+    struct e2e_response r;
+    expect_status("HEAD /big.bin HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    ck_assert_ptr_nonnull(e2e_header(&r, "ETag", etag, 128));
+    ck_assert_ptr_nonnull(e2e_header(&r, "Last-Modified", lm, 64));
+    expect_header(&r, "Accept-Ranges", "bytes");
+}
+
+START_TEST(test_conditional_requests)
+{
+    char etag[128], lm[64], req[512];
+    big_validators(etag, lm);
+    ck_assert_int_eq(etag[0], '"');
+    struct e2e_response r;
+    const char *inm[] = {etag, "*", "\"nope\", X", "W/X"};
+    snprintf(req, sizeof(req), "W/%s", etag);
+    inm[2] = NULL;
+    char list[300];
+    snprintf(list, sizeof(list), "\"nope\", %s", etag);
+    const char *hits[] = {etag, "*", req, list};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(hits); i++) {
+        char raw[600];
+        snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-None-Match: %s\r\n\r\n", hits[i]);
+        expect_status(raw, 304, &r);
+        ck_assert_uint_eq(r.body_len, 0);
+        expect_header(&r, "ETag", etag);
+        e2e_response_free(&r);
+    }
+    (void)inm;
+    char raw[600];
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: %s\r\n\r\n", lm);
+    expect_status(raw, 304, &r);
+    e2e_response_free(&r);
+    /* If-None-Match wins over If-Modified-Since */
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-None-Match: \"other\"\r\n"
+             "If-Modified-Since: %s\r\n\r\n", lm);
+    expect_status(raw, 200, &r);
+    e2e_response_free(&r);
+    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n",
+                  200, &r);
+    e2e_response_free(&r);
+    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: yesterday\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+}
+END_TEST
+
+/* Fetches a range of /big.bin and checks status, Content-Range and bytes. */
+static void expect_range(const char *range, int status, const char *content_range, size_t first,
+                         size_t len)
+{
+    char raw[512];
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: %s\r\n\r\n", range);
+    struct e2e_response r;
+    expect_status(raw, status, &r);
+    if (content_range)
+        expect_header(&r, "Content-Range", content_range);
+    else
+        expect_no_header(&r, "Content-Range");
+    if (status == 206 || status == 200) {
+        ck_assert_uint_eq(r.body_len, len);
+        ck_assert(memcmp(r.body, big_data + first, len) == 0);
+    }
+    e2e_response_free(&r);
+}
+
+START_TEST(test_ranges)
+{
+    expect_range("bytes=0-99", 206, "bytes 0-99/1048576", 0, 100);
+    expect_range("bytes=1048000-", 206, "bytes 1048000-1048575/1048576", 1048000, 576);
+    expect_range("bytes=-10", 206, "bytes 1048566-1048575/1048576", 1048566, 10);
+    expect_range("bytes=5-99999999", 206, "bytes 5-1048575/1048576", 5, BIG_SIZE - 5);
+    expect_range("bytes=-99999999", 206, "bytes 0-1048575/1048576", 0, BIG_SIZE);
+    expect_range("bytes=1048576-", 416, "bytes */1048576", 0, 0);
+    expect_range("bytes=-0", 416, "bytes */1048576", 0, 0);
+    expect_range("bytes=100-50", 200, NULL, 0, BIG_SIZE);
+    expect_range("bytes=abc", 200, NULL, 0, BIG_SIZE);
+    expect_range("items=0-5", 200, NULL, 0, BIG_SIZE);
+    expect_range("bytes=0-0,0-0,0-0,0-0", 200, NULL, 0, BIG_SIZE);
+}
+END_TEST
+
+START_TEST(test_resume_in_three_ranges)
+{
+    char *joined = malloc(BIG_SIZE);
+    size_t at = 0;
+    const char *ranges[] = {"bytes=0-349999", "bytes=350000-699999", "bytes=700000-"};
+    for (size_t i = 0; i < 3; i++) {
+        char raw[256];
+        snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: %s\r\n\r\n", ranges[i]);
+        struct e2e_response r;
+        expect_status(raw, 206, &r);
+        memcpy(joined + at, r.body, r.body_len);
+        at += r.body_len;
+        e2e_response_free(&r);
+    }
+    ck_assert_uint_eq(at, BIG_SIZE);
+    ck_assert(memcmp(joined, big_data, BIG_SIZE) == 0);
+    free(joined);
+}
+END_TEST
+
+START_TEST(test_if_range)
+{
+    char etag[128], lm[64], raw[600];
+    big_validators(etag, lm);
+    struct e2e_response r;
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\nIf-Range: %s\r\n\r\n", etag);
+    expect_status(raw, 206, &r);
+    e2e_response_free(&r);
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\nIf-Range: %s\r\n\r\n", lm);
+    expect_status(raw, 206, &r);
+    e2e_response_free(&r);
+    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\nIf-Range: \"stale\"\r\n\r\n", 200, &r);
+    ck_assert_uint_eq(r.body_len, BIG_SIZE);
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_precompressed_siblings)
+{
+    struct e2e_response r;
+    expect_status("GET /app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip, deflate\r\n\r\n", 200, &r);
+    expect_header(&r, "Content-Encoding", "gzip");
+    expect_header(&r, "Content-Type", "application/javascript");
+    expect_header(&r, "Vary", "Accept-Encoding");
+    ck_assert_str_eq(r.body, "GZIPPED-BYTES");
+    e2e_response_free(&r);
+    expect_status("GET /app.js HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    expect_no_header(&r, "Content-Encoding");
+    expect_header(&r, "Vary", "Accept-Encoding");
+    ck_assert_str_eq(r.body, "console.log('plain');\n");
+    e2e_response_free(&r);
+    expect_status("GET /app.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip;q=0, br;q=0\r\n\r\n", 200, &r);
+    expect_no_header(&r, "Content-Encoding");
+    e2e_response_free(&r);
+    expect_status("GET /old.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n", 200, &r);
+    expect_no_header(&r, "Content-Encoding"); /* the sibling is older than the file */
+    ck_assert_str_eq(r.body, "body{}\n");
+    e2e_response_free(&r);
+}
+END_TEST
+
+START_TEST(test_access_log_line)
+{
+    struct e2e_response r;
+    expect_status("GET /dir2/page.html?logged=1 HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    size_t len = 0;
+    char *log = NULL;
+    for (int i = 0; i < 50; i++) {
+        free(log);
+        log = e2e_read_file(log_path, &len);
+        if (log && strstr(log, "\"GET /dir2/page.html?logged=1 HTTP/1.1\" 200 "))
+            break;
+        usleep(20000);
+    }
+    ck_assert_ptr_nonnull(log);
+    char *line = strstr(log, "\"GET /dir2/page.html?logged=1 HTTP/1.1\" 200 ");
+    ck_assert_msg(line != NULL, "no access line in the log");
+    ck_assert_ptr_nonnull(strstr(log, "127.0.0.1 \"GET /dir2/page.html?logged=1"));
+    free(log);
+}
+END_TEST
+
+/* ---- lifecycle: one server per test ---- */
+
+static char lc_log[400];
+
+static pid_t lc_start(const char *const extra[], int *out_port)
+{
+    *out_port = e2e_free_port();
+    snprintf(lc_log, sizeof(lc_log), "%s/lc-%d.log", base_dir, *out_port);
+    return e2e_start(server_bin, *out_port, root_dir, lc_log, extra, err_path);
+}
+
+/* Returns the worker pids of master (its children, from /proc/PID/stat), up to max. */
+static int children_of(pid_t master, pid_t *out, int max)
+{
+    DIR *d = opendir("/proc");
+    int n = 0;
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL && n < max) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300];
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        size_t len;
+        char *text = e2e_read_file(path, &len);
+        char *close_paren = text ? strrchr(text, ')') : NULL;
+        int ppid = 0;
+        char state;
+        if (close_paren && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 &&
+            ppid == (int)master && state != 'Z')
+            out[n++] = (pid_t)atoi(e->d_name);
+        free(text);
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+START_TEST(test_worker_respawn)
+{
+    int p;
+    const char *extra[] = {"-w", "2", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    pid_t kids[8];
+    ck_assert_int_eq(children_of(master, kids, 8), 2);
+    long long t0 = e2e_now_ms();
+    kill(kids[0], SIGKILL);
+    /* a new worker must serve within 1 s: many fresh connections all answered */
+    bool replaced = false;
+    while (e2e_now_ms() - t0 < 1000 && !replaced) {
+        pid_t now_kids[8];
+        int n = children_of(master, now_kids, 8);
+        replaced = n == 2 && now_kids[0] != kids[0] && now_kids[1] != kids[0];
+        if (!replaced)
+            usleep(10000);
+    }
+    ck_assert_msg(replaced, "no new worker within 1 s");
+    for (int i = 0; i < 40; i++) {
+        struct e2e_response r;
+        ck_assert_int_eq(e2e_exchange(p, "GET /page.html HTTP/1.0\r\n\r\n", &r), 0);
+        ck_assert_int_eq(r.status, 200);
+        e2e_response_free(&r);
+    }
+    ck_assert_msg(e2e_now_ms() - t0 < 1000 + 2000, "serving took too long after the kill");
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_sigterm_finishes_response_in_flight)
+{
+    int p;
+    const char *extra[] = {"-w", "2", "--grace-period", "8s", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)); /* keep the response in flight */
+    close(fd);
+    fd = e2e_connect(p);
+    const char *req = "GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    char buf[65536];
+    ssize_t first = recv(fd, buf, 1000, 0);
+    ck_assert_int_gt(first, 0);
+    kill(master, SIGTERM);
+    usleep(300000);
+    /* the master is still waiting for the response to finish */
+    ck_assert_int_eq(waitpid(master, NULL, WNOHANG), 0);
+    size_t total = (size_t)first;
+    for (;;) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0)
+            break;
+        total += (size_t)n;
+    }
+    close(fd);
+    char *head_end = memmem(buf, 0, "", 0);
+    (void)head_end;
+    /* head + 16 MiB: the whole body arrived */
+    ck_assert_msg(total > HUGE_SIZE && total < HUGE_SIZE + 1024, "received %zu bytes", total);
+    int st;
+    long long t0 = e2e_now_ms();
+    while (waitpid(master, &st, WNOHANG) == 0 && e2e_now_ms() - t0 < 5000)
+        usleep(10000);
+    ck_assert(WIFEXITED(st));
+    ck_assert_int_eq(WEXITSTATUS(st), 0);
+}
+END_TEST
+
+START_TEST(test_sighup_reopens_log)
+{
+    int p;
+    const char *extra[] = {"-w", "2", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(p, "GET /page.html?before HTTP/1.0\r\n\r\n", &r), 0);
+    e2e_response_free(&r);
+    char rotated[450];
+    snprintf(rotated, sizeof(rotated), "%s.1", lc_log);
+    ck_assert_int_eq(rename(lc_log, rotated), 0);
+    kill(master, SIGHUP);
+    usleep(300000);
+    for (int i = 0; i < 10; i++) { /* reach both workers */
+        ck_assert_int_eq(e2e_exchange(p, "GET /page.html?after HTTP/1.0\r\n\r\n", &r), 0);
+        e2e_response_free(&r);
+    }
+    usleep(100000);
+    size_t len;
+    char *fresh = e2e_read_file(lc_log, &len);
+    ck_assert_msg(fresh != NULL, "no new log file after SIGHUP");
+    ck_assert_ptr_nonnull(strstr(fresh, "?after"));
+    ck_assert_ptr_null(strstr(fresh, "?before"));
+    char *old = e2e_read_file(rotated, &len);
+    ck_assert_ptr_nonnull(strstr(old, "?before"));
+    ck_assert_ptr_null(strstr(old, "?after"));
+    free(fresh);
+    free(old);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* Runs the server binary with args and one extra variable; returns status, stderr in err. */
+static int run_binary(const char *const args[], const char *env, char *err, size_t errcap)
+{
+    char errfile[450];
+    snprintf(errfile, sizeof(errfile), "%s/run.err", base_dir);
+    unlink(errfile);
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        dup2(fd, 2);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        if (env)
+            putenv((char *)env);
+        const char *argv[32] = {server_bin};
+        int argc = 1;
+        for (; args && *args; args++)
+            argv[argc++] = *args;
+        argv[argc] = NULL;
+        execv(server_bin, (char *const *)argv);
+        _exit(127);
+    }
+    int st;
+    long long t0 = e2e_now_ms();
+    while (waitpid(pid, &st, WNOHANG) == 0) {
+        if (e2e_now_ms() - t0 > E2E_TIMEOUT_MS) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &st, 0);
+            return -1;
+        }
+        usleep(10000);
+    }
+    size_t len;
+    char *text = e2e_read_file(errfile, &len);
+    snprintf(err, errcap, "%s", text ? text : "");
+    free(text);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static const struct {
+    const char *env;
+    const char *arg1, *arg2;
+    const char *says;
+} bad_configs[] = {
+    {"OTUSERVER_PORT=tcp://10.0.0.7:80", NULL, NULL, "OTUSERVER_PORT"},
+    {NULL, "-p", "99999", "-p"},
+    {"OTUSERVER_WORKERS=lots", NULL, NULL, "OTUSERVER_WORKERS"},
+    {NULL, "-l", "verbose", "-l"},
+    {"OTUSERVER_ROOT=/nonexistent/dir", NULL, NULL, "/nonexistent/dir"},
+    {NULL, "-r", "/etc/hostname", "not a directory"},
+    {"OTUSERVER_LOG_FILE=/nonexistent/dir/x.log", NULL, NULL, "OTUSERVER_LOG_FILE"},
+    {"OTUSERVER_BIND=example.com", NULL, NULL, "OTUSERVER_BIND"},
+    {NULL, "--bogus", NULL, "unknown option"},
+};
+
+START_TEST(test_bad_config_exits_2_with_one_line)
+{
+    char err[1024];
+    const char *args[] = {bad_configs[_i].arg1, bad_configs[_i].arg2, NULL};
+    int st = run_binary(args, bad_configs[_i].env, err, sizeof(err));
+    ck_assert_msg(st == 2, "case %d: exit %d (%s)", _i, st, err);
+    ck_assert_msg(strstr(err, bad_configs[_i].says) != NULL, "case %d: '%s'", _i, err);
+    char *nl = strchr(err, '\n');
+    ck_assert_msg(nl != NULL && nl[1] == '\0', "not exactly one line: '%s'", err);
+}
+END_TEST
+
+START_TEST(test_port_taken)
+{
+    int p = e2e_free_port();
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p)};
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    ck_assert_int_eq(listen(fd, 1), 0);
+    char portbuf[16], err[1024];
+    snprintf(portbuf, sizeof(portbuf), "%d", p);
+    const char *args[] = {"-p", portbuf, "-r", root_dir, "-f", "-", NULL};
+    int st = run_binary(args, NULL, err, sizeof(err));
+    close(fd);
+    ck_assert_int_ne(st, 0);
+    ck_assert_msg(strstr(err, "already in use") != NULL, "%s", err);
+    ck_assert_msg(strstr(err, portbuf) != NULL, "%s", err);
+}
+END_TEST
+
+START_TEST(test_help_and_version)
+{
+    char err[256];
+    const char *help[] = {"--help", NULL};
+    ck_assert_int_eq(run_binary(help, NULL, err, sizeof(err)), 0);
+    const char *version[] = {"--version", NULL};
+    ck_assert_int_eq(run_binary(version, NULL, err, sizeof(err)), 0);
+}
+END_TEST
+
+START_TEST(test_healthcheck_mode)
+{
+    int p;
+    const char *extra[] = {"-w", "1", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    char env[64], err[256];
+    snprintf(env, sizeof(env), "OTUSERVER_PORT=%d", p);
+    const char *hc[] = {"--healthcheck", NULL};
+    ck_assert_int_eq(run_binary(hc, env, err, sizeof(err)), 0);
+    const char *hc404[] = {"--healthcheck", "--healthcheck-path", "/missing", NULL};
+    ck_assert_int_eq(run_binary(hc404, env, err, sizeof(err)), 1);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    ck_assert_int_eq(run_binary(hc, env, err, sizeof(err)), 1);
+}
+END_TEST
+
+START_TEST(test_header_deadline_not_reset_by_trickle)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--header-timeout", "1s", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    int fd = e2e_connect(p);
+    long long t0 = e2e_now_ms();
+    const char *head = "GET /page.html HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    bool sent_all = true;
+    for (size_t i = 0; i < strlen(head); i++) {
+        if (send(fd, head + i, 1, MSG_NOSIGNAL) != 1) {
+            sent_all = false;
+            break;
+        }
+        struct e2e_response r;
+        (void)r;
+        if (e2e_now_ms() - t0 > 4000)
+            break;
+        usleep(100000); /* one byte every 100 ms: 6 s for the whole head */
+        char c;
+        ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK);
+        if (n >= 0)
+            break; /* the server answered (408) or closed */
+    }
+    long long elapsed = e2e_now_ms() - t0;
+    (void)sent_all;
+    ck_assert_msg(elapsed < 2500, "the trickle was tolerated for %lld ms", elapsed);
+    struct e2e_response r;
+    if (e2e_read_response(fd, false, &r) == 0) {
+        ck_assert_int_eq(r.status, 408);
+        e2e_response_free(&r);
+    }
+    ck_assert(e2e_peer_closes(fd, 3000));
+    close(fd);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_keepalive_idle_timeout)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--keepalive-timeout", "1s", "--keepalive-requests", "3", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    int fd = e2e_connect(p);
+    const char *req = "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    e2e_response_free(&r);
+    long long t0 = e2e_now_ms();
+    ck_assert(e2e_peer_closes(fd, 3000));
+    long long idle = e2e_now_ms() - t0;
+    ck_assert_msg(idle >= 800 && idle < 2500, "closed after %lld ms", idle);
+    close(fd);
+    /* the request cap: the third response says close */
+    fd = e2e_connect(p);
+    for (int i = 0; i < 3; i++) {
+        e2e_send(fd, req, strlen(req));
+        ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+        expect_header(&r, "Connection", i < 2 ? "keep-alive" : "close");
+        e2e_response_free(&r);
+    }
+    ck_assert(e2e_peer_closes(fd, 3000));
+    close(fd);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* ---- httptest: the shared public corpus, byte for byte ---- */
+
+static const char *httptest_root;
+
+/* Percent-encodes every byte of a path except unreserved ones and '/'. */
+static void encode_path(const char *in, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)in; *p && n + 4 < cap; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p))
+            out[n++] = (char)*p;
+        else
+            n += (size_t)snprintf(out + n, cap - n, "%%%02X", *p);
+    }
+    out[n] = '\0';
+}
+
+static int httptest_files_checked;
+
+/* Requests every regular file under dir (rel to the root) and compares the bytes. */
+static void check_tree(int p, const char *rel)
+{
+    char dirpath[2048];
+    snprintf(dirpath, sizeof(dirpath), "%s/%s", httptest_root, rel);
+    DIR *d = opendir(dirpath);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char child[2048], full[4096], enc[6144], raw[7000];
+        snprintf(child, sizeof(child), "%s/%s", rel, e->d_name);
+        snprintf(full, sizeof(full), "%s/%s", httptest_root, child);
+        struct stat st;
+        ck_assert_int_eq(stat(full, &st), 0);
+        if (S_ISDIR(st.st_mode)) {
+            check_tree(p, child);
+            continue;
+        }
+        size_t len;
+        char *want = e2e_read_file(full, &len);
+        encode_path(child, enc, sizeof(enc));
+        snprintf(raw, sizeof(raw), "GET /%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", enc);
+        struct e2e_response r;
+        ck_assert_int_eq(e2e_exchange(p, raw, &r), 0);
+        ck_assert_msg(r.status == 200, "%s: %d", child, r.status);
+        ck_assert_msg(r.body_len == len && memcmp(r.body, want, len) == 0, "%s differs", child);
+        e2e_response_free(&r);
+        free(want);
+        httptest_files_checked++;
+    }
+    closedir(d);
+}
+
+START_TEST(test_httptest_corpus_byte_for_byte)
+{
+    int p;
+    const char *extra[] = {"-w", "2", NULL};
+    char log[400];
+    p = e2e_free_port();
+    snprintf(log, sizeof(log), "/tmp/otu-httptest-%d.log", p);
+    pid_t master = e2e_start(server_bin, p, httptest_root, log, extra, NULL);
+    ck_assert_int_gt(master, 0);
+    check_tree(p, "httptest");
+    ck_assert_int_gt(httptest_files_checked, 10);
+    printf("httptest: %d files identical\n", httptest_files_checked);
+    /* the classic suite's checks */
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(p, "GET /httptest/dir2/ HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_uint_eq(r.body_len, 34);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_exchange(p, "GET /httptest/wikipedia_russia.html HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
+    ck_assert_uint_eq(r.body_len, 954824);
+    ck_assert_ptr_nonnull(memmem(r.body, r.body_len, "Wikimedia Foundation, Inc.", 26));
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_exchange(p, "GET /httptest/../../../../../../../../../../../../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
+    ck_assert(r.status == 400 || r.status == 403 || r.status == 404);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_exchange(p, "HEAD /httptest/dir2/page.html HTTP/1.0\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    expect_header(&r, "Content-Length", "38");
+    ck_assert_int_eq(e2e_stop(master), 0);
+    unlink(log);
+}
+END_TEST
+
+static Suite *e2e_suite(void)
+{
+    Suite *s = suite_create("e2e");
+    TCase *tc = tcase_create("serve");
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, serve_setup, serve_teardown);
+    tcase_add_test(tc, test_get_file_and_common_headers);
+    tcase_add_test(tc, test_head_same_headers_no_body);
+    tcase_add_loop_test(tc, test_other_methods_405, 0, (int)OTU_ARRAY_LEN(refused_methods));
+    tcase_add_test(tc, test_connect_and_options_star_405);
+    tcase_add_test(tc, test_unknown_method_501);
+    tcase_add_test(tc, test_post_body_is_consumed);
+    tcase_add_test(tc, test_get_body_is_consumed);
+    tcase_add_test(tc, test_smuggling_shapes_close);
+    tcase_add_test(tc, test_chunked_get_answered_then_closed);
+    tcase_add_loop_test(tc, test_paths, 0, (int)OTU_ARRAY_LEN(path_cases));
+    tcase_add_loop_test(tc, test_never_outside_root, 0, (int)OTU_ARRAY_LEN(escapes));
+    tcase_add_test(tc, test_redirect_directory_without_slash);
+    tcase_add_loop_test(tc, test_mime_types, 0, (int)OTU_ARRAY_LEN(mime_files));
+    tcase_add_test(tc, test_big_file_byte_for_byte);
+    tcase_add_test(tc, test_keep_alive_rules);
+    tcase_add_test(tc, test_pipelined_in_order);
+    tcase_add_test(tc, test_oversized_heads);
+    tcase_add_loop_test(tc, test_bad_heads_get_status_and_close, 0, (int)OTU_ARRAY_LEN(bad_heads));
+    tcase_add_test(tc, test_raw_nul_in_request);
+    tcase_add_test(tc, test_junk_then_close_disturbs_nothing);
+    tcase_add_test(tc, test_leading_empty_line_ignored);
+    tcase_add_test(tc, test_head_error_has_no_body);
+    tcase_add_test(tc, test_conditional_requests);
+    tcase_add_test(tc, test_ranges);
+    tcase_add_test(tc, test_resume_in_three_ranges);
+    tcase_add_test(tc, test_if_range);
+    tcase_add_test(tc, test_precompressed_siblings);
+    tcase_add_test(tc, test_access_log_line);
+    tcase_add_test(tc, test_worker_respawn);
+    tcase_add_test(tc, test_sigterm_finishes_response_in_flight);
+    tcase_add_test(tc, test_sighup_reopens_log);
+    tcase_add_loop_test(tc, test_bad_config_exits_2_with_one_line, 0, (int)OTU_ARRAY_LEN(bad_configs));
+    tcase_add_test(tc, test_port_taken);
+    tcase_add_test(tc, test_help_and_version);
+    tcase_add_test(tc, test_healthcheck_mode);
+    tcase_add_test(tc, test_header_deadline_not_reset_by_trickle);
+    tcase_add_test(tc, test_keepalive_idle_timeout);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+static Suite *httptest_suite(void)
+{
+    Suite *s = suite_create("httptest");
+    TCase *tc = tcase_create("corpus");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_httptest_corpus_byte_for_byte);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    server_bin = getenv("OTU_SERVER") ? getenv("OTU_SERVER") : "build/otuserver";
+    httptest_root = getenv("OTU_HTTPTEST_ROOT");
+    SRunner *sr = srunner_create(e2e_suite());
+    if (httptest_root)
+        srunner_add_suite(sr, httptest_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return (failed || stderr_dirty) ? EXIT_FAILURE : EXIT_SUCCESS;
+}
