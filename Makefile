@@ -43,7 +43,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test deps clean help
 
 all: build/otuserver
 
@@ -53,6 +53,8 @@ help:
 	@echo "make              build/otuserver (release, hardened)"
 	@echo "make static       build/otuserver-static: musl, fully static, hardened, stripped"
 	@echo "make static-test  check it is static, then run the end-to-end suite against it"
+	@echo "make image        build the otuserver:$(VERSION) image (makes its base locally if needed)"
+	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
 	@echo "make valgrind     one worker under valgrind for 10,000 requests: no error, no leak"
 	@echo "make clean        remove build/"
 
@@ -83,6 +85,10 @@ build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(a
 
 build/asan/check_e2e: build/asan/tests/check_e2e.o build/asan/tests/e2e_util.o
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+# The fault-test load generator, built without sanitizers so it can drive real load.
+build/loadcheck: tests/loadcheck.c tests/e2e_util.c tests/e2e_util.h
+	$(CC) $(FINAL_CFLAGS) -Isrc -pthread -o $@ tests/loadcheck.c tests/e2e_util.c
 
 run: deps build/otuserver
 	build/otuserver -p 8080 -w 2 -r DOCUMENT_ROOT -f - -l info
@@ -125,6 +131,20 @@ static: build/otuserver-static
 static-test: build/otuserver-static build/asan/check_e2e
 	scripts/check-static build/otuserver-static
 	OTU_SERVER=build/otuserver-static build/asan/check_e2e
+
+# Container image: FROM scratch, the static binary and the bundled site.
+IMAGE    ?= otuserver
+REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+
+image:
+	scripts/docker-base debian:bookworm-slim
+	DOCKER_BUILDKIT=0 docker build --network host -q \
+		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
+		-t $(IMAGE):$(VERSION) -t $(IMAGE):latest .
+
+image-test: image build/asan/check_e2e build/loadcheck
+	scripts/image-test $(IMAGE):$(VERSION)
 
 # One worker under valgrind for 10,000 requests: no error, no leak.
 valgrind: build/otuserver

@@ -41,15 +41,33 @@ int e2e_free_port(void)
 
 int e2e_connect(int port)
 {
+    return e2e_connect_host("127.0.0.1", port);
+}
+
+int e2e_connect_host(const char *host, int port)
+{
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     if (fd < 0)
         return -1;
-    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+    if (inet_pton(AF_INET, host, &a.sin_addr) != 1) {
         close(fd);
         return -1;
     }
+    /* Connect with a deadline: a vanished container's address would hang for minutes. */
+    int flags = fcntl(fd, F_GETFL);
+    fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        struct pollfd p = {fd, POLLOUT, 0};
+        int err = 0;
+        socklen_t elen = sizeof(err);
+        if (errno != EINPROGRESS || poll(&p, 1, 1000) != 1 ||
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0 || err != 0) {
+            close(fd);
+            return -1;
+        }
+    }
+    fcntl(fd, F_SETFL, flags);
     struct timeval tv = {E2E_TIMEOUT_MS / 1000, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
