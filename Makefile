@@ -43,7 +43,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test deps clean help
 
 all: build/otuserver
 
@@ -55,6 +55,8 @@ help:
 	@echo "make static-test  check it is static, then run the end-to-end suite against it"
 	@echo "make image        build the otuserver:$(VERSION) image (makes its base locally if needed)"
 	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
+	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
+	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make valgrind     one worker under valgrind for 10,000 requests: no error, no leak"
 	@echo "make clean        remove build/"
 
@@ -145,6 +147,18 @@ image:
 
 image-test: image build/asan/check_e2e build/loadcheck
 	scripts/image-test $(IMAGE):$(VERSION)
+
+# The compose stack: otuserver next to an ab/wrk container.
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
+
+loadtest:
+	scripts/docker-base debian:bookworm-slim
+	$(COMPOSE) up --build --abort-on-container-exit --exit-code-from loadtest; \
+		status=$$?; $(COMPOSE) down -v >/dev/null 2>&1; exit $$status
+
+loadtest-test:
+	scripts/docker-base debian:bookworm-slim
+	scripts/loadtest-test
 
 # One worker under valgrind for 10,000 requests: no error, no leak.
 valgrind: build/otuserver
