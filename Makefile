@@ -43,7 +43,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz deps clean help
 
 all: build/otuserver
 
@@ -57,6 +57,7 @@ help:
 	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
+	@echo "make fuzz         libFuzzer on the parser and path resolution (FUZZ_SECONDS=60 each)"
 	@echo "make valgrind     one worker under valgrind for 10,000 requests: no error, no leak"
 	@echo "make clean        remove build/"
 
@@ -159,6 +160,32 @@ loadtest:
 loadtest-test:
 	scripts/docker-base debian:bookworm-slim
 	scripts/loadtest-test
+
+# libFuzzer (clang): the parser and path resolution, FUZZ_SECONDS each.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc
+FUZZ_TARGETS  = http_parser path
+
+build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http_parser.c src/http_parser.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_parser.c src/http_parser.c
+
+build/fuzz/fuzz_path: fuzz/fuzz_path.c src/path.c src/path.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_path.c src/path.c
+
+# Each target runs from a copy of the seed corpus; a crash, leak or sanitizer report fails.
+fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
+	@pass=0; failed=0; for t in $(FUZZ_TARGETS); do \
+		mkdir -p build/fuzz/corpus-$$t; cp -n fuzz/corpus/$$t/* build/fuzz/corpus-$$t/ 2>/dev/null; \
+		echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+		if build/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -dict=fuzz/http.dict -max_len=4096 \
+			-print_final_stats=1 -artifact_prefix=build/fuzz/$$t- build/fuzz/corpus-$$t \
+			> build/fuzz/$$t.log 2>&1; then pass=$$((pass + 1)); \
+		else failed=$$((failed + 1)); tail -40 build/fuzz/$$t.log; fi; \
+		grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss' build/fuzz/$$t.log; \
+	done; echo "fuzz: $$pass passed, $$failed failed"; [ $$failed -eq 0 ]
 
 # One worker under valgrind for 10,000 requests: no error, no leak.
 valgrind: build/otuserver
