@@ -100,7 +100,7 @@ unit: $(patsubst %,build/asan/%,$(UNIT_TESTS))
 	@fail=0; for t in $^; do echo "== $$t"; $$t || fail=1; done; exit $$fail
 
 # End-to-end: the sanitized server against a fixture tree the tests create.
-e2e: build/asan/otuserver build/asan/check_e2e
+e2e: build/asan/otuserver build/asan/check_e2e build/loadcheck
 	OTU_SERVER=build/asan/otuserver build/asan/check_e2e
 
 # End-to-end against the shared public corpus, byte for byte, when it is there.
@@ -131,7 +131,7 @@ build/otuserver-static: $(SRCS) $(wildcard src/*.h) $(DEPS_MUSL)/lib/libevent_co
 static: build/otuserver-static
 
 # The static binary: fully static, then the whole end-to-end suite against it.
-static-test: build/otuserver-static build/asan/check_e2e
+static-test: build/otuserver-static build/asan/check_e2e build/loadcheck
 	scripts/check-static build/otuserver-static
 	OTU_SERVER=build/otuserver-static build/asan/check_e2e
 

@@ -99,11 +99,19 @@ int conn_ctx_init(struct conn_ctx *ctx, struct event_base *base, const struct co
     ctx->cfg = cfg;
     ctx->date_sec = -1;
     ctx->spare_bufs = calloc(CONN_SPARE_MAX, sizeof(char *));
-    if (ctx->spare_bufs == NULL)
+    ctx->scratch = malloc((size_t)cfg->max_head_size);
+    if (ctx->spare_bufs == NULL || ctx->scratch == NULL) {
+        free(ctx->spare_bufs);
+        free(ctx->scratch);
+        ctx->spare_bufs = NULL;
+        ctx->scratch = NULL;
         return -1;
+    }
     if (handler_init(&ctx->handler, cfg) < 0) {
         free(ctx->spare_bufs);
+        free(ctx->scratch);
         ctx->spare_bufs = NULL;
+        ctx->scratch = NULL;
         return -1;
     }
     return 0;
@@ -415,8 +423,6 @@ static enum step conn_step_read(struct conn *c)
 {
     struct conn_ctx *ctx = c->ctx;
     const struct config *cfg = ctx->cfg;
-    if (buf_take(c) < 0)
-        return STEP_CLOSE;
     for (;;) {
         if (c->discard > 0)
             conn_discard_body(c);
@@ -435,8 +441,19 @@ static enum step conn_step_read(struct conn *c)
             c->scanned = c->in_len;
         }
 
-        size_t room = (size_t)cfg->max_head_size - c->in_len;
-        ssize_t n = recv(c->fd, c->buf + c->in_len, room, 0);
+        ssize_t n;
+        if (c->buf == NULL) {
+            /* An idle connection holds no buffer: read into the worker's scratch
+             * and take a buffer only once bytes have come. */
+            n = recv(c->fd, ctx->scratch, (size_t)cfg->max_head_size, 0);
+            if (n > 0) {
+                if (buf_take(c) < 0)
+                    return STEP_CLOSE;
+                memcpy(c->buf, ctx->scratch, (size_t)n);
+            }
+        } else {
+            n = recv(c->fd, c->buf + c->in_len, (size_t)cfg->max_head_size - c->in_len, 0);
+        }
         if (n > 0) {
             c->in_len += (size_t)n;
             continue;
@@ -451,8 +468,9 @@ static enum step conn_step_read(struct conn *c)
     bool idle = c->in_len == 0 && c->discard == 0;
     if (idle && ctx->draining)
         return STEP_CLOSE;
+    if (idle)
+        buf_release(c); /* idle connections hold no buffer */
     if (idle && c->requests > 0) {
-        buf_release(c); /* idle keep-alive connections hold no buffer */
         conn_wait(c, EV_READ, cfg->keepalive_timeout_ms);
     } else {
         if (c->head_deadline == 0)
@@ -543,7 +561,9 @@ void conn_ctx_free(struct conn_ctx *ctx)
     for (int i = 0; i < ctx->spare_buf_count; i++)
         free(ctx->spare_bufs[i]);
     free(ctx->spare_bufs);
+    free(ctx->scratch);
     ctx->spare_bufs = NULL;
+    ctx->scratch = NULL;
     ctx->spare_buf_count = 0;
     handler_free(&ctx->handler);
 }

@@ -34,6 +34,7 @@ struct conn_ctx {
     int spare_count;             /* length of the spare list */
     char **spare_bufs;           /* head/output buffers kept for reuse */
     int spare_buf_count;         /* how many spare_bufs hold */
+    char *scratch;               /* max_head_size bytes: first reads of idle connections */
     int nconns;                  /* open connections */
     bool draining;               /* shutting down: finish, do not start keep-alive */
     char date[HTTP_DATE_LEN + 1]; /* Date header for the current second */

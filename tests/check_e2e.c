@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -935,6 +936,18 @@ static int children_of(pid_t master, pid_t *out, int max)
     return n;
 }
 
+/* Waits up to 3 s for master to have n workers; fills kids and returns the count. */
+static int wait_children(pid_t master, pid_t *kids, int n)
+{
+    int got = 0;
+    for (long long end = e2e_now_ms() + 3000; e2e_now_ms() < end; usleep(10000)) {
+        got = children_of(master, kids, n);
+        if (got >= n)
+            break;
+    }
+    return got;
+}
+
 START_TEST(test_worker_respawn)
 {
     int p;
@@ -942,7 +955,7 @@ START_TEST(test_worker_respawn)
     pid_t master = lc_start(extra, &p);
     ck_assert_int_gt(master, 0);
     pid_t kids[8];
-    ck_assert_int_eq(children_of(master, kids, 8), 2);
+    ck_assert_int_eq(wait_children(master, kids, 2), 2);
     long long t0 = e2e_now_ms();
     kill(kids[0], SIGKILL);
     /* a new worker must serve within 1 s: many fresh connections all answered */
@@ -1153,7 +1166,56 @@ START_TEST(test_healthcheck_mode)
 }
 END_TEST
 
+/*
+ * Trickles a request head one byte every interval_ms into a server whose
+ * header deadline is deadline_s, and checks that the deadline, counted from
+ * the first byte and not reset by each one, ends it with 408 and a close.
+ */
+static void check_trickle(int interval_ms, const char *deadline_s, long long deadline_ms)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--header-timeout", deadline_s, NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    int fd = e2e_connect(p);
+    long long t0 = e2e_now_ms();
+    const char *head = "GET /page.html HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+    for (size_t i = 0; i < strlen(head); i++) {
+        if (send(fd, head + i, 1, MSG_NOSIGNAL) != 1)
+            break;
+        if (e2e_now_ms() - t0 > deadline_ms * 3)
+            break;
+        usleep((useconds_t)interval_ms * 1000);
+        char c;
+        if (recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK) >= 0)
+            break; /* the server answered (408) or closed */
+    }
+    long long elapsed = e2e_now_ms() - t0;
+    ck_assert_msg(elapsed >= deadline_ms - 100 && elapsed < deadline_ms + 1500,
+                  "closed after %lld ms with a %lld ms deadline", elapsed, deadline_ms);
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 408);
+    expect_header(&r, "Connection", "close");
+    e2e_response_free(&r);
+    ck_assert(e2e_peer_closes(fd, 3000));
+    close(fd);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+
 START_TEST(test_header_deadline_not_reset_by_trickle)
+{
+    check_trickle(100, "1s", 1000); /* 10 bytes a second: the head would need 6 s */
+}
+END_TEST
+
+START_TEST(test_header_deadline_one_byte_per_second)
+{
+    check_trickle(1000, "3s", 3000); /* 1 byte a second: the head would need a minute */
+}
+END_TEST
+
+START_TEST(test_idle_connection_without_request_closed)
 {
     int p;
     const char *extra[] = {"-w", "1", "--header-timeout", "1s", NULL};
@@ -1161,33 +1223,272 @@ START_TEST(test_header_deadline_not_reset_by_trickle)
     ck_assert_int_gt(master, 0);
     int fd = e2e_connect(p);
     long long t0 = e2e_now_ms();
-    const char *head = "GET /page.html HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
-    bool sent_all = true;
-    for (size_t i = 0; i < strlen(head); i++) {
-        if (send(fd, head + i, 1, MSG_NOSIGNAL) != 1) {
-            sent_all = false;
+    ck_assert(e2e_peer_closes(fd, 4000)); /* silently: nothing was asked */
+    long long elapsed = e2e_now_ms() - t0;
+    ck_assert_msg(elapsed >= 800 && elapsed < 2500, "closed after %lld ms", elapsed);
+    close(fd);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_send_timeout_closes_stalled_reader)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--send-timeout", "1s", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    int small = 4096;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small));
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p),
+                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+    const char *req = "GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    sleep(3); /* read nothing: the server's sends stall */
+    char buf[65536];
+    size_t total = 0;
+    long long t0 = e2e_now_ms();
+    bool closed = false;
+    while (e2e_now_ms() - t0 < 5000) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        if (n <= 0) {
+            closed = true;
             break;
         }
-        struct e2e_response r;
-        (void)r;
-        if (e2e_now_ms() - t0 > 4000)
-            break;
-        usleep(100000); /* one byte every 100 ms: 6 s for the whole head */
-        char c;
-        ssize_t n = recv(fd, &c, 1, MSG_DONTWAIT | MSG_PEEK);
-        if (n >= 0)
-            break; /* the server answered (408) or closed */
+        total += (size_t)n;
     }
-    long long elapsed = e2e_now_ms() - t0;
-    (void)sent_all;
-    ck_assert_msg(elapsed < 2500, "the trickle was tolerated for %lld ms", elapsed);
+    ck_assert_msg(closed, "the stalled connection was still open");
+    ck_assert_msg(total < HUGE_SIZE, "the whole file arrived (%zu bytes): no timeout", total);
+    close(fd);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_connection_cap_pauses_accepting)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--max-connections", "4", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    int idle[4];
+    for (int i = 0; i < 4; i++) {
+        idle[i] = e2e_connect(p);
+        ck_assert_int_ge(idle[i], 0);
+    }
+    usleep(200000);
+    int fd = e2e_connect(p); /* the kernel queues it; the worker must not take it yet */
+    const char *req = "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    char c;
+    struct timeval tv = {0, 500000};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    ck_assert_msg(recv(fd, &c, 1, MSG_PEEK) < 0, "served past the connection cap");
+    close(idle[0]);
+    tv.tv_sec = 3;
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     struct e2e_response r;
-    if (e2e_read_response(fd, false, &r) == 0) {
-        ck_assert_int_eq(r.status, 408);
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    e2e_response_free(&r);
+    close(fd);
+    for (int i = 1; i < 4; i++)
+        close(idle[i]);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* CPU time (user + system, in clock ticks) a process has used. */
+static long cpu_ticks(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    size_t len;
+    char *text = e2e_read_file(path, &len);
+    char *p = text ? strrchr(text, ')') : NULL;
+    long utime = 0, stime = 0;
+    if (p)
+        sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %ld %ld", &utime, &stime);
+    free(text);
+    return utime + stime;
+}
+
+START_TEST(test_fd_exhaustion_does_not_spin)
+{
+    int p;
+    const char *extra[] = {"-w", "1", NULL};
+    setenv("OTU_E2E_NOFILE", "48", 1); /* the server's whole fd table: 48 */
+    pid_t master = lc_start(extra, &p);
+    unsetenv("OTU_E2E_NOFILE");
+    ck_assert_int_gt(master, 0);
+    pid_t worker;
+    ck_assert_int_eq(wait_children(master, &worker, 1), 1);
+    int conns[120];
+    for (int i = 0; i < 120; i++)
+        conns[i] = e2e_connect(p);
+    usleep(300000);
+    long before = cpu_ticks(worker);
+    sleep(1);
+    long used = cpu_ticks(worker) - before;
+    ck_assert_msg(used < 30, "the worker spun: %ld ticks of CPU in 1 s at EMFILE", used);
+    for (int i = 0; i < 120; i++)
+        if (conns[i] >= 0)
+            close(conns[i]);
+    /* descriptors free up: serving resumes */
+    bool served = false;
+    for (long long end = e2e_now_ms() + 5000; !served && e2e_now_ms() < end; usleep(50000)) {
+        struct e2e_response r;
+        served = e2e_exchange(p, "GET /page.html HTTP/1.0\r\n\r\n", &r) == 0 && r.status == 200;
         e2e_response_free(&r);
     }
-    ck_assert(e2e_peer_closes(fd, 3000));
-    close(fd);
+    ck_assert_msg(served, "no service after descriptors were freed");
+    size_t len;
+    char *log = e2e_read_file(lc_log, &len);
+    ck_assert_msg(log && strstr(log, "pausing new connections"), "no EMFILE warning in the log");
+    free(log);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* Runs build/loadcheck in the background; returns a stream of its one-line result. */
+static FILE *start_load(int p, const char *path, int requests, int conc)
+{
+    char cmd[512];
+    const char *tool = getenv("OTU_LOADCHECK") ? getenv("OTU_LOADCHECK") : "build/loadcheck";
+    snprintf(cmd, sizeof(cmd), "%s 127.0.0.1 %d %s %d %d", tool, p, path, requests, conc);
+    FILE *f = popen(cmd, "r");
+    ck_assert_msg(f != NULL, "cannot run %s", tool);
+    return f;
+}
+
+/* Reads loadcheck's result line. */
+static void finish_load(FILE *f, int *complete, int *cut, int *unanswered)
+{
+    char line[256] = "";
+    if (fgets(line, sizeof(line), f) == NULL)
+        line[0] = '\0';
+    pclose(f);
+    ck_assert_msg(sscanf(line, "complete=%d cut=%d unanswered=%d", complete, cut, unanswered) == 3,
+                  "loadcheck said '%s'", line);
+    printf("load: %s", line);
+}
+
+START_TEST(test_worker_kill_under_load)
+{
+    int p;
+    const char *extra[] = {"-w", "2", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    pid_t kids[2];
+    ck_assert_int_eq(wait_children(master, kids, 2), 2);
+    FILE *load = start_load(p, "/page.html", 20000, 16);
+    usleep(500000);
+    long long t0 = e2e_now_ms();
+    kill(kids[0], SIGKILL);
+    bool replaced = false;
+    while (!replaced && e2e_now_ms() - t0 < 1000) {
+        pid_t now[4];
+        int n = children_of(master, now, 4);
+        replaced = n == 2 && now[0] != kids[0] && now[1] != kids[0];
+        usleep(5000);
+    }
+    ck_assert_msg(replaced, "no new worker within 1 s");
+    int complete, cut, unanswered;
+    finish_load(load, &complete, &cut, &unanswered);
+    /* only requests in flight on the killed worker may fail: at most one per client */
+    ck_assert_msg(cut + unanswered <= 16, "%d cut, %d unanswered", cut, unanswered);
+    ck_assert_int_ge(complete, 20000 - 16);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_sigterm_under_load)
+{
+    int p;
+    const char *extra[] = {"-w", "2", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    FILE *load = start_load(p, "/big.bin", 100000, 16);
+    usleep(500000);
+    kill(master, SIGTERM);
+    int st = -1;
+    long long t0 = e2e_now_ms();
+    while (waitpid(master, &st, WNOHANG) == 0 && e2e_now_ms() - t0 < 12000)
+        usleep(10000);
+    int complete, cut, unanswered;
+    finish_load(load, &complete, &cut, &unanswered);
+    ck_assert_msg(WIFEXITED(st) && WEXITSTATUS(st) == 0, "master status %d", st);
+    ck_assert_msg(cut == 0, "%d responses cut short by the stop", cut);
+    ck_assert_msg(complete > 0 && complete < 100000, "the stop did not land during the load (%d)", complete);
+}
+END_TEST
+
+/* Resident memory of a process in KiB. */
+static long rss_kib(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+    size_t len;
+    char *text = e2e_read_file(path, &len);
+    char *line = text ? strstr(text, "VmRSS:") : NULL;
+    long kib = line ? strtol(line + 6, NULL, 10) : -1;
+    free(text);
+    return kib;
+}
+
+/* Idle connections held open by the 10,000-connection test. */
+#define IDLE_CONNECTIONS 10000
+
+START_TEST(test_10k_idle_connections_and_load)
+{
+    struct rlimit rl;
+    getrlimit(RLIMIT_NOFILE, &rl);
+    ck_assert_msg(rl.rlim_max >= IDLE_CONNECTIONS + 1000, "the hard fd limit %lu is too low for this test",
+                  (unsigned long)rl.rlim_max);
+    rl.rlim_cur = IDLE_CONNECTIONS + 1000;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
+    int p;
+    const char *extra[] = {"-w", "2", "--max-connections", "20000", "--header-timeout", "60s", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    pid_t kids[2];
+    ck_assert_int_eq(wait_children(master, kids, 2), 2);
+    long idle_before[2] = {rss_kib(kids[0]), rss_kib(kids[1])};
+    int *fds = malloc(sizeof(int) * IDLE_CONNECTIONS);
+    for (int i = 0; i < IDLE_CONNECTIONS; i++) {
+        fds[i] = e2e_connect(p);
+        ck_assert_msg(fds[i] >= 0, "connection %d failed", i);
+    }
+    usleep(500000);
+    FILE *load = start_load(p, "/page.html", 10000, 16);
+    int complete, cut, unanswered;
+    finish_load(load, &complete, &cut, &unanswered);
+    long rss[2] = {rss_kib(kids[0]), rss_kib(kids[1])};
+    printf("RSS per worker: %ld KiB and %ld KiB idle; %ld KiB and %ld KiB with %d idle connections + load\n",
+           idle_before[0], idle_before[1], rss[0], rss[1], IDLE_CONNECTIONS);
+    ck_assert_int_eq(complete, 10000);
+    ck_assert_int_eq(cut + unanswered, 0);
+    /* bounded: an idle connection holds no buffer, only its small state */
+    for (int i = 0; i < 2; i++)
+        ck_assert_msg(rss[i] - idle_before[i] < 32 * 1024, "worker grew by %ld KiB", rss[i] - idle_before[i]);
+    for (int i = 0; i < IDLE_CONNECTIONS; i++)
+        close(fds[i]);
+    free(fds);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_serve_dotfiles_flag)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--serve-dotfiles", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(p, "GET /.env HTTP/1.0\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_str_eq(r.body, "PASSWORD=x\n");
+    e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
@@ -1360,7 +1661,16 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_help_and_version);
     tcase_add_test(tc, test_healthcheck_mode);
     tcase_add_test(tc, test_header_deadline_not_reset_by_trickle);
+    tcase_add_test(tc, test_header_deadline_one_byte_per_second);
+    tcase_add_test(tc, test_idle_connection_without_request_closed);
     tcase_add_test(tc, test_keepalive_idle_timeout);
+    tcase_add_test(tc, test_send_timeout_closes_stalled_reader);
+    tcase_add_test(tc, test_connection_cap_pauses_accepting);
+    tcase_add_test(tc, test_fd_exhaustion_does_not_spin);
+    tcase_add_test(tc, test_worker_kill_under_load);
+    tcase_add_test(tc, test_sigterm_under_load);
+    tcase_add_test(tc, test_10k_idle_connections_and_load);
+    tcase_add_test(tc, test_serve_dotfiles_flag);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -98,6 +99,11 @@ pid_t e2e_start(const char *bin, int port, const char *root, const char *log,
         }
         int devnull = open("/dev/null", O_RDONLY);
         dup2(devnull, 0);
+        const char *nofile = getenv("OTU_E2E_NOFILE"); /* a small fd table, for EMFILE tests */
+        if (nofile) {
+            struct rlimit rl = {(rlim_t)atol(nofile), (rlim_t)atol(nofile)};
+            setrlimit(RLIMIT_NOFILE, &rl);
+        }
         execv(bin, (char *const *)argv);
         _exit(127);
     }
