@@ -330,7 +330,7 @@ START_TEST(test_unknown_method_501)
 }
 END_TEST
 
-/* A body that looks like a request is consumed as a body, never served. */
+/* HARDENING row 29: a body that looks like a request is consumed as a body, never served. */
 static void check_body_not_parsed(const char *method, int first_status)
 {
     const char *hidden = "GET /nested/a/b/deep.txt HTTP/1.1\r\nHost: t\r\n\r\n";
@@ -593,6 +593,7 @@ START_TEST(test_pipelined_in_order)
 }
 END_TEST
 
+/* HARDENING rows 8, 9, 10 and 11 (an oversized head split over many reads). */
 START_TEST(test_oversized_heads)
 {
     static char req[70000];
@@ -724,6 +725,164 @@ START_TEST(test_head_error_has_no_body)
     ck_assert_int_eq(b.status, 200);
     e2e_response_free(&b);
     close(fd);
+}
+END_TEST
+
+/*
+ * The hostile inputs of shared/HARDENING.md, one named case per input, with
+ * the careful answer: status, whether the connection must close, and that a
+ * normal request on a new connection is answered right after.
+ */
+enum gen { RAW = 0, GEN_LONG_TARGET, GEN_HUGE_HEADER, GEN_HUGE_BLOCK, GEN_MANY_HEADERS };
+
+struct hostile_case {
+    const char *name;   /* "row N: what" */
+    const char *raw;    /* the request bytes (RAW) */
+    size_t len;         /* 0 = strlen(raw) */
+    enum gen gen;       /* or a generated request */
+    int ok[3];          /* acceptable statuses (0 = unused) */
+    int close;          /* 1: the connection must close after the answer; 0: may stay */
+};
+
+#define H(host) "Host: " host "\r\n"
+static const struct hostile_case hostile[] = {
+    {"row 1: /../../../../etc/passwd", "GET /../../../../etc/passwd HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400, 403, 404}, 0},
+    {"row 2: encoded dots", "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400, 403, 404}, 0},
+    {"row 2: /%2E%2e.html", "GET /%2E%2e.html HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {404}, 0},
+    {"row 3: double-encoded dots", "GET /%252e%252e/etc/passwd HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {404}, 0},
+    {"row 4: encoded slashes", "GET /..%2f..%2fetc/passwd HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400, 404}, 0},
+    {"row 5: backslashes", "GET /..%5c..%5cboot.ini HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {404}, 0},
+    {"row 6: encoded NUL", "GET /index.html%00.jpg HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400, 404}, 0},
+    {"row 7: NUL in the request line", "GET /index.html\0.jpg HTTP/1.1\r\n" H("t") "\r\n", 38, RAW, {400}, 1},
+    {"row 7: NUL in a header value", "GET / HTTP/1.1\r\n" H("t") "X: a\0b\r\n\r\n", 32, RAW, {400}, 1},
+    {"row 8: 64 KiB target", NULL, 0, GEN_LONG_TARGET, {414}, 1},
+    {"row 9: one header line too big", NULL, 0, GEN_HUGE_HEADER, {431}, 1},
+    {"row 9: header block too big", NULL, 0, GEN_HUGE_BLOCK, {431}, 1},
+    {"row 10: 10,000 header lines", NULL, 0, GEN_MANY_HEADERS, {431, 400}, 1},
+    {"row 12: unknown method", "FOO / HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {501}, 1},
+    {"row 13: POST", "POST /index.html HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {405}, 0},
+    {"row 13: PUT", "PUT /index.html HTTP/1.1\r\n" H("t") "Content-Length: 0\r\n\r\n", 0, RAW, {405}, 0},
+    {"row 13: DELETE", "DELETE /index.html HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {405}, 0},
+    {"row 14: TRACE", "TRACE / HTTP/1.1\r\n" H("t") "X-Echo: secret\r\n\r\n", 0, RAW, {405}, 0},
+    {"row 14: CONNECT", "CONNECT example.com:443 HTTP/1.1\r\n" H("example.com:443") "\r\n", 0, RAW, {405}, 0},
+    {"row 15: lower-case method", "get / HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {501, 400}, 1},
+    {"row 16: HTTP/0.9", "GET /\r\n", 0, RAW, {400}, 1},
+    {"row 17: HTTP/2.0", "GET / HTTP/2.0\r\n" H("t") "\r\n", 0, RAW, {505}, 1},
+    {"row 17: HTTP/1.2", "GET / HTTP/1.2\r\n" H("t") "\r\n", 0, RAW, {505}, 1},
+    {"row 18: HTTP/01.01", "GET / HTTP/01.01\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 18: HTTP/a.b", "GET / HTTP/a.b\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 18: HTTP/4294967295.255", "GET / HTTP/4294967295.255\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 19: HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 19: HTTP/1.0 without Host is fine", "GET / HTTP/1.0\r\n\r\n", 0, RAW, {200}, 1},
+    {"row 20: two differing Hosts", "GET / HTTP/1.1\r\n" H("a") H("b") "\r\n", 0, RAW, {400}, 1},
+    {"row 21: absolute-form", "GET http://h/index.html HTTP/1.1\r\n" H("h") "\r\n", 0, RAW, {200}, 0},
+    {"row 22: GET *", "GET * HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 22: OPTIONS *", "OPTIONS * HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {405}, 0},
+    {"row 23: space in the target", "GET /a b HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 23: double space", "GET  / HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 24: control byte", "GET /\x02 HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 24: /%", "GET /% HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 24: /%1", "GET /%1 HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 24: /%zz", "GET /%zz HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
+    {"row 25: Content-Length with Transfer-Encoding", "POST / HTTP/1.1\r\n" H("t") "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 26: two Content-Lengths", "GET / HTTP/1.1\r\n" H("t") "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 0, RAW, {400}, 1},
+    {"row 27: Content-Length -1", "GET / HTTP/1.1\r\n" H("t") "Content-Length: -1\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 27: Content-Length +5", "GET / HTTP/1.1\r\n" H("t") "Content-Length: +5\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 27: Content-Length 0x10", "GET / HTTP/1.1\r\n" H("t") "Content-Length: 0x10\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 27: Content-Length empty", "GET / HTTP/1.1\r\n" H("t") "Content-Length:\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 27: Content-Length 5 5", "GET / HTTP/1.1\r\n" H("t") "Content-Length: 5 5\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 28: TE identity", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: identity\r\n\r\n", 0, RAW, {501}, 1},
+    {"row 28: TE gzip, chunked", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: gzip, chunked\r\n\r\n", 0, RAW, {501}, 1},
+    {"row 28: TE on HTTP/1.0", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 30: obs-fold", "GET / HTTP/1.1\r\n" H("t") "X: a\r\n b\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 31: space before the colon", "GET / HTTP/1.1\r\nHost : t\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 32: line without a colon", "GET / HTTP/1.1\r\n" H("t") "Foo bar\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 32: empty field name", "GET / HTTP/1.1\r\n" H("t") ": x\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 33: bare CR in a value", "GET / HTTP/1.1\r\n" H("t") "X: a\rb\r\n\r\n", 0, RAW, {400}, 1},
+    {"row 34: bare LF line ends", "GET /index.html HTTP/1.1\nHost: t\n\n", 0, RAW, {200}, 0},
+    {"row 35: leading empty line", "\r\nGET /index.html HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {200}, 0},
+    {"row 39: unsatisfiable range", "GET /big.bin HTTP/1.1\r\n" H("t") "Range: bytes=99999999-\r\n\r\n", 0, RAW, {416}, 0},
+    {"row 39: reversed range ignored", "GET /page.html HTTP/1.1\r\n" H("t") "Range: bytes=100-50\r\n\r\n", 0, RAW, {200}, 0},
+    {"row 39: 1000 ranges", NULL, 0, RAW, {200}, 0},
+    {"row 40: symlink out of the root", "GET /escape.txt HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {403, 404}, 0},
+    {"row 40: /.git/config", "GET /.git/config HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {404}, 0},
+    {"row 40: /.env", "GET /.env HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {404}, 0},
+};
+#undef H
+
+/* Builds a generated request into a malloc'd buffer; returns it and its length. */
+static char *hostile_request(const struct hostile_case *c, size_t *len)
+{
+    size_t cap = 1 << 20, n = 0;
+    char *b = malloc(cap);
+    switch (c->gen) {
+    case GEN_LONG_TARGET:
+        n = (size_t)sprintf(b, "GET /");
+        memset(b + n, 'a', 65536);
+        n += 65536;
+        n += (size_t)sprintf(b + n, " HTTP/1.1\r\nHost: t\r\n\r\n");
+        break;
+    case GEN_HUGE_HEADER:
+        n = (size_t)sprintf(b, "GET / HTTP/1.1\r\nHost: t\r\nCookie: ");
+        memset(b + n, 'c', 16384);
+        n += 16384;
+        n += (size_t)sprintf(b + n, "\r\n\r\n");
+        break;
+    case GEN_HUGE_BLOCK:
+        n = (size_t)sprintf(b, "GET / HTTP/1.1\r\nHost: t\r\n");
+        for (int i = 0; i < 40; i++)
+            n += (size_t)sprintf(b + n, "X-%d: %0400d\r\n", i, 0);
+        n += (size_t)sprintf(b + n, "\r\n");
+        break;
+    case GEN_MANY_HEADERS:
+        n = (size_t)sprintf(b, "GET / HTTP/1.1\r\nHost: t\r\n");
+        for (int i = 0; i < 10000; i++)
+            n += (size_t)sprintf(b + n, "X: y\r\n");
+        n += (size_t)sprintf(b + n, "\r\n");
+        break;
+    case RAW:
+        if (c->raw == NULL) { /* row 39: a thousand ranges */
+            n = (size_t)sprintf(b, "GET /page.html HTTP/1.1\r\nHost: t\r\nRange: bytes=0-0");
+            for (int i = 0; i < 999; i++)
+                n += (size_t)sprintf(b + n, ",0-0");
+            n += (size_t)sprintf(b + n, "\r\n\r\n");
+        } else {
+            n = c->len ? c->len : strlen(c->raw);
+            memcpy(b, c->raw, n);
+        }
+        break;
+    }
+    *len = n;
+    return b;
+}
+
+START_TEST(test_hostile_input)
+{
+    const struct hostile_case *c = &hostile[_i];
+    size_t len;
+    char *raw = hostile_request(c, &len);
+    int fd = e2e_connect(port);
+    ck_assert_int_ge(fd, 0);
+    e2e_send(fd, raw, len); /* the server may close before taking it all */
+    free(raw);
+    struct e2e_response r;
+    ck_assert_msg(e2e_read_response(fd, false, &r) == 0,
+                  "%s: no response", c->name);
+    ck_assert_msg(r.status == c->ok[0] || r.status == c->ok[1] || r.status == c->ok[2], "%s: status %d",
+                  c->name, r.status);
+    ck_assert_msg(r.body == NULL || (strstr(r.body, "TOP-SECRET") == NULL && strstr(r.body, "root:") == NULL),
+                  "%s: leaked", c->name);
+    if (c->close) {
+        char v[32];
+        ck_assert_msg(e2e_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "close") == 0,
+                      "%s: no Connection: close", c->name);
+        ck_assert_msg(e2e_peer_closes(fd, 3000), "%s: the connection stayed open", c->name);
+    }
+    e2e_response_free(&r);
+    close(fd);
+    ck_assert_msg(e2e_exchange(port, "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", &r) == 0 && r.status == 200,
+                  "%s: the next request was not served", c->name);
+    e2e_response_free(&r);
 }
 END_TEST
 
@@ -1203,6 +1362,7 @@ static void check_trickle(int interval_ms, const char *deadline_s, long long dea
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 
+/* HARDENING row 36: slowloris. */
 START_TEST(test_header_deadline_not_reset_by_trickle)
 {
     check_trickle(100, "1s", 1000); /* 10 bytes a second: the head would need 6 s */
@@ -1231,6 +1391,7 @@ START_TEST(test_idle_connection_without_request_closed)
 }
 END_TEST
 
+/* HARDENING row 37: a reader that stops reading a large file. */
 START_TEST(test_send_timeout_closes_stalled_reader)
 {
     int p;
@@ -1313,6 +1474,7 @@ static long cpu_ticks(pid_t pid)
     return utime + stime;
 }
 
+/* HARDENING row 38: a connection flood past the fd limit. */
 START_TEST(test_fd_exhaustion_does_not_spin)
 {
     int p;
@@ -1640,6 +1802,7 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_junk_then_close_disturbs_nothing);
     tcase_add_test(tc, test_leading_empty_line_ignored);
     tcase_add_test(tc, test_head_error_has_no_body);
+    tcase_add_loop_test(tc, test_hostile_input, 0, (int)OTU_ARRAY_LEN(hostile));
     tcase_add_test(tc, test_conditional_requests);
     tcase_add_test(tc, test_ranges);
     tcase_add_test(tc, test_resume_in_three_ranges);
