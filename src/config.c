@@ -41,6 +41,16 @@ static int expected(char *why, size_t whylen, const char *fmt, ...)
     return -1;
 }
 
+/* Copies the NUL-terminated s into dst of cap bytes when it fits; returns 0 or -1. */
+static int copy_string(char *dst, size_t cap, const char *s)
+{
+    size_t n = strlen(s);
+    if (n >= cap)
+        return -1;
+    memcpy(dst, s, n + 1);
+    return 0;
+}
+
 /* Parses a whole decimal number in [min, max]; returns 0 or -1. */
 static int parse_int(const char *s, long min, long max, long *out)
 {
@@ -114,10 +124,9 @@ static int set_port(struct config *cfg, const char *v, char *why, size_t whylen)
 static int set_bind(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     unsigned char addr[sizeof(struct in6_addr)];
-    if (strlen(v) >= sizeof(cfg->bind_addr) ||
-        (inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1))
+    if ((inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1) ||
+        copy_string(cfg->bind_addr, sizeof(cfg->bind_addr), v) < 0)
         return expected(why, whylen, "an IPv4 or IPv6 address such as 0.0.0.0 or ::");
-    strcpy(cfg->bind_addr, v);
     return 0;
 }
 
@@ -153,17 +162,15 @@ static int set_log_level(struct config *cfg, const char *v, char *why, size_t wh
 
 static int set_root(struct config *cfg, const char *v, char *why, size_t whylen)
 {
-    if (*v == '\0' || strlen(v) >= sizeof(cfg->root))
+    if (*v == '\0' || copy_string(cfg->root, sizeof(cfg->root), v) < 0)
         return expected(why, whylen, "a directory path shorter than %zu bytes", sizeof(cfg->root));
-    strcpy(cfg->root, v);
     return 0;
 }
 
 static int set_log_file(struct config *cfg, const char *v, char *why, size_t whylen)
 {
-    if (*v == '\0' || strlen(v) >= sizeof(cfg->log_file))
+    if (*v == '\0' || copy_string(cfg->log_file, sizeof(cfg->log_file), v) < 0)
         return expected(why, whylen, "a file path, or - for standard output");
-    strcpy(cfg->log_file, v);
     return 0;
 }
 
@@ -449,26 +456,38 @@ void config_print_help(FILE *out)
     }
 }
 
+/* Reads up to two whitespace-separated integers from a small file; returns how many. */
+static int read_numbers(const char *path, long long *a, long long *b)
+{
+    char line[128];
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    char *got = fgets(line, sizeof(line), f);
+    fclose(f);
+    if (got == NULL)
+        return 0;
+    char *end;
+    errno = 0;
+    *a = strtoll(line, &end, 10);
+    if (end == line || errno != 0)
+        return 0; /* "max" in cpu.max: no quota */
+    char *p = end;
+    *b = strtoll(p, &end, 10);
+    return (end == p || errno != 0) ? 1 : 2;
+}
+
 /* Reads the cgroup v2 (cpu.max) or v1 (cfs quota) CPU limit; returns CPUs or 0 for none. */
 static int cgroup_cpu_limit(void)
 {
-    long long quota = -1, period = 0;
-    FILE *f = fopen("/sys/fs/cgroup/cpu.max", "r");
-    if (f != NULL) {
-        char q[32];
-        if (fscanf(f, "%31s %lld", q, &period) == 2 && strcmp(q, "max") != 0)
-            quota = atoll(q);
-        fclose(f);
-    } else if ((f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "r")) != NULL) {
-        if (fscanf(f, "%lld", &quota) != 1)
-            quota = -1;
-        fclose(f);
-        f = fopen("/sys/fs/cgroup/cpu/cpu.cfs_period_us", "r");
-        if (f != NULL) {
-            if (fscanf(f, "%lld", &period) != 1)
-                period = 0;
-            fclose(f);
-        }
+    long long quota = -1, period = 0, unused;
+    int n = read_numbers("/sys/fs/cgroup/cpu.max", &quota, &period);
+    if (n < 0) {
+        if (read_numbers("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", &quota, &unused) < 1 ||
+            read_numbers("/sys/fs/cgroup/cpu/cpu.cfs_period_us", &period, &unused) < 1)
+            return 0;
+    } else if (n < 2) {
+        return 0;
     }
     if (quota <= 0 || period <= 0)
         return 0;

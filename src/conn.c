@@ -19,17 +19,17 @@
 #include <unistd.h>
 
 /* Output buffer: a response head plus a small file sent in the same send(). */
-#define CONN_OUT_SIZE (16 * 1024)
+#define CONN_OUT_SIZE ((size_t)16 * 1024)
 /* Largest sendfile() chunk, so one fast client cannot hog the worker. */
-#define CONN_SENDFILE_CHUNK (512 * 1024)
+#define CONN_SENDFILE_CHUNK ((int64_t)512 * 1024)
 /* Connections and buffers kept for reuse instead of freed; bounds idle memory. */
 #define CONN_SPARE_MAX 256
 /* After an error we read and drop what the client still sends, for this long... */
 #define CONN_LINGER_MS 2000
 /* ...and at most this much, then close: the response has had its chance. */
-#define CONN_LINGER_BYTES (64 * 1024)
+#define CONN_LINGER_BYTES ((int64_t)64 * 1024)
 /* A request body this small is read and dropped to keep the connection; larger closes it. */
-#define CONN_DISCARD_MAX (1024 * 1024)
+#define CONN_DISCARD_MAX ((int64_t)1024 * 1024)
 
 enum conn_state {
     CONN_READING,   /* waiting for (the rest of) a request head */
@@ -341,7 +341,7 @@ static enum step conn_step_write(struct conn *c)
     }
     while (c->file_left > 0) {
         off_t off = (off_t)c->file_off;
-        size_t chunk = c->file_left > CONN_SENDFILE_CHUNK ? CONN_SENDFILE_CHUNK : (size_t)c->file_left;
+        size_t chunk = (size_t)(c->file_left > CONN_SENDFILE_CHUNK ? CONN_SENDFILE_CHUNK : c->file_left);
         ssize_t n = sendfile(c->fd, c->file_fd, &off, chunk);
         if (n < 0 && errno == EINTR)
             continue;
@@ -409,6 +409,8 @@ static void conn_handle_head(struct conn *c)
 /* Drops request-body bytes still owed from the buffer. */
 static void conn_discard_body(struct conn *c)
 {
+    if (c->in_len == 0 || c->buf == NULL)
+        return; /* nothing buffered; an idle connection holds no buffer */
     size_t drop = c->discard < (int64_t)c->in_len ? (size_t)c->discard : c->in_len;
     memmove(c->buf, c->buf + drop, c->in_len - drop);
     c->in_len -= drop;
@@ -550,10 +552,15 @@ void conn_ctx_drain(struct conn_ctx *ctx)
 
 void conn_ctx_free(struct conn_ctx *ctx)
 {
-    while (ctx->conns)
-        conn_close(ctx->conns);
+    ctx->on_close = NULL; /* the worker is going away: nobody to tell */
+    struct conn *c = ctx->conns;
+    while (c != NULL) {
+        struct conn *next = c->next;
+        conn_close(c);
+        c = next;
+    }
     while (ctx->spare) {
-        struct conn *c = ctx->spare;
+        c = ctx->spare;
         ctx->spare = c->next;
         event_free(c->ev);
         free(c);

@@ -22,9 +22,13 @@
 #define OTU_RESOLVE_NO_MAGICLINKS 0x02 /* no /proc/self/fd-style jumps */
 #define OTU_RESOLVE_BENEATH       0x08 /* every step stays under the dirfd */
 
+/* The kernel reads these fields through syscall(); cppcheck cannot see that. */
 struct otu_open_how {
+    // cppcheck-suppress unusedStructMember
     uint64_t flags;
+    // cppcheck-suppress unusedStructMember
     uint64_t mode;
+    // cppcheck-suppress unusedStructMember
     uint64_t resolve;
 };
 

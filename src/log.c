@@ -33,7 +33,8 @@ static int open_log_path(const char *path)
 
 int log_open(const char *path)
 {
-    if (strlen(path) >= sizeof(log_path)) {
+    size_t n = strlen(path);
+    if (n >= sizeof(log_path)) {
         errno = ENAMETOOLONG;
         return -1;
     }
@@ -43,15 +44,13 @@ int log_open(const char *path)
     if (log_fd != STDOUT_FILENO && log_fd != fd)
         close(log_fd);
     log_fd = fd;
-    strcpy(log_path, path);
+    memmove(log_path, path, n + 1); /* path may be log_path itself (log_reopen) */
     return 0;
 }
 
 int log_reopen(void)
 {
-    char path[PATH_MAX];
-    strcpy(path, log_path);
-    return log_open(path);
+    return log_open(log_path);
 }
 
 const char *log_level_name(enum log_level level)
@@ -94,7 +93,7 @@ void log_write(enum log_level level, const char *fmt, ...)
     size_t len = (size_t)n + (size_t)m;
     if (len > sizeof(line) - 2) {
         len = sizeof(line) - 2;
-        memcpy(line + len - 3, "...", 3);
+        line[len - 3] = line[len - 2] = line[len - 1] = '.'; /* cut: end in "..." */
     }
     line[len++] = '\n';
     log_write_raw(line, len);

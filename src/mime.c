@@ -99,8 +99,8 @@ const char *mime_type_for(const char *name)
     if (n > MIME_EXT_MAX)
         return MIME_DEFAULT;
     for (size_t i = 0; i <= n; i++) {
-        char c = dot[1 + i];
-        ext[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+        unsigned char c = (unsigned char)dot[1 + i];
+        ext[i] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
     }
     const struct mime_entry *e =
         bsearch(ext, mime_table, OTU_ARRAY_LEN(mime_table), sizeof(mime_table[0]), compare_entry);

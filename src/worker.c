@@ -61,7 +61,7 @@ static void worker_accept_cb(evutil_socket_t fd, short what, void *arg)
                 LOG_WARN("accept: %s; pausing new connections for %d ms", strerror(errno),
                          WORKER_ACCEPT_PAUSE_MS);
                 set_accepting(w, false);
-                struct timeval tv = {0, WORKER_ACCEPT_PAUSE_MS * 1000};
+                struct timeval tv = {0, (suseconds_t)WORKER_ACCEPT_PAUSE_MS * 1000};
                 event_add(w->resume_ev, &tv);
             }
             return; /* EAGAIN: the queue is empty (another worker may have won) */
