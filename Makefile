@@ -59,7 +59,7 @@ help:
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make fuzz         libFuzzer on the parser and path resolution (FUZZ_SECONDS=60 each)"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
-	@echo "make valgrind     one worker under valgrind for 10,000 requests: no error, no leak"
+	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
 	@echo "make clean        remove build/"
 
 deps:
@@ -192,9 +192,11 @@ fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 lint:
 	scripts/lint
 
-# One worker under valgrind for 10,000 requests: no error, no leak.
-valgrind: build/otuserver
+# Under valgrind: one worker for 10,000 requests, then the whole end-to-end
+# suite with one worker per server.  No error, no leak.
+valgrind: build/otuserver build/asan/check_e2e build/loadcheck
 	scripts/valgrind-check build/otuserver
+	scripts/valgrind-e2e
 
 clean:
 	rm -rf build

@@ -200,7 +200,9 @@ static void serve_setup(void)
         docker_setup();
         return;
     }
-    const char *extra[] = {"-w", "2", "-l", "info", NULL};
+    /* OTU_E2E_WORKERS: e.g. 1 under valgrind */
+    const char *workers = getenv("OTU_E2E_WORKERS") ? getenv("OTU_E2E_WORKERS") : "2";
+    const char *extra[] = {"-w", workers, "-l", "info", NULL};
     server_pid = e2e_start(server_bin, port, root_dir, log_path, extra, err_path);
     ck_assert_int_gt(server_pid, 0);
 }
