@@ -43,7 +43,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress deps clean help
 
 all: build/otuserver
 
@@ -58,6 +58,8 @@ help:
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make fuzz         libFuzzer on the parser and path resolution (FUZZ_SECONDS=60 each)"
+	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
+	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
 	@echo "make clean        remove build/"
@@ -187,6 +189,15 @@ fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 		else failed=$$((failed + 1)); tail -40 build/fuzz/$$t.log; fi; \
 		grep -E '^#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss' build/fuzz/$$t.log; \
 	done; echo "fuzz: $$pass passed, $$failed failed"; [ $$failed -eq 0 ]
+
+# Conditional and range answers compared with nginx's on the same files.
+nginx-compare: build/otuserver
+	scripts/nginx-compare build/otuserver
+
+# Writes FILE.gz (and FILE.br with brotli) next to every compressible file of SITE.
+SITE ?= DOCUMENT_ROOT
+precompress:
+	scripts/precompress $(SITE)
 
 # cppcheck, clang-tidy, shellcheck, yamllint and the module boundary: zero findings.
 lint:

@@ -1642,6 +1642,32 @@ START_TEST(test_10k_idle_connections_and_load)
 }
 END_TEST
 
+START_TEST(test_precompress_script_siblings_are_served)
+{
+    char dir[400], cmd[600];
+    snprintf(dir, sizeof(dir), "%s/pc", root_dir);
+    mkdir(dir, 0755);
+    char path[500];
+    snprintf(path, sizeof(path), "%s/site.css", dir);
+    const char *css = "body { color: black; } /* some text worth compressing */\n";
+    ck_assert_int_eq(e2e_write_file(path, css, strlen(css)), 0);
+    snprintf(cmd, sizeof(cmd), "scripts/precompress '%s' > /dev/null", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    int p;
+    const char *extra[] = {"-w", "1", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(p, "GET /pc/site.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    expect_header(&r, "Content-Encoding", "gzip");
+    expect_header(&r, "Content-Type", "text/css");
+    ck_assert(r.body_len > 2 && (unsigned char)r.body[0] == 0x1f && (unsigned char)r.body[1] == 0x8b);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 START_TEST(test_serve_dotfiles_flag)
 {
     int p;
@@ -1836,6 +1862,7 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_sigterm_under_load);
     tcase_add_test(tc, test_10k_idle_connections_and_load);
     tcase_add_test(tc, test_serve_dotfiles_flag);
+    tcase_add_test(tc, test_precompress_script_siblings_are_served);
     suite_add_tcase(s, tc);
     return s;
 }
