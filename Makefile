@@ -6,6 +6,7 @@
 #
 # Layered flags in the redis manner: override OPT, CFLAGS or LDFLAGS freely.
 
+SHELL    = /bin/bash
 CC      ?= cc
 OPT     ?= -O2 -g
 STD      = -std=c11
@@ -43,7 +44,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke deps clean help
 
 all: build/otuserver
 
@@ -60,6 +61,8 @@ help:
 	@echo "make fuzz         libFuzzer on the parser and path resolution (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
+	@echo "make k8s-check    validate k8s/ against the Kubernetes API types and the project's policy"
+	@echo "make k8s-smoke    apply k8s/ to a real cluster (KUBECONFIG), run the load-test Job"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
 	@echo "make clean        remove build/"
@@ -198,6 +201,20 @@ nginx-compare: build/otuserver
 SITE ?= DOCUMENT_ROOT
 precompress:
 	scripts/precompress $(SITE)
+
+# Kubernetes manifests: strict decoding into k8s.io/api types, the project's
+# policy, and agreement with --help; then the checker's own tests.
+GO ?= go
+k8s-check: build/otuserver
+	build/otuserver --help > build/help.txt
+	cd scripts/k8scheck && $(GO) build -o ../../build/k8scheck .
+	build/k8scheck -help-text build/help.txt k8s
+	cd scripts/k8scheck && OTU_HELP_FILE=$(CURDIR)/build/help.txt $(GO) test -count=1 -v ./... | \
+		grep -E '^(=== RUN|--- |ok|FAIL|PASS)'; exit $${PIPESTATUS[0]}
+
+# Apply to a real cluster (KUBECONFIG), run the load-test Job, clean up.
+k8s-smoke:
+	scripts/k8s-smoke
 
 # cppcheck, clang-tidy, shellcheck, yamllint and the module boundary: zero findings.
 lint:
