@@ -44,7 +44,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke actionlint workflow-check ci-deps release-image release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -63,6 +63,8 @@ help:
 	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
 	@echo "make k8s-check    validate k8s/ against the Kubernetes API types and the project's policy"
 	@echo "make k8s-smoke    apply k8s/ to a real cluster (KUBECONFIG), run the load-test Job"
+	@echo "make actionlint   lint the GitHub workflows"
+	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
 	@echo "make clean        remove build/"
@@ -215,6 +217,43 @@ k8s-check: build/otuserver
 # Apply to a real cluster (KUBECONFIG), run the load-test Job, clean up.
 k8s-smoke:
 	scripts/k8s-smoke
+
+# The GitHub workflows: actionlint, and the make targets they name exist and
+# cover what .ci/run runs.
+ACTIONLINT ?= $(shell command -v actionlint 2>/dev/null || echo $(HOME)/go/bin/actionlint)
+actionlint:
+	@[ -x "$(ACTIONLINT)" ] || $(GO) install github.com/rhysd/actionlint/cmd/actionlint@v1.7.12
+	$(ACTIONLINT) -no-color .github/workflows/*.yml && echo "actionlint: 1 passed, 0 failed"
+
+workflow-check:
+	scripts/workflow-check
+	scripts/workflow-check-test
+
+ci-deps:
+	scripts/ci-deps
+
+# Release (run by .github/workflows/release.yml on a version tag).
+RELEASE_IMAGE   ?= ghcr.io/otuserver/otuserver
+RELEASE_VERSION ?= $(VERSION)
+RELEASE_TAG     ?= v$(VERSION)
+PLATFORMS       ?= linux/amd64,linux/arm64
+
+release-image:
+	docker buildx build --platform $(PLATFORMS) --push \
+		--build-arg VERSION=$(RELEASE_VERSION) --build-arg REVISION=$(REVISION) \
+		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
+		-t $(RELEASE_IMAGE):$(RELEASE_VERSION) .
+
+release-binaries:
+	@mkdir -p dist
+	for p in $$(echo $(PLATFORMS) | tr , ' '); do \
+		docker buildx build --platform $$p --target build --output type=local,dest=build/release-$${p#linux/} . && \
+		cp build/release-$${p#linux/}/src/build/otuserver-static dist/otuserver-$(RELEASE_VERSION)-linux-$${p#linux/} || exit 1; \
+	done
+	cd dist && sha256sum otuserver-* > SHA256SUMS
+
+release-upload:
+	gh release upload $(RELEASE_TAG) dist/* --clobber
 
 # cppcheck, clang-tidy, shellcheck, yamllint and the module boundary: zero findings.
 lint:
