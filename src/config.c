@@ -205,6 +205,7 @@ INT_SETTER(set_max_head_size, max_head_size, 1024, 1048576)
 INT_SETTER(set_max_headers, max_headers, 1, 1000)
 INT_SETTER(set_keepalive_requests, keepalive_requests, 1, 100000000)
 INT_SETTER(set_max_connections, max_connections, 1, 1000000)
+INT_SETTER(set_file_cache, file_cache_entries, 0, 100000)
 
 static int set_serve_dotfiles(struct config *cfg, const char *v, char *why, size_t whylen)
 {
@@ -287,6 +288,9 @@ static const struct option_spec options[] = {
      "close a connection whose client takes no bytes for this long", set_send_timeout},
     {0, "max-connections", NULL, "OTUSERVER_MAX_CONNECTIONS", "8192", "N",
      "open connections per worker; at the cap the worker stops accepting", set_max_connections},
+    {0, "file-cache", NULL, "OTUSERVER_FILE_CACHE", "1024", "N",
+     "open files remembered per worker (changes show within 1 s); 0 reopens every time",
+     set_file_cache},
     {0, "serve-dotfiles", NULL, "OTUSERVER_SERVE_DOTFILES", "false", NULL,
      "serve names starting with '.' (otherwise 404; /.well-known/ is always served)",
      set_serve_dotfiles},

@@ -40,6 +40,7 @@ struct config {
     int keepalive_requests;        /* requests per connection */
     int send_timeout_ms;           /* longest wait for a client to take more bytes */
     int max_connections;           /* open connections per worker */
+    int file_cache_entries;        /* names remembered per worker; 0 = reopen every time */
     bool serve_dotfiles;           /* serve names starting with '.' */
     char cache_control[CONFIG_HEADER_VALUE_MAX]; /* Cache-Control on files, "" = none */
     char healthcheck_path[256];    /* path --healthcheck requests */

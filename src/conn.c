@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 /* Output buffer: a response head plus a small file sent in the same send(). */
-#define CONN_OUT_SIZE ((size_t)16 * 1024)
+#define CONN_OUT_SIZE (HANDLER_HEAD_MAX + FILE_CACHE_DATA_MAX)
+_Static_assert(HANDLER_HEAD_MAX + FILE_CACHE_DATA_MAX >= HANDLER_HEAD_MAX + 512,
+               "an error page must fit with its head");
 /* Largest sendfile() chunk, so one fast client cannot hog the worker. */
 #define CONN_SENDFILE_CHUNK ((int64_t)512 * 1024)
 /* Connections and buffers kept for reuse instead of freed; bounds idle memory. */
@@ -298,7 +300,8 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     memcpy(out, r->head, r->head_len);
     c->out_len = r->head_len;
     c->out_sent = 0;
-    if (r->body_len > 0 && c->out_len + r->body_len <= CONN_OUT_SIZE) {
+    /* Always fits: heads are at most HANDLER_HEAD_MAX, bodies FILE_CACHE_DATA_MAX. */
+    if (r->body_len > 0) {
         memcpy(out + c->out_len, r->body, r->body_len);
         c->out_len += r->body_len;
     }

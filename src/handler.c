@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Most digits we read in a byte position: 10^18 bytes is far past any file. */
@@ -22,12 +23,23 @@
 int handler_init(struct handler *h, const struct config *cfg)
 {
     h->cfg = cfg;
+    h->cache = NULL;
     snprintf(h->server, sizeof(h->server), "otuserver/%s", OTU_VERSION);
-    return file_root_open(&h->root, cfg->root);
+    if (file_root_open(&h->root, cfg->root) < 0)
+        return -1;
+    h->cache = file_cache_new(&h->root, cfg->file_cache_entries > 0 ? (size_t)cfg->file_cache_entries : 0,
+                              cfg->file_cache_entries > 0);
+    if (h->cache == NULL) {
+        file_root_close(&h->root);
+        return -1;
+    }
+    return 0;
 }
 
 void handler_free(struct handler *h)
 {
+    file_cache_free(h->cache);
+    h->cache = NULL;
     file_root_close(&h->root);
 }
 
@@ -100,14 +112,6 @@ void handler_error(struct handler *h, int status, bool head_only, const char *da
     reply_reset(r);
     r->close = true;
     reply_error(h, status, head_only, false, date, NULL, r);
-}
-
-/* Writes the strong ETag of a file: inode, size and modification time, in hex. */
-static void format_etag(const struct stat *st, char *out, size_t cap)
-{
-    snprintf(out, cap, "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st->st_ino,
-             (uint64_t)st->st_size,
-             (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec);
 }
 
 /*
@@ -262,29 +266,28 @@ static bool accepts_encoding(struct http_slice v, const char *coding)
     return named ? named_ok : star;
 }
 
+/* Returns a monotonic clock reading in milliseconds. */
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 /*
- * Swaps the open file and its stat for a fresh precompressed sibling (rel + suffix) when one
- * exists; returns true when it did.
+ * Returns the precompressed sibling (rel + suffix) of a file when it exists,
+ * is a regular file and is not older than the file; else NULL.
  */
-static bool try_sibling(struct handler *h, const char *rel, const char *suffix, int *fd,
-                        struct stat *st)
+static const struct file_info *fresh_sibling(struct handler *h, const char *rel, const char *suffix,
+                                             time_t mtime, int64_t now)
 {
     char name[PATH_MAX_DECODED + 8];
     if ((size_t)snprintf(name, sizeof(name), "%s%s", rel, suffix) >= sizeof(name))
-        return false;
-    struct stat sst;
-    int status;
-    int sfd = file_open_beneath(&h->root, name, &sst, &status);
-    if (sfd < 0)
-        return false;
-    if (!S_ISREG(sst.st_mode) || sst.st_mtime < st->st_mtime) {
-        close(sfd); /* a stale sibling would serve old content */
-        return false;
-    }
-    close(*fd);
-    *fd = sfd;
-    *st = sst;
-    return true;
+        return NULL;
+    const struct file_info *s = file_cache_get(h->cache, name, now);
+    if (s->status != 0 || !S_ISREG(s->st.st_mode) || s->st.st_mtime < mtime)
+        return NULL; /* absent, or stale: it would serve old content */
+    return s;
 }
 
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
@@ -310,19 +313,20 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
     int status = path_normalize(info->path.p, info->path.len, &pr);
     if (status == 0 && !h->cfg->serve_dotfiles && path_is_hidden(pr.rel))
         status = 404;
-    struct stat st;
-    if (status == 0)
-        r->fd = file_open_beneath(&h->root, pr.rel, &st, &status);
-    if (r->fd < 0) {
+    int64_t now = now_ms();
+    const struct file_info *fi = NULL;
+    if (status == 0) {
+        fi = file_cache_get(h->cache, pr.rel, now);
+        status = fi->status;
+    }
+    if (status != 0) {
         reply_error(h, status, head_only, keep_alive, date, NULL, r);
         return;
     }
 
     const char *served = pr.rel;
     char index_rel[PATH_MAX_DECODED + 16];
-    if (S_ISDIR(st.st_mode)) {
-        close(r->fd);
-        r->fd = -1;
+    if (S_ISDIR(fi->st.st_mode)) {
         if (!pr.trailing_slash) {
             char location[HANDLER_LOCATION_MAX];
             int n = path_encode(pr.rel, true, location, sizeof(location));
@@ -342,16 +346,16 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
         }
         snprintf(index_rel, sizeof(index_rel), "%s/index.html", pr.rel);
         served = index_rel;
-        r->fd = file_open_beneath(&h->root, index_rel, &st, &status);
-        if (r->fd < 0) {
-            reply_error(h, status == 404 ? 403 : status, head_only, keep_alive, date, NULL, r);
+        fi = file_cache_get(h->cache, index_rel, now);
+        if (fi->status != 0) {
+            reply_error(h, fi->status == 404 ? 403 : fi->status, head_only, keep_alive, date, NULL, r);
             return;
         }
     } else if (pr.trailing_slash) {
         reply_error(h, 404, head_only, keep_alive, date, NULL, r); /* "/page.html/" */
         return;
     }
-    if (!S_ISREG(st.st_mode)) {
+    if (!S_ISREG(fi->st.st_mode)) {
         reply_error(h, 403, head_only, keep_alive, date, NULL, r); /* FIFOs, devices, sockets */
         return;
     }
@@ -361,20 +365,24 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
     rh.content_type = mime_type_for(served);
     rh.vary_accept_encoding = true;
     if (info->accept_encoding.p != NULL) {
-        if (accepts_encoding(info->accept_encoding, "br") && try_sibling(h, served, ".br", &r->fd, &st))
+        const struct file_info *sib = NULL;
+        if (accepts_encoding(info->accept_encoding, "br") &&
+            (sib = fresh_sibling(h, served, ".br", fi->st.st_mtime, now)) != NULL)
             rh.content_encoding = "br";
         else if (accepts_encoding(info->accept_encoding, "gzip") &&
-                 try_sibling(h, served, ".gz", &r->fd, &st))
+                 (sib = fresh_sibling(h, served, ".gz", fi->st.st_mtime, now)) != NULL)
             rh.content_encoding = "gzip";
+        if (sib != NULL)
+            fi = sib;
     }
 
-    char etag[80], last_modified[HTTP_DATE_LEN + 1], content_range[96];
-    format_etag(&st, etag, sizeof(etag));
-    http_date_format(st.st_mtime, last_modified);
+    char content_range[96];
+    const struct stat st = fi->st;
+    const char *etag = fi->etag;
     rh.server = h->server;
     rh.date = date;
     rh.etag = etag;
-    rh.last_modified = last_modified;
+    rh.last_modified = fi->last_modified;
     rh.accept_ranges = true;
     rh.cache_control = h->cfg->cache_control[0] ? h->cfg->cache_control : NULL;
     r->close = !keep_alive;
@@ -393,8 +401,6 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
         rh.content_type = NULL;
         rh.content_length = -1;
         rh.accept_ranges = false;
-        close(r->fd);
-        r->fd = -1;
         reply_set_head(r, &rh);
         return;
     }
@@ -418,11 +424,20 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
         r->status = rh.status = 200;
     }
     rh.content_length = len;
-    r->offset = first;
-    r->length = head_only ? 0 : len;
-    if (r->length == 0) {
-        close(r->fd); /* HEAD and empty files send the head alone */
-        r->fd = -1;
+    if (!head_only && len > 0) {
+        if (fi->data != NULL) {
+            r->body = fi->data + first; /* small file: from memory, with the head */
+            r->body_len = (size_t)len;
+        } else {
+            /* The cache keeps its descriptor; the connection sends from its own. */
+            r->fd = fcntl(fi->fd, F_DUPFD_CLOEXEC, 0);
+            if (r->fd < 0) {
+                reply_error(h, 503, head_only, false, date, NULL, r); /* out of descriptors */
+                return;
+            }
+            r->offset = first;
+            r->length = len;
+        }
     }
     reply_set_head(r, &rh);
 }

@@ -11,6 +11,7 @@
 
 #include "config.h"
 #include "file.h"
+#include "file_cache.h"
 #include "http_date.h"
 #include "http_parser.h"
 #include "response.h"
@@ -29,7 +30,8 @@ struct reply {
     int fd;                 /* file to send from, or -1; the caller closes it */
     int64_t offset;         /* first byte of the file to send */
     int64_t length;         /* bytes of the file to send (0 for HEAD, 304, errors) */
-    const char *body;       /* in-memory body (error pages), or NULL */
+    const char *body;       /* in-memory body (error page, small file), or NULL; valid
+                               only until the next handler call: copy it at once */
     size_t body_len;        /* its length */
     bool close;             /* close the connection after this answer */
     char head[HANDLER_HEAD_MAX]; /* the formatted response head */
@@ -40,6 +42,7 @@ struct reply {
 struct handler {
     const struct config *cfg;  /* settings */
     struct file_root root;     /* the opened document root */
+    struct file_cache *cache;  /* remembered opens, validators and small files */
     char server[64];           /* Server header value */
 };
 

@@ -142,7 +142,7 @@ static void raise_fd_limit(const struct config *cfg)
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
         return;
-    rlim_t want = (rlim_t)cfg->max_connections + MASTER_FD_HEADROOM;
+    rlim_t want = (rlim_t)cfg->max_connections + (rlim_t)cfg->file_cache_entries + MASTER_FD_HEADROOM;
     if (rl.rlim_cur >= want)
         return;
     rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;

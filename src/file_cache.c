@@ -1,0 +1,233 @@
+/*
+ * file_cache.c - see file_cache.h.  A hash table for lookups and an LRU list
+ * for eviction; nothing is shared between workers.
+ */
+#include "compat.h"
+
+#include "file_cache.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Entries closed at once when the process runs out of descriptors. */
+#define FILE_CACHE_EMFILE_EVICT 16
+
+struct entry {
+    struct file_info info;      /* what callers see */
+    char *rel;                  /* the key; NULL when the slot is free */
+    size_t data_len;            /* bytes behind info.data */
+    int64_t checked_ms;         /* when the answer was last confirmed */
+    struct entry *hash_next;    /* chain in the bucket */
+    struct entry *prev, *next;  /* LRU list: head is the most recent */
+};
+
+struct file_cache {
+    const struct file_root *root; /* where names are opened */
+    bool remember;              /* false: every lookup reopens */
+    size_t capacity;            /* entries */
+    size_t nbuckets;            /* power of two */
+    struct entry *entries;      /* capacity slots */
+    struct entry **buckets;     /* hash chains */
+    struct entry *head, *tail;  /* LRU order */
+    size_t data_bytes;          /* memory held by file contents */
+};
+
+/* FNV-1a over the name. */
+static uint64_t hash_name(const char *s)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) {
+        h ^= (unsigned char)*s;
+        h *= 1099511628211ull;
+    }
+    return h;
+}
+
+struct file_cache *file_cache_new(const struct file_root *root, size_t entries, bool remember)
+{
+    if (entries < FILE_CACHE_MIN_ENTRIES)
+        entries = FILE_CACHE_MIN_ENTRIES;
+    struct file_cache *fc = calloc(1, sizeof(*fc));
+    if (fc == NULL)
+        return NULL;
+    fc->root = root;
+    fc->remember = remember;
+    fc->capacity = entries;
+    fc->nbuckets = 16;
+    while (fc->nbuckets < entries * 2)
+        fc->nbuckets *= 2;
+    fc->entries = calloc(entries, sizeof(struct entry));
+    fc->buckets = calloc(fc->nbuckets, sizeof(struct entry *));
+    if (fc->entries == NULL || fc->buckets == NULL) {
+        file_cache_free(fc);
+        return NULL;
+    }
+    for (size_t i = 0; i < entries; i++) {
+        struct entry *e = &fc->entries[i];
+        e->info.fd = -1;
+        e->prev = i > 0 ? &fc->entries[i - 1] : NULL; /* all free slots start in the LRU list */
+        e->next = i + 1 < entries ? &fc->entries[i + 1] : NULL;
+    }
+    fc->head = &fc->entries[0];
+    fc->tail = &fc->entries[entries - 1];
+    return fc;
+}
+
+/* Moves e to the front of the LRU list. */
+static void touch(struct file_cache *fc, struct entry *e)
+{
+    if (fc->head == e)
+        return;
+    e->prev->next = e->next; /* e is not the head, so it has a prev */
+    if (e->next)
+        e->next->prev = e->prev;
+    else
+        fc->tail = e->prev;
+    e->prev = NULL;
+    e->next = fc->head;
+    fc->head->prev = e;
+    fc->head = e;
+}
+
+/* Drops what the entry holds (descriptor, contents), keeping its key. */
+static void release_info(struct file_cache *fc, struct entry *e)
+{
+    if (e->info.fd >= 0)
+        close(e->info.fd);
+    e->info.fd = -1;
+    free((char *)e->info.data);
+    e->info.data = NULL;
+    fc->data_bytes -= e->data_len;
+    e->data_len = 0;
+}
+
+/* Empties a slot: removes it from its hash chain and frees its key. */
+static void evict(struct file_cache *fc, struct entry *e)
+{
+    if (e->rel == NULL)
+        return;
+    struct entry **link = &fc->buckets[hash_name(e->rel) & (fc->nbuckets - 1)];
+    while (*link != e)
+        link = &(*link)->hash_next;
+    *link = e->hash_next;
+    release_info(fc, e);
+    free(e->rel);
+    e->rel = NULL;
+}
+
+/* Closes the least recently used descriptors, to recover from EMFILE. */
+static void shed_descriptors(struct file_cache *fc, int count)
+{
+    for (struct entry *e = fc->tail; e != NULL && count > 0; e = e->prev) {
+        if (e->info.fd >= 0) {
+            evict(fc, e);
+            count--;
+        }
+    }
+}
+
+/* Opens rel and fills e->info (validators and small contents included). */
+static void load(struct file_cache *fc, struct entry *e, const char *rel)
+{
+    struct file_info *info = &e->info;
+    info->fd = file_open_beneath(fc->root, rel, &info->st, &info->status);
+    if (info->fd < 0 && (errno == EMFILE || errno == ENFILE)) {
+        shed_descriptors(fc, FILE_CACHE_EMFILE_EVICT);
+        info->fd = file_open_beneath(fc->root, rel, &info->st, &info->status);
+    }
+    if (info->fd < 0)
+        return;
+    info->status = 0;
+    if (!S_ISREG(info->st.st_mode))
+        return;
+    const struct stat *st = &info->st;
+    snprintf(info->etag, sizeof(info->etag), "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
+             (uint64_t)st->st_ino, (uint64_t)st->st_size,
+             (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec);
+    http_date_format(st->st_mtime, info->last_modified);
+    size_t size = (size_t)st->st_size;
+    if (size == 0 || size > FILE_CACHE_DATA_MAX || fc->data_bytes + size > FILE_CACHE_DATA_TOTAL)
+        return;
+    char *data = malloc(size);
+    if (data == NULL)
+        return;
+    if (pread(info->fd, data, size, 0) != (ssize_t)size) {
+        free(data); /* changing under us: serve it from the descriptor instead */
+        return;
+    }
+    info->data = data;
+    e->data_len = size;
+    fc->data_bytes += size;
+}
+
+/* True when two fstat() results describe the same, unchanged file. */
+static bool same_file(const struct stat *a, const struct stat *b)
+{
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
+           a->st_mode == b->st_mode && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
+           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
+           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+}
+
+/* Confirms or refreshes an entry whose answer is no longer trusted. */
+static void revalidate(struct file_cache *fc, struct entry *e)
+{
+    struct stat st;
+    int status = 0;
+    int fd = file_open_beneath(fc->root, e->rel, &st, &status);
+    bool unchanged = (fd < 0 && e->info.fd < 0 && status == e->info.status) ||
+                     (fd >= 0 && e->info.fd >= 0 && same_file(&st, &e->info.st));
+    if (unchanged) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    if (fd >= 0)
+        close(fd);
+    release_info(fc, e);
+    load(fc, e, e->rel);
+}
+
+const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, int64_t now_ms)
+{
+    size_t bucket = hash_name(rel) & (fc->nbuckets - 1);
+    struct entry *e = fc->buckets[bucket];
+    while (e != NULL && strcmp(e->rel, rel) != 0)
+        e = e->hash_next;
+    if (e != NULL) {
+        touch(fc, e);
+        if (!fc->remember || now_ms - e->checked_ms >= FILE_CACHE_VALID_MS) {
+            revalidate(fc, e);
+            e->checked_ms = now_ms;
+        }
+        return &e->info;
+    }
+    e = fc->tail; /* the least recently used slot makes room */
+    evict(fc, e);
+    touch(fc, e);
+    e->rel = strdup(rel);
+    if (e->rel == NULL) {
+        e->info.status = 500;
+        return &e->info;
+    }
+    e->hash_next = fc->buckets[bucket];
+    fc->buckets[bucket] = e;
+    load(fc, e, rel);
+    e->checked_ms = now_ms;
+    return &e->info;
+}
+
+void file_cache_free(struct file_cache *fc)
+{
+    if (fc == NULL)
+        return;
+    for (size_t i = 0; fc->entries && i < fc->capacity; i++)
+        evict(fc, &fc->entries[i]);
+    free(fc->entries);
+    free(fc->buckets);
+    free(fc);
+}

@@ -1,0 +1,63 @@
+/*
+ * file_cache.h - remembered answers to "open this name under the root".
+ *
+ * A worker asks for the same few files again and again.  The cache keeps,
+ * per name, the open descriptor, its stat, the validators (ETag and
+ * Last-Modified, formatted once) and, for small files, the contents, so a
+ * request for a hot file costs no open(), fstat(), read() or close().  Misses
+ * (404, 403) are remembered too, which matters for precompressed siblings
+ * that do not exist.  An answer is trusted for FILE_CACHE_VALID_MS; after that
+ * the next request opens the name again and keeps the new answer if the file
+ * changed (inode, size, mtime or ctime), like nginx's open_file_cache.
+ */
+#ifndef OTU_FILE_CACHE_H
+#define OTU_FILE_CACHE_H
+
+#include "file.h"
+#include "http_date.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+/* How long a remembered answer is trusted: changes on disk show within this. */
+#define FILE_CACHE_VALID_MS 1000
+/* Files up to this size are also kept in memory and sent with their head. */
+#define FILE_CACHE_DATA_MAX ((size_t)12 * 1024)
+/* Memory for file contents, per worker. */
+#define FILE_CACHE_DATA_TOTAL ((size_t)4 * 1024 * 1024)
+/* Fewest entries: one request looks at up to four names, all of which must stay. */
+#define FILE_CACHE_MIN_ENTRIES 8
+
+/* What the cache knows about one name. */
+struct file_info {
+    int status;                 /* 0 when open, else 403, 404 or 500 */
+    int fd;                     /* the open file or directory (owned by the cache), or -1 */
+    struct stat st;             /* its fstat() when status is 0 */
+    const char *data;           /* the whole contents (small regular files), or NULL */
+    char etag[64];              /* strong ETag of a regular file, quotes included */
+    char last_modified[HTTP_DATE_LEN + 1]; /* its Last-Modified */
+};
+
+struct file_cache;
+
+/*
+ * Makes a cache of 'entries' names (at least FILE_CACHE_MIN_ENTRIES) over an
+ * opened root.  With remember false every lookup opens the name again (the
+ * cache then only holds the last answers for their descriptors).  Returns
+ * NULL when memory ran out.
+ */
+struct file_cache *file_cache_new(const struct file_root *root, size_t entries, bool remember);
+
+/*
+ * Returns what opening rel (relative, no leading '/') under the root gives,
+ * from memory when it is fresh.  now_ms is a monotonic clock reading.  The
+ * pointer stays valid until FILE_CACHE_MIN_ENTRIES - 1 further lookups.
+ */
+const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, int64_t now_ms);
+
+/* Closes every descriptor and frees the cache. */
+void file_cache_free(struct file_cache *fc);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * check_file_cache.c - the open-file cache: hits, misses, revalidation,
+ * eviction and confinement, with a fake clock.
+ */
+#include "compat.h"
+
+#include "file_cache.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char dir[64];
+static struct file_root root;
+
+static void write_file(const char *name, const char *text)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/otu-fc-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    write_file("a.txt", "first\n");
+    char path[256];
+    snprintf(path, sizeof(path), "%s/sub", dir);
+    mkdir(path, 0755);
+    ck_assert_int_eq(file_root_open(&root, dir), 0);
+}
+
+static void teardown(void)
+{
+    file_root_close(&root);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(test_hit_holds_contents_and_validators)
+{
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
+    ck_assert_int_eq(fi->status, 0);
+    ck_assert_ptr_nonnull(fi->data);
+    ck_assert_mem_eq(fi->data, "first\n", 6);
+    ck_assert_int_eq(fi->etag[0], '"');
+    ck_assert_int_eq((int)strlen(fi->last_modified), HTTP_DATE_LEN);
+    ck_assert_ptr_eq(file_cache_get(fc, "a.txt", 1500), fi);
+    fi = file_cache_get(fc, "sub", 1500);
+    ck_assert_int_eq(fi->status, 0);
+    ck_assert(S_ISDIR(fi->st.st_mode));
+    file_cache_free(fc);
+}
+END_TEST
+
+START_TEST(test_changes_show_after_the_validity)
+{
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
+    char etag[64];
+    strcpy(etag, fi->etag);
+    write_file("a.txt", "second, longer\n");
+    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_VALID_MS - 1);
+    ck_assert_mem_eq(fi->data, "first\n", 6); /* still trusted */
+    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_VALID_MS);
+    ck_assert_mem_eq(fi->data, "second, longer\n", 15);
+    ck_assert_str_ne(fi->etag, etag);
+    file_cache_free(fc);
+}
+END_TEST
+
+START_TEST(test_misses_are_remembered_and_refreshed)
+{
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    ck_assert_int_eq(file_cache_get(fc, "new.txt", 1000)->status, 404);
+    write_file("new.txt", "hello\n");
+    ck_assert_int_eq(file_cache_get(fc, "new.txt", 1100)->status, 404);
+    ck_assert_int_eq(file_cache_get(fc, "new.txt", 1000 + FILE_CACHE_VALID_MS)->status, 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/new.txt", dir);
+    unlink(path);
+    ck_assert_int_eq(file_cache_get(fc, "new.txt", 3000 + FILE_CACHE_VALID_MS)->status, 404);
+    file_cache_free(fc);
+}
+END_TEST
+
+START_TEST(test_without_remembering_every_lookup_reopens)
+{
+    struct file_cache *fc = file_cache_new(&root, 0, false);
+    ck_assert_mem_eq(file_cache_get(fc, "a.txt", 1000)->data, "first\n", 6);
+    write_file("a.txt", "changed\n");
+    ck_assert_mem_eq(file_cache_get(fc, "a.txt", 1000)->data, "changed\n", 8);
+    file_cache_free(fc);
+}
+END_TEST
+
+START_TEST(test_eviction_keeps_recent_names)
+{
+    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, true);
+    char name[32];
+    for (int i = 0; i < 40; i++) {
+        snprintf(name, sizeof(name), "f%d.txt", i);
+        write_file(name, "x");
+        ck_assert_int_eq(file_cache_get(fc, name, 1000)->status, 0);
+    }
+    /* the last few are still held, and a long-gone one reloads correctly */
+    ck_assert_int_eq(file_cache_get(fc, "f39.txt", 1001)->status, 0);
+    ck_assert_int_eq(file_cache_get(fc, "f0.txt", 1001)->status, 0);
+    file_cache_free(fc);
+}
+END_TEST
+
+START_TEST(test_escapes_stay_refused)
+{
+    char target[256], link[256];
+    snprintf(link, sizeof(link), "%s/out", dir);
+    snprintf(target, sizeof(target), "/etc/hostname");
+    ck_assert_int_eq(symlink(target, link), 0);
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    const struct file_info *fi = file_cache_get(fc, "out", 1000);
+    ck_assert(fi->status == 403 || fi->status == 404);
+    ck_assert_int_eq(fi->fd, -1);
+    file_cache_free(fc);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("file_cache");
+    TCase *tc = tcase_create("cache");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_test(tc, test_hit_holds_contents_and_validators);
+    tcase_add_test(tc, test_changes_show_after_the_validity);
+    tcase_add_test(tc, test_misses_are_remembered_and_refreshed);
+    tcase_add_test(tc, test_without_remembering_every_lookup_reopens);
+    tcase_add_test(tc, test_eviction_keeps_recent_names);
+    tcase_add_test(tc, test_escapes_stay_refused);
+    suite_add_tcase(s, tc);
+    SRunner *sr = srunner_create(s);
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
