@@ -10,12 +10,27 @@
 #include <strings.h>
 
 /* tchar from RFC 9110 section 5.6.2: the bytes allowed in a method or field name. */
+static const bool tchar_table[256] = {
+    ['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true, ['\''] = true,
+    ['*'] = true, ['+'] = true, ['-'] = true, ['.'] = true, ['^'] = true, ['_'] = true,
+    ['`'] = true, ['|'] = true, ['~'] = true,
+    ['0'] = true, ['1'] = true, ['2'] = true, ['3'] = true, ['4'] = true, ['5'] = true,
+    ['6'] = true, ['7'] = true, ['8'] = true, ['9'] = true,
+    ['A'] = true, ['B'] = true, ['C'] = true, ['D'] = true, ['E'] = true, ['F'] = true,
+    ['G'] = true, ['H'] = true, ['I'] = true, ['J'] = true, ['K'] = true, ['L'] = true,
+    ['M'] = true, ['N'] = true, ['O'] = true, ['P'] = true, ['Q'] = true, ['R'] = true,
+    ['S'] = true, ['T'] = true, ['U'] = true, ['V'] = true, ['W'] = true, ['X'] = true,
+    ['Y'] = true, ['Z'] = true,
+    ['a'] = true, ['b'] = true, ['c'] = true, ['d'] = true, ['e'] = true, ['f'] = true,
+    ['g'] = true, ['h'] = true, ['i'] = true, ['j'] = true, ['k'] = true, ['l'] = true,
+    ['m'] = true, ['n'] = true, ['o'] = true, ['p'] = true, ['q'] = true, ['r'] = true,
+    ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true,
+    ['y'] = true, ['z'] = true,
+};
+
 static bool is_tchar(unsigned char c)
 {
-    static const char extra[] = "!#$%&'*+-.^_`|~";
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'))
-        return true;
-    return c != '\0' && strchr(extra, c) != NULL;
+    return tchar_table[c];
 }
 
 /* A byte allowed inside a field value: VCHAR, obs-text, SP or HTAB. */
@@ -300,6 +315,47 @@ static void note_connection_token(struct http_slice tok, void *arg)
         t->keep_alive = true;
 }
 
+/* The header fields http_request_interpret() reads. */
+enum header_id {
+    HEADER_OTHER = 0,
+    HEADER_HOST,
+    HEADER_CONTENT_LENGTH,
+    HEADER_TRANSFER_ENCODING,
+    HEADER_CONNECTION,
+    HEADER_IF_NONE_MATCH,
+    HEADER_IF_MODIFIED_SINCE,
+    HEADER_RANGE,
+    HEADER_IF_RANGE,
+    HEADER_ACCEPT_ENCODING
+};
+
+/* Names a header field; the length picks the candidates, so most names cost one compare. */
+static enum header_id header_id(struct http_slice n)
+{
+    switch (n.len) {
+    case 4:
+        return http_slice_equals_nocase(n, "host") ? HEADER_HOST : HEADER_OTHER;
+    case 5:
+        return http_slice_equals_nocase(n, "range") ? HEADER_RANGE : HEADER_OTHER;
+    case 8:
+        return http_slice_equals_nocase(n, "if-range") ? HEADER_IF_RANGE : HEADER_OTHER;
+    case 10:
+        return http_slice_equals_nocase(n, "connection") ? HEADER_CONNECTION : HEADER_OTHER;
+    case 13:
+        return http_slice_equals_nocase(n, "if-none-match") ? HEADER_IF_NONE_MATCH : HEADER_OTHER;
+    case 14:
+        return http_slice_equals_nocase(n, "content-length") ? HEADER_CONTENT_LENGTH : HEADER_OTHER;
+    case 15:
+        return http_slice_equals_nocase(n, "accept-encoding") ? HEADER_ACCEPT_ENCODING : HEADER_OTHER;
+    case 17:
+        if (http_slice_equals_nocase(n, "transfer-encoding"))
+            return HEADER_TRANSFER_ENCODING;
+        return http_slice_equals_nocase(n, "if-modified-since") ? HEADER_IF_MODIFIED_SINCE : HEADER_OTHER;
+    default:
+        return HEADER_OTHER;
+    }
+}
+
 /* Splits the request-target into path and query; returns 0 or 400. */
 static int split_target(struct http_slice target, struct http_request_info *info)
 {
@@ -347,31 +403,43 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
     size_t host_count = 0;
     for (size_t i = 0; i < req->num_headers; i++) {
         const struct http_header *h = &req->headers[i];
-        struct http_slice n = h->name;
-        if (http_slice_equals_nocase(n, "host")) {
+        switch (header_id(h->name)) {
+        case HEADER_HOST:
             host_count++;
             info->host = h->value;
-        } else if (http_slice_equals_nocase(n, "content-length")) {
+            break;
+        case HEADER_CONTENT_LENGTH: {
             int64_t cl = parse_content_length(h->value);
             if (cl < 0 || (info->content_length >= 0 && info->content_length != cl))
                 return 400;
             info->content_length = cl;
-        } else if (http_slice_equals_nocase(n, "transfer-encoding")) {
+            break;
+        }
+        case HEADER_TRANSFER_ENCODING:
             if (te.p != NULL)
                 return 501; /* codings spread over several lines: not ours to untangle */
             te = h->value;
-        } else if (http_slice_equals_nocase(n, "connection")) {
+            break;
+        case HEADER_CONNECTION:
             for_each_token(h->value, note_connection_token, &conn);
-        } else if (http_slice_equals_nocase(n, "if-none-match")) {
+            break;
+        case HEADER_IF_NONE_MATCH:
             info->if_none_match = h->value;
-        } else if (http_slice_equals_nocase(n, "if-modified-since")) {
+            break;
+        case HEADER_IF_MODIFIED_SINCE:
             info->if_modified_since = h->value;
-        } else if (http_slice_equals_nocase(n, "range")) {
+            break;
+        case HEADER_RANGE:
             info->range = h->value;
-        } else if (http_slice_equals_nocase(n, "if-range")) {
+            break;
+        case HEADER_IF_RANGE:
             info->if_range = h->value;
-        } else if (http_slice_equals_nocase(n, "accept-encoding")) {
+            break;
+        case HEADER_ACCEPT_ENCODING:
             info->accept_encoding = h->value;
+            break;
+        case HEADER_OTHER:
+            break;
         }
     }
 
