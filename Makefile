@@ -45,7 +45,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke actionlint workflow-check ci-deps release-image release-binaries release-upload deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke actionlint workflow-check bench callgrind ci-deps release-image release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -66,6 +66,8 @@ help:
 	@echo "make k8s-smoke    apply k8s/ to a real cluster (KUBECONFIG), run the load-test Job"
 	@echo "make actionlint   lint the GitHub workflows"
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
+	@echo "make bench        otuserver vs nginx, lighttpd, h2o: medians of 3 rounds, docs/bench.svg"
+	@echo "make callgrind    instructions per keep-alive request"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
 	@echo "make clean        remove build/"
@@ -255,6 +257,14 @@ release-binaries:
 
 release-upload:
 	gh release upload $(RELEASE_TAG) dist/* --clobber
+
+# Side by side with nginx, lighttpd and h2o: medians of three rounds, ratios, chart.
+bench: build/otuserver
+	OTU_BIN=build/otuserver DOCROOT=$(SHARED) bench/run-bench
+
+# Instructions per keep-alive request under callgrind (repeatable on a noisy machine).
+callgrind: build/otuserver
+	OTU_ROOT=$(SHARED) scripts/callgrind-request build/otuserver
 
 # cppcheck, clang-tidy, shellcheck, yamllint and the module boundary: zero findings.
 lint:

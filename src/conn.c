@@ -43,6 +43,7 @@ struct conn {
     struct conn_ctx *ctx;       /* the worker's shared state */
     int fd;                     /* the client socket */
     struct event *ev;           /* read or write readiness, with its timeout */
+    short ev_what;              /* EV_READ or EV_WRITE while ev is set up; 0 before */
     enum conn_state state;      /* see enum conn_state */
     char *buf;                  /* in[max_head_size] then out[CONN_OUT_SIZE], or NULL when idle */
     size_t in_len;              /* bytes held in the head buffer */
@@ -84,6 +85,15 @@ static int64_t now_us(void)
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Turns milliseconds into a timeval. */
+static struct timeval ms_to_tv(int64_t ms)
+{
+    if (ms < 1)
+        ms = 1;
+    struct timeval tv = {(time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000)};
+    return tv;
+}
+
 /* Refreshes ctx->date when the second has changed. */
 static void refresh_date(struct conn_ctx *ctx)
 {
@@ -109,6 +119,11 @@ int conn_ctx_init(struct conn_ctx *ctx, struct event_base *base, const struct co
         ctx->scratch = NULL;
         return -1;
     }
+    /* Timeouts every connection shares: libevent keeps them in a queue, not a heap. */
+    struct timeval tv = ms_to_tv(cfg->keepalive_timeout_ms);
+    ctx->keepalive_tv = event_base_init_common_timeout(base, &tv);
+    tv = ms_to_tv(cfg->send_timeout_ms);
+    ctx->send_tv = event_base_init_common_timeout(base, &tv);
     if (handler_init(&ctx->handler, cfg) < 0) {
         free(ctx->spare_bufs);
         free(ctx->scratch);
@@ -186,15 +201,26 @@ static void conn_close(struct conn *c)
         ctx->on_close(ctx);
 }
 
-/* Waits for readiness (EV_READ or EV_WRITE) for at most timeout_ms. */
-static void conn_wait(struct conn *c, short what, int64_t timeout_ms)
+/*
+ * Waits for readiness (EV_READ or EV_WRITE) for at most *tv.  The event is
+ * persistent and stays registered while the kind of readiness is the same,
+ * so a keep-alive request costs no epoll_ctl(): only its timer is renewed.
+ */
+static void conn_wait(struct conn *c, short what, const struct timeval *tv)
 {
-    if (timeout_ms < 1)
-        timeout_ms = 1;
-    struct timeval tv = {(time_t)(timeout_ms / 1000), (suseconds_t)((timeout_ms % 1000) * 1000)};
-    event_del(c->ev);
-    event_assign(c->ev, c->ctx->base, c->fd, what, conn_event_cb, c);
-    event_add(c->ev, &tv);
+    if (c->ev_what != what) {
+        event_del(c->ev);
+        event_assign(c->ev, c->ctx->base, c->fd, (short)(what | EV_PERSIST), conn_event_cb, c);
+        c->ev_what = what;
+    }
+    event_add(c->ev, tv);
+}
+
+/* Waits for input until the absolute monotonic deadline (ms). */
+static void conn_wait_until(struct conn *c, int64_t deadline_ms)
+{
+    struct timeval tv = ms_to_tv(deadline_ms - now_ms());
+    conn_wait(c, EV_READ, &tv);
 }
 
 int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, socklen_t addrlen)
@@ -218,6 +244,7 @@ int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, sockl
     c->fd = fd;
     c->file_fd = -1;
     c->state = CONN_READING;
+    c->ev_what = 0;
     c->peer[0] = '\0';
     (void)addrlen;
     if (addr->sa_family == AF_INET)
@@ -279,7 +306,13 @@ static enum step conn_response_done(struct conn *c)
     c->head_deadline = 0;
     if (c->keep_alive) {
         c->state = CONN_READING;
-        return STEP_AGAIN;
+        if (c->in_len > 0 || c->discard > 0 || c->ctx->draining)
+            return STEP_AGAIN; /* a pipelined request, a body to drop, or a stop to honour */
+        /* The client has not had our answer long enough to send another request:
+         * wait for readiness instead of trying a recv() that would find nothing. */
+        buf_release(c);
+        conn_wait(c, EV_READ, c->ctx->keepalive_tv);
+        return STEP_WAIT;
     }
     if (c->status < 400 && c->in_len == 0 && c->discard == 0)
         return STEP_CLOSE;
@@ -333,7 +366,7 @@ static enum step conn_step_write(struct conn *c)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            conn_wait(c, EV_WRITE, c->ctx->cfg->send_timeout_ms);
+            conn_wait(c, EV_WRITE, c->ctx->send_tv);
             return STEP_WAIT;
         }
         if (n <= 0)
@@ -348,7 +381,7 @@ static enum step conn_step_write(struct conn *c)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            conn_wait(c, EV_WRITE, c->ctx->cfg->send_timeout_ms);
+            conn_wait(c, EV_WRITE, c->ctx->send_tv);
             return STEP_WAIT;
         }
         if (n <= 0) {
@@ -475,11 +508,11 @@ static enum step conn_step_read(struct conn *c)
     if (idle)
         buf_release(c); /* idle connections hold no buffer */
     if (idle && c->requests > 0) {
-        conn_wait(c, EV_READ, cfg->keepalive_timeout_ms);
+        conn_wait(c, EV_READ, ctx->keepalive_tv);
     } else {
         if (c->head_deadline == 0)
             c->head_deadline = now_ms() + cfg->header_timeout_ms;
-        conn_wait(c, EV_READ, c->head_deadline - now_ms()); /* not reset by each byte */
+        conn_wait_until(c, c->head_deadline); /* not reset by each byte */
     }
     return STEP_WAIT;
 }
@@ -497,7 +530,7 @@ static enum step conn_step_linger(struct conn *c)
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            conn_wait(c, EV_READ, c->head_deadline - now_ms());
+            conn_wait_until(c, c->head_deadline);
             return STEP_WAIT;
         }
         return STEP_CLOSE;

@@ -21,6 +21,7 @@
 
 struct event_base;
 struct conn;
+struct timeval;
 
 /* What all connections of one worker share. */
 struct conn_ctx {
@@ -40,6 +41,8 @@ struct conn_ctx {
     char date[HTTP_DATE_LEN + 1]; /* Date header for the current second */
     int64_t date_sec;            /* the second date[] shows */
     void (*on_close)(struct conn_ctx *ctx); /* called after a connection closes */
+    const struct timeval *keepalive_tv; /* shared timeout: idle between requests */
+    const struct timeval *send_tv;      /* shared timeout: a client that takes no bytes */
 };
 
 /*
