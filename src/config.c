@@ -4,6 +4,8 @@
 #include "compat.h"
 
 #include "config.h"
+
+#include "access_log.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -160,6 +162,15 @@ static int set_log_level(struct config *cfg, const char *v, char *why, size_t wh
     return expected(why, whylen, "one of debug, info, warn, error");
 }
 
+static int set_log_format(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    int f = access_log_parse_format(v);
+    if (f < 0)
+        return expected(why, whylen, "one of text, combined, json");
+    cfg->log_format = f;
+    return 0;
+}
+
 static int set_root(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     if (*v == '\0' || copy_string(cfg->root, sizeof(cfg->root), v) < 0)
@@ -264,6 +275,8 @@ static const struct option_spec options[] = {
      "worker processes, 1..256, or auto = usable CPUs (affinity and cgroup quota)", set_workers},
     {'l', "level_log", "log-level", "OTUSERVER_LOG_LEVEL", "info", "LEVEL",
      "debug, info (one line per request), warn or error", set_log_level},
+    {0, "log-format", NULL, "OTUSERVER_LOG_FORMAT", "text", "FORMAT",
+     "access lines: text, combined (Combined Log Format + duration) or json", set_log_format},
     {'r', "root_document", "root", "OTUSERVER_ROOT", "./DOCUMENT_ROOT", "DIR",
      "document root: an existing, readable directory", set_root},
     {'f', "file_log", "log-file", "OTUSERVER_LOG_FILE", "./httpd.log", "PATH",

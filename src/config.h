@@ -30,6 +30,7 @@ struct config {
     int workers;                   /* worker processes (resolved from "auto") */
     bool workers_auto;             /* workers came from the CPU count */
     int log_level;                 /* enum log_level */
+    int log_format;                /* enum access_log_format */
     char root[PATH_MAX];           /* document root as given */
     char log_file[PATH_MAX];       /* log path, or "-" for standard output */
     int grace_ms;                  /* shutdown grace period */

@@ -5,6 +5,7 @@
 
 #include "conn.h"
 
+#include "access_log.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -62,6 +64,10 @@ struct conn {
     bool keep_alive;            /* keep the connection after this response */
     int status;                 /* status of the response being sent, for the log */
     int64_t bytes_sent;         /* bytes of this response sent so far */
+    int64_t head_bytes;         /* of which the response head */
+    struct http_slice log_method, log_target; /* for the access line: slices into buf */
+    struct http_slice log_referer, log_agent; /* (p NULL when absent) */
+    int log_minor;              /* HTTP/1.x minor version, -1 when unknown */
     char peer[INET6_ADDRSTRLEN]; /* client address, for the log */
     struct conn *prev, *next;   /* in ctx->conns, or ->next in ctx->spare */
 };
@@ -272,28 +278,56 @@ enum step {
     STEP_CLOSE  /* close the connection */
 };
 
-/* Writes the access-log line for the response just finished. */
+/* The User-Agent of otuserver --healthcheck, whose probes are logged only at debug. */
+#define HEALTHCHECK_AGENT "otuserver-healthcheck"
+
+/* Writes the access line for the response just finished. */
 static void log_access(struct conn *c)
 {
     if (log_level < LOG_LEVEL_INFO)
         return;
-    const struct http_request *req = &c->ctx->req;
-    int64_t us = now_us() - c->started_us;
-    if (req->method.p != NULL && req->target.p != NULL)
-        log_write(LOG_LEVEL_INFO, "%s \"%.*s %.*s HTTP/1.%d\" %d %lld %lld.%03lldms", c->peer,
-                  (int)req->method.len, req->method.p, (int)req->target.len, req->target.p,
-                  req->minor_version < 0 ? 1 : req->minor_version, c->status,
-                  (long long)c->bytes_sent, (long long)(us / 1000), (long long)(us % 1000));
-    else
-        log_write(LOG_LEVEL_INFO, "%s \"-\" %d %lld %lld.%03lldms", c->peer, c->status,
-                  (long long)c->bytes_sent, (long long)(us / 1000), (long long)(us % 1000));
+    if (log_level < LOG_LEVEL_DEBUG && http_slice_equals_nocase(c->log_agent, HEALTHCHECK_AGENT))
+        return; /* a probe every few seconds would drown the real traffic */
+    struct access_record r = {
+        .peer = c->peer,
+        .method = c->log_method,
+        .target = c->log_target,
+        .minor_version = c->log_minor,
+        .status = c->status,
+        .body_bytes = c->bytes_sent - c->head_bytes,
+        .duration_us = now_us() - c->started_us,
+        .referer = c->log_referer,
+        .user_agent = c->log_agent,
+    };
+    if (r.body_bytes < 0)
+        r.body_bytes = 0;
+    gettimeofday(&r.when, NULL);
+    char line[LOG_BUFFERED_LINE_MAX];
+    size_t n = access_log_format((enum access_log_format)c->ctx->cfg->log_format, &r, line, sizeof(line));
+    log_append(line, n);
+}
+
+/* Remembers what the access line needs from the request just parsed. */
+static void note_request(struct conn *c, const struct http_request *req)
+{
+    c->log_method = req->line_complete ? req->method : (struct http_slice){NULL, 0};
+    c->log_target = req->target;
+    c->log_minor = req->line_complete ? req->minor_version : -1;
+    c->log_referer = (struct http_slice){NULL, 0};
+    c->log_agent = (struct http_slice){NULL, 0};
+    for (size_t i = 0; i < req->num_headers; i++) {
+        const struct http_header *h = &req->headers[i];
+        if (h->name.len == 7 && http_slice_equals_nocase(h->name, "referer"))
+            c->log_referer = h->value;
+        else if (h->name.len == 10 && http_slice_equals_nocase(h->name, "user-agent"))
+            c->log_agent = h->value;
+    }
 }
 
 /* Called when the whole response has been sent: log, then keep, linger or close. */
 static enum step conn_response_done(struct conn *c)
 {
-    log_access(c);
-    c->ctx->req.method.p = NULL; /* the slices die with the memmove below */
+    log_access(c); /* before the memmove below: the log slices point into buf */
     c->requests++;
     if (c->file_fd >= 0)
         close(c->file_fd);
@@ -339,6 +373,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     }
     c->status = r->status;
     c->bytes_sent = 0;
+    c->head_bytes = (int64_t)r->head_len;
     c->keep_alive = !r->close;
     c->file_fd = r->fd;
     c->file_off = r->offset;
@@ -403,6 +438,8 @@ static void conn_reply_error(struct conn *c, int status)
     refresh_date(ctx);
     c->started_us = now_us();
     c->head_len = c->in_len; /* nothing after a bad head can be trusted */
+    c->log_method = c->log_target = c->log_referer = c->log_agent = (struct http_slice){NULL, 0};
+    c->log_minor = -1;
     handler_error(&ctx->handler, status, false, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
 }
@@ -428,6 +465,7 @@ static void conn_handle_head(struct conn *c)
     c->head_len = (size_t)n;
     c->started_us = now_us();
     refresh_date(ctx);
+    note_request(c, req);
 
     struct http_request_info info;
     int rc = http_request_interpret(req, &info);

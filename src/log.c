@@ -18,7 +18,14 @@
 /* Longest log line; longer messages are cut and end in "...". */
 #define LOG_LINE_MAX 4096
 
+/* Buffer for access lines in a worker: a few hundred lines per write(). */
+#define LOG_BUFFER_SIZE (32 * 1024)
+
 int log_level = LOG_LEVEL_INFO;
+
+static bool log_buffered;            /* log_append() buffers */
+static char log_buffer[LOG_BUFFER_SIZE]; /* whole lines waiting for log_flush() */
+static size_t log_buffer_len;        /* bytes held */
 
 static int log_fd = STDOUT_FILENO;  /* where lines go */
 static char log_path[PATH_MAX] = "-"; /* what log_reopen() opens */
@@ -50,6 +57,7 @@ int log_open(const char *path)
 
 int log_reopen(void)
 {
+    log_flush(); /* the lines so far belong to the old file */
     return log_open(log_path);
 }
 
@@ -70,6 +78,46 @@ void log_write_raw(const char *line, size_t len)
         line += n;
         len -= (size_t)n;
     }
+}
+
+void log_set_buffered(bool on)
+{
+    log_flush();
+    log_buffered = on;
+}
+
+void log_flush(void)
+{
+    size_t start = 0;
+    while (start < log_buffer_len) {
+        /* the largest run of whole lines that fits in PIPE_BUF */
+        size_t end = start + PIPE_BUF < log_buffer_len ? start + PIPE_BUF : log_buffer_len;
+        if (end < log_buffer_len) {
+            while (end > start && log_buffer[end - 1] != '\n')
+                end--;
+            if (end == start)
+                end = start + PIPE_BUF; /* cannot happen: lines are shorter */
+        }
+        log_write_raw(log_buffer + start, end - start);
+        start = end;
+    }
+    log_buffer_len = 0;
+}
+
+void log_append(const char *line, size_t len)
+{
+    if (!log_buffered) {
+        log_write_raw(line, len);
+        return;
+    }
+    if (log_buffer_len + len > sizeof(log_buffer))
+        log_flush();
+    if (len > sizeof(log_buffer)) {
+        log_write_raw(line, len);
+        return;
+    }
+    memcpy(log_buffer + log_buffer_len, line, len);
+    log_buffer_len += len;
 }
 
 void log_write(enum log_level level, const char *fmt, ...)
@@ -96,5 +144,6 @@ void log_write(enum log_level level, const char *fmt, ...)
         line[len - 3] = line[len - 2] = line[len - 1] = '.'; /* cut: end in "..." */
     }
     line[len++] = '\n';
+    log_flush(); /* keep the order: buffered access lines came first */
     log_write_raw(line, len);
 }

@@ -10,6 +10,7 @@
 
 #include "compat.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum log_level {
@@ -33,8 +34,31 @@ int log_reopen(void);
 /* Writes one line at the given level; use the LOG_* macros instead. */
 void log_write(enum log_level level, const char *fmt, ...) OTU_PRINTF(2, 3);
 
-/* Writes an already formatted line (no newline needed) as it is, with one write(). */
+/* Writes an already formatted line (ending in a newline) as it is, with one write(). */
 void log_write_raw(const char *line, size_t len);
+
+/* Longest line the buffer takes whole; longer access lines are cut to fit. */
+#define LOG_BUFFERED_LINE_MAX 4000
+
+/*
+ * Turns buffering on or off for log_append().  A worker buffers its access
+ * lines and flushes them with log_flush() on a timer, so a busy worker makes
+ * one write() per batch instead of one per request.
+ */
+void log_set_buffered(bool on);
+
+/*
+ * Adds one whole line (ending in a newline, at most LOG_BUFFERED_LINE_MAX
+ * bytes) to the buffer, or writes it at once when buffering is off.
+ */
+void log_append(const char *line, size_t len);
+
+/*
+ * Writes out what the buffer holds, in chunks of whole lines no larger than
+ * PIPE_BUF, so lines never interleave with another process's even on a pipe
+ * (docker logs).  Cheap when the buffer is empty.
+ */
+void log_flush(void);
 
 /* Returns the name of a level ("info"). */
 const char *log_level_name(enum log_level level);

@@ -18,6 +18,8 @@
 
 /* Connections accepted per wake-up before other events get a turn. */
 #define WORKER_ACCEPT_BATCH 64
+/* How often buffered access lines are written out. */
+#define WORKER_LOG_FLUSH_MS 200
 /* Pause in accepting after EMFILE/ENFILE, so a full fd table does not spin the CPU. */
 #define WORKER_ACCEPT_PAUSE_MS 100
 
@@ -26,6 +28,7 @@ struct worker {
     int listen_fd;              /* the listening socket, or -1 once stopped */
     struct event *accept_ev;    /* readiness of listen_fd */
     struct event *resume_ev;    /* timer that resumes accepting after EMFILE */
+    struct event *flush_ev;     /* timer that writes out buffered access lines */
     bool accepting;             /* accept_ev is armed */
     bool stopping;              /* a stop signal arrived */
 };
@@ -109,6 +112,12 @@ static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
         event_base_loopbreak(w->ctx.base);
 }
 
+static void worker_flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+    log_flush();
+}
+
 static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)
 {
     (void)sig, (void)what, (void)arg;
@@ -147,8 +156,12 @@ int worker_run(const struct config *cfg, int listen_fd)
         if (signal_evs[i] == NULL || evsignal_add(signal_evs[i], NULL) < 0)
             goto done;
     }
-    if (w.accept_ev == NULL || w.resume_ev == NULL)
+    w.flush_ev = event_new(base, -1, EV_PERSIST, worker_flush_cb, &w);
+    if (w.accept_ev == NULL || w.resume_ev == NULL || w.flush_ev == NULL)
         goto done;
+    struct timeval flush_tv = {0, WORKER_LOG_FLUSH_MS * 1000L};
+    event_add(w.flush_ev, &flush_tv);
+    log_set_buffered(true);
 
     /* libevent now owns these signals; let them through. */
     sigset_t all;
@@ -160,8 +173,11 @@ int worker_run(const struct config *cfg, int listen_fd)
     status = 0;
 
 done:
+    log_set_buffered(false); /* writes out what is left */
     if (w.ctx.base != NULL)
         conn_ctx_free(&w.ctx);
+    if (w.flush_ev)
+        event_free(w.flush_ev);
     for (size_t i = 0; i < OTU_ARRAY_LEN(signal_evs); i++) {
         if (signal_evs[i])
             event_free(signal_evs[i]);

@@ -18,6 +18,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1199,9 +1200,15 @@ START_TEST(test_sighup_reopens_log)
         ck_assert_int_eq(e2e_exchange(p, "GET /page.html?after HTTP/1.0\r\n\r\n", &r), 0);
         e2e_response_free(&r);
     }
-    usleep(100000);
     size_t len;
-    char *fresh = e2e_read_file(lc_log, &len);
+    char *fresh = NULL;
+    for (int i = 0; i < 40; i++) { /* access lines are flushed within 200 ms */
+        free(fresh);
+        fresh = e2e_read_file(lc_log, &len);
+        if (fresh && strstr(fresh, "?after"))
+            break;
+        usleep(50000);
+    }
     ck_assert_msg(fresh != NULL, "no new log file after SIGHUP");
     ck_assert_ptr_nonnull(strstr(fresh, "?after"));
     ck_assert_ptr_null(strstr(fresh, "?before"));
@@ -1668,6 +1675,77 @@ START_TEST(test_precompress_script_siblings_are_served)
 }
 END_TEST
 
+/* Starts a server with --log-format fmt, sends two requests, returns its log text. */
+static char *log_lines_in_format(const char *fmt)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--log-format", fmt, NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(p, "GET /page.html?q=\"quoted\"%0a HTTP/1.1\r\nHost: t\r\n"
+                                     "Referer: http://example.com/\"x\"\r\nUser-Agent: test/1.0 \"agent\"\r\n\r\n", &r), 0);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_exchange(p, "GET /missing HTTP/1.0\r\n\r\n", &r), 0);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0); /* the stop flushes the buffer */
+    size_t len;
+    char *log = e2e_read_file(lc_log, &len);
+    ck_assert_ptr_nonnull(log);
+    return log;
+}
+
+START_TEST(test_log_format_combined)
+{
+    char *log = log_lines_in_format("combined");
+    regex_t re;
+    /* the Combined Log Format as log tools read it, with our duration appended */
+    ck_assert_int_eq(regcomp(&re, "^([^ ]+) ([^ ]+) ([^ ]+) \\[([0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} [+-][0-9]{4})\\] "
+                                  "\"([^\"]*)\" ([0-9]{3}) ([0-9]+|-) \"([^\"]*)\" \"([^\"]*)\" [0-9]+\\.[0-9]{6}$",
+                             REG_EXTENDED), 0);
+    int access_lines = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strstr(line, " info: ") || strstr(line, " warn: ") || strstr(line, " debug: "))
+            continue; /* lifecycle lines stay human-readable */
+        regmatch_t m[10];
+        ck_assert_msg(regexec(&re, line, 10, m, 0) == 0, "not a combined line: %s", line);
+        access_lines++;
+    }
+    regfree(&re);
+    ck_assert_int_eq(access_lines, 2);
+    free(log);
+}
+END_TEST
+
+START_TEST(test_log_format_json)
+{
+    char *log = log_lines_in_format("json");
+    char path[500];
+    snprintf(path, sizeof(path), "%s.json", lc_log);
+    FILE *f = fopen(path, "w");
+    int access_lines = 0;
+    for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] != '{')
+            continue; /* lifecycle lines stay human-readable */
+        fprintf(f, "%s\n", line);
+        access_lines++;
+    }
+    fclose(f);
+    ck_assert_int_eq(access_lines, 2);
+    char cmd[1400];
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys\n"
+             "rows=[json.loads(l) for l in open(sys.argv[1])]\n"
+             "assert rows[0][\"status\"]==200 and rows[0][\"method\"]==\"GET\", rows[0]\n"
+             "assert rows[0][\"user_agent\"]==\"test/1.0 \\\"agent\\\"\", rows[0]\n"
+             "assert rows[1][\"status\"]==404 and rows[1][\"target\"]==\"/missing\", rows[1]\n"
+             "assert all(k in rows[0] for k in (\"time\",\"remote_addr\",\"bytes\",\"duration_ms\",\"referer\"))' '%s'",
+             path);
+    ck_assert_msg(system(cmd) == 0, "the JSON lines did not parse as expected");
+    free(log);
+}
+END_TEST
+
 START_TEST(test_serve_dotfiles_flag)
 {
     int p;
@@ -1862,6 +1940,8 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_sigterm_under_load);
     tcase_add_test(tc, test_10k_idle_connections_and_load);
     tcase_add_test(tc, test_serve_dotfiles_flag);
+    tcase_add_test(tc, test_log_format_combined);
+    tcase_add_test(tc, test_log_format_json);
     tcase_add_test(tc, test_precompress_script_siblings_are_served);
     suite_add_tcase(s, tc);
     return s;
