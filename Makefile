@@ -157,6 +157,7 @@ image:
 		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
 		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
 		-t $(IMAGE):$(VERSION) -t $(IMAGE):latest .
+	DOCKER_BUILDKIT=0 docker build --network host -q -t $(IMAGE)-loadtest:$(VERSION) loadtest
 
 image-test: image build/asan/check_e2e build/loadcheck
 	scripts/image-test $(IMAGE):$(VERSION)

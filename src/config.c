@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -30,6 +31,8 @@ struct option_spec {
     const char *metavar;      /* shown in --help; NULL = the option takes no value */
     const char *help;         /* one line for --help */
     option_setter set;        /* parses and stores the value */
+    void (*clear)(struct config *cfg); /* repeatable options: forget the variable's values
+                                          when the first flag comes; else NULL */
 };
 
 /* Writes "expected ..." into why and returns -1. */
@@ -245,6 +248,135 @@ static int set_healthcheck_path(struct config *cfg, const char *v, char *why, si
     return 0;
 }
 
+static int set_metrics_port(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    long n;
+    if (strcmp(v, "off") == 0) {
+        cfg->metrics_port = 0;
+        return 0;
+    }
+    if (parse_int(v, 0, 65535, &n) < 0)
+        return expected(why, whylen, "a port number 1..65535, or 0 or off");
+    cfg->metrics_port = (int)n;
+    return 0;
+}
+
+static int set_fallback(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (*v != '\0' && (v[0] != '/' || copy_printable(cfg->fallback, sizeof(cfg->fallback), v, false) < 0))
+        return expected(why, whylen, "a path starting with /, without spaces, such as /index.html");
+    if (*v == '\0')
+        cfg->fallback[0] = '\0';
+    return 0;
+}
+
+/* Header names that would break the framing of our responses. */
+static bool header_breaks_framing(const char *name, size_t len)
+{
+    static const char *const refused[] = {"content-length", "transfer-encoding", "connection"};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(refused); i++) {
+        if (len == strlen(refused[i]) && strncasecmp(name, refused[i], len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Adds one "Name: value" to cfg->headers; returns 0 or -1 with why. */
+static int add_header(struct config *cfg, const char *line, size_t len, char *why, size_t whylen)
+{
+    static const char tokens[] = "!#$%&'*+-.^_`|~";
+    size_t colon = 0;
+    while (colon < len && line[colon] != ':') {
+        char c = line[colon];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              strchr(tokens, c)))
+            return expected(why, whylen, "'Name: value' with a token name");
+        colon++;
+    }
+    if (colon == 0 || colon == len)
+        return expected(why, whylen, "'Name: value' with a token name");
+    if (header_breaks_framing(line, colon))
+        return expected(why, whylen, "a header other than Content-Length, Transfer-Encoding and "
+                                     "Connection, which would break the response framing");
+    size_t vstart = colon + 1;
+    while (vstart < len && (line[vstart] == ' ' || line[vstart] == '\t'))
+        vstart++;
+    for (size_t i = vstart; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return expected(why, whylen, "a header value without control characters");
+    }
+    size_t used = strlen(cfg->headers);
+    size_t need = colon + 2 + (len - vstart) + 2;
+    if (used + need + 1 > sizeof(cfg->headers))
+        return expected(why, whylen, "headers of at most %zu bytes in all", sizeof(cfg->headers));
+    int n = snprintf(cfg->headers + used, sizeof(cfg->headers) - used, "%.*s: %.*s\r\n", (int)colon,
+                     line, (int)(len - vstart), line + vstart);
+    return n > 0 ? 0 : -1;
+}
+
+/* --header, repeatable; the variable holds several, one per line. */
+static int set_header(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    const char *p = v;
+    while (*p) {
+        const char *nl = strchr(p, '\n');
+        size_t len = nl ? (size_t)(nl - p) : strlen(p);
+        if (len > 0 && p[len - 1] == '\r')
+            len--;
+        if (len > 0 && add_header(cfg, p, len, why, whylen) < 0)
+            return -1;
+        if (nl == NULL)
+            break;
+        p = nl + 1;
+    }
+    return 0;
+}
+
+static void clear_headers(struct config *cfg)
+{
+    cfg->headers[0] = '\0';
+}
+
+/* --error-page STATUS=PATH, repeatable; the variable holds several, comma- or newline-separated. */
+static int set_error_page(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    const char *p = v;
+    while (*p) {
+        size_t len = strcspn(p, ",\n");
+        char item[300];
+        if (len >= sizeof(item))
+            return expected(why, whylen, "STATUS=/path entries such as 404=/404.html");
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *eq = strchr(item, '=');
+        long status;
+        if (len > 0) {
+            if (eq == NULL)
+                return expected(why, whylen, "STATUS=/path, such as 404=/404.html");
+            *eq = '\0';
+            if (parse_int(item, 400, 599, &status) < 0 || eq[1] != '/')
+                return expected(why, whylen, "STATUS=/path with a status 400..599, such as 404=/404.html");
+            if (cfg->error_page_count >= CONFIG_ERROR_PAGES_MAX)
+                return expected(why, whylen, "at most %d error pages", CONFIG_ERROR_PAGES_MAX);
+            struct config_error_page *e = &cfg->error_pages[cfg->error_page_count];
+            if (copy_printable(e->path, sizeof(e->path), eq + 1, false) < 0)
+                return expected(why, whylen, "a page path without spaces");
+            e->status = (int)status;
+            cfg->error_page_count++;
+        }
+        p += len;
+        if (*p)
+            p++;
+    }
+    return 0;
+}
+
+static void clear_error_pages(struct config *cfg)
+{
+    cfg->error_page_count = 0;
+}
+
 static int set_mode_help(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     (void)v, (void)why, (void)whylen;
@@ -310,6 +442,18 @@ static const struct option_spec options[] = {
     {0, "cache-control", NULL, "OTUSERVER_CACHE_CONTROL", "", "VALUE",
      "Cache-Control sent with every file, e.g. \"public, max-age=3600\"; empty = none",
      set_cache_control},
+    {0, "metrics-port", NULL, "OTUSERVER_METRICS_PORT", "0", "PORT",
+     "serve Prometheus metrics at http://BIND:PORT/metrics (its own listener); 0 = off",
+     set_metrics_port},
+    {0, "fallback", NULL, "OTUSERVER_FALLBACK", "", "PATH",
+     "single-page apps: serve PATH (e.g. /index.html) for missing paths without an extension",
+     set_fallback},
+    {0, "error-page", NULL, "OTUSERVER_ERROR_PAGES", NULL, "STATUS=PATH",
+     "serve PATH as the body of STATUS (e.g. 404=/404.html); repeatable; the variable takes "
+     "several, comma-separated", set_error_page, clear_error_pages},
+    {0, "header", NULL, "OTUSERVER_HEADERS", NULL, "'NAME: VALUE'",
+     "add a header to every response (security headers, CORS); repeatable; the variable takes "
+     "several, one per line", set_header, clear_headers},
     {0, "healthcheck", NULL, NULL, NULL, NULL,
      "probe http://127.0.0.1:PORT/ (or the bind address) and exit 0 if it answers 200, else 1",
      set_mode_healthcheck},
@@ -387,6 +531,7 @@ int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn get
         if (v != NULL && *v != '\0' && apply(cfg, o, v, o->env, err, errlen))
             return 2;
     }
+    bool flag_seen[OTU_ARRAY_LEN(options)] = {false};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (arg[0] != '-' || arg[1] == '\0' || strcmp(arg, "--") == 0) {
@@ -422,6 +567,10 @@ int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn get
         } else {
             snprintf(err, errlen, "option %s needs a value (%s)", source, o->metavar);
             return 2;
+        }
+        if (o->clear != NULL && !flag_seen[o - options]) {
+            o->clear(cfg); /* flags replace the variable's list */
+            flag_seen[o - options] = true;
         }
         if (apply(cfg, o, value, source, err, errlen))
             return 2;

@@ -15,6 +15,15 @@
 
 /* Longest Cache-Control value we accept; a header line, not a document. */
 #define CONFIG_HEADER_VALUE_MAX 512
+/* Room for all --header lines together, as sent ("Name: value\r\n" each). */
+#define CONFIG_HEADERS_MAX 2048
+/* Most --error-page mappings. */
+#define CONFIG_ERROR_PAGES_MAX 16
+
+struct config_error_page {
+    int status;                    /* 400..599 */
+    char path[256];                /* request path of the page, e.g. "/404.html" */
+};
 
 enum config_mode {
     CONFIG_MODE_SERVE = 0,   /* run the server */
@@ -45,6 +54,11 @@ struct config {
     bool serve_dotfiles;           /* serve names starting with '.' */
     char cache_control[CONFIG_HEADER_VALUE_MAX]; /* Cache-Control on files, "" = none */
     char healthcheck_path[256];    /* path --healthcheck requests */
+    int metrics_port;              /* Prometheus /metrics listener; 0 = off */
+    char fallback[256];            /* SPA fallback path, "" = none */
+    char headers[CONFIG_HEADERS_MAX]; /* extra response headers, "Name: value\r\n" each */
+    int error_page_count;          /* entries in error_pages[] */
+    struct config_error_page error_pages[CONFIG_ERROR_PAGES_MAX]; /* custom error pages */
 };
 
 /* Looks up an environment variable; tests pass their own. */

@@ -7,6 +7,7 @@
 
 #include "access_log.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -195,6 +196,7 @@ static void conn_close(struct conn *c)
     if (c->next)
         c->next->prev = c->prev;
     ctx->nconns--;
+    metrics_set_open(ctx->metrics, ctx->slot, ctx->nconns);
     if (ctx->spare_count < CONN_SPARE_MAX) {
         c->next = ctx->spare;
         ctx->spare = c;
@@ -265,6 +267,7 @@ int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, sockl
         ctx->conns->prev = c;
     ctx->conns = c;
     ctx->nconns++;
+    metrics_note_accept(ctx->metrics, ctx->slot, ctx->nconns);
     /* The first request gets the header deadline from the moment of accept. */
     c->head_deadline = now_ms() + ctx->cfg->header_timeout_ms;
     conn_run(c);
@@ -328,6 +331,15 @@ static void note_request(struct conn *c, const struct http_request *req)
 static enum step conn_response_done(struct conn *c)
 {
     log_access(c); /* before the memmove below: the log slices point into buf */
+    if (c->ctx->metrics != NULL) {
+        int method = METRICS_OTHER;
+        if (c->log_method.len == 3 && memcmp(c->log_method.p, "GET", 3) == 0)
+            method = METRICS_GET;
+        else if (c->log_method.len == 4 && memcmp(c->log_method.p, "HEAD", 4) == 0)
+            method = METRICS_HEAD;
+        metrics_record_request(c->ctx->metrics, c->ctx->slot, method, c->status, c->bytes_sent,
+                               now_us() - c->started_us);
+    }
     c->requests++;
     if (c->file_fd >= 0)
         close(c->file_fd);

@@ -42,6 +42,8 @@ struct conn_ctx {
     int64_t date_sec;            /* the second date[] shows */
     void (*on_close)(struct conn_ctx *ctx); /* called after a connection closes */
     const struct timeval *keepalive_tv; /* shared timeout: idle between requests */
+    struct metrics *metrics;     /* shared counters, or NULL when metrics are off */
+    int slot;                    /* this worker's block in metrics */
     const struct timeval *send_tv;      /* shared timeout: a client that takes no bytes */
 };
 

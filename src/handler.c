@@ -17,6 +17,8 @@
 #include <time.h>
 #include <unistd.h>
 
+static int64_t now_ms(void);
+
 /* Most digits we read in a byte position: 10^18 bytes is far past any file. */
 #define RANGE_DIGITS_MAX 18
 
@@ -27,6 +29,12 @@ int handler_init(struct handler *h, const struct config *cfg)
     snprintf(h->server, sizeof(h->server), "otuserver/%s", OTU_VERSION);
     if (file_root_open(&h->root, cfg->root) < 0)
         return -1;
+    h->fallback_rel[0] = '\0';
+    if (cfg->fallback[0] != '\0') {
+        struct path_result pr;
+        if (path_normalize(cfg->fallback, strlen(cfg->fallback), &pr) == 0)
+            snprintf(h->fallback_rel, sizeof(h->fallback_rel), "%s", pr.rel);
+    }
     h->cache = file_cache_new(&h->root, cfg->file_cache_entries > 0 ? (size_t)cfg->file_cache_entries : 0,
                               cfg->file_cache_entries > 0);
     if (h->cache == NULL) {
@@ -75,7 +83,43 @@ static void reply_set_head(struct reply *r, struct response_head *rh)
     r->head_len = (size_t)n;
 }
 
-/* Fills an error answer; extra fields (Allow, Content-Range) come through rh_extra. */
+/* Returns the configured error page for status when it can be served, else NULL. */
+static const struct file_info *error_page_for(struct handler *h, int status, const char **name)
+{
+    for (int i = 0; i < h->cfg->error_page_count; i++) {
+        const struct config_error_page *e = &h->cfg->error_pages[i];
+        if (e->status != status)
+            continue;
+        struct path_result pr;
+        if (path_normalize(e->path, strlen(e->path), &pr) != 0)
+            return NULL;
+        const struct file_info *fi = file_cache_get(h->cache, pr.rel, now_ms());
+        if (fi->status != 0 || !S_ISREG(fi->st.st_mode))
+            return NULL; /* missing page: the built-in one is better than nothing */
+        *name = e->path;
+        return fi;
+    }
+    return NULL;
+}
+
+/* Sets the body of r to len bytes of fi from first: from memory, or from a dup'ed descriptor. */
+static int reply_file_body(const struct file_info *fi, int64_t first, int64_t len, struct reply *r)
+{
+    if (fi->data != NULL) {
+        r->body = fi->data + first; /* small file: from memory, with the head */
+        r->body_len = (size_t)len;
+        return 0;
+    }
+    /* The cache keeps its descriptor; the connection sends from its own. */
+    r->fd = fcntl(fi->fd, F_DUPFD_CLOEXEC, 0);
+    if (r->fd < 0)
+        return -1;
+    r->offset = first;
+    r->length = len;
+    return 0;
+}
+
+/* Fills an error answer; extra fields (Allow, Content-Range, Location) come through rh_extra. */
 static void reply_error(struct handler *h, int status, bool head_only, bool keep_alive,
                         const char *date, const struct response_head *rh_extra, struct reply *r)
 {
@@ -83,14 +127,13 @@ static void reply_error(struct handler *h, int status, bool head_only, bool keep
         close(r->fd);
     r->fd = -1;
     r->length = 0;
+    r->body = NULL;
+    r->body_len = 0;
     r->status = status;
     /* After a syntax error or a timeout the stream cannot be trusted: close it. */
     bool fatal = status == 400 || status == 408 || status == 414 || status == 431 ||
-                 status == 500 || status == 501 || status == 505;
+                 status == 500 || status == 501 || status == 503 || status == 505;
     r->close = r->close || fatal || !keep_alive;
-    int n = response_error_body(status, r->body_buf, sizeof(r->body_buf));
-    r->body = head_only ? NULL : r->body_buf;
-    r->body_len = head_only ? 0 : (size_t)n;
 
     struct response_head rh;
     if (rh_extra)
@@ -100,9 +143,24 @@ static void reply_error(struct handler *h, int status, bool head_only, bool keep
     rh.status = status;
     rh.server = h->server;
     rh.date = date;
+    rh.extra = h->cfg->headers[0] ? h->cfg->headers : NULL;
+    rh.keep_alive = !r->close;
+
+    const char *page_name = NULL;
+    const struct file_info *page = error_page_for(h, status, &page_name);
+    if (page != NULL) {
+        rh.content_type = mime_type_for(page_name);
+        rh.content_length = (int64_t)page->st.st_size;
+        if (head_only || page->st.st_size == 0 || reply_file_body(page, 0, page->st.st_size, r) == 0) {
+            reply_set_head(r, &rh);
+            return;
+        }
+    }
+    int n = response_error_body(status, r->body_buf, sizeof(r->body_buf));
+    r->body = head_only ? NULL : r->body_buf;
+    r->body_len = head_only ? 0 : (size_t)n;
     rh.content_type = "text/html";
     rh.content_length = n;
-    rh.keep_alive = !r->close;
     reply_set_head(r, &rh);
 }
 
@@ -266,6 +324,14 @@ static bool accepts_encoding(struct http_slice v, const char *coding)
     return named ? named_ok : star;
 }
 
+/* True when the last segment of rel has a '.' after its first byte (an extension). */
+static bool has_extension(const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    const char *last = slash ? slash + 1 : rel;
+    return last[0] != '\0' && strchr(last + 1, '.') != NULL;
+}
+
 /* Returns a monotonic clock reading in milliseconds. */
 static int64_t now_ms(void)
 {
@@ -318,6 +384,13 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
     if (status == 0) {
         fi = file_cache_get(h->cache, pr.rel, now);
         status = fi->status;
+        if (status == 404 && h->fallback_rel[0] != '\0' && !has_extension(pr.rel)) {
+            /* a client-side route such as /users/42: the single-page app's shell */
+            snprintf(pr.rel, sizeof(pr.rel), "%s", h->fallback_rel);
+            pr.trailing_slash = false;
+            fi = file_cache_get(h->cache, pr.rel, now);
+            status = fi->status;
+        }
     }
     if (status != 0) {
         reply_error(h, status, head_only, keep_alive, date, NULL, r);
@@ -385,6 +458,7 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
     rh.last_modified = fi->last_modified;
     rh.accept_ranges = true;
     rh.cache_control = h->cfg->cache_control[0] ? h->cfg->cache_control : NULL;
+    rh.extra = h->cfg->headers[0] ? h->cfg->headers : NULL;
     r->close = !keep_alive;
     rh.keep_alive = keep_alive;
 
@@ -424,20 +498,9 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
         r->status = rh.status = 200;
     }
     rh.content_length = len;
-    if (!head_only && len > 0) {
-        if (fi->data != NULL) {
-            r->body = fi->data + first; /* small file: from memory, with the head */
-            r->body_len = (size_t)len;
-        } else {
-            /* The cache keeps its descriptor; the connection sends from its own. */
-            r->fd = fcntl(fi->fd, F_DUPFD_CLOEXEC, 0);
-            if (r->fd < 0) {
-                reply_error(h, 503, head_only, false, date, NULL, r); /* out of descriptors */
-                return;
-            }
-            r->offset = first;
-            r->length = len;
-        }
+    if (!head_only && len > 0 && reply_file_body(fi, first, len, r) < 0) {
+        reply_error(h, 503, head_only, false, date, NULL, r); /* out of descriptors */
+        return;
     }
     reply_set_head(r, &rh);
 }

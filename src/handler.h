@@ -14,6 +14,7 @@
 #include "file_cache.h"
 #include "http_date.h"
 #include "http_parser.h"
+#include "path.h"
 #include "response.h"
 
 #include <stdbool.h>
@@ -44,6 +45,7 @@ struct handler {
     struct file_root root;     /* the opened document root */
     struct file_cache *cache;  /* remembered opens, validators and small files */
     char server[64];           /* Server header value */
+    char fallback_rel[PATH_MAX_DECODED]; /* --fallback, normalised; "" = none */
 };
 
 /* Opens the document root.  Returns 0, or -1 with errno set. */

@@ -6,6 +6,7 @@
 #include "master.h"
 
 #include "log.h"
+#include "metrics.h"
 #include "worker.h"
 
 #include <arpa/inet.h>
@@ -68,7 +69,7 @@ static socklen_t make_addr(const struct config *cfg, struct sockaddr_storage *ss
 }
 
 /* Prints and logs why the port could not be bound, in one line with the way out. */
-static void report_bind_error(const struct config *cfg, int err)
+static void report_bind_error(const struct config *cfg, int port, int err)
 {
     char msg[512];
     if (err == EACCES)
@@ -76,25 +77,29 @@ static void report_bind_error(const struct config *cfg, int err)
                  "cannot listen on %s port %d: permission denied; ports below 1024 need "
                  "privileges: use a port >= 1024 (OTUSERVER_PORT=8080 or -p 8080) or grant the "
                  "NET_BIND_SERVICE capability",
-                 cfg->bind_addr, cfg->port);
+                 cfg->bind_addr, port);
     else if (err == EADDRINUSE)
         snprintf(msg, sizeof(msg),
                  "cannot listen on %s port %d: address already in use (another program holds "
                  "the port; choose another with -p or OTUSERVER_PORT)",
-                 cfg->bind_addr, cfg->port);
+                 cfg->bind_addr, port);
     else
-        snprintf(msg, sizeof(msg), "cannot listen on %s port %d: %s", cfg->bind_addr, cfg->port,
+        snprintf(msg, sizeof(msg), "cannot listen on %s port %d: %s", cfg->bind_addr, port,
                  strerror(err));
     fprintf(stderr, "otuserver: %s\n", msg);
     if (strcmp(cfg->log_file, "-") != 0)
         LOG_ERROR("%s", msg);
 }
 
-/* Opens one listening socket; returns it, or -1 with errno set. */
-static int open_listener(const struct config *cfg, bool reuseport)
+/* Opens one listening socket on port; returns it, or -1 with errno set. */
+static int open_listener_on(const struct config *cfg, int port, bool reuseport)
 {
     struct sockaddr_storage ss;
     socklen_t len = make_addr(cfg, &ss);
+    if (ss.ss_family == AF_INET)
+        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
+    else
+        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
@@ -116,6 +121,12 @@ fail:;
     return -1;
 }
 
+/* Opens one listening socket on the site's port. */
+static int open_listener(const struct config *cfg, bool reuseport)
+{
+    return open_listener_on(cfg, cfg->port, reuseport);
+}
+
 /*
  * Gives every slot a listening socket: one SO_REUSEPORT socket per slot,
  * so the kernel spreads connections over the workers with no thundering
@@ -127,14 +138,14 @@ static int open_listeners(const struct config *cfg, struct slot *slots, int n)
 {
     int probe = open_listener(cfg, false);
     if (probe < 0) {
-        report_bind_error(cfg, errno);
+        report_bind_error(cfg, cfg->port, errno);
         return -1;
     }
     close(probe);
     for (int i = 0; i < n; i++) {
         slots[i].fd = open_listener(cfg, true);
         if (slots[i].fd < 0) {
-            report_bind_error(cfg, errno);
+            report_bind_error(cfg, cfg->port, errno);
             return -1;
         }
     }
@@ -157,8 +168,14 @@ static void raise_fd_limit(const struct config *cfg)
                  MASTER_FD_HEADROOM);
 }
 
+/* What every worker inherits besides its slot. */
+struct shared {
+    struct metrics *metrics;    /* counters in shared memory, or NULL */
+    int metrics_fd;             /* the /metrics listener, or -1 */
+};
+
 /* Forks the worker for slot i; returns 0 or -1. */
-static int spawn(const struct config *cfg, struct slot *slots, int n, int i)
+static int spawn(const struct config *cfg, struct slot *slots, int n, int i, const struct shared *sh)
 {
     fflush(NULL);
     pid_t pid = fork();
@@ -171,7 +188,7 @@ static int spawn(const struct config *cfg, struct slot *slots, int n, int i)
             if (k != i && slots[k].fd != slots[i].fd)
                 close(slots[k].fd);
         }
-        exit(worker_run(cfg, slots[i].fd));
+        exit(worker_run(cfg, slots[i].fd, i, sh->metrics, sh->metrics_fd));
     }
     slots[i].pid = pid;
     slots[i].started_ms = now_ms();
@@ -181,7 +198,7 @@ static int spawn(const struct config *cfg, struct slot *slots, int n, int i)
 }
 
 /* Reaps every exited child; schedules respawns unless stopping.  Returns workers alive. */
-static int reap(struct slot *slots, int n, bool stopping)
+static int reap(struct slot *slots, int n, bool stopping, struct metrics *metrics)
 {
     int status;
     pid_t pid;
@@ -190,6 +207,7 @@ static int reap(struct slot *slots, int n, bool stopping)
             if (slots[i].pid != pid)
                 continue;
             slots[i].pid = 0;
+            metrics_set_open(metrics, i, 0); /* its connections died with it */
             if (stopping) {
                 LOG_DEBUG("worker %d finished", (int)pid);
                 break;
@@ -210,6 +228,7 @@ static int reap(struct slot *slots, int n, bool stopping)
                 slots[i].backoff_ms = 0;
             }
             slots[i].respawn_ms = now + slots[i].backoff_ms;
+            metrics_note_restart(metrics);
             break;
         }
         /* A pid not in slots: an orphan we inherited as PID 1; reaping it is enough. */
@@ -248,14 +267,23 @@ int master_run(const struct config *cfg)
         sigaddset(&watched, watched_signals[i]);
     sigprocmask(SIG_BLOCK, &watched, NULL); /* taken with sigtimedwait(): no handlers, no races */
 
+    struct shared sh = {NULL, -1};
     raise_fd_limit(cfg);
     if (open_listeners(cfg, slots, n) < 0)
         goto done;
+    if (cfg->metrics_port > 0) {
+        sh.metrics = metrics_create(n);
+        sh.metrics_fd = open_listener_on(cfg, cfg->metrics_port, false);
+        if (sh.metrics == NULL || sh.metrics_fd < 0) {
+            report_bind_error(cfg, cfg->metrics_port, errno);
+            goto done;
+        }
+    }
     LOG_INFO("otuserver %s listening on %s port %d, %d worker%s%s, root %s", OTU_VERSION,
              cfg->bind_addr, cfg->port, n, n == 1 ? "" : "s", cfg->workers_auto ? " (auto)" : "",
              cfg->root);
     for (int i = 0; i < n; i++) {
-        if (spawn(cfg, slots, n, i) < 0) {
+        if (spawn(cfg, slots, n, i, &sh) < 0) {
             failed = true;
             stop_deadline = now_ms();
             signal_workers(slots, n, SIGKILL);
@@ -282,6 +310,9 @@ int master_run(const struct config *cfg)
                     close(slots[i].fd); /* the workers hold their own copies */
                 slots[i].fd = -1;
             }
+            if (sh.metrics_fd >= 0)
+                close(sh.metrics_fd);
+            sh.metrics_fd = -1;
             signal_workers(slots, n, SIGTERM);
             break;
         }
@@ -291,17 +322,17 @@ int master_run(const struct config *cfg)
             LOG_INFO("SIGHUP: log reopened");
             signal_workers(slots, n, SIGHUP);
         }
-        reap(slots, n, false);
+        reap(slots, n, false, sh.metrics);
         now = now_ms();
         for (int i = 0; i < n; i++) {
             if (slots[i].pid == 0 && slots[i].respawn_ms && slots[i].respawn_ms <= now)
-                spawn(cfg, slots, n, i);
+                spawn(cfg, slots, n, i, &sh);
         }
     }
 
 wait_all:
     for (;;) {
-        if (reap(slots, n, true) == 0)
+        if (reap(slots, n, true, sh.metrics) == 0)
             break;
         int64_t left = stop_deadline - now_ms();
         if (left <= 0) {
@@ -321,6 +352,8 @@ done:
         if (slots[i].fd >= 0)
             close(slots[i].fd);
     }
+    if (sh.metrics_fd >= 0)
+        close(sh.metrics_fd);
     free(slots);
     return status;
 }

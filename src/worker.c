@@ -7,10 +7,12 @@
 
 #include "conn.h"
 #include "log.h"
+#include "metrics.h"
 
 #include <errno.h>
 #include <event2/event.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -23,12 +25,30 @@
 /* Pause in accepting after EMFILE/ENFILE, so a full fd table does not spin the CPU. */
 #define WORKER_ACCEPT_PAUSE_MS 100
 
+/* A /metrics request: small, read whole, answered, closed. */
+#define METRICS_REQUEST_MAX 2048
+/* Room for the exposition text. */
+#define METRICS_RESPONSE_MAX (16 * 1024)
+/* A metrics client gets this long to send its request. */
+#define METRICS_TIMEOUT_MS 2000
+
+struct metrics_conn {
+    int fd;                          /* the client */
+    struct event *ev;                /* its readability and timeout */
+    struct metrics *metrics;         /* what to render */
+    size_t len;                      /* bytes in buf */
+    char buf[METRICS_REQUEST_MAX];   /* the request head */
+};
+
 struct worker {
     struct conn_ctx ctx;        /* connections and what they share */
     int listen_fd;              /* the listening socket, or -1 once stopped */
     struct event *accept_ev;    /* readiness of listen_fd */
     struct event *resume_ev;    /* timer that resumes accepting after EMFILE */
     struct event *flush_ev;     /* timer that writes out buffered access lines */
+    struct event *metrics_ev;   /* readiness of the /metrics listener, or NULL */
+    int metrics_fd;             /* the /metrics listener, or -1 */
+    struct metrics *metrics;    /* shared counters, or NULL */
     bool accepting;             /* accept_ev is armed */
     bool stopping;              /* a stop signal arrived */
 };
@@ -107,9 +127,105 @@ static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
     event_del(w->resume_ev);
     close(w->listen_fd);
     w->listen_fd = -1;
+    if (w->metrics_ev != NULL) {
+        event_free(w->metrics_ev); /* metrics stop with the listener */
+        w->metrics_ev = NULL;
+        close(w->metrics_fd);
+        w->metrics_fd = -1;
+    }
     conn_ctx_drain(&w->ctx);
     if (w->ctx.nconns == 0)
         event_base_loopbreak(w->ctx.base);
+}
+
+static void metrics_conn_free(struct metrics_conn *mc)
+{
+    event_free(mc->ev);
+    close(mc->fd);
+    free(mc);
+}
+
+/* Sends a whole small response; the socket buffer takes it (it is a few KiB). */
+static void send_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k <= 0)
+            return;
+        p += k;
+        n -= (size_t)k;
+    }
+}
+
+static void metrics_conn_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct metrics_conn *mc = arg;
+    if (what & EV_TIMEOUT) {
+        metrics_conn_free(mc);
+        return;
+    }
+    ssize_t n = recv(fd, mc->buf + mc->len, sizeof(mc->buf) - 1 - mc->len, 0);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n <= 0) {
+        metrics_conn_free(mc);
+        return;
+    }
+    mc->len += (size_t)n;
+    mc->buf[mc->len] = '\0';
+    if (strstr(mc->buf, "\r\n\r\n") == NULL && strstr(mc->buf, "\n\n") == NULL) {
+        if (mc->len < sizeof(mc->buf) - 1)
+            return; /* wait for the rest of the head */
+        static const char too_large[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
+                                         "Content-Length: 0\r\nConnection: close\r\n\r\n";
+        send_all(fd, too_large, sizeof(too_large) - 1);
+        metrics_conn_free(mc);
+        return;
+    }
+    bool head = strncmp(mc->buf, "HEAD ", 5) == 0;
+    const char *path = mc->buf + (head ? 5 : 4);
+    if ((strncmp(mc->buf, "GET ", 4) == 0 || head) && strncmp(path, "/metrics", 8) == 0 &&
+        (path[8] == ' ' || path[8] == '?')) {
+        static char body[METRICS_RESPONSE_MAX];
+        int len = metrics_render(mc->metrics, body, sizeof(body));
+        char hdr[256];
+        int hl = snprintf(hdr, sizeof(hdr),
+                          "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+                          "Content-Length: %d\r\nConnection: close\r\n\r\n", len < 0 ? 0 : len);
+        send_all(fd, hdr, (size_t)hl);
+        if (!head && len > 0)
+            send_all(fd, body, (size_t)len);
+    } else {
+        static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+                                  "Content-Length: 24\r\nConnection: close\r\n\r\nmetrics are at /metrics\n";
+        send_all(fd, nf, sizeof(nf) - 1);
+    }
+    shutdown(fd, SHUT_WR);
+    metrics_conn_free(mc);
+}
+
+static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    (void)what;
+    int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (cfd < 0)
+        return; /* another worker took it, or the fd table is full: the client retries */
+    struct metrics_conn *mc = calloc(1, sizeof(*mc));
+    if (mc == NULL) {
+        close(cfd);
+        return;
+    }
+    mc->fd = cfd;
+    mc->metrics = w->metrics;
+    mc->ev = event_new(w->ctx.base, cfd, EV_READ | EV_PERSIST, metrics_conn_cb, mc);
+    struct timeval tv = {METRICS_TIMEOUT_MS / 1000, (METRICS_TIMEOUT_MS % 1000) * 1000L};
+    if (mc->ev == NULL || event_add(mc->ev, &tv) < 0) {
+        if (mc->ev)
+            event_free(mc->ev);
+        close(cfd);
+        free(mc);
+    }
 }
 
 static void worker_flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -125,7 +241,8 @@ static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)
         LOG_ERROR("worker: cannot reopen the log: %s", strerror(errno));
 }
 
-int worker_run(const struct config *cfg, int listen_fd)
+int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics,
+               int metrics_fd)
 {
     int status = 1;
     struct worker w;
@@ -133,6 +250,8 @@ int worker_run(const struct config *cfg, int listen_fd)
     static const int stop_signals[] = {SIGTERM, SIGINT, SIGQUIT};
     memset(&w, 0, sizeof(w));
     w.listen_fd = listen_fd;
+    w.metrics_fd = metrics_fd;
+    w.metrics = metrics;
 
     /* Die with the master, so a killed master leaves no orphan serving. */
     prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -147,6 +266,13 @@ int worker_run(const struct config *cfg, int listen_fd)
         goto done;
     }
     w.ctx.on_close = worker_conn_closed;
+    w.ctx.metrics = metrics;
+    w.ctx.slot = slot;
+    if (metrics_fd >= 0) {
+        w.metrics_ev = event_new(base, metrics_fd, EV_READ | EV_PERSIST, metrics_accept_cb, &w);
+        if (w.metrics_ev == NULL || event_add(w.metrics_ev, NULL) < 0)
+            goto done;
+    }
     w.accept_ev = event_new(base, listen_fd, EV_READ | EV_PERSIST, worker_accept_cb, &w);
     w.resume_ev = evtimer_new(base, worker_resume_cb, &w);
     for (size_t i = 0; i < OTU_ARRAY_LEN(stop_signals); i++)
@@ -178,6 +304,10 @@ done:
         conn_ctx_free(&w.ctx);
     if (w.flush_ev)
         event_free(w.flush_ev);
+    if (w.metrics_ev)
+        event_free(w.metrics_ev);
+    if (w.metrics_fd >= 0)
+        close(w.metrics_fd);
     for (size_t i = 0; i < OTU_ARRAY_LEN(signal_evs); i++) {
         if (signal_evs[i])
             event_free(signal_evs[i]);

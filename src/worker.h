@@ -6,13 +6,18 @@
 
 #include "config.h"
 
+struct metrics;
+
 /*
  * Serves connections accepted on listen_fd (already listening, non-blocking)
  * until SIGTERM, SIGINT or SIGQUIT, then finishes the responses in flight
- * and returns.  SIGHUP reopens the log.  Creates its own event_base, so it
+ * and returns.  SIGHUP reopens the log.  With metrics (shared counters, this
+ * worker writing block 'slot'), it also answers GET /metrics on metrics_fd
+ * (-1 when off).  Creates its own event_base, so it
  * must run after fork().  Returns the process exit status: 0 after a
  * clean stop, 1 when the loop could not be set up.
  */
-int worker_run(const struct config *cfg, int listen_fd);
+int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics,
+               int metrics_fd);
 
 #endif

@@ -240,6 +240,13 @@ static void expect_status(const char *raw, int status, struct e2e_response *r)
     ck_assert_msg(r->status == status, "%.60s: status %d, expected %d", raw, r->status, status);
 }
 
+/* Sends raw to a given port and checks the status. */
+static void expect_status_on(int p, const char *raw, int status, struct e2e_response *r)
+{
+    ck_assert_msg(e2e_exchange(p, raw, r) == 0, "no response to %.60s", raw);
+    ck_assert_msg(r->status == status, "%.60s: status %d, expected %d", raw, r->status, status);
+}
+
 /* Asserts header name has exactly the value want. */
 static void expect_header(const struct e2e_response *r, const char *name, const char *want)
 {
@@ -1275,6 +1282,14 @@ static const struct {
     {"OTUSERVER_LOG_FILE=/nonexistent/dir/x.log", NULL, NULL, "OTUSERVER_LOG_FILE"},
     {"OTUSERVER_BIND=example.com", NULL, NULL, "OTUSERVER_BIND"},
     {NULL, "--bogus", NULL, "unknown option"},
+    {NULL, "--header", "Content-Length: 5", "break the response framing"},
+    {"OTUSERVER_HEADERS=X-A: 1\nTransfer-Encoding: chunked", NULL, NULL, "OTUSERVER_HEADERS"},
+    {NULL, "--header", "Connection: close", "--header"},
+    {NULL, "--header", "no colon here", "--header"},
+    {NULL, "--error-page", "200=/x.html", "400..599"},
+    {NULL, "--fallback", "index.html", "--fallback"},
+    {"OTUSERVER_METRICS_PORT=metrics", NULL, NULL, "OTUSERVER_METRICS_PORT"},
+    {NULL, "--log-format", "apache", "text, combined, json"},
 };
 
 START_TEST(test_bad_config_exits_2_with_one_line)
@@ -1746,6 +1761,138 @@ START_TEST(test_log_format_json)
 }
 END_TEST
 
+/* Reads http://127.0.0.1:port/metrics into a malloc'd string. */
+static char *fetch_metrics(int mport)
+{
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(mport, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    return r.body;
+}
+
+/* Sums the values of every line of text starting with prefix. */
+static long long metric_sum(const char *text, const char *prefix)
+{
+    long long total = 0;
+    size_t n = strlen(prefix);
+    for (const char *line = text; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+        if (strncmp(line, prefix, n) == 0) {
+            const char *sp = strchr(line, ' ');
+            if (sp)
+                total += atoll(sp + 1);
+        }
+    }
+    return total;
+}
+
+START_TEST(test_metrics_counts_and_survive_a_worker)
+{
+    int p, mport = e2e_free_port();
+    char mp[16];
+    snprintf(mp, sizeof(mp), "%d", mport);
+    const char *extra[] = {"-w", "2", "--metrics-port", mp, NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    pid_t kids[2];
+    ck_assert_int_eq(wait_children(master, kids, 2), 2);
+    for (int i = 0; i < 40; i++) { /* new connections: spread over both workers */
+        struct e2e_response r;
+        ck_assert_int_eq(e2e_exchange(p, i % 4 == 3 ? "GET /missing HTTP/1.0\r\n\r\n"
+                                                     : "GET /page.html HTTP/1.0\r\n\r\n", &r), 0);
+        e2e_response_free(&r);
+    }
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(p, "HEAD /page.html HTTP/1.0\r\n\r\n", &r), 0);
+    char *m = fetch_metrics(mport);
+    ck_assert_int_eq(metric_sum(m, "otuserver_requests_total{"), 41);
+    ck_assert_int_eq(metric_sum(m, "otuserver_requests_total{method=\"GET\",code=\"2xx\"}"), 30);
+    ck_assert_int_eq(metric_sum(m, "otuserver_requests_total{method=\"GET\",code=\"4xx\"}"), 10);
+    ck_assert_int_eq(metric_sum(m, "otuserver_requests_total{method=\"HEAD\",code=\"2xx\"}"), 1);
+    ck_assert_int_eq(metric_sum(m, "otuserver_request_duration_seconds_count"), 41);
+    ck_assert_int_eq(metric_sum(m, "otuserver_request_duration_seconds_bucket{le=\"+Inf\"}"), 41);
+    ck_assert_int_ge(metric_sum(m, "otuserver_connections_accepted_total"), 41);
+    ck_assert_int_gt(metric_sum(m, "otuserver_response_bytes_total"), 30 * 38);
+    ck_assert_ptr_nonnull(strstr(m, "otuserver_build_info{version=\""));
+    ck_assert_int_eq(metric_sum(m, "otuserver_worker_restarts_total"), 0);
+    /* the exposition is valid Prometheus text */
+    if (system("command -v promtool > /dev/null") == 0) {
+        char cmd[200];
+        snprintf(cmd, sizeof(cmd), "curl -s http://127.0.0.1:%d/metrics | promtool check metrics", mport);
+        ck_assert_msg(system(cmd) == 0, "promtool check metrics failed");
+    } else {
+        printf("SKIPPED: promtool is not installed (apt-get install prometheus); the format check did not run\n");
+    }
+    free(m);
+    /* metrics are never served on the site's port */
+    ck_assert_int_eq(e2e_exchange(p, "GET /metrics HTTP/1.0\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    e2e_response_free(&r);
+    /* a worker dies: the totals stay, the restart is counted */
+    kill(kids[0], SIGKILL);
+    pid_t now[2];
+    long long t0 = e2e_now_ms();
+    while (e2e_now_ms() - t0 < 2000) {
+        if (children_of(master, now, 2) == 2 && now[0] != kids[0] && now[1] != kids[0])
+            break;
+        usleep(10000);
+    }
+    m = NULL;
+    for (int i = 0; i < 50; i++) { /* either worker may answer /metrics */
+        free(m);
+        m = fetch_metrics(mport);
+        if (metric_sum(m, "otuserver_worker_restarts_total") == 1)
+            break;
+        usleep(20000);
+    }
+    ck_assert_int_eq(metric_sum(m, "otuserver_worker_restarts_total"), 1);
+    ck_assert_int_eq(metric_sum(m, "otuserver_requests_total{"), 42); /* + the 404 for /metrics */
+    free(m);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_fallback_error_pages_and_headers)
+{
+    char path[500];
+    snprintf(path, sizeof(path), "%s/404.html", root_dir);
+    ck_assert_int_eq(e2e_write_file(path, "<h1>custom missing page</h1>\n", 29), 0);
+    int p;
+    const char *extra[] = {"-w", "1", "--fallback", "/index.html", "--error-page", "404=/404.html",
+                           "--header", "X-Frame-Options: DENY", "--header",
+                           "Access-Control-Allow-Origin: *", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    /* an extension-less route gets the app shell with 200 */
+    expect_status_on(p, "GET /users/42 HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    ck_assert_str_eq(r.body, "<html>otuserver e2e index</html>\n");
+    expect_header(&r, "X-Frame-Options", "DENY");
+    expect_header(&r, "Access-Control-Allow-Origin", "*");
+    char etag[128];
+    ck_assert_ptr_nonnull(e2e_header(&r, "ETag", etag, sizeof(etag)));
+    e2e_response_free(&r);
+    /* a missing asset still gets 404, with the custom page */
+    expect_status_on(p, "GET /app.missing.js HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
+    ck_assert_str_eq(r.body, "<h1>custom missing page</h1>\n");
+    expect_header(&r, "Content-Type", "text/html");
+    expect_header(&r, "X-Frame-Options", "DENY");
+    e2e_response_free(&r);
+    expect_status_on(p, "HEAD /nope.css HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
+    expect_header(&r, "Content-Length", "29");
+    /* the header rides on 304 too */
+    char raw[400];
+    snprintf(raw, sizeof(raw), "GET /page.html HTTP/1.1\r\nHost: t\r\nIf-None-Match: *\r\n\r\n");
+    expect_status_on(p, raw, 304, &r);
+    expect_header(&r, "X-Frame-Options", "DENY");
+    e2e_response_free(&r);
+    /* dot-files stay hidden: no fallback for them */
+    expect_status_on(p, "GET /.env HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
+    ck_assert_str_eq(r.body, "<h1>custom missing page</h1>\n");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 START_TEST(test_serve_dotfiles_flag)
 {
     int p;
@@ -1942,6 +2089,8 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_serve_dotfiles_flag);
     tcase_add_test(tc, test_log_format_combined);
     tcase_add_test(tc, test_log_format_json);
+    tcase_add_test(tc, test_metrics_counts_and_survive_a_worker);
+    tcase_add_test(tc, test_fallback_error_pages_and_headers);
     tcase_add_test(tc, test_precompress_script_siblings_are_served);
     suite_add_tcase(s, tc);
     return s;

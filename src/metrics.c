@@ -1,0 +1,178 @@
+/*
+ * metrics.c - see metrics.h.
+ */
+#include "compat.h"
+
+#include "metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+
+static const double bucket_bounds[METRICS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                      0.025,  0.05,  0.1,    0.5,   1.0};
+static const int64_t bucket_bounds_us[METRICS_BUCKETS] = {500,   1000,  2500,   5000,   10000,
+                                                          25000, 50000, 100000, 500000, 1000000};
+static const char *const method_names[METRICS_METHODS] = {"GET", "HEAD", "other"};
+static const char *const class_names[5] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+
+/* One worker's counters, on their own cache lines. */
+struct slot_counters {
+    _Atomic uint64_t requests[METRICS_METHODS][5]; /* by method and status class */
+    _Atomic uint64_t bytes;                        /* response bytes sent */
+    _Atomic uint64_t duration_buckets[METRICS_BUCKETS + 1]; /* non-cumulative; last = +Inf */
+    _Atomic uint64_t duration_us_sum;              /* sum of durations */
+    _Atomic uint64_t accepted;                     /* connections accepted */
+    _Atomic int64_t open;                          /* connections open now */
+} __attribute__((aligned(64)));
+
+struct metrics {
+    int slots;                   /* worker slots */
+    _Atomic uint64_t restarts;   /* workers replaced by the master */
+    struct slot_counters slot[]; /* one per worker slot */
+};
+
+/* Adds to a counter that only this process writes: a relaxed load and store, no lock. */
+static inline void bump(_Atomic uint64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
+}
+
+struct metrics *metrics_create(int slots)
+{
+    size_t size = sizeof(struct metrics) + (size_t)slots * sizeof(struct slot_counters);
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+    struct metrics *m = p; /* mmap gives zeroed memory */
+    m->slots = slots;
+    return m;
+}
+
+void metrics_record_request(struct metrics *m, int slot, int method, int status, int64_t bytes,
+                            int64_t duration_us)
+{
+    if (m == NULL)
+        return;
+    struct slot_counters *s = &m->slot[slot];
+    int cls = status / 100 - 1;
+    if (cls < 0 || cls > 4)
+        cls = 4;
+    bump(&s->requests[method][cls], 1);
+    bump(&s->bytes, (uint64_t)(bytes > 0 ? bytes : 0));
+    int b = 0;
+    while (b < METRICS_BUCKETS && duration_us > bucket_bounds_us[b])
+        b++;
+    bump(&s->duration_buckets[b], 1);
+    bump(&s->duration_us_sum, (uint64_t)(duration_us > 0 ? duration_us : 0));
+}
+
+void metrics_note_accept(struct metrics *m, int slot, int open_connections)
+{
+    if (m == NULL)
+        return;
+    bump(&m->slot[slot].accepted, 1);
+    atomic_store_explicit(&m->slot[slot].open, open_connections, memory_order_relaxed);
+}
+
+void metrics_set_open(struct metrics *m, int slot, int open_connections)
+{
+    if (m != NULL)
+        atomic_store_explicit(&m->slot[slot].open, open_connections, memory_order_relaxed);
+}
+
+void metrics_note_restart(struct metrics *m)
+{
+    if (m != NULL)
+        atomic_fetch_add_explicit(&m->restarts, 1, memory_order_relaxed);
+}
+
+/* A bounded printf appender. */
+struct out {
+    char *buf;
+    size_t cap, len;
+    bool overflow;
+};
+
+static void emit(struct out *o, const char *fmt, ...) OTU_PRINTF(2, 3);
+static void emit(struct out *o, const char *fmt, ...)
+{
+    if (o->overflow)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= o->cap - o->len)
+        o->overflow = true;
+    else
+        o->len += (size_t)n;
+}
+
+/* Sums, over all slots, the counter at byte offset 'offset' of struct slot_counters. */
+static uint64_t sum_at(const struct metrics *m, size_t offset)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < m->slots; i++) {
+        const _Atomic uint64_t *c = (const _Atomic uint64_t *)((const char *)&m->slot[i] + offset);
+        total += atomic_load_explicit(c, memory_order_relaxed);
+    }
+    return total;
+}
+
+#define REQUESTS_AT(meth, cls)                                                                     \
+    (offsetof(struct slot_counters, requests) + ((size_t)(meth) * 5 + (size_t)(cls)) * sizeof(uint64_t))
+#define BUCKET_AT(b) (offsetof(struct slot_counters, duration_buckets) + (size_t)(b) * sizeof(uint64_t))
+
+int metrics_render(const struct metrics *m, char *buf, size_t cap)
+{
+    struct out o = {buf, cap, 0, false};
+    emit(&o, "# HELP otuserver_build_info The running otuserver version.\n"
+             "# TYPE otuserver_build_info gauge\n"
+             "otuserver_build_info{version=\"%s\"} 1\n", OTU_VERSION);
+    emit(&o, "# HELP otuserver_requests_total Requests answered, by method and status class.\n"
+             "# TYPE otuserver_requests_total counter\n");
+    for (int meth = 0; meth < METRICS_METHODS; meth++) {
+        for (int cls = 0; cls < 5; cls++)
+            emit(&o, "otuserver_requests_total{method=\"%s\",code=\"%s\"} %llu\n", method_names[meth],
+                 class_names[cls], (unsigned long long)sum_at(m, REQUESTS_AT(meth, cls)));
+    }
+    emit(&o, "# HELP otuserver_response_bytes_total Bytes sent in responses, heads included.\n"
+             "# TYPE otuserver_response_bytes_total counter\n"
+             "otuserver_response_bytes_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, bytes)));
+    emit(&o, "# HELP otuserver_request_duration_seconds Time from a complete request head to the last byte sent.\n"
+             "# TYPE otuserver_request_duration_seconds histogram\n");
+    uint64_t cumulative = 0;
+    for (int b = 0; b <= METRICS_BUCKETS; b++) {
+        cumulative += sum_at(m, BUCKET_AT(b));
+        if (b < METRICS_BUCKETS)
+            emit(&o, "otuserver_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_bounds[b],
+                 (unsigned long long)cumulative);
+        else
+            emit(&o, "otuserver_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                 (unsigned long long)cumulative);
+    }
+    emit(&o, "otuserver_request_duration_seconds_sum %.6f\n"
+             "otuserver_request_duration_seconds_count %llu\n",
+         (double)sum_at(m, offsetof(struct slot_counters, duration_us_sum)) / 1e6, (unsigned long long)cumulative);
+    int64_t open = 0;
+    for (int i = 0; i < m->slots; i++)
+        open += atomic_load_explicit(&m->slot[i].open, memory_order_relaxed);
+    emit(&o, "# HELP otuserver_connections_open Client connections open now.\n"
+             "# TYPE otuserver_connections_open gauge\n"
+             "otuserver_connections_open %lld\n", (long long)open);
+    emit(&o, "# HELP otuserver_connections_accepted_total Client connections accepted.\n"
+             "# TYPE otuserver_connections_accepted_total counter\n"
+             "otuserver_connections_accepted_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, accepted)));
+    emit(&o, "# HELP otuserver_worker_restarts_total Workers replaced after they died.\n"
+             "# TYPE otuserver_worker_restarts_total counter\n"
+             "otuserver_worker_restarts_total %llu\n",
+         (unsigned long long)atomic_load_explicit(&m->restarts, memory_order_relaxed));
+    emit(&o, "# HELP otuserver_workers Worker slots.\n# TYPE otuserver_workers gauge\notuserver_workers %d\n",
+         m->slots);
+    return o.overflow ? -1 : (int)o.len;
+}

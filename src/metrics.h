@@ -1,0 +1,49 @@
+/*
+ * metrics.h - counters shared by every process, shown in Prometheus format.
+ *
+ * The master maps one anonymous shared region before forking.  Each worker
+ * slot owns a block of counters that only its worker writes (plain relaxed
+ * stores: no lock, no cache line shared between workers); whoever renders
+ * /metrics sums the blocks.  A replaced worker carries on in its slot, so
+ * totals survive worker deaths.
+ */
+#ifndef OTU_METRICS_H
+#define OTU_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Upper bounds (seconds) of the request-duration histogram buckets; +Inf is implied. */
+#define METRICS_BUCKETS 10
+
+struct metrics;
+
+/*
+ * Maps the shared region for 'slots' workers.  Returns NULL when mmap fails.
+ * Call in the master, before forking.
+ */
+struct metrics *metrics_create(int slots);
+
+/* Records one finished response in the worker's slot. */
+void metrics_record_request(struct metrics *m, int slot, int method, int status, int64_t bytes,
+                            int64_t duration_us);
+
+/* Counts a connection accepted by the worker in slot, and sets its open-connection gauge. */
+void metrics_note_accept(struct metrics *m, int slot, int open_connections);
+
+/* Sets the open-connection gauge of a slot (0 when its worker is gone). */
+void metrics_set_open(struct metrics *m, int slot, int open_connections);
+
+/* Counts a worker restart (master). */
+void metrics_note_restart(struct metrics *m);
+
+/*
+ * Writes the Prometheus text exposition (format 0.0.4) of all counters into
+ * buf.  Returns its length, or -1 when it does not fit in cap bytes.
+ */
+int metrics_render(const struct metrics *m, char *buf, size_t cap);
+
+/* Method classes for metrics_record_request(). */
+enum metrics_method { METRICS_GET = 0, METRICS_HEAD, METRICS_OTHER, METRICS_METHODS };
+
+#endif
