@@ -338,19 +338,23 @@ func checkServerContainer(p *problems, at string, c *corev1.Container, s *corev1
 			p.add(at+"."+name, "must be an httpGet probe")
 		}
 	}
-	named := false
-	var containerPort int32
+	named := map[string]int32{}
 	for _, port := range c.Ports {
 		if port.Name != "" {
-			named = true
-			containerPort = port.ContainerPort
+			named[port.Name] = port.ContainerPort
 		}
 	}
-	if !named {
-		p.add(at+".ports", "needs a named container port")
-	}
-	portEnv, ok := envValue(c, "OTUSERVER_PORT")
+	containerPort, ok := named["http"]
 	if !ok {
+		p.add(at+".ports", "needs a container port named http")
+	}
+	if v, set := envValue(c, "OTUSERVER_METRICS_PORT"); set && v != "0" {
+		if mp, ok := named["metrics"]; !ok || strconv.Itoa(int(mp)) != v {
+			p.add(at+".env.OTUSERVER_METRICS_PORT", "%q needs a container port named metrics with that number", v)
+		}
+	}
+	portEnv, set := envValue(c, "OTUSERVER_PORT")
+	if !set {
 		p.add(at+".env.OTUSERVER_PORT", "missing (the image's default port 80 needs privileges in a restricted pod)")
 	} else if n, err := strconv.Atoi(portEnv); err != nil || int32(n) != containerPort {
 		p.add(at+".env.OTUSERVER_PORT", "%q does not match containerPort %d", portEnv, containerPort)

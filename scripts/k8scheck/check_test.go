@@ -146,6 +146,8 @@ func TestEnvAndPortAgreeWithHelp(t *testing.T) {
 	expectProblem(t, p, "OTUSERVER_LOGLEVEL", "--help")
 	p = mutated(t, "deployment.yaml", "containerPort: 8080", "containerPort: 9090")
 	expectProblem(t, p, "OTUSERVER_PORT", "does not match containerPort 9090")
+	p = mutated(t, "deployment.yaml", "containerPort: 9100", "containerPort: 9200")
+	expectProblem(t, p, "OTUSERVER_METRICS_PORT", "metrics")
 	// and the other way: a help text that lost a variable the manifests use
 	help := strings.ReplaceAll(helpText(t), "OTUSERVER_GRACE_PERIOD", "OTUSERVER_GRACE")
 	problems := CheckFiles(manifestFiles(t), help)
