@@ -64,6 +64,17 @@ static void reply_reset(struct reply *r)
     r->head_len = 0;
 }
 
+/* Forgets any body r was to carry (and closes its descriptor). */
+static void reply_drop_body(struct reply *r)
+{
+    if (r->fd >= 0)
+        close(r->fd);
+    r->fd = -1;
+    r->length = 0;
+    r->body = NULL;
+    r->body_len = 0;
+}
+
 /* Formats rh into r->head; an overflow (never expected) degrades to a bare 500. */
 static void reply_set_head(struct reply *r, struct response_head *rh)
 {
@@ -73,12 +84,7 @@ static void reply_set_head(struct reply *r, struct response_head *rh)
                      "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
                      "Connection: close\r\n\r\n");
         r->close = true;
-        if (r->fd >= 0)
-            close(r->fd);
-        r->fd = -1;
-        r->length = 0;
-        r->body = NULL;
-        r->body_len = 0;
+        reply_drop_body(r);
     }
     r->head_len = (size_t)n;
 }
@@ -123,12 +129,7 @@ static int reply_file_body(const struct file_info *fi, int64_t first, int64_t le
 static void reply_error(struct handler *h, int status, bool head_only, bool keep_alive,
                         const char *date, const struct response_head *rh_extra, struct reply *r)
 {
-    if (r->fd >= 0)
-        close(r->fd);
-    r->fd = -1;
-    r->length = 0;
-    r->body = NULL;
-    r->body_len = 0;
+    reply_drop_body(r);
     r->status = status;
     /* After a syntax error or a timeout the stream cannot be trusted: close it. */
     bool fatal = status == 400 || status == 408 || status == 414 || status == 431 ||
