@@ -1896,6 +1896,75 @@ START_TEST(test_fallback_error_pages_and_headers)
 }
 END_TEST
 
+START_TEST(test_crash_loop_backs_off)
+{
+    /* a root the workers cannot open makes every new worker die at once */
+    char moved[450], root[450];
+    snprintf(root, sizeof(root), "%s/loop-root", base_dir);
+    snprintf(moved, sizeof(moved), "%s/loop-root.away", base_dir);
+    mkdir(root, 0755);
+    char page[500];
+    snprintf(page, sizeof(page), "%s/ok.txt", root);
+    ck_assert_int_eq(e2e_write_file(page, "ok\n", 3), 0);
+    int p = e2e_free_port();
+    snprintf(lc_log, sizeof(lc_log), "%s/loop-%d.log", base_dir, p);
+    const char *extra[] = {"-w", "1", NULL};
+    pid_t master = e2e_start(server_bin, p, root, lc_log, extra, err_path);
+    ck_assert_int_gt(master, 0);
+    pid_t kid;
+    ck_assert_int_eq(wait_children(master, &kid, 1), 1);
+    ck_assert_int_eq(rename(root, moved), 0);
+    kill(kid, SIGKILL);
+    sleep(2);
+    size_t len;
+    char *log = e2e_read_file(lc_log, &len);
+    int young = 0;
+    for (const char *q = log; (q = strstr(q, "dying young")) != NULL; q++)
+        young++;
+    /* 0.1 + 0.2 + 0.4 + 0.8 s of back-off fit in 2 s: a handful of starts, not a spin.
+     * (Under valgrind a worker takes a second to start, so none dies "young".) */
+    ck_assert_msg(young <= 6, "%d quick deaths in 2 s: a spin", young);
+    if (getenv("OTU_E2E_SLOW") == NULL) {
+        ck_assert_msg(young >= 2, "only %d quick deaths in 2 s", young);
+        ck_assert_ptr_nonnull(strstr(log, "waiting 200 ms"));
+    }
+    free(log);
+    /* the root comes back: a worker starts within the back-off and serves */
+    ck_assert_int_eq(rename(moved, root), 0);
+    bool served = false;
+    for (long long end = e2e_now_ms() + 6000; !served && e2e_now_ms() < end; usleep(50000)) {
+        struct e2e_response r;
+        served = e2e_exchange(p, "GET /ok.txt HTTP/1.0\r\n\r\n", &r) == 0 && r.status == 200;
+        e2e_response_free(&r);
+    }
+    ck_assert_msg(served, "no worker came back after the root returned");
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_cache_control_option)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--cache-control", "public, max-age=3600", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    expect_header(&r, "Cache-Control", "public, max-age=3600");
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\nIf-None-Match: *\r\n\r\n", 304, &r);
+    expect_header(&r, "Cache-Control", "public, max-age=3600");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    /* and none by default */
+    master = lc_start((const char *[]){"-w", "1", NULL}, &p);
+    expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    expect_no_header(&r, "Cache-Control");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 START_TEST(test_serve_dotfiles_flag)
 {
     int p;
@@ -2090,6 +2159,8 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_sigterm_under_load);
     tcase_add_test(tc, test_10k_idle_connections_and_load);
     tcase_add_test(tc, test_serve_dotfiles_flag);
+    tcase_add_test(tc, test_crash_loop_backs_off);
+    tcase_add_test(tc, test_cache_control_option);
     tcase_add_test(tc, test_log_format_combined);
     tcase_add_test(tc, test_log_format_json);
     tcase_add_test(tc, test_metrics_counts_and_survive_a_worker);

@@ -38,7 +38,7 @@ int e2e_stop(pid_t pid);
 /* Connects to 127.0.0.1:port; returns the socket or -1. */
 int e2e_connect(int port);
 
-/* Connects to an IPv4 host:port; returns the socket or -1. */
+/* Connects to an IPv4 host:port, giving up after 1 s; returns the socket or -1. */
 int e2e_connect_host(const char *host, int port);
 
 /* Sends all of data; returns 0 or -1. */
