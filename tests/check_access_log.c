@@ -5,6 +5,8 @@
 
 #include "access_log.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,9 +128,5 @@ int main(void)
     tcase_add_test(tc, test_unparsed_request_is_dash);
     tcase_add_test(tc, test_parse_format);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

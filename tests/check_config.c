@@ -6,6 +6,8 @@
 #include "config.h"
 #include "log.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -223,9 +225,5 @@ int main(void)
     tcase_add_test(tc, test_help_lists_every_variable);
     tcase_add_test(tc, test_validate_root);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

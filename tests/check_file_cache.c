@@ -6,6 +6,8 @@
 
 #include "file_cache.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,9 +147,5 @@ int main(void)
     tcase_add_test(tc, test_eviction_keeps_recent_names);
     tcase_add_test(tc, test_escapes_stay_refused);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

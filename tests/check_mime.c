@@ -5,6 +5,8 @@
 
 #include "mime.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +52,5 @@ int main(void)
     tcase_add_loop_test(tc, test_mime_table, 0, (int)OTU_ARRAY_LEN(cases));
     tcase_add_test(tc, test_mime_table_sorted);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }

@@ -5,6 +5,8 @@
 
 #include "path.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,9 +154,5 @@ static Suite *path_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(path_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(path_suite());
 }

@@ -6,6 +6,8 @@
 #include "http_date.h"
 #include "response.h"
 
+#include "check_run.h"
+
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,9 +125,5 @@ int main(void)
     tcase_add_test(tc, test_date_format);
     tcase_add_loop_test(tc, test_date_parse, 0, (int)OTU_ARRAY_LEN(date_cases));
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return check_run(s);
 }
