@@ -14,6 +14,9 @@
 
 #define OTU_VERSION "1.0.0"
 
+/* The User-Agent of "otuserver --healthcheck"; its probes are logged only at debug. */
+#define OTU_HEALTHCHECK_AGENT "otuserver-healthcheck"
+
 #if defined(__GNUC__)
 #define OTU_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define OTU_UNUSED       __attribute__((unused))

@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/sendfile.h>
@@ -281,15 +280,12 @@ enum step {
     STEP_CLOSE  /* close the connection */
 };
 
-/* The User-Agent of otuserver --healthcheck, whose probes are logged only at debug. */
-#define HEALTHCHECK_AGENT "otuserver-healthcheck"
-
 /* Writes the access line for the response just finished. */
 static void log_access(struct conn *c)
 {
     if (log_level < LOG_LEVEL_INFO)
         return;
-    if (log_level < LOG_LEVEL_DEBUG && http_slice_equals_nocase(c->log_agent, HEALTHCHECK_AGENT))
+    if (log_level < LOG_LEVEL_DEBUG && http_slice_equals_nocase(c->log_agent, OTU_HEALTHCHECK_AGENT))
         return; /* a probe every few seconds would drown the real traffic */
     struct access_record r = {
         .peer = c->peer,

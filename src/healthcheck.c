@@ -79,7 +79,7 @@ int healthcheck_run(const struct config *cfg)
     }
     char req[512];
     int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: otuserver-healthcheck\r\n\r\n",
+                     "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: " OTU_HEALTHCHECK_AGENT "\r\n\r\n",
                      cfg->healthcheck_path);
     int rc = 1;
     if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {

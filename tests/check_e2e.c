@@ -1354,6 +1354,23 @@ START_TEST(test_healthcheck_mode)
     ck_assert_int_eq(run_binary(hc404, env, err, sizeof(err)), 1);
     ck_assert_int_eq(e2e_stop(master), 0);
     ck_assert_int_eq(run_binary(hc, env, err, sizeof(err)), 1);
+    /* probes every few seconds would drown the access log: they show only at debug */
+    size_t len;
+    char *log = e2e_read_file(lc_log, &len);
+    ck_assert_ptr_nonnull(log);
+    ck_assert_msg(strstr(log, "\"GET / HTTP/1.0\" 200") == NULL, "a probe was logged at info:\n%s", log);
+    ck_assert_msg(strstr(log, "\"GET /missing HTTP/1.0\" 404") == NULL, "a probe was logged at info");
+    free(log);
+    /* ...and at debug they are */
+    const char *debug[] = {"-w", "1", "-l", "debug", NULL};
+    master = lc_start(debug, &p);
+    ck_assert_int_gt(master, 0);
+    snprintf(env, sizeof(env), "OTUSERVER_PORT=%d", p);
+    ck_assert_int_eq(run_binary(hc, env, err, sizeof(err)), 0);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    log = e2e_read_file(lc_log, &len);
+    ck_assert_msg(log && strstr(log, "\"GET / HTTP/1.0\" 200"), "no probe line at debug");
+    free(log);
 }
 END_TEST
 
