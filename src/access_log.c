@@ -5,9 +5,8 @@
 
 #include "access_log.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -39,16 +38,18 @@ static void puts_(struct line *l, const char *s)
     put(l, s, strlen(s));
 }
 
-static void putf(struct line *l, const char *fmt, ...) OTU_PRINTF(2, 3);
-static void putf(struct line *l, const char *fmt, ...)
+/* Appends v in decimal, zero-padded to at least width digits. */
+static void put_num(struct line *l, uint64_t v, int width)
 {
-    char tmp[128];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        put(l, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
+    char digits[24];
+    int n = 0;
+    do {
+        digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n < width && n < (int)sizeof(digits))
+        digits[sizeof(digits) - 1 - n++] = '0';
+    put(l, digits + sizeof(digits) - n, (size_t)n);
 }
 
 /*
@@ -100,50 +101,133 @@ static void put_request_line(struct line *l, const struct access_record *r, bool
     put_escaped(l, r->method, 32, json);
     put(l, " ", 1);
     put_escaped(l, r->target, FIELD_TARGET_MAX, json);
-    if (r->minor_version >= 0)
-        putf(l, " HTTP/1.%d", r->minor_version);
+    if (r->minor_version >= 0) {
+        puts_(l, " HTTP/1.");
+        put_num(l, (uint64_t)r->minor_version, 1);
+    }
+}
+
+/*
+ * The broken-down time of the current second and this process's pid, worked
+ * out once a second rather than once a line (gmtime_r and getpid are not free,
+ * and a busy worker writes tens of thousands of lines a second).
+ */
+static const struct tm *clock_for(time_t sec, int *pid)
+{
+    static time_t cached_sec = (time_t)-1;
+    static struct tm cached_tm;
+    static int cached_pid;
+    if (sec != cached_sec) {
+        gmtime_r(&sec, &cached_tm);
+        cached_pid = (int)getpid();
+        cached_sec = sec;
+    }
+    *pid = cached_pid;
+    return &cached_tm;
+}
+
+/* Appends "YYYY-MM-DDTHH:MM:SS.mmmZ". */
+static void put_iso_time(struct line *l, const struct tm *tm, long usec)
+{
+    put_num(l, (uint64_t)tm->tm_year + 1900, 4);
+    put(l, "-", 1);
+    put_num(l, (uint64_t)tm->tm_mon + 1, 2);
+    put(l, "-", 1);
+    put_num(l, (uint64_t)tm->tm_mday, 2);
+    put(l, "T", 1);
+    put_num(l, (uint64_t)tm->tm_hour, 2);
+    put(l, ":", 1);
+    put_num(l, (uint64_t)tm->tm_min, 2);
+    put(l, ":", 1);
+    put_num(l, (uint64_t)tm->tm_sec, 2);
+    put(l, ".", 1);
+    put_num(l, (uint64_t)(usec / 1000), 3);
+    put(l, "Z", 1);
+}
+
+/* Appends a duration in microseconds as whole.fraction with frac_digits of a unit of 10^frac_digits us. */
+static void put_duration(struct line *l, uint64_t us, uint64_t unit_us, int frac_digits)
+{
+    put_num(l, us / unit_us, 1);
+    put(l, ".", 1);
+    put_num(l, us % unit_us, frac_digits);
 }
 
 size_t access_log_format(enum access_log_format format, const struct access_record *r, char *out,
                          size_t cap)
 {
     struct line l = {out, cap - 1, 0};
-    struct tm tm;
-    gmtime_r(&r->when.tv_sec, &tm);
-    long long us = (long long)r->duration_us;
+    int pid;
+    const struct tm *tm = clock_for(r->when.tv_sec, &pid);
+    uint64_t us = r->duration_us > 0 ? (uint64_t)r->duration_us : 0;
+    uint64_t bytes = r->body_bytes > 0 ? (uint64_t)r->body_bytes : 0;
     switch (format) {
     case ACCESS_LOG_COMBINED:
-        putf(&l, "%s - - [%02d/%s/%04d:%02d:%02d:%02d +0000] \"", r->peer, tm.tm_mday,
-             month_names[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        puts_(&l, r->peer);
+        puts_(&l, " - - [");
+        put_num(&l, (uint64_t)tm->tm_mday, 2);
+        put(&l, "/", 1);
+        puts_(&l, month_names[tm->tm_mon]);
+        put(&l, "/", 1);
+        put_num(&l, (uint64_t)tm->tm_year + 1900, 4);
+        put(&l, ":", 1);
+        put_num(&l, (uint64_t)tm->tm_hour, 2);
+        put(&l, ":", 1);
+        put_num(&l, (uint64_t)tm->tm_min, 2);
+        put(&l, ":", 1);
+        put_num(&l, (uint64_t)tm->tm_sec, 2);
+        puts_(&l, " +0000] \"");
         put_request_line(&l, r, false);
-        putf(&l, "\" %d %lld \"", r->status, (long long)r->body_bytes);
+        puts_(&l, "\" ");
+        put_num(&l, (uint64_t)r->status, 1);
+        put(&l, " ", 1);
+        put_num(&l, bytes, 1);
+        puts_(&l, " \"");
         put_escaped(&l, r->referer, FIELD_HEADER_MAX, false);
         puts_(&l, "\" \"");
         put_escaped(&l, r->user_agent, FIELD_HEADER_MAX, false);
-        putf(&l, "\" %lld.%06lld", us / 1000000, us % 1000000);
+        puts_(&l, "\" ");
+        put_duration(&l, us, 1000000, 6);
         break;
     case ACCESS_LOG_JSON:
-        putf(&l, "{\"time\":\"%04d-%02d-%02dT%02d:%02d:%02d.%03dZ\",\"remote_addr\":\"%s\",\"request\":\"",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(r->when.tv_usec / 1000), r->peer);
+        puts_(&l, "{\"time\":\"");
+        put_iso_time(&l, tm, (long)r->when.tv_usec);
+        puts_(&l, "\",\"remote_addr\":\"");
+        puts_(&l, r->peer);
+        puts_(&l, "\",\"request\":\"");
         put_request_line(&l, r, true);
         puts_(&l, "\",\"method\":\"");
         put_escaped(&l, r->method, 32, true);
         puts_(&l, "\",\"target\":\"");
         put_escaped(&l, r->target, FIELD_TARGET_MAX, true);
-        putf(&l, "\",\"status\":%d,\"bytes\":%lld,\"referer\":\"", r->status, (long long)r->body_bytes);
+        puts_(&l, "\",\"status\":");
+        put_num(&l, (uint64_t)r->status, 1);
+        puts_(&l, ",\"bytes\":");
+        put_num(&l, bytes, 1);
+        puts_(&l, ",\"referer\":\"");
         put_escaped(&l, r->referer, FIELD_HEADER_MAX, true);
         puts_(&l, "\",\"user_agent\":\"");
         put_escaped(&l, r->user_agent, FIELD_HEADER_MAX, true);
-        putf(&l, "\",\"duration_ms\":%lld.%03lld}", us / 1000, us % 1000);
+        puts_(&l, "\",\"duration_ms\":");
+        put_duration(&l, us, 1000, 3);
+        puts_(&l, "}");
         break;
     case ACCESS_LOG_TEXT:
     default:
-        putf(&l, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ [%d] info: %s \"", tm.tm_year + 1900,
-             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-             (int)(r->when.tv_usec / 1000), (int)getpid(), r->peer);
+        put_iso_time(&l, tm, (long)r->when.tv_usec);
+        puts_(&l, " [");
+        put_num(&l, (uint64_t)pid, 1);
+        puts_(&l, "] info: ");
+        puts_(&l, r->peer);
+        puts_(&l, " \"");
         put_request_line(&l, r, false);
-        putf(&l, "\" %d %lld %lld.%03lldms", r->status, (long long)r->body_bytes, us / 1000, us % 1000);
+        puts_(&l, "\" ");
+        put_num(&l, (uint64_t)r->status, 1);
+        put(&l, " ", 1);
+        put_num(&l, bytes, 1);
+        put(&l, " ", 1);
+        put_duration(&l, us, 1000, 3);
+        puts_(&l, "ms");
         break;
     }
     out[l.len++] = '\n';
