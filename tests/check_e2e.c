@@ -1871,6 +1871,44 @@ START_TEST(test_metrics_counts_and_survive_a_worker)
 }
 END_TEST
 
+START_TEST(test_metrics_listener_refuses_junk)
+{
+    int p, mport = e2e_free_port();
+    char mp[16];
+    snprintf(mp, sizeof(mp), "%d", mport);
+    const char *extra[] = {"-w", "1", "--metrics-port", mp, NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    /* a head that never ends: 431, closed */
+    int fd = e2e_connect(mport);
+    char junk[3000];
+    memset(junk, 'x', sizeof(junk));
+    e2e_send(fd, junk, sizeof(junk));
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 431);
+    e2e_response_free(&r);
+    ck_assert(e2e_peer_closes(fd, 3000));
+    close(fd);
+    /* silence: closed by the metrics timeout */
+    fd = e2e_connect(mport);
+    ck_assert_msg(e2e_peer_closes(fd, 5000), "an idle metrics connection stayed open");
+    close(fd);
+    /* other paths and methods: 404 */
+    ck_assert_int_eq(e2e_exchange(mport, "POST /metrics HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_exchange(mport, "GET /metricsX HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    e2e_response_free(&r);
+    /* and the site still serves */
+    ck_assert_int_eq(e2e_exchange(p, "GET /page.html HTTP/1.0\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 200);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 START_TEST(test_fallback_error_pages_and_headers)
 {
     char path[500];
@@ -2181,6 +2219,7 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_log_format_combined);
     tcase_add_test(tc, test_log_format_json);
     tcase_add_test(tc, test_metrics_counts_and_survive_a_worker);
+    tcase_add_test(tc, test_metrics_listener_refuses_junk);
     tcase_add_test(tc, test_fallback_error_pages_and_headers);
     tcase_add_test(tc, test_precompress_script_siblings_are_served);
     suite_add_tcase(s, tc);
