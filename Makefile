@@ -98,7 +98,9 @@ build/asan/tests/%.o: tests/%.c
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS)
 
-build/asan/check_e2e: build/asan/tests/check_e2e.o build/asan/tests/e2e_util.o
+# The end-to-end suite: check_e2e.c (fixture, main) and every tests/e2e_*.c subject file.
+E2E_OBJS := $(patsubst tests/%.c,build/asan/tests/%.o,tests/check_e2e.c $(wildcard tests/e2e_*.c))
+build/asan/check_e2e: $(E2E_OBJS)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 # The fault-test load generator, built without sanitizers so it can drive real load.

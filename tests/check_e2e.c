@@ -11,6 +11,7 @@
 #include "compat.h"
 
 #include "e2e_util.h"
+#include "e2e_fixture.h"
 
 #include <check.h>
 #include <arpa/inet.h>
@@ -35,24 +36,24 @@
 #define BIG_SIZE (1024 * 1024)
 #define HUGE_SIZE (16 * 1024 * 1024)
 
-static const char *server_bin;
-static char base_dir[256];   /* holds root/, outside/, logs */
-static char root_dir[300];
-static char log_path[300];
-static int port;
-static pid_t server_pid = -1;
-static char *big_data;       /* contents of big.bin */
-static char err_path[300];   /* every server's stderr: must stay empty (sanitizer reports land here) */
-static bool stderr_dirty;    /* set by teardown when a server wrote to stderr */
+const char *server_bin;
+char base_dir[256];   /* holds root/, outside/, logs */
+char root_dir[300];
+char log_path[300];
+int port;
+pid_t server_pid = -1;
+char *big_data;       /* contents of big.bin */
+char err_path[300];   /* every server's stderr: must stay empty (sanitizer reports land here) */
+bool stderr_dirty;    /* set by teardown when a server wrote to stderr */
 
-static void write_text(const char *rel, const char *text)
+void write_text(const char *rel, const char *text)
 {
     char path[600];
     snprintf(path, sizeof(path), "%s/%s", root_dir, rel);
     ck_assert_int_eq(e2e_write_file(path, text, strlen(text)), 0);
 }
 
-static void make_dir(const char *rel)
+void make_dir(const char *rel)
 {
     char path[600];
     snprintf(path, sizeof(path), "%s/%s", root_dir, rel);
@@ -60,7 +61,7 @@ static void make_dir(const char *rel)
 }
 
 /* Sets a file's modification time to now + delta seconds. */
-static void touch_delta(const char *rel, int delta)
+void touch_delta(const char *rel, int delta)
 {
     char path[600];
     snprintf(path, sizeof(path), "%s/%s", root_dir, rel);
@@ -72,7 +73,7 @@ static void touch_delta(const char *rel, int delta)
 }
 
 /* Fills a buffer with reproducible pseudo-random bytes. */
-static char *pseudo_random(size_t n, unsigned seed)
+char *pseudo_random(size_t n, unsigned seed)
 {
     char *p = malloc(n);
     for (size_t i = 0; i < n; i++) {
@@ -160,7 +161,7 @@ static const char *docker_image; /* $OTU_E2E_IMAGE: serve from this image instea
 static char container_id[80];
 
 /* Runs a shell command; returns its exit status. */
-static int sh(const char *cmd)
+int sh(const char *cmd)
 {
     int st = system(cmd);
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
@@ -193,7 +194,7 @@ static void docker_setup(void)
     ck_abort_msg("the container did not answer on port %d", port);
 }
 
-static void serve_setup(void)
+void serve_setup(void)
 {
     make_fixture();
     port = e2e_free_port();
@@ -208,7 +209,7 @@ static void serve_setup(void)
     ck_assert_int_gt(server_pid, 0);
 }
 
-static void serve_teardown(void)
+void serve_teardown(void)
 {
     if (docker_image && container_id[0]) {
         char cmd[200];
@@ -234,21 +235,21 @@ static void serve_teardown(void)
 }
 
 /* Sends raw on a new connection and checks the status; r receives the response. */
-static void expect_status(const char *raw, int status, struct e2e_response *r)
+void expect_status(const char *raw, int status, struct e2e_response *r)
 {
     ck_assert_msg(e2e_exchange(port, raw, r) == 0, "no response to %.60s", raw);
     ck_assert_msg(r->status == status, "%.60s: status %d, expected %d", raw, r->status, status);
 }
 
 /* Sends raw to a given port and checks the status. */
-static void expect_status_on(int p, const char *raw, int status, struct e2e_response *r)
+void expect_status_on(int p, const char *raw, int status, struct e2e_response *r)
 {
     ck_assert_msg(e2e_exchange(p, raw, r) == 0, "no response to %.60s", raw);
     ck_assert_msg(r->status == status, "%.60s: status %d, expected %d", raw, r->status, status);
 }
 
 /* Asserts header name has exactly the value want. */
-static void expect_header(const struct e2e_response *r, const char *name, const char *want)
+void expect_header(const struct e2e_response *r, const char *name, const char *want)
 {
     char v[1024];
     const char *got = e2e_header(r, name, v, sizeof(v));
@@ -256,7 +257,7 @@ static void expect_header(const struct e2e_response *r, const char *name, const 
     ck_assert_msg(strcmp(got, want) == 0, "%s: '%s', expected '%s'", name, got, want);
 }
 
-static void expect_no_header(const struct e2e_response *r, const char *name)
+void expect_no_header(const struct e2e_response *r, const char *name)
 {
     char v[256];
     ck_assert_msg(e2e_header(r, name, v, sizeof(v)) == NULL, "unexpected %s: %s", name, v);
@@ -1070,9 +1071,9 @@ END_TEST
 
 /* ---- lifecycle: one server per test ---- */
 
-static char lc_log[400];
+char lc_log[400];
 
-static pid_t lc_start(const char *const extra[], int *out_port)
+pid_t lc_start(const char *const extra[], int *out_port)
 {
     *out_port = e2e_free_port();
     snprintf(lc_log, sizeof(lc_log), "%s/lc-%d.log", base_dir, *out_port);
@@ -1080,7 +1081,7 @@ static pid_t lc_start(const char *const extra[], int *out_port)
 }
 
 /* Returns the worker pids of master (its children, from /proc/PID/stat), up to max. */
-static int children_of(pid_t master, pid_t *out, int max)
+int children_of(pid_t master, pid_t *out, int max)
 {
     DIR *d = opendir("/proc");
     int n = 0;
@@ -1106,7 +1107,7 @@ static int children_of(pid_t master, pid_t *out, int max)
 }
 
 /* Connects to 127.0.0.1:p with a 4 KiB receive buffer, so a large response stays in flight. */
-static int connect_small_rcvbuf(int p)
+int connect_small_rcvbuf(int p)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     int small = 4096;
@@ -1120,7 +1121,7 @@ static int connect_small_rcvbuf(int p)
 }
 
 /* Waits up to 3 s for master to have n workers; fills kids and returns the count. */
-static int wait_children(pid_t master, pid_t *kids, int n)
+int wait_children(pid_t master, pid_t *kids, int n)
 {
     int got = 0;
     for (long long end = e2e_now_ms() + 3000; e2e_now_ms() < end; usleep(10000)) {
@@ -1237,7 +1238,7 @@ START_TEST(test_sighup_reopens_log)
 END_TEST
 
 /* Runs the server binary with args and one extra variable; returns status, stderr in err. */
-static int run_binary(const char *const args[], const char *env, char *err, size_t errcap)
+int run_binary(const char *const args[], const char *env, char *err, size_t errcap)
 {
     char errfile[450];
     snprintf(errfile, sizeof(errfile), "%s/run.err", base_dir);
@@ -1504,7 +1505,7 @@ START_TEST(test_connection_cap_pauses_accepting)
 END_TEST
 
 /* CPU time (user + system, in clock ticks) a process has used. */
-static long cpu_ticks(pid_t pid)
+long cpu_ticks(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
@@ -1557,7 +1558,7 @@ START_TEST(test_fd_exhaustion_does_not_spin)
 END_TEST
 
 /* Runs build/loadcheck in the background; returns a stream of its one-line result. */
-static FILE *start_load(int p, const char *path, int requests, int conc)
+FILE *start_load(int p, const char *path, int requests, int conc)
 {
     char cmd[512];
     const char *tool = getenv("OTU_LOADCHECK") ? getenv("OTU_LOADCHECK") : "build/loadcheck";
@@ -1568,7 +1569,7 @@ static FILE *start_load(int p, const char *path, int requests, int conc)
 }
 
 /* Reads loadcheck's result line. */
-static void finish_load(FILE *f, int *complete, int *cut, int *unanswered)
+void finish_load(FILE *f, int *complete, int *cut, int *unanswered)
 {
     char line[256] = "";
     if (fgets(line, sizeof(line), f) == NULL)
@@ -1630,7 +1631,7 @@ START_TEST(test_sigterm_under_load)
 END_TEST
 
 /* Resident memory of a process in KiB. */
-static long rss_kib(pid_t pid)
+long rss_kib(pid_t pid)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
@@ -1782,7 +1783,7 @@ START_TEST(test_log_format_json)
 END_TEST
 
 /* Reads http://127.0.0.1:port/metrics into a malloc'd string. */
-static char *fetch_metrics(int mport)
+char *fetch_metrics(int mport)
 {
     struct e2e_response r;
     ck_assert_int_eq(e2e_exchange(mport, "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
@@ -1791,7 +1792,7 @@ static char *fetch_metrics(int mport)
 }
 
 /* Sums the values of every line of text starting with prefix. */
-static long long metric_sum(const char *text, const char *prefix)
+long long metric_sum(const char *text, const char *prefix)
 {
     long long total = 0;
     size_t n = strlen(prefix);
@@ -2233,6 +2234,8 @@ static Suite *e2e_suite(void)
     tcase_add_test(tc, test_fallback_error_pages_and_headers);
     tcase_add_test(tc, test_precompress_script_siblings_are_served);
     suite_add_tcase(s, tc);
+    suite_add_tcase(s, e2e_audit_files_tcase());
+    suite_add_tcase(s, e2e_audit_ops_tcase());
     return s;
 }
 
