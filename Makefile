@@ -46,7 +46,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke actionlint workflow-check bench callgrind ci-deps release-image release-binaries release-upload deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -71,6 +71,7 @@ help:
 	@echo "make callgrind    instructions per keep-alive request"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
+	@echo "make ci-fresh     .ci/run's stages in a bare Debian container: every install step proven"
 	@echo "make clean        remove build/"
 
 deps:
@@ -238,6 +239,11 @@ workflow-check:
 
 ci-deps:
 	scripts/ci-deps
+
+# .ci/run's stages that need no Docker engine, in a bare debian:bookworm-slim
+# container: proves every install step on a fresh machine (CI_FRESH_STAGES=...).
+ci-fresh:
+	scripts/ci-fresh
 
 # Release (run by .github/workflows/release.yml on a version tag).
 RELEASE_IMAGE   ?= ghcr.io/otuserver/otuserver
