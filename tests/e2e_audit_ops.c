@@ -6,10 +6,44 @@
 
 #include "e2e_fixture.h"
 
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Item 14a: a JSON access line carries UTF-8 as characters, and bad bytes as U+FFFD. */
+START_TEST(test_json_log_keeps_utf8)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--log-format", "json", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    ck_assert_int_eq(e2e_exchange(p, "GET /caf\xc3\xa9.html?q=\xe2\x9c\x93 HTTP/1.1\r\nHost: t\r\n"
+                                     "User-Agent: Mozilla/5.0 \xc3\xbcn\xc3\xaf \xf0\x9f\x98\x80\r\n"
+                                     "Referer: http://x/\xff\xc3\r\n\r\n", &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0); /* the stop flushes the buffer */
+    char cmd[1400];
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys\n"
+             "rows=[json.loads(l) for l in open(sys.argv[1], encoding=\"utf-8\", errors=\"strict\") if l.startswith(\"{\")]\n"
+             "assert len(rows)==1, rows\n"
+             "r=rows[0]\n"
+             "assert r[\"target\"]==\"/caf\\u00e9.html?q=\\u2713\", r\n"
+             "assert r[\"user_agent\"]==\"Mozilla/5.0 \\u00fcn\\u00ef \\U0001f600\", r\n"
+             "assert r[\"referer\"]==\"http://x/\\ufffd\\ufffd\", r' '%s'",
+             lc_log);
+    ck_assert_msg(system(cmd) == 0, "the JSON line did not parse as UTF-8 with the right characters");
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
     tcase_set_timeout(tc, 120);
     tcase_add_unchecked_fixture(tc, serve_setup, serve_teardown);
+    tcase_add_test(tc, test_json_log_keeps_utf8);
     return tc;
 }
