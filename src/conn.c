@@ -306,11 +306,24 @@ static void log_access(struct conn *c)
     log_append(line, n);
 }
 
-/* Remembers what the access line needs from the request just parsed. */
+/*
+ * Remembers what the access line needs from a parse of c->buf: the whole
+ * request, or as much of a rejected one as was read (the method, the target
+ * so far, the header lines before the bad one).  The slices point into buf.
+ */
 static void note_request(struct conn *c, const struct http_request *req)
 {
-    c->log_method = req->line_complete ? req->method : (struct http_slice){NULL, 0};
+    c->log_method = req->method; /* p NULL when not even the method was read */
     c->log_target = req->target;
+    if (req->method.p != NULL && req->target.p == NULL) {
+        /* the line stopped inside the target (414, a bad byte): log what came */
+        const char *t = req->method.p + req->method.len + 1;
+        const char *end = c->buf + c->in_len;
+        size_t n = 0;
+        while (t + n < end && (unsigned char)t[n] > 0x20 && t[n] != 0x7f)
+            n++;
+        c->log_target = (struct http_slice){t, n};
+    }
     c->log_minor = req->line_complete ? req->minor_version : -1;
     c->log_referer = (struct http_slice){NULL, 0};
     c->log_agent = (struct http_slice){NULL, 0};
@@ -446,8 +459,10 @@ static void conn_reply_error(struct conn *c, int status)
     refresh_date(ctx);
     c->started_us = now_us();
     c->head_len = c->in_len; /* nothing after a bad head can be trusted */
-    c->log_method = c->log_target = c->log_referer = c->log_agent = (struct http_slice){NULL, 0};
-    c->log_minor = -1;
+    /* Parse again what was read (a rare path: errors and timeouts), so the
+     * access line shows as much of the request as the client sent. */
+    http_parse_request(c->buf, c->in_len, (size_t)ctx->cfg->max_headers, &ctx->req);
+    note_request(c, &ctx->req);
     handler_error(&ctx->handler, status, false, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
 }

@@ -11,6 +11,26 @@
 #include <string.h>
 #include <unistd.h>
 
+/*
+ * Waits up to timeout_ms for the file at path to contain needle (worker
+ * access lines are flushed every 200 ms).  Returns the file's text
+ * (malloc'd; the caller frees it) or NULL when the needle never came.
+ */
+static char *wait_for_log(const char *path, const char *needle, int timeout_ms)
+{
+    long long end = e2e_now_ms() + timeout_ms;
+    for (;;) {
+        size_t len;
+        char *text = e2e_read_file(path, &len);
+        if (text != NULL && strstr(text, needle) != NULL)
+            return text;
+        free(text);
+        if (e2e_now_ms() >= end)
+            return NULL;
+        usleep(20000);
+    }
+}
+
 /* Item 14a: a JSON access line carries UTF-8 as characters, and bad bytes as U+FFFD. */
 START_TEST(test_json_log_keeps_utf8)
 {
@@ -39,11 +59,41 @@ START_TEST(test_json_log_keeps_utf8)
 }
 END_TEST
 
+/* Item 14c: a request the parser refuses is logged with what was read of it. */
+START_TEST(test_rejected_request_logs_what_was_read)
+{
+    struct e2e_response r;
+    /* a good request line, then a header line without a colon */
+    expect_status("GET /rejected-target?x=1 HTTP/1.1\r\nHost: t\r\nUser-Agent: ua-14c\r\n"
+                  "Bad Header\r\n\r\n", 400, &r);
+    e2e_response_free(&r);
+    /* a control byte inside the target: the target up to it */
+    expect_status("GET /ctl-target\x01x HTTP/1.1\r\nHost: t\r\n\r\n", 400, &r);
+    e2e_response_free(&r);
+    /* a target longer than the head limit: 414, the start of the target */
+    static char raw[9000];
+    memcpy(raw, "GET /long-target-", 17);
+    memset(raw + 17, 'a', sizeof(raw) - 18);
+    raw[sizeof(raw) - 1] = '\0';
+    expect_status(raw, 414, &r);
+    e2e_response_free(&r);
+    char *log = wait_for_log(log_path, "\"GET /long-target-aaaa", 5000);
+    ck_assert_msg(log != NULL, "no access line with the 414's target");
+    ck_assert_msg(strstr(log, "\"GET /rejected-target?x=1 HTTP/1.1\" 400 ") != NULL,
+                  "the 400 after a bad header does not show its request line:\n%s", log);
+    ck_assert_msg(strstr(log, "\"GET /ctl-target\" 400 ") != NULL,
+                  "the 400 for a control byte does not show the target read:\n%s", log);
+    ck_assert_msg(strstr(log, "...\" 414 ") != NULL, "the 414's target is not cut with ...");
+    free(log);
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
     tcase_set_timeout(tc, 120);
     tcase_add_unchecked_fixture(tc, serve_setup, serve_teardown);
     tcase_add_test(tc, test_json_log_keeps_utf8);
+    tcase_add_test(tc, test_rejected_request_logs_what_was_read);
     return tc;
 }
