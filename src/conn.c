@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/time.h>
 #include <time.h>
@@ -28,17 +29,23 @@ _Static_assert(HANDLER_HEAD_MAX + FILE_CACHE_DATA_MAX >= HANDLER_HEAD_MAX + 512,
 #define CONN_SENDFILE_CHUNK ((int64_t)512 * 1024)
 /* Connections and buffers kept for reuse instead of freed; bounds idle memory. */
 #define CONN_SPARE_MAX 256
-/* After an error we read and drop what the client still sends, for this long... */
+/*
+ * Before closing with input unread (after an error, or at the request cap
+ * with more requests pipelined), we read and drop what the client still
+ * sends for this long: closing with unread input makes the kernel send a
+ * reset, which destroys answers the client has not read yet.  The bound is
+ * time, not bytes: a client pipelining thousands of requests must get the
+ * answers to the ones we served.  While our answers are still unacknowledged
+ * it is extended, step by step, up to the send timeout.
+ */
 #define CONN_LINGER_MS 2000
-/* ...and at most this much, then close: the response has had its chance. */
-#define CONN_LINGER_BYTES ((int64_t)64 * 1024)
 /* A request body this small is read and dropped to keep the connection; larger closes it. */
 #define CONN_DISCARD_MAX ((int64_t)1024 * 1024)
 
 enum conn_state {
     CONN_READING,   /* waiting for (the rest of) a request head */
     CONN_WRITING,   /* sending a response */
-    CONN_LINGERING  /* error sent, write side shut, draining input before close */
+    CONN_LINGERING  /* last answer sent, write side shut, draining input before close */
 };
 
 struct conn {
@@ -59,7 +66,7 @@ struct conn {
     int64_t discard;            /* request body bytes still to drop */
     int64_t head_deadline;      /* monotonic ms by which the head must be complete; 0 = unset */
     int64_t started_us;         /* when the current request's head was complete */
-    int64_t linger_left;        /* bytes we still accept while lingering */
+    int64_t linger_until;       /* monotonic ms after which lingering ends whatever is unacked */
     unsigned requests;          /* requests answered on this connection */
     bool keep_alive;            /* keep the connection after this response */
     int status;                 /* status of the response being sent, for the log */
@@ -375,8 +382,8 @@ static enum step conn_response_done(struct conn *c)
      * reads the answer instead of a reset. */
     shutdown(c->fd, SHUT_WR);
     c->state = CONN_LINGERING;
-    c->linger_left = CONN_LINGER_BYTES;
     c->head_deadline = now_ms() + CONN_LINGER_MS;
+    c->linger_until = now_ms() + c->ctx->cfg->send_timeout_ms;
     return STEP_AGAIN;
 }
 
@@ -578,16 +585,14 @@ static enum step conn_step_read(struct conn *c)
     return STEP_WAIT;
 }
 
-/* Reads and drops input while lingering, until EOF, the byte cap or the deadline. */
+/* Reads and drops input while lingering, until EOF or the deadline. */
 static enum step conn_step_linger(struct conn *c)
 {
     char scratch[4096];
     for (;;) {
         ssize_t n = recv(c->fd, scratch, sizeof(scratch), 0);
         if (n > 0) {
-            c->linger_left -= n;
-            if (c->linger_left > 0)
-                continue;
+            continue;
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -596,6 +601,22 @@ static enum step conn_step_linger(struct conn *c)
         }
         return STEP_CLOSE;
     }
+}
+
+/*
+ * The lingering deadline passed: close, unless answers are still on their
+ * way (unacknowledged bytes in the send queue) and the send timeout allows
+ * another step.
+ */
+static void conn_linger_expired(struct conn *c)
+{
+    int unacked = 0; /* TIOCOUTQ is SIOCOUTQ for a socket: bytes sent but not acknowledged */
+    if (ioctl(c->fd, TIOCOUTQ, &unacked) == 0 && unacked > 0 && now_ms() < c->linger_until) {
+        c->head_deadline = now_ms() + CONN_LINGER_MS;
+        conn_wait_until(c, c->head_deadline);
+        return;
+    }
+    conn_close(c);
 }
 
 /* Runs the state machine until it has to wait or the connection closes. */
@@ -626,8 +647,10 @@ static void conn_event_cb(evutil_socket_t fd, short what, void *arg)
             LOG_DEBUG("%s: request head not complete within the header timeout", c->peer);
             conn_reply_error(c, 408);
             conn_run(c);
+        } else if (c->state == CONN_LINGERING) {
+            conn_linger_expired(c);
         } else {
-            conn_close(c); /* idle keep-alive, a stalled reader, or lingering done */
+            conn_close(c); /* idle keep-alive, or a stalled reader */
         }
         return;
     }

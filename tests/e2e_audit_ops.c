@@ -6,9 +6,14 @@
 
 #include "e2e_fixture.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /*
@@ -88,6 +93,87 @@ START_TEST(test_rejected_request_logs_what_was_read)
 }
 END_TEST
 
+/* Counts the complete responses at the start of buf[0..len) (Content-Length framed). */
+static int count_responses(const char *buf, size_t len)
+{
+    int n = 0;
+    size_t pos = 0;
+    for (;;) {
+        const char *end = memmem(buf + pos, len - pos, "\r\n\r\n", 4);
+        if (end == NULL)
+            return n;
+        const char *cl = memmem(buf + pos, (size_t)(end - (buf + pos)), "Content-Length: ", 16);
+        size_t body = cl ? (size_t)strtoul(cl + 16, NULL, 10) : 0;
+        size_t next = (size_t)(end + 4 - buf) + body;
+        if (strncmp(buf + pos, "HTTP/1.1 200 ", 13) != 0 || next > len)
+            return n;
+        n++;
+        pos = next;
+    }
+}
+
+/*
+ * Item 14b: 3,000 requests pipelined on one connection with a cap of 1,000
+ * per connection, by a client that sends fast and reads slowly (a small
+ * receive window, 2 KiB at a time), so the last answers are still in the
+ * server's send queue when it has answered its 1,000th request.  The 1,000
+ * answers must all arrive, then a clean EOF: the server drains the requests
+ * it will not answer instead of closing on them, which resets the
+ * connection and throws away the answers not yet delivered.
+ */
+START_TEST(test_pipelined_past_request_cap_all_answered)
+{
+    int p;
+    const char *extra[] = {"-w", "1", "--keepalive-requests", "1000", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    enum { REQUESTS = 3000, CAP = 1000 };
+    static const char one[] = "GET /page.html HTTP/1.1\r\nHost: t\r\nUser-Agent: pipeline-test\r\n"
+                              "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
+    size_t one_len = sizeof(one) - 1, out_len = one_len * REQUESTS, out_sent = 0;
+    char *out = malloc(out_len);
+    for (int i = 0; i < REQUESTS; i++)
+        memcpy(out + (size_t)i * one_len, one, one_len);
+    size_t in_cap = 4 * 1024 * 1024, in_len = 0;
+    char *in = malloc(in_cap);
+    int fd = connect_small_rcvbuf(p);
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+    bool eof = false;
+    int read_errno = 0;
+    long long deadline = e2e_now_ms() + (getenv("OTU_E2E_SLOW") ? 60000 : 20000);
+    while (!eof && read_errno == 0 && e2e_now_ms() < deadline) {
+        struct pollfd pf = {fd, (short)(POLLIN | (out_sent < out_len ? POLLOUT : 0)), 0};
+        if (poll(&pf, 1, 200) < 0)
+            break;
+        while (out_sent < out_len) { /* send all the socket takes */
+            ssize_t n = send(fd, out + out_sent, out_len - out_sent, MSG_NOSIGNAL);
+            if (n <= 0)
+                break;
+            out_sent += (size_t)n;
+        }
+        ssize_t n = recv(fd, in + in_len, 2048, 0); /* read slowly */
+        if (n > 0)
+            in_len += (size_t)n;
+        else if (n == 0)
+            eof = true;
+        else if (errno != EAGAIN && errno != EWOULDBLOCK)
+            read_errno = errno;
+        usleep(500);
+    }
+    close(fd);
+    int answered = count_responses(in, in_len);
+    printf("pipelined %d requests (%zu of %zu bytes sent), cap %d: %d complete answers, %s\n", REQUESTS,
+           out_sent, out_len, CAP, answered, eof ? "then EOF" : read_errno ? strerror(read_errno) : "no end");
+    ck_assert_msg(read_errno == 0, "the connection was reset (%s) after %d answers", strerror(read_errno),
+                  answered);
+    ck_assert_msg(eof, "no EOF after %d answers", answered);
+    ck_assert_int_eq(answered, CAP);
+    free(in);
+    free(out);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
@@ -95,5 +181,6 @@ TCase *e2e_audit_ops_tcase(void)
     tcase_add_unchecked_fixture(tc, serve_setup, serve_teardown);
     tcase_add_test(tc, test_json_log_keeps_utf8);
     tcase_add_test(tc, test_rejected_request_logs_what_was_read);
+    tcase_add_test(tc, test_pipelined_past_request_cap_all_answered);
     return tc;
 }
