@@ -70,6 +70,7 @@ struct conn {
     unsigned requests;          /* requests answered on this connection */
     bool keep_alive;            /* keep the connection after this response */
     int status;                 /* status of the response being sent, for the log */
+    bool response_open;         /* a response was started and is not yet logged and counted */
     int64_t bytes_sent;         /* bytes of this response sent so far */
     int64_t head_bytes;         /* of which the response head */
     struct http_slice log_method, log_target; /* for the access line: slices into buf */
@@ -81,6 +82,7 @@ struct conn {
 
 static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_run(struct conn *c);
+static void conn_record_response(struct conn *c);
 
 /* Returns a monotonic clock reading in milliseconds. */
 static int64_t now_ms(void)
@@ -185,10 +187,11 @@ static char *out_area(struct conn *c)
     return c->buf + c->ctx->cfg->max_head_size;
 }
 
-/* Closes the connection and everything it holds. */
+/* Closes the connection and everything it holds; a response cut short is logged first. */
 static void conn_close(struct conn *c)
 {
     struct conn_ctx *ctx = c->ctx;
+    conn_record_response(c);
     event_del(c->ev);
     close(c->fd);
     if (c->file_fd >= 0)
@@ -343,10 +346,18 @@ static void note_request(struct conn *c, const struct http_request *req)
     }
 }
 
-/* Called when the whole response has been sent: log, then keep, linger or close. */
-static enum step conn_response_done(struct conn *c)
+/*
+ * Logs and counts the response started on c, once: when its last byte has
+ * gone, or when the connection closes before that (the client reset it, a
+ * send timeout) with the bytes actually sent, as nginx does.  Must run
+ * while c->buf still holds the request: the log slices point into it.
+ */
+static void conn_record_response(struct conn *c)
 {
-    log_access(c); /* before the memmove below: the log slices point into buf */
+    if (!c->response_open)
+        return;
+    c->response_open = false;
+    log_access(c);
     if (c->ctx->metrics != NULL) {
         int method = METRICS_OTHER;
         if (c->log_method.len == 3 && memcmp(c->log_method.p, "GET", 3) == 0)
@@ -356,6 +367,12 @@ static enum step conn_response_done(struct conn *c)
         metrics_record_request(c->ctx->metrics, c->ctx->slot, method, c->status, c->bytes_sent,
                                now_us() - c->started_us);
     }
+}
+
+/* Called when the whole response has been sent: log, then keep, linger or close. */
+static enum step conn_response_done(struct conn *c)
+{
+    conn_record_response(c); /* before the memmove below: the log slices point into buf */
     c->requests++;
     if (c->file_fd >= 0)
         close(c->file_fd);
@@ -400,6 +417,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
         c->out_len += r->body_len;
     }
     c->status = r->status;
+    c->response_open = true;
     c->bytes_sent = 0;
     c->head_bytes = (int64_t)r->head_len;
     c->keep_alive = !r->close;

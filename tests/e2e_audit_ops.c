@@ -174,6 +174,86 @@ START_TEST(test_pipelined_past_request_cap_all_answered)
 }
 END_TEST
 
+/* Returns the body bytes of the access line for request (text format), or -1 when absent. */
+static long long logged_bytes(const char *log, const char *request, int status)
+{
+    char needle[300];
+    snprintf(needle, sizeof(needle), "\"%s\" %d ", request, status);
+    const char *line = strstr(log, needle);
+    return line ? atoll(line + strlen(needle)) : -1;
+}
+
+/*
+ * Item 6: responses cut off mid-body are logged and counted with the bytes
+ * actually sent: a client that resets the connection during a large
+ * download, and a reader that stalls until the send timeout.
+ */
+START_TEST(test_cut_responses_are_logged_and_counted)
+{
+    enum { CUT_SIZE = 48 * 1024 * 1024 };
+    char path[500];
+    snprintf(path, sizeof(path), "%s/cut.bin", root_dir);
+    char *data = malloc(CUT_SIZE);
+    memset(data, 'c', CUT_SIZE);
+    ck_assert_int_eq(e2e_write_file(path, data, CUT_SIZE), 0);
+    free(data);
+    int p, mport = e2e_free_port();
+    char mp[16];
+    snprintf(mp, sizeof(mp), "%d", mport);
+    const char *extra[] = {"-w", "1", "--metrics-port", mp, "--send-timeout", "1s", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    char *m = fetch_metrics(mport);
+    long long before = metric_sum(m, "otuserver_requests_total{");
+    free(m);
+
+    /* a download reset by the client after 64 KiB */
+    int fd = connect_small_rcvbuf(p);
+    const char *req = "GET /cut.bin?reset HTTP/1.1\r\nHost: t\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    char buf[16384];
+    size_t got = 0;
+    while (got < 65536) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+        ck_assert_int_gt(n, 0);
+        got += (size_t)n;
+    }
+    struct linger reset = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof(reset));
+    close(fd); /* RST */
+
+    /* a reader that takes nothing: closed by the 1 s send timeout */
+    fd = connect_small_rcvbuf(p);
+    req = "GET /cut.bin?stall HTTP/1.1\r\nHost: t\r\n\r\n";
+    e2e_send(fd, req, strlen(req));
+    /* read nothing: the server's sends stall, its send timeout closes the connection */
+    char *log = wait_for_log(lc_log, "\"GET /cut.bin?stall HTTP/1.1\" 200 ",
+                             getenv("OTU_E2E_SLOW") ? 20000 : 8000);
+    close(fd);
+    char *any = log ? log : e2e_read_file(lc_log, &(size_t){0});
+    long long reset_bytes = logged_bytes(any, "GET /cut.bin?reset HTTP/1.1", 200);
+    long long stall_bytes = logged_bytes(any, "GET /cut.bin?stall HTTP/1.1", 200);
+    printf("cut responses of %d bytes: reset logged %lld bytes, stall logged %lld bytes\n", CUT_SIZE,
+           reset_bytes, stall_bytes);
+    ck_assert_msg(reset_bytes >= 0, "no access line for the reset download:\n%s", any);
+    ck_assert_msg(stall_bytes >= 0, "no access line for the send timeout:\n%s", any);
+    ck_assert_msg(reset_bytes > 0 && reset_bytes < CUT_SIZE, "reset: %lld bytes logged", reset_bytes);
+    ck_assert_msg(stall_bytes < CUT_SIZE, "stall: %lld bytes logged", stall_bytes);
+    free(any);
+    long long after = before;
+    for (int i = 0; i < 100 && after != before + 2; i++) {
+        m = fetch_metrics(mport);
+        after = metric_sum(m, "otuserver_requests_total{");
+        free(m);
+        if (after != before + 2)
+            usleep(20000);
+    }
+    ck_assert_msg(after == before + 2, "requests_total went from %lld to %lld, not +2", before, after);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    unlink(path);
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
@@ -182,5 +262,6 @@ TCase *e2e_audit_ops_tcase(void)
     tcase_add_test(tc, test_json_log_keeps_utf8);
     tcase_add_test(tc, test_rejected_request_logs_what_was_read);
     tcase_add_test(tc, test_pipelined_past_request_cap_all_answered);
+    tcase_add_test(tc, test_cut_responses_are_logged_and_counted);
     return tc;
 }
