@@ -254,6 +254,56 @@ START_TEST(test_cut_responses_are_logged_and_counted)
 }
 END_TEST
 
+/*
+ * Item 4: with every descriptor in use, a connection waiting on the metrics
+ * listener must not spin the worker (the event is level-triggered: accept
+ * fails with EMFILE and it fires again at once unless it pauses).
+ */
+START_TEST(test_metrics_listener_at_emfile_does_not_spin)
+{
+    int p, mport = e2e_free_port();
+    char mp[16];
+    snprintf(mp, sizeof(mp), "%d", mport);
+    const char *extra[] = {"-w", "1", "--metrics-port", mp, NULL};
+    setenv("OTU_E2E_NOFILE", "48", 1); /* the server's whole fd table: 48 */
+    pid_t master = lc_start(extra, &p);
+    unsetenv("OTU_E2E_NOFILE");
+    ck_assert_int_gt(master, 0);
+    pid_t worker;
+    ck_assert_int_eq(wait_children(master, &worker, 1), 1);
+    int conns[120], mconns[4];
+    for (int i = 0; i < 120; i++)
+        conns[i] = e2e_connect(p); /* the worker takes them until its table is full */
+    usleep(300000);
+    for (int i = 0; i < 4; i++)
+        mconns[i] = e2e_connect(mport); /* queued on the metrics listener */
+    usleep(300000);
+    long before = cpu_ticks(worker);
+    usleep(1500000);
+    long used = cpu_ticks(worker) - before;
+    printf("worker CPU with metrics clients waiting at EMFILE: %ld ticks in 1.5 s\n", used);
+    ck_assert_msg(used < 40, "the worker spun: %ld ticks of CPU in 1.5 s at EMFILE", used);
+    for (int i = 0; i < 120; i++)
+        if (conns[i] >= 0)
+            close(conns[i]);
+    for (int i = 0; i < 4; i++)
+        if (mconns[i] >= 0)
+            close(mconns[i]);
+    /* descriptors free up: metrics are served again */
+    bool served = false;
+    for (long long end = e2e_now_ms() + 5000; !served && e2e_now_ms() < end; usleep(50000)) {
+        struct e2e_response r;
+        served = e2e_exchange(mport, "GET /metrics HTTP/1.0\r\n\r\n", &r) == 0 && r.status == 200;
+        e2e_response_free(&r);
+    }
+    ck_assert_msg(served, "no metrics after descriptors were freed");
+    char *log = wait_for_log(lc_log, "metrics accept: ", 1000);
+    ck_assert_msg(log != NULL, "no EMFILE warning for the metrics listener in the log");
+    free(log);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
@@ -263,5 +313,6 @@ TCase *e2e_audit_ops_tcase(void)
     tcase_add_test(tc, test_rejected_request_logs_what_was_read);
     tcase_add_test(tc, test_pipelined_past_request_cap_all_answered);
     tcase_add_test(tc, test_cut_responses_are_logged_and_counted);
+    tcase_add_test(tc, test_metrics_listener_at_emfile_does_not_spin);
     return tc;
 }
