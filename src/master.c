@@ -174,15 +174,13 @@ struct shared {
     int metrics_fd;             /* the /metrics listener, or -1 */
 };
 
-/* Forks the worker for slot i; returns 0 or -1. */
+/* Forks the worker for slot i; returns 0, or -1 with errno set (nothing logged). */
 static int spawn(const struct config *cfg, struct slot *slots, int n, int i, const struct shared *sh)
 {
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) {
-        LOG_ERROR("fork: %s", strerror(errno));
+    if (pid < 0)
         return -1;
-    }
     if (pid == 0) {
         for (int k = 0; k < n; k++) {
             if (k != i && slots[k].fd != slots[i].fd)
@@ -195,6 +193,19 @@ static int spawn(const struct config *cfg, struct slot *slots, int n, int i, con
     slots[i].respawn_ms = 0;
     LOG_DEBUG("worker %d started in slot %d", (int)pid, i);
     return 0;
+}
+
+/*
+ * Schedules the next start of slot s after a delay that doubles each time,
+ * from MASTER_BACKOFF_MIN_MS to MASTER_BACKOFF_MAX_MS: for a worker that
+ * dies young, or a fork() that fails (a pids limit).  Returns the delay.
+ */
+static int back_off(struct slot *s, int64_t now)
+{
+    int b = s->backoff_ms ? s->backoff_ms * 2 : MASTER_BACKOFF_MIN_MS;
+    s->backoff_ms = b > MASTER_BACKOFF_MAX_MS ? MASTER_BACKOFF_MAX_MS : b;
+    s->respawn_ms = now + s->backoff_ms;
+    return s->backoff_ms;
 }
 
 /* Reaps every exited child; schedules respawns unless stopping.  Returns workers alive. */
@@ -220,14 +231,13 @@ static int reap(struct slot *slots, int n, bool stopping, struct metrics *metric
                          WEXITSTATUS(status));
             int64_t now = now_ms();
             if (now - slots[i].started_ms < MASTER_YOUNG_DEATH_MS) {
-                int b = slots[i].backoff_ms ? slots[i].backoff_ms * 2 : MASTER_BACKOFF_MIN_MS;
-                slots[i].backoff_ms = b > MASTER_BACKOFF_MAX_MS ? MASTER_BACKOFF_MAX_MS : b;
+                int delay = back_off(&slots[i], now);
                 LOG_WARN("worker slot %d is dying young; waiting %d ms before the next start", i,
-                         slots[i].backoff_ms);
+                         delay);
             } else {
                 slots[i].backoff_ms = 0;
+                slots[i].respawn_ms = now;
             }
-            slots[i].respawn_ms = now + slots[i].backoff_ms;
             metrics_note_restart(metrics);
             break;
         }
@@ -284,6 +294,7 @@ int master_run(const struct config *cfg)
              cfg->root);
     for (int i = 0; i < n; i++) {
         if (spawn(cfg, slots, n, i, &sh) < 0) {
+            LOG_ERROR("cannot start worker %d: fork: %s", i, strerror(errno));
             failed = true;
             stop_deadline = now_ms();
             signal_workers(slots, n, SIGKILL);
@@ -325,8 +336,16 @@ int master_run(const struct config *cfg)
         reap(slots, n, false, sh.metrics);
         now = now_ms();
         for (int i = 0; i < n; i++) {
-            if (slots[i].pid == 0 && slots[i].respawn_ms && slots[i].respawn_ms <= now)
-                spawn(cfg, slots, n, i, &sh);
+            if (slots[i].pid != 0 || slots[i].respawn_ms == 0 || slots[i].respawn_ms > now)
+                continue;
+            if (spawn(cfg, slots, n, i, &sh) < 0) {
+                /* A pids limit or no memory: retrying at once would spin (and log) without
+                 * end.  One line per attempt, and the attempts back off like a crash loop. */
+                int err = errno;
+                int delay = back_off(&slots[i], now);
+                LOG_ERROR("cannot start a worker in slot %d: fork: %s; retrying in %d ms", i,
+                          strerror(err), delay);
+            }
         }
     }
 

@@ -304,6 +304,97 @@ START_TEST(test_metrics_listener_at_emfile_does_not_spin)
 }
 END_TEST
 
+/* Counts the lines of text[0..len) that contain needle (memmem per line: a
+ * sanitizer's strstr reads the whole rest of a 30 MB log on every call). */
+static int count_lines_with(const char *text, size_t len, const char *needle)
+{
+    int n = 0;
+    const char *end = text + len;
+    for (const char *line = text; line < end;) {
+        const char *nl = memchr(line, '\n', (size_t)(end - line));
+        const char *stop = nl ? nl : end;
+        if (memmem(line, (size_t)(stop - line), needle, strlen(needle)) != NULL)
+            n++;
+        line = stop + 1;
+    }
+    return n;
+}
+
+/*
+ * Item 3: fork() failing (a pids limit) must not make the master spin.  An
+ * LD_PRELOAD shim (build/fork_fail.so) fails fork() while a flag file
+ * exists: the first workers start, then a worker is killed and every
+ * respawn fails until the flag goes.
+ */
+START_TEST(test_fork_failure_backs_off)
+{
+    const char *shim = getenv("OTU_FORK_FAIL_SO") ? getenv("OTU_FORK_FAIL_SO") : "build/fork_fail.so";
+    char shim_abs[4096], flag[450], mark[450], asan[1100];
+    ck_assert_msg(realpath(shim, shim_abs) != NULL, "%s is missing (make build/fork_fail.so)", shim);
+    snprintf(flag, sizeof(flag), "%s/fork-fails", base_dir);
+    snprintf(mark, sizeof(mark), "%s/fork-shim-loaded", base_dir);
+    unlink(mark);
+    const char *old_asan = getenv("ASAN_OPTIONS");
+    char saved_asan[1024];
+    snprintf(saved_asan, sizeof(saved_asan), "%s", old_asan ? old_asan : "");
+    /* ASan wants its runtime first in the library list; a preload comes before it */
+    snprintf(asan, sizeof(asan), "%s%sverify_asan_link_order=0", saved_asan, old_asan ? ":" : "");
+    setenv("ASAN_OPTIONS", asan, 1);
+    setenv("LD_PRELOAD", shim_abs, 1);
+    setenv("OTU_FORK_FAIL_FILE", flag, 1);
+    setenv("OTU_FORK_FAIL_MARK", mark, 1);
+    int p;
+    const char *extra[] = {"-w", "2", NULL};
+    pid_t master = lc_start(extra, &p);
+    unsetenv("LD_PRELOAD");
+    unsetenv("OTU_FORK_FAIL_FILE");
+    unsetenv("OTU_FORK_FAIL_MARK");
+    if (old_asan)
+        setenv("ASAN_OPTIONS", saved_asan, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    ck_assert_int_gt(master, 0);
+    if (access(mark, F_OK) != 0) {
+        printf("SKIPPED: %s ignores LD_PRELOAD (a static binary); the fork-failure test did not run\n",
+               server_bin);
+        ck_assert_int_eq(e2e_stop(master), 0);
+        return;
+    }
+    pid_t kids[2];
+    ck_assert_int_eq(wait_children(master, kids, 2), 2);
+    ck_assert_int_eq(e2e_write_file(flag, "", 0), 0);
+    kill(kids[0], SIGKILL);
+    usleep(200000); /* the master has reaped it and is failing to fork */
+    long before = cpu_ticks(master);
+    sleep(2);
+    long used = cpu_ticks(master) - before;
+    size_t len;
+    char *log = e2e_read_file(lc_log, &len);
+    ck_assert_ptr_nonnull(log);
+    int fork_lines = count_lines_with(log, len, "fork: ");
+    printf("fork failing: master used %ld ticks in 2 s; %d fork lines (%zu bytes of log)\n", used,
+           fork_lines, len);
+    free(log);
+    ck_assert_msg(used < 20, "the master spun: %ld ticks of CPU in 2 s", used);
+    ck_assert_msg(fork_lines >= 1, "the fork failure was not logged");
+    ck_assert_msg(fork_lines <= 8, "%d fork lines in 2.2 s: not backing off", fork_lines);
+    /* the limit goes: the worker comes back (within the back-off, at most 10 s) */
+    unlink(flag);
+    bool back = false;
+    for (long long end = e2e_now_ms() + 15000; !back && e2e_now_ms() < end; usleep(50000)) {
+        pid_t now[2];
+        back = children_of(master, now, 2) == 2 && now[0] != kids[0] && now[1] != kids[0];
+    }
+    ck_assert_msg(back, "no second worker after fork() works again");
+    for (int i = 0; i < 10; i++) {
+        struct e2e_response r;
+        expect_status_on(p, "GET /page.html HTTP/1.0\r\n\r\n", 200, &r);
+        e2e_response_free(&r);
+    }
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
@@ -314,5 +405,6 @@ TCase *e2e_audit_ops_tcase(void)
     tcase_add_test(tc, test_pipelined_past_request_cap_all_answered);
     tcase_add_test(tc, test_cut_responses_are_logged_and_counted);
     tcase_add_test(tc, test_metrics_listener_at_emfile_does_not_spin);
+    tcase_add_test(tc, test_fork_failure_backs_off);
     return tc;
 }
