@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 /*
@@ -395,6 +396,73 @@ START_TEST(test_fork_failure_backs_off)
 }
 END_TEST
 
+/*
+ * Item 11: while one slot of two waits out a crash-loop back-off, new
+ * connections must all be answered by the live worker, none left queued on
+ * the dead slot's socket.  The test makes the slot crash-loop by killing
+ * each of its new workers as soon as it appears (a death within a second of
+ * the start), until the master waits 3.2 s (6.4 s under valgrind), then
+ * opens 20 connections at once.
+ */
+START_TEST(test_crash_looping_slot_sheds_its_connections)
+{
+    bool slow = getenv("OTU_E2E_SLOW") != NULL;
+    int p;
+    const char *extra[] = {"-w", "2", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    pid_t kids[2];
+    ck_assert_int_eq(wait_children(master, kids, 2), 2);
+    pid_t keep = kids[1];
+    const char *goal = slow ? "waiting 6400 ms" : "waiting 3200 ms";
+    char *log = NULL;
+    for (long long end = e2e_now_ms() + 40000; e2e_now_ms() < end; usleep(2000)) {
+        pid_t now[4];
+        int k = children_of(master, now, 4);
+        for (int i = 0; i < k; i++) {
+            if (now[i] != keep)
+                kill(now[i], SIGKILL);
+        }
+        size_t len;
+        log = e2e_read_file(lc_log, &len);
+        if (log != NULL && strstr(log, goal) != NULL)
+            break;
+        free(log);
+        log = NULL;
+    }
+    ck_assert_msg(log != NULL, "the slot never reached a back-off of %s", goal + 8);
+    free(log);
+    ck_assert_int_eq(kill(keep, 0), 0);
+    /* during the back-off: 20 fresh connections, all answered by the live worker */
+    enum { CONNS = 20 };
+    int fds[CONNS];
+    for (int i = 0; i < CONNS; i++) {
+        fds[i] = e2e_connect(p);
+        ck_assert_int_ge(fds[i], 0);
+        ck_assert_int_eq(e2e_send(fds[i], "GET /page.html HTTP/1.0\r\n\r\n", 28), 0);
+    }
+    long long deadline = e2e_now_ms() + (slow ? 5000 : 2500); /* inside the back-off */
+    int answered = 0;
+    for (int i = 0; i < CONNS; i++) {
+        long long left = deadline - e2e_now_ms();
+        struct timeval tv = {0, 1000};
+        if (left > 0)
+            tv = (struct timeval){(time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000};
+        setsockopt(fds[i], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        struct e2e_response r;
+        if (e2e_read_response(fds[i], false, &r) == 0 && r.status == 200)
+            answered++;
+        e2e_response_free(&r);
+        close(fds[i]);
+    }
+    printf("crash-looping slot: %d of %d new connections answered during its back-off\n", answered,
+           CONNS);
+    ck_assert_msg(answered == CONNS, "%d of %d connections answered during the back-off", answered,
+                  CONNS);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
@@ -406,5 +474,6 @@ TCase *e2e_audit_ops_tcase(void)
     tcase_add_test(tc, test_cut_responses_are_logged_and_counted);
     tcase_add_test(tc, test_metrics_listener_at_emfile_does_not_spin);
     tcase_add_test(tc, test_fork_failure_backs_off);
+    tcase_add_test(tc, test_crash_looping_slot_sheds_its_connections);
     return tc;
 }
