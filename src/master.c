@@ -315,10 +315,16 @@ int master_run(const struct config *cfg)
 
     sigset_t watched;
     sigemptyset(&watched);
-    int watched_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+    int watched_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1};
     for (size_t i = 0; i < OTU_ARRAY_LEN(watched_signals); i++)
         sigaddset(&watched, watched_signals[i]);
     sigprocmask(SIG_BLOCK, &watched, NULL); /* taken with sigtimedwait(): no handlers, no races */
+    /* Signals whose default action is to terminate but that mean nothing here: a stray
+     * kill -USR2, a terminal resize or a client gone (PIPE) must not stop the server.
+     * Ignored before the first fork, so every worker inherits it. */
+    int ignored_signals[] = {SIGPIPE, SIGUSR2, SIGWINCH, SIGALRM};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(ignored_signals); i++)
+        signal(ignored_signals[i], SIG_IGN);
 
     struct shared sh = {NULL, -1};
     raise_fd_limit(cfg);
@@ -371,10 +377,10 @@ int master_run(const struct config *cfg)
             signal_workers(slots, n, SIGTERM);
             break;
         }
-        if (sig == SIGHUP) {
+        if (sig == SIGHUP || sig == SIGUSR1) { /* USR1: the log-rotation signal of nginx and others */
             if (log_reopen() < 0)
                 LOG_ERROR("cannot reopen the log: %s", strerror(errno));
-            LOG_INFO("SIGHUP: log reopened");
+            LOG_INFO("%s: log reopened", sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
             signal_workers(slots, n, SIGHUP);
         }
         reap(slots, n, false, sh.metrics);

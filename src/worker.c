@@ -266,7 +266,7 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
 {
     int status = 1;
     struct worker w;
-    struct event *signal_evs[4] = {NULL, NULL, NULL, NULL};
+    struct event *signal_evs[5] = {NULL, NULL, NULL, NULL, NULL};
     static const int stop_signals[] = {SIGTERM, SIGINT, SIGQUIT};
     memset(&w, 0, sizeof(w));
     w.listen_fd = listen_fd;
@@ -299,6 +299,7 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
     for (size_t i = 0; i < OTU_ARRAY_LEN(stop_signals); i++)
         signal_evs[i] = evsignal_new(base, stop_signals[i], worker_stop_cb, &w);
     signal_evs[3] = evsignal_new(base, SIGHUP, worker_hup_cb, &w);
+    signal_evs[4] = evsignal_new(base, SIGUSR1, worker_hup_cb, &w); /* USR1 means HUP */
     for (size_t i = 0; i < OTU_ARRAY_LEN(signal_evs); i++) {
         if (signal_evs[i] == NULL || evsignal_add(signal_evs[i], NULL) < 0)
             goto done;

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /*
@@ -463,6 +464,79 @@ START_TEST(test_crash_looping_slot_sheds_its_connections)
 }
 END_TEST
 
+/* Asserts the master and exactly the workers kids[0..1] are alive and the site answers. */
+static void expect_same_processes_serving(pid_t master, const pid_t kids[2], int p, const char *after)
+{
+    int st;
+    ck_assert_msg(waitpid(master, &st, WNOHANG) == 0, "the master died after %s", after);
+    pid_t now[4];
+    int n = children_of(master, now, 4);
+    bool same = n == 2 && ((now[0] == kids[0] && now[1] == kids[1]) || (now[0] == kids[1] && now[1] == kids[0]));
+    ck_assert_msg(same, "a worker died after %s (%d workers now)", after, n);
+    for (int i = 0; i < 6; i++) { /* new connections: both workers */
+        struct e2e_response r;
+        expect_status_on(p, "GET /page.html HTTP/1.0\r\n\r\n", 200, &r);
+        e2e_response_free(&r);
+    }
+}
+
+/*
+ * Item 10: USR1 reopens the log like HUP; USR2, PIPE, WINCH and ALRM are
+ * ignored.  Each is sent to the master and to both workers: no process may
+ * die, and the site keeps answering.
+ */
+START_TEST(test_stray_signals_kill_nobody)
+{
+    int p;
+    const char *extra[] = {"-w", "2", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    pid_t kids[2];
+    ck_assert_int_eq(wait_children(master, kids, 2), 2);
+    static const struct {
+        int sig;
+        const char *name;
+    } sigs[] = {{SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}, {SIGPIPE, "SIGPIPE"},
+                {SIGWINCH, "SIGWINCH"}, {SIGALRM, "SIGALRM"}};
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        kill(master, sigs[i].sig);
+        kill(kids[0], sigs[i].sig);
+        kill(kids[1], sigs[i].sig);
+        usleep(200000);
+        expect_same_processes_serving(master, kids, p, sigs[i].name);
+    }
+    /* USR1 to the master after a rotation: every process writes to the new file */
+    char rotated[450];
+    snprintf(rotated, sizeof(rotated), "%s.1", lc_log);
+    ck_assert_int_eq(rename(lc_log, rotated), 0);
+    kill(master, SIGUSR1);
+    usleep(300000);
+    struct e2e_response r;
+    for (int i = 0; i < 10; i++) { /* reach both workers */
+        expect_status_on(p, "GET /page.html?after-usr1 HTTP/1.0\r\n\r\n", 200, &r);
+        e2e_response_free(&r);
+    }
+    char *fresh = wait_for_log(lc_log, "?after-usr1", 3000);
+    ck_assert_msg(fresh != NULL, "no access line in a new log file after SIGUSR1");
+    ck_assert_msg(strstr(fresh, "SIGUSR1: log reopened") != NULL, "the master did not reopen its log");
+    free(fresh);
+    /* and USR1 straight to a worker reopens that worker's log */
+    ck_assert_int_eq(rename(lc_log, rotated), 0);
+    kill(kids[0], SIGUSR1);
+    kill(kids[1], SIGUSR1);
+    usleep(300000);
+    for (int i = 0; i < 10; i++) {
+        expect_status_on(p, "GET /page.html?after-worker-usr1 HTTP/1.0\r\n\r\n", 200, &r);
+        e2e_response_free(&r);
+    }
+    fresh = wait_for_log(lc_log, "?after-worker-usr1", 3000);
+    ck_assert_msg(fresh != NULL, "a worker did not reopen its log on SIGUSR1");
+    free(fresh);
+    expect_same_processes_serving(master, kids, p, "the rotations");
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
@@ -475,5 +549,6 @@ TCase *e2e_audit_ops_tcase(void)
     tcase_add_test(tc, test_metrics_listener_at_emfile_does_not_spin);
     tcase_add_test(tc, test_fork_failure_backs_off);
     tcase_add_test(tc, test_crash_looping_slot_sheds_its_connections);
+    tcase_add_test(tc, test_stray_signals_kill_nobody);
     return tc;
 }
