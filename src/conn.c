@@ -6,6 +6,7 @@
 #include "conn.h"
 
 #include "access_log.h"
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -71,6 +72,7 @@ struct conn {
     bool keep_alive;            /* keep the connection after this response */
     int status;                 /* status of the response being sent, for the log */
     bool response_open;         /* a response was started and is not yet logged and counted */
+    bool health;                /* the response answers the health path (debug log, own counter) */
     int64_t bytes_sent;         /* bytes of this response sent so far */
     int64_t head_bytes;         /* of which the response head */
     struct http_slice log_method, log_target; /* for the access line: slices into buf */
@@ -290,13 +292,16 @@ enum step {
     STEP_CLOSE  /* close the connection */
 };
 
-/* Writes the access line for the response just finished. */
+/*
+ * Writes the access line for the response just finished.  Every request is
+ * logged at info whatever its User-Agent (a header any client can send);
+ * only the health path's answers wait for debug, since a probe every few
+ * seconds would drown the real traffic.
+ */
 static void log_access(struct conn *c)
 {
-    if (log_level < LOG_LEVEL_INFO)
+    if (log_level < (c->health ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO))
         return;
-    if (log_level < LOG_LEVEL_DEBUG && http_slice_equals_nocase(c->log_agent, OTU_HEALTHCHECK_AGENT))
-        return; /* a probe every few seconds would drown the real traffic */
     struct access_record r = {
         .peer = c->peer,
         .method = c->log_method,
@@ -358,7 +363,9 @@ static void conn_record_response(struct conn *c)
         return;
     c->response_open = false;
     log_access(c);
-    if (c->ctx->metrics != NULL) {
+    if (c->ctx->metrics != NULL && c->health) {
+        metrics_note_health(c->ctx->metrics, c->ctx->slot, c->status);
+    } else if (c->ctx->metrics != NULL) {
         int method = METRICS_OTHER;
         if (c->log_method.len == 3 && memcmp(c->log_method.p, "GET", 3) == 0)
             method = METRICS_GET;
@@ -488,6 +495,7 @@ static void conn_reply_error(struct conn *c, int status)
      * access line shows as much of the request as the client sent. */
     http_parse_request(c->buf, c->in_len, (size_t)ctx->cfg->max_headers, &ctx->req);
     note_request(c, &ctx->req);
+    c->health = false;
     handler_error(&ctx->handler, status, false, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
 }
@@ -523,7 +531,14 @@ static void conn_handle_head(struct conn *c)
         keep_alive = false; /* a body we will not read: answer, then close */
     else if (rc == 0 && info.content_length > 0)
         c->discard = info.content_length; /* read and dropped before the next request */
-    handler_respond(&ctx->handler, rc, &info, keep_alive, ctx->date, &ctx->reply);
+    c->health = rc == 0 && (info.method == HTTP_METHOD_GET || info.method == HTTP_METHOD_HEAD) &&
+                health_path_matches(cfg, info.path);
+    if (c->health) /* answered here, never from the root */
+        health_respond(cfg, health_root_ok(cfg->root, ctx->handler.root.fd),
+                       info.method == HTTP_METHOD_HEAD, keep_alive, ctx->handler.server, ctx->date,
+                       &ctx->reply);
+    else
+        handler_respond(&ctx->handler, rc, &info, keep_alive, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
 }
 

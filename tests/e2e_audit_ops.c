@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -537,6 +538,118 @@ START_TEST(test_stray_signals_kill_nobody)
 }
 END_TEST
 
+/*
+ * Item 2: the healthcheck's User-Agent hides nothing - any client can send
+ * it.  At info level a request with it is logged like any other.
+ */
+START_TEST(test_healthcheck_agent_is_logged)
+{
+    struct e2e_response r;
+    expect_status("GET /.git/config HTTP/1.1\r\nHost: t\r\nUser-Agent: otuserver-healthcheck\r\n\r\n", 404, &r);
+    e2e_response_free(&r);
+    expect_status("GET /page.html?cloak HTTP/1.1\r\nHost: t\r\nUser-Agent: OtuServer-HealthCheck\r\n\r\n", 200,
+                  &r);
+    e2e_response_free(&r);
+    char *log = wait_for_log(log_path, "\"GET /page.html?cloak HTTP/1.1\" 200 ", 3000);
+    ck_assert_msg(log != NULL, "a request with the healthcheck's User-Agent was not logged at info");
+    ck_assert_msg(strstr(log, "\"GET /.git/config HTTP/1.1\" 404 ") != NULL,
+                  "GET /.git/config with the healthcheck's User-Agent was not logged at info:\n%s", log);
+    free(log);
+}
+END_TEST
+
+/*
+ * Item 2: --health-path is answered by the worker itself: 200 "ok" while it
+ * can open the document root, 503 once the root is renamed away, 200 again
+ * when it is back; never from the root (a file of that name is not served);
+ * absent from the info log, present at debug; counted apart from
+ * requests_total.  --healthcheck requests it.
+ */
+START_TEST(test_health_path)
+{
+    char root[450], moved[450], path[500];
+    snprintf(root, sizeof(root), "%s/health-root", base_dir);
+    snprintf(moved, sizeof(moved), "%s/health-root.away", base_dir);
+    mkdir(root, 0755);
+    snprintf(path, sizeof(path), "%s/page.html", root);
+    ck_assert_int_eq(e2e_write_file(path, "page\n", 5), 0);
+    snprintf(path, sizeof(path), "%s/healthz", root);
+    ck_assert_int_eq(e2e_write_file(path, "a file of the site\n", 19), 0);
+    int p = e2e_free_port(), mport = e2e_free_port();
+    char mp[16], portarg[16];
+    snprintf(mp, sizeof(mp), "%d", mport);
+    snprintf(portarg, sizeof(portarg), "%d", p);
+    snprintf(lc_log, sizeof(lc_log), "%s/health-%d.log", base_dir, p);
+    const char *extra[] = {"-w", "1", "-l", "info", "--health-path", "/healthz", "--metrics-port", mp, NULL};
+    pid_t master = e2e_start(server_bin, p, root, lc_log, extra, err_path);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    expect_status_on(p, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    ck_assert_str_eq(r.body, "ok\n");
+    expect_header(&r, "Cache-Control", "no-store");
+    e2e_response_free(&r);
+    expect_status_on(p, "HEAD /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /healthz?probe=1 HTTP/1.0\r\n\r\n", 200, &r); /* query ignored */
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /healthz/ HTTP/1.0\r\n\r\n", 404, &r); /* exactly the path */
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /page.html?site HTTP/1.0\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    /* --healthcheck requests the health path (env), and --healthcheck-path wins over it */
+    char err[256];
+    const char *hc[] = {"--healthcheck", "-p", portarg, NULL};
+    ck_assert_int_eq(run_binary(hc, "OTUSERVER_HEALTH_PATH=/healthz", err, sizeof(err)), 0);
+    const char *hc_page[] = {"--healthcheck", "-p", portarg, "--healthcheck-path", "/page.html?probe", NULL};
+    ck_assert_int_eq(run_binary(hc_page, "OTUSERVER_HEALTH_PATH=/nowhere", err, sizeof(err)), 0);
+    /* the root renamed away: 503; back: 200 */
+    ck_assert_int_eq(rename(root, moved), 0);
+    expect_status_on(p, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 503, &r);
+    e2e_response_free(&r);
+    ck_assert_int_eq(run_binary(hc, "OTUSERVER_HEALTH_PATH=/healthz", err, sizeof(err)), 1);
+    ck_assert_int_eq(rename(moved, root), 0);
+    expect_status_on(p, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    /* counted apart: 5 answers 200 (3 + --healthcheck + after the return), two 503
+     * (GET and --healthcheck while the root was away);
+     * requests_total has the site's requests only: /healthz/, /page.html twice */
+    long long ok = 0, failed = 0, site = 0;
+    for (int i = 0; i < 100; i++) {
+        char *m = fetch_metrics(mport);
+        ok = metric_sum(m, "otuserver_health_checks_total{status=\"200\"}");
+        failed = metric_sum(m, "otuserver_health_checks_total{status=\"503\"}");
+        site = metric_sum(m, "otuserver_requests_total{");
+        free(m);
+        if (ok == 5 && failed == 2 && site == 3)
+            break;
+        usleep(20000);
+    }
+    ck_assert_msg(ok == 5 && failed == 2 && site == 3, "health 200=%lld 503=%lld, requests_total=%lld", ok,
+                  failed, site);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    size_t len;
+    char *log = e2e_read_file(lc_log, &len);
+    ck_assert_ptr_nonnull(log);
+    ck_assert_msg(strstr(log, "\"GET /healthz HTTP/1.1\"") == NULL && strstr(log, "/healthz?probe=1") == NULL &&
+                  strstr(log, "\"HEAD /healthz") == NULL, "a health probe was logged at info:\n%s", log);
+    ck_assert_msg(strstr(log, "\"GET /healthz/ HTTP/1.0\" 404") != NULL, "/healthz/ is not the health path");
+    ck_assert_msg(strstr(log, "\"GET /page.html?probe HTTP/1.0\" 200") != NULL, "the site's request was not logged");
+    free(log);
+    /* at debug the probes are logged */
+    const char *debug[] = {"-w", "1", "-l", "debug", "--health-path", "/healthz", NULL};
+    p = e2e_free_port();
+    snprintf(lc_log, sizeof(lc_log), "%s/health-debug-%d.log", base_dir, p);
+    master = e2e_start(server_bin, p, root, lc_log, debug, err_path);
+    ck_assert_int_gt(master, 0);
+    expect_status_on(p, "GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    log = wait_for_log(lc_log, "\"GET /healthz HTTP/1.1\" 200 ", 3000);
+    ck_assert_msg(log != NULL, "no health probe line at debug");
+    free(log);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_ops_tcase(void)
 {
     TCase *tc = tcase_create("audit-ops");
@@ -550,5 +663,7 @@ TCase *e2e_audit_ops_tcase(void)
     tcase_add_test(tc, test_fork_failure_backs_off);
     tcase_add_test(tc, test_crash_looping_slot_sheds_its_connections);
     tcase_add_test(tc, test_stray_signals_kill_nobody);
+    tcase_add_test(tc, test_healthcheck_agent_is_logged);
+    tcase_add_test(tc, test_health_path);
     return tc;
 }
