@@ -102,8 +102,13 @@ build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(a
 
 # The end-to-end suite: check_e2e.c (fixture, main) and every tests/e2e_*.c subject file.
 E2E_OBJS := $(patsubst tests/%.c,build/asan/tests/%.o,tests/check_e2e.c $(wildcard tests/e2e_*.c))
-build/asan/check_e2e: $(E2E_OBJS)
+build/asan/check_e2e: $(E2E_OBJS) | build/fork_fail.so
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+# An LD_PRELOAD shim that makes fork() fail on demand (the master's back-off test).
+build/fork_fail.so: tests/fork_fail.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
 
 # The fault-test load generator, built without sanitizers so it can drive real load.
 build/loadcheck: tests/loadcheck.c tests/e2e_util.c tests/e2e_util.h

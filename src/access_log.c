@@ -53,10 +53,41 @@ static void put_num(struct line *l, uint64_t v, int width)
 }
 
 /*
- * Appends a client-chosen field, escaped: for text and combined, '"', '\\',
- * control bytes and bytes >= 0x7f become \xHH; for JSON, '"' and '\\' get a
- * backslash and the rest become \u00HH.  At most max output bytes; a cut
- * field ends in "...".  A missing field is "-" (text, combined) or "".
+ * Returns the length (2..4) of the well-formed UTF-8 sequence at p[0..n), or
+ * 0 when it is not one: a stray continuation byte, an overlong form, a
+ * surrogate, a code point past U+10FFFF or a sequence cut short (RFC 3629).
+ */
+static size_t utf8_sequence(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf; /* the range of the second byte */
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    return len;
+}
+
+/*
+ * Appends a client-chosen field, escaped.  Text and combined: '"', '\\',
+ * control bytes and bytes >= 0x7f become \xHH (ASCII lines, as nginx writes
+ * them).  JSON: '"' and '\\' get a backslash, control bytes and DEL become
+ * \u00HH, well-formed UTF-8 passes through as the characters it encodes, and
+ * each byte that is not part of one becomes \ufffd (the replacement
+ * character), so the line is always valid UTF-8 and valid JSON.  At most max
+ * output bytes; a cut field ends in "..." and never splits a character.  A
+ * missing field is "-" (text, combined) or "".
  */
 static void put_escaped(struct line *l, struct http_slice v, size_t max, bool json)
 {
@@ -67,12 +98,22 @@ static void put_escaped(struct line *l, struct http_slice v, size_t max, bool js
         return;
     }
     size_t start = l->len;
-    for (size_t i = 0; i < v.len; i++) {
-        unsigned char c = (unsigned char)v.p[i];
+    const unsigned char *s = (const unsigned char *)v.p;
+    for (size_t i = 0; i < v.len;) {
+        unsigned char c = s[i];
         char esc[6];
-        size_t n;
+        size_t n, used = 1;
         if (json && (c == '"' || c == '\\')) {
             esc[0] = '\\', esc[1] = (char)c, n = 2;
+        } else if (json && c >= 0x80) {
+            used = utf8_sequence(s + i, v.len - i);
+            if (used > 0) {
+                memcpy(esc, s + i, used);
+                n = used;
+            } else {
+                memcpy(esc, "\\ufffd", 6);
+                n = 6, used = 1;
+            }
         } else if (c < 0x20 || c >= 0x7f || (!json && (c == '"' || c == '\\'))) {
             if (json)
                 esc[0] = '\\', esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4],
@@ -82,11 +123,12 @@ static void put_escaped(struct line *l, struct http_slice v, size_t max, bool js
         } else {
             esc[0] = (char)c, n = 1;
         }
-        if (l->len - start + n > max - 3) {
-            put(l, "...", 3);
+        if (l->len - start + n > max - 3 || n > l->cap - l->len) {
+            put(l, "...", 3); /* whole characters only, even when the line is full */
             return;
         }
         put(l, esc, n);
+        i += used;
     }
 }
 

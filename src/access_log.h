@@ -8,7 +8,9 @@
  *   json      one JSON object per line with the same fields
  *
  * Every byte a client chose (target, Referer, User-Agent) is escaped, so a
- * request cannot forge a log line or break the JSON.
+ * request cannot forge a log line or break the JSON: text and combined lines
+ * are ASCII (\xHH), JSON lines are valid UTF-8 (well-formed characters pass
+ * through, any other byte becomes U+FFFD).
  */
 #ifndef OTU_ACCESS_LOG_H
 #define OTU_ACCESS_LOG_H

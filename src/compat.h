@@ -14,7 +14,8 @@
 
 #define OTU_VERSION "1.0.0"
 
-/* The User-Agent of "otuserver --healthcheck"; its probes are logged only at debug. */
+/* The User-Agent of "otuserver --healthcheck".  It names the probe in access lines and
+ * hides nothing: only answers to --health-path wait for debug level. */
 #define OTU_HEALTHCHECK_AGENT "otuserver-healthcheck"
 
 #if defined(__GNUC__)

@@ -240,12 +240,34 @@ static int set_cache_control(struct config *cfg, const char *v, char *why, size_
     return 0;
 }
 
+/* Stores a request path (or "" for none) in dst: it starts with '/', has no space, and a
+ * query only when allowed (the health path is matched without its query). */
+static int set_path(char *dst, size_t cap, const char *v, bool allow_query, char *why, size_t whylen)
+{
+    if (*v != '\0' && (v[0] != '/' || (!allow_query && strchr(v, '?') != NULL) ||
+                        copy_printable(dst, cap, v, false) < 0))
+        return expected(why, whylen, "a path starting with /, without spaces%s, under %zu bytes",
+                        allow_query ? "" : " or '?'", cap);
+    if (*v == '\0')
+        dst[0] = '\0';
+    return 0;
+}
+
 static int set_healthcheck_path(struct config *cfg, const char *v, char *why, size_t whylen)
 {
-    if (v[0] != '/' ||
-        copy_printable(cfg->healthcheck_path, sizeof(cfg->healthcheck_path), v, false) < 0)
-        return expected(why, whylen, "a path starting with /, without spaces");
-    return 0;
+    return set_path(cfg->healthcheck_path, sizeof(cfg->healthcheck_path), v, true, why, whylen);
+}
+
+static int set_health_path(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    return set_path(cfg->health_path, sizeof(cfg->health_path), v, false, why, whylen);
+}
+
+const char *config_probe_path(const struct config *cfg)
+{
+    if (cfg->healthcheck_path[0] != '\0')
+        return cfg->healthcheck_path;
+    return cfg->health_path[0] != '\0' ? cfg->health_path : "/";
 }
 
 static int set_metrics_port(struct config *cfg, const char *v, char *why, size_t whylen)
@@ -454,11 +476,15 @@ static const struct option_spec options[] = {
     {0, "header", NULL, "OTUSERVER_HEADERS", NULL, "'NAME: VALUE'",
      "add a header to every response (security headers, CORS); repeatable; the variable takes "
      "several, one per line", set_header, clear_headers},
+    {0, "health-path", NULL, "OTUSERVER_HEALTH_PATH", "", "PATH",
+     "health probe path, e.g. /healthz: GET/HEAD answered by the worker itself, 200 when it "
+     "can open the root, else 503; logged only at debug; empty = off", set_health_path},
     {0, "healthcheck", NULL, NULL, NULL, NULL,
      "probe http://127.0.0.1:PORT/ (or the bind address) and exit 0 if it answers 200, else 1",
      set_mode_healthcheck},
-    {0, "healthcheck-path", NULL, "OTUSERVER_HEALTHCHECK_PATH", "/", "PATH",
-     "path that --healthcheck requests", set_healthcheck_path},
+    {0, "healthcheck-path", NULL, "OTUSERVER_HEALTHCHECK_PATH", "", "PATH",
+     "path that --healthcheck requests; empty = the health path if set, else /",
+     set_healthcheck_path},
     {'h', "help", NULL, NULL, NULL, NULL, "print this help and exit", set_mode_help},
     {'V', "version", NULL, NULL, NULL, NULL, "print the version and exit", set_mode_version},
 };

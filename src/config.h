@@ -53,7 +53,8 @@ struct config {
     int file_cache_entries;        /* names remembered per worker; 0 = reopen every time */
     bool serve_dotfiles;           /* serve names starting with '.' */
     char cache_control[CONFIG_HEADER_VALUE_MAX]; /* Cache-Control on files, "" = none */
-    char healthcheck_path[256];    /* path --healthcheck requests */
+    char health_path[256];         /* answered by the worker itself (GET/HEAD): 200 or 503; "" = off */
+    char healthcheck_path[256];    /* path --healthcheck requests; "" = see config_probe_path() */
     int metrics_port;              /* Prometheus /metrics listener; 0 = off */
     char fallback[256];            /* SPA fallback path, "" = none */
     char headers[CONFIG_HEADERS_MAX]; /* extra response headers, "Name: value\r\n" each */
@@ -78,6 +79,13 @@ int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn get
  * searchable directory.  Returns 0, or 2 with a one-line message in err.
  */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
+
+/*
+ * Returns the path "otuserver --healthcheck" requests: --healthcheck-path
+ * (OTUSERVER_HEALTHCHECK_PATH) when set, else --health-path
+ * (OTUSERVER_HEALTH_PATH) when set, else "/".  The string lives in cfg.
+ */
+const char *config_probe_path(const struct config *cfg);
 
 /* Writes the --help text, every option with its variable and default. */
 void config_print_help(FILE *out);

@@ -6,6 +6,7 @@
 #include "conn.h"
 
 #include "access_log.h"
+#include "health.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -15,6 +16,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/time.h>
 #include <time.h>
@@ -28,17 +30,23 @@ _Static_assert(HANDLER_HEAD_MAX + FILE_CACHE_DATA_MAX >= HANDLER_HEAD_MAX + 512,
 #define CONN_SENDFILE_CHUNK ((int64_t)512 * 1024)
 /* Connections and buffers kept for reuse instead of freed; bounds idle memory. */
 #define CONN_SPARE_MAX 256
-/* After an error we read and drop what the client still sends, for this long... */
+/*
+ * Before closing with input unread (after an error, or at the request cap
+ * with more requests pipelined), we read and drop what the client still
+ * sends for this long: closing with unread input makes the kernel send a
+ * reset, which destroys answers the client has not read yet.  The bound is
+ * time, not bytes: a client pipelining thousands of requests must get the
+ * answers to the ones we served.  While our answers are still unacknowledged
+ * it is extended, step by step, up to the send timeout.
+ */
 #define CONN_LINGER_MS 2000
-/* ...and at most this much, then close: the response has had its chance. */
-#define CONN_LINGER_BYTES ((int64_t)64 * 1024)
 /* A request body this small is read and dropped to keep the connection; larger closes it. */
 #define CONN_DISCARD_MAX ((int64_t)1024 * 1024)
 
 enum conn_state {
     CONN_READING,   /* waiting for (the rest of) a request head */
     CONN_WRITING,   /* sending a response */
-    CONN_LINGERING  /* error sent, write side shut, draining input before close */
+    CONN_LINGERING  /* last answer sent, write side shut, draining input before close */
 };
 
 struct conn {
@@ -59,10 +67,12 @@ struct conn {
     int64_t discard;            /* request body bytes still to drop */
     int64_t head_deadline;      /* monotonic ms by which the head must be complete; 0 = unset */
     int64_t started_us;         /* when the current request's head was complete */
-    int64_t linger_left;        /* bytes we still accept while lingering */
+    int64_t linger_until;       /* monotonic ms after which lingering ends whatever is unacked */
     unsigned requests;          /* requests answered on this connection */
     bool keep_alive;            /* keep the connection after this response */
     int status;                 /* status of the response being sent, for the log */
+    bool response_open;         /* a response was started and is not yet logged and counted */
+    bool health;                /* the response answers the health path (debug log, own counter) */
     int64_t bytes_sent;         /* bytes of this response sent so far */
     int64_t head_bytes;         /* of which the response head */
     struct http_slice log_method, log_target; /* for the access line: slices into buf */
@@ -74,6 +84,7 @@ struct conn {
 
 static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
 static void conn_run(struct conn *c);
+static void conn_record_response(struct conn *c);
 
 /* Returns a monotonic clock reading in milliseconds. */
 static int64_t now_ms(void)
@@ -178,10 +189,11 @@ static char *out_area(struct conn *c)
     return c->buf + c->ctx->cfg->max_head_size;
 }
 
-/* Closes the connection and everything it holds. */
+/* Closes the connection and everything it holds; a response cut short is logged first. */
 static void conn_close(struct conn *c)
 {
     struct conn_ctx *ctx = c->ctx;
+    conn_record_response(c);
     event_del(c->ev);
     close(c->fd);
     if (c->file_fd >= 0)
@@ -280,13 +292,16 @@ enum step {
     STEP_CLOSE  /* close the connection */
 };
 
-/* Writes the access line for the response just finished. */
+/*
+ * Writes the access line for the response just finished.  Every request is
+ * logged at info whatever its User-Agent (a header any client can send);
+ * only the health path's answers wait for debug, since a probe every few
+ * seconds would drown the real traffic.
+ */
 static void log_access(struct conn *c)
 {
-    if (log_level < LOG_LEVEL_INFO)
+    if (log_level < (c->health ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO))
         return;
-    if (log_level < LOG_LEVEL_DEBUG && http_slice_equals_nocase(c->log_agent, OTU_HEALTHCHECK_AGENT))
-        return; /* a probe every few seconds would drown the real traffic */
     struct access_record r = {
         .peer = c->peer,
         .method = c->log_method,
@@ -306,11 +321,24 @@ static void log_access(struct conn *c)
     log_append(line, n);
 }
 
-/* Remembers what the access line needs from the request just parsed. */
+/*
+ * Remembers what the access line needs from a parse of c->buf: the whole
+ * request, or as much of a rejected one as was read (the method, the target
+ * so far, the header lines before the bad one).  The slices point into buf.
+ */
 static void note_request(struct conn *c, const struct http_request *req)
 {
-    c->log_method = req->line_complete ? req->method : (struct http_slice){NULL, 0};
+    c->log_method = req->method; /* p NULL when not even the method was read */
     c->log_target = req->target;
+    if (req->method.p != NULL && req->target.p == NULL) {
+        /* the line stopped inside the target (414, a bad byte): log what came */
+        const char *t = req->method.p + req->method.len + 1;
+        const char *end = c->buf + c->in_len;
+        size_t n = 0;
+        while (t + n < end && (unsigned char)t[n] > 0x20 && t[n] != 0x7f)
+            n++;
+        c->log_target = (struct http_slice){t, n};
+    }
     c->log_minor = req->line_complete ? req->minor_version : -1;
     c->log_referer = (struct http_slice){NULL, 0};
     c->log_agent = (struct http_slice){NULL, 0};
@@ -323,11 +351,21 @@ static void note_request(struct conn *c, const struct http_request *req)
     }
 }
 
-/* Called when the whole response has been sent: log, then keep, linger or close. */
-static enum step conn_response_done(struct conn *c)
+/*
+ * Logs and counts the response started on c, once: when its last byte has
+ * gone, or when the connection closes before that (the client reset it, a
+ * send timeout) with the bytes actually sent, as nginx does.  Must run
+ * while c->buf still holds the request: the log slices point into it.
+ */
+static void conn_record_response(struct conn *c)
 {
-    log_access(c); /* before the memmove below: the log slices point into buf */
-    if (c->ctx->metrics != NULL) {
+    if (!c->response_open)
+        return;
+    c->response_open = false;
+    log_access(c);
+    if (c->ctx->metrics != NULL && c->health) {
+        metrics_note_health(c->ctx->metrics, c->ctx->slot, c->status);
+    } else if (c->ctx->metrics != NULL) {
         int method = METRICS_OTHER;
         if (c->log_method.len == 3 && memcmp(c->log_method.p, "GET", 3) == 0)
             method = METRICS_GET;
@@ -336,6 +374,12 @@ static enum step conn_response_done(struct conn *c)
         metrics_record_request(c->ctx->metrics, c->ctx->slot, method, c->status, c->bytes_sent,
                                now_us() - c->started_us);
     }
+}
+
+/* Called when the whole response has been sent: log, then keep, linger or close. */
+static enum step conn_response_done(struct conn *c)
+{
+    conn_record_response(c); /* before the memmove below: the log slices point into buf */
     c->requests++;
     if (c->file_fd >= 0)
         close(c->file_fd);
@@ -362,8 +406,8 @@ static enum step conn_response_done(struct conn *c)
      * reads the answer instead of a reset. */
     shutdown(c->fd, SHUT_WR);
     c->state = CONN_LINGERING;
-    c->linger_left = CONN_LINGER_BYTES;
     c->head_deadline = now_ms() + CONN_LINGER_MS;
+    c->linger_until = now_ms() + c->ctx->cfg->send_timeout_ms;
     return STEP_AGAIN;
 }
 
@@ -380,6 +424,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
         c->out_len += r->body_len;
     }
     c->status = r->status;
+    c->response_open = true;
     c->bytes_sent = 0;
     c->head_bytes = (int64_t)r->head_len;
     c->keep_alive = !r->close;
@@ -446,8 +491,11 @@ static void conn_reply_error(struct conn *c, int status)
     refresh_date(ctx);
     c->started_us = now_us();
     c->head_len = c->in_len; /* nothing after a bad head can be trusted */
-    c->log_method = c->log_target = c->log_referer = c->log_agent = (struct http_slice){NULL, 0};
-    c->log_minor = -1;
+    /* Parse again what was read (a rare path: errors and timeouts), so the
+     * access line shows as much of the request as the client sent. */
+    http_parse_request(c->buf, c->in_len, (size_t)ctx->cfg->max_headers, &ctx->req);
+    note_request(c, &ctx->req);
+    c->health = false;
     handler_error(&ctx->handler, status, false, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
 }
@@ -483,7 +531,14 @@ static void conn_handle_head(struct conn *c)
         keep_alive = false; /* a body we will not read: answer, then close */
     else if (rc == 0 && info.content_length > 0)
         c->discard = info.content_length; /* read and dropped before the next request */
-    handler_respond(&ctx->handler, rc, &info, keep_alive, ctx->date, &ctx->reply);
+    c->health = rc == 0 && (info.method == HTTP_METHOD_GET || info.method == HTTP_METHOD_HEAD) &&
+                health_path_matches(cfg, info.path);
+    if (c->health) /* answered here, never from the root */
+        health_respond(cfg, health_root_ok(cfg->root, ctx->handler.root.fd),
+                       info.method == HTTP_METHOD_HEAD, keep_alive, ctx->handler.server, ctx->date,
+                       &ctx->reply);
+    else
+        handler_respond(&ctx->handler, rc, &info, keep_alive, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
 }
 
@@ -563,16 +618,14 @@ static enum step conn_step_read(struct conn *c)
     return STEP_WAIT;
 }
 
-/* Reads and drops input while lingering, until EOF, the byte cap or the deadline. */
+/* Reads and drops input while lingering, until EOF or the deadline. */
 static enum step conn_step_linger(struct conn *c)
 {
     char scratch[4096];
     for (;;) {
         ssize_t n = recv(c->fd, scratch, sizeof(scratch), 0);
         if (n > 0) {
-            c->linger_left -= n;
-            if (c->linger_left > 0)
-                continue;
+            continue;
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -581,6 +634,22 @@ static enum step conn_step_linger(struct conn *c)
         }
         return STEP_CLOSE;
     }
+}
+
+/*
+ * The lingering deadline passed: close, unless answers are still on their
+ * way (unacknowledged bytes in the send queue) and the send timeout allows
+ * another step.
+ */
+static void conn_linger_expired(struct conn *c)
+{
+    int unacked = 0; /* TIOCOUTQ is SIOCOUTQ for a socket: bytes sent but not acknowledged */
+    if (ioctl(c->fd, TIOCOUTQ, &unacked) == 0 && unacked > 0 && now_ms() < c->linger_until) {
+        c->head_deadline = now_ms() + CONN_LINGER_MS;
+        conn_wait_until(c, c->head_deadline);
+        return;
+    }
+    conn_close(c);
 }
 
 /* Runs the state machine until it has to wait or the connection closes. */
@@ -611,8 +680,10 @@ static void conn_event_cb(evutil_socket_t fd, short what, void *arg)
             LOG_DEBUG("%s: request head not complete within the header timeout", c->peer);
             conn_reply_error(c, 408);
             conn_run(c);
+        } else if (c->state == CONN_LINGERING) {
+            conn_linger_expired(c);
         } else {
-            conn_close(c); /* idle keep-alive, a stalled reader, or lingering done */
+            conn_close(c); /* idle keep-alive, or a stalled reader */
         }
         return;
     }

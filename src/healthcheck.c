@@ -77,10 +77,11 @@ int healthcheck_run(const struct config *cfg)
         printf("unhealthy: cannot connect to port %d\n", cfg->port);
         return 1;
     }
+    const char *path = config_probe_path(cfg);
     char req[512];
     int n = snprintf(req, sizeof(req),
                      "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: " OTU_HEALTHCHECK_AGENT "\r\n\r\n",
-                     cfg->healthcheck_path);
+                     path);
     int rc = 1;
     if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
         printf("unhealthy: cannot send the request\n");
@@ -101,13 +102,13 @@ int healthcheck_run(const struct config *cfg)
     }
     status_line[got] = '\0';
     if (strncmp(status_line, "HTTP/1.1 200 ", 13) == 0 || strncmp(status_line, "HTTP/1.0 200 ", 13) == 0) {
-        printf("healthy: GET %s answered 200\n", cfg->healthcheck_path);
+        printf("healthy: GET %s answered 200\n", path);
         rc = 0;
     } else {
         char *eol = strpbrk(status_line, "\r\n");
         if (eol)
             *eol = '\0';
-        printf("unhealthy: GET %s answered '%s'\n", cfg->healthcheck_path,
+        printf("unhealthy: GET %s answered '%s'\n", path,
                got ? status_line : "nothing in time");
     }
 done:

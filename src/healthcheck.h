@@ -13,9 +13,10 @@
 #define HEALTHCHECK_TIMEOUT_MS 2000
 
 /*
- * Requests cfg->healthcheck_path from the server on cfg->port (at the bind
- * address, or loopback when it listens on all addresses).  Prints one line
- * and returns 0 when the status is 200, else 1.
+ * Requests config_probe_path(cfg) (--healthcheck-path, else --health-path,
+ * else /) from the server on cfg->port (at the bind address, or loopback
+ * when it listens on all addresses).  Prints one line and returns 0 when
+ * the status is 200, else 1.
  */
 int healthcheck_run(const struct config *cfg);
 

@@ -37,7 +37,8 @@
 /* One worker position: its process and its listening socket. */
 struct slot {
     pid_t pid;          /* the worker, or 0 when none runs */
-    int fd;             /* this slot's listening socket (SO_REUSEPORT), or a shared one */
+    int fd;             /* this slot's listening socket (SO_REUSEPORT), or -1 while the
+                           slot waits out a back-off (see close_unserved_listeners) */
     int64_t started_ms; /* when the current worker was forked */
     int64_t respawn_ms; /* when to fork again; 0 = not scheduled */
     int backoff_ms;     /* current crash-loop delay; 0 = none */
@@ -130,7 +131,7 @@ static int open_listener(const struct config *cfg, bool reuseport)
 /*
  * Gives every slot a listening socket: one SO_REUSEPORT socket per slot,
  * so the kernel spreads connections over the workers with no thundering
- * herd, and a respawned worker inherits its slot's queue intact.  A first
+ * herd, and a worker replaced at once inherits its slot's queue intact.  A first
  * plain bind proves no other program holds the port (SO_REUSEPORT alone
  * would quietly share it with another of our own).  Returns 0 or -1.
  */
@@ -174,18 +175,29 @@ struct shared {
     int metrics_fd;             /* the /metrics listener, or -1 */
 };
 
-/* Forks the worker for slot i; returns 0 or -1. */
-static int spawn(const struct config *cfg, struct slot *slots, int n, int i, const struct shared *sh)
+/*
+ * Forks the worker for slot i, first reopening the slot's listening socket
+ * when a back-off closed it.  Returns 0, or -1 with errno set and *what
+ * naming the step that failed ("fork", "listen"); logs nothing.
+ */
+static int spawn(const struct config *cfg, struct slot *slots, int n, int i, const struct shared *sh,
+                 const char **what)
 {
+    if (slots[i].fd < 0) {
+        *what = "listen";
+        slots[i].fd = open_listener(cfg, true);
+        if (slots[i].fd < 0)
+            return -1;
+        LOG_DEBUG("slot %d: listening socket reopened", i);
+    }
+    *what = "fork";
     fflush(NULL);
     pid_t pid = fork();
-    if (pid < 0) {
-        LOG_ERROR("fork: %s", strerror(errno));
+    if (pid < 0)
         return -1;
-    }
     if (pid == 0) {
         for (int k = 0; k < n; k++) {
-            if (k != i && slots[k].fd != slots[i].fd)
+            if (k != i && slots[k].fd >= 0)
                 close(slots[k].fd);
         }
         exit(worker_run(cfg, slots[i].fd, i, sh->metrics, sh->metrics_fd));
@@ -195,6 +207,19 @@ static int spawn(const struct config *cfg, struct slot *slots, int n, int i, con
     slots[i].respawn_ms = 0;
     LOG_DEBUG("worker %d started in slot %d", (int)pid, i);
     return 0;
+}
+
+/*
+ * Schedules the next start of slot s after a delay that doubles each time,
+ * from MASTER_BACKOFF_MIN_MS to MASTER_BACKOFF_MAX_MS: for a worker that
+ * dies young, or a fork() that fails (a pids limit).  Returns the delay.
+ */
+static int back_off(struct slot *s, int64_t now)
+{
+    int b = s->backoff_ms ? s->backoff_ms * 2 : MASTER_BACKOFF_MIN_MS;
+    s->backoff_ms = b > MASTER_BACKOFF_MAX_MS ? MASTER_BACKOFF_MAX_MS : b;
+    s->respawn_ms = now + s->backoff_ms;
+    return s->backoff_ms;
 }
 
 /* Reaps every exited child; schedules respawns unless stopping.  Returns workers alive. */
@@ -220,14 +245,13 @@ static int reap(struct slot *slots, int n, bool stopping, struct metrics *metric
                          WEXITSTATUS(status));
             int64_t now = now_ms();
             if (now - slots[i].started_ms < MASTER_YOUNG_DEATH_MS) {
-                int b = slots[i].backoff_ms ? slots[i].backoff_ms * 2 : MASTER_BACKOFF_MIN_MS;
-                slots[i].backoff_ms = b > MASTER_BACKOFF_MAX_MS ? MASTER_BACKOFF_MAX_MS : b;
+                int delay = back_off(&slots[i], now);
                 LOG_WARN("worker slot %d is dying young; waiting %d ms before the next start", i,
-                         slots[i].backoff_ms);
+                         delay);
             } else {
                 slots[i].backoff_ms = 0;
+                slots[i].respawn_ms = now;
             }
-            slots[i].respawn_ms = now + slots[i].backoff_ms;
             metrics_note_restart(metrics);
             break;
         }
@@ -237,6 +261,35 @@ static int reap(struct slot *slots, int n, bool stopping, struct metrics *metric
     for (int i = 0; i < n; i++)
         alive += slots[i].pid != 0;
     return alive;
+}
+
+/*
+ * Closes the listening socket of each slot that has no worker while another
+ * slot has one.  With SO_REUSEPORT the kernel hashes every new connection
+ * to one socket of the group whether or not anyone accepts on it, so a slot
+ * waiting out a crash-loop back-off (up to 10 s) would hold its share of
+ * new connections unanswered all that time.  Closed, it leaves the group and
+ * the live workers take every new connection; spawn() reopens it.  The
+ * cost: connections already queued on it when it closes are reset by the
+ * kernel - a prompt error a client can retry, where keeping the socket
+ * would make them wait out the back-off, for a worker that may die again.
+ * A slot replaced at once (a worker that lived) keeps its socket and queue.
+ * With no worker alive nothing is closed: the port stays ours and the
+ * queue waits for the next worker.
+ */
+static void close_unserved_listeners(struct slot *slots, int n)
+{
+    bool alive = false;
+    for (int i = 0; i < n; i++)
+        alive = alive || slots[i].pid != 0;
+    for (int i = 0; alive && i < n; i++) {
+        if (slots[i].pid == 0 && slots[i].fd >= 0) {
+            close(slots[i].fd);
+            slots[i].fd = -1;
+            LOG_INFO("slot %d has no worker for now: its listening socket is closed, the other "
+                     "workers take its connections", i);
+        }
+    }
 }
 
 /* Sends sig to every live worker. */
@@ -262,10 +315,16 @@ int master_run(const struct config *cfg)
 
     sigset_t watched;
     sigemptyset(&watched);
-    int watched_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP};
+    int watched_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1};
     for (size_t i = 0; i < OTU_ARRAY_LEN(watched_signals); i++)
         sigaddset(&watched, watched_signals[i]);
     sigprocmask(SIG_BLOCK, &watched, NULL); /* taken with sigtimedwait(): no handlers, no races */
+    /* Signals whose default action is to terminate but that mean nothing here: a stray
+     * kill -USR2, a terminal resize or a client gone (PIPE) must not stop the server.
+     * Ignored before the first fork, so every worker inherits it. */
+    int ignored_signals[] = {SIGPIPE, SIGUSR2, SIGWINCH, SIGALRM};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(ignored_signals); i++)
+        signal(ignored_signals[i], SIG_IGN);
 
     struct shared sh = {NULL, -1};
     raise_fd_limit(cfg);
@@ -283,7 +342,9 @@ int master_run(const struct config *cfg)
              cfg->bind_addr, cfg->port, n, n == 1 ? "" : "s", cfg->workers_auto ? " (auto)" : "",
              cfg->root);
     for (int i = 0; i < n; i++) {
-        if (spawn(cfg, slots, n, i, &sh) < 0) {
+        const char *what = "";
+        if (spawn(cfg, slots, n, i, &sh, &what) < 0) {
+            LOG_ERROR("cannot start worker %d: %s: %s", i, what, strerror(errno));
             failed = true;
             stop_deadline = now_ms();
             signal_workers(slots, n, SIGKILL);
@@ -316,18 +377,28 @@ int master_run(const struct config *cfg)
             signal_workers(slots, n, SIGTERM);
             break;
         }
-        if (sig == SIGHUP) {
+        if (sig == SIGHUP || sig == SIGUSR1) { /* USR1: the log-rotation signal of nginx and others */
             if (log_reopen() < 0)
                 LOG_ERROR("cannot reopen the log: %s", strerror(errno));
-            LOG_INFO("SIGHUP: log reopened");
+            LOG_INFO("%s: log reopened", sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
             signal_workers(slots, n, SIGHUP);
         }
         reap(slots, n, false, sh.metrics);
         now = now_ms();
         for (int i = 0; i < n; i++) {
-            if (slots[i].pid == 0 && slots[i].respawn_ms && slots[i].respawn_ms <= now)
-                spawn(cfg, slots, n, i, &sh);
+            if (slots[i].pid != 0 || slots[i].respawn_ms == 0 || slots[i].respawn_ms > now)
+                continue;
+            const char *what = "";
+            if (spawn(cfg, slots, n, i, &sh, &what) < 0) {
+                /* A pids limit or no memory: retrying at once would spin (and log) without
+                 * end.  One line per attempt, and the attempts back off like a crash loop. */
+                int err = errno;
+                int delay = back_off(&slots[i], now);
+                LOG_ERROR("cannot start a worker in slot %d: %s: %s; retrying in %d ms", i, what,
+                          strerror(err), delay);
+            }
         }
+        close_unserved_listeners(slots, n);
     }
 
 wait_all:

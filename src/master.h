@@ -4,8 +4,10 @@
  * The master never runs an event loop.  It binds the listening sockets,
  * forks the workers, then waits for signals synchronously: it respawns
  * workers that die (with a back-off when they die young), forwards SIGHUP
- * for log rotation, and on SIGTERM/SIGINT/SIGQUIT stops accepting, gives
- * the workers the grace period to finish, kills what is left and exits.
+ * (and SIGUSR1, as SIGHUP) for log rotation, and on SIGTERM/SIGINT/SIGQUIT
+ * stops accepting, gives the workers the grace period to finish, kills what
+ * is left and exits.  SIGPIPE, SIGUSR2, SIGWINCH and SIGALRM are ignored,
+ * by the master and (inherited) by every worker.
  * Because it reaps every child, it works as PID 1 in a container.
  */
 #ifndef OTU_MASTER_H

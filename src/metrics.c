@@ -28,6 +28,7 @@ struct slot_counters {
     _Atomic uint64_t duration_us_sum;              /* sum of durations */
     _Atomic uint64_t accepted;                     /* connections accepted */
     _Atomic int64_t open;                          /* connections open now */
+    _Atomic uint64_t health[2];                    /* health-path answers: [0] 200, [1] 503 */
 } __attribute__((aligned(64)));
 
 struct metrics {
@@ -69,6 +70,12 @@ void metrics_record_request(struct metrics *m, int slot, int method, int status,
         b++;
     bump(&s->duration_buckets[b], 1);
     bump(&s->duration_us_sum, (uint64_t)(duration_us > 0 ? duration_us : 0));
+}
+
+void metrics_note_health(struct metrics *m, int slot, int status)
+{
+    if (m != NULL)
+        bump(&m->slot[slot].health[status == 200 ? 0 : 1], 1);
 }
 
 void metrics_note_accept(struct metrics *m, int slot, int open_connections)
@@ -141,6 +148,12 @@ int metrics_render(const struct metrics *m, char *buf, size_t cap)
             emit(&o, "otuserver_requests_total{method=\"%s\",code=\"%s\"} %llu\n", method_names[meth],
                  class_names[cls], (unsigned long long)sum_at(m, REQUESTS_AT(meth, cls)));
     }
+    emit(&o, "# HELP otuserver_health_checks_total Answers to the health path (--health-path), by status; not in requests_total.\n"
+             "# TYPE otuserver_health_checks_total counter\n"
+             "otuserver_health_checks_total{status=\"200\"} %llu\n"
+             "otuserver_health_checks_total{status=\"503\"} %llu\n",
+         (unsigned long long)sum_at(m, offsetof(struct slot_counters, health)),
+         (unsigned long long)sum_at(m, offsetof(struct slot_counters, health) + sizeof(uint64_t)));
     emit(&o, "# HELP otuserver_response_bytes_total Bytes sent in responses, heads included.\n"
              "# TYPE otuserver_response_bytes_total counter\n"
              "otuserver_response_bytes_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, bytes)));

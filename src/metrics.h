@@ -28,6 +28,9 @@ struct metrics *metrics_create(int slots);
 void metrics_record_request(struct metrics *m, int slot, int method, int status, int64_t bytes,
                             int64_t duration_us);
 
+/* Records one answer to the health path (200 or 503); kept out of the request counters. */
+void metrics_note_health(struct metrics *m, int slot, int status);
+
 /* Counts a connection accepted by the worker in slot, and sets its open-connection gauge. */
 void metrics_note_accept(struct metrics *m, int slot, int open_connections);
 

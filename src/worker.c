@@ -47,6 +47,7 @@ struct worker {
     struct event *resume_ev;    /* timer that resumes accepting after EMFILE */
     struct event *flush_ev;     /* timer that writes out buffered access lines */
     struct event *metrics_ev;   /* readiness of the /metrics listener, or NULL */
+    struct event *metrics_resume_ev; /* timer that resumes /metrics accepting after EMFILE */
     int metrics_fd;             /* the /metrics listener, or -1 */
     struct metrics *metrics;    /* shared counters, or NULL */
     bool accepting;             /* accept_ev is armed */
@@ -130,6 +131,7 @@ static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
     if (w->metrics_ev != NULL) {
         event_free(w->metrics_ev); /* metrics stop with the listener */
         w->metrics_ev = NULL;
+        event_del(w->metrics_resume_ev);
         close(w->metrics_fd);
         w->metrics_fd = -1;
     }
@@ -204,13 +206,31 @@ static void metrics_conn_cb(evutil_socket_t fd, short what, void *arg)
     metrics_conn_free(mc);
 }
 
+static void metrics_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    (void)fd, (void)what;
+    if (w->metrics_ev != NULL) /* NULL once a stop closed the listener */
+        event_add(w->metrics_ev, NULL);
+}
+
 static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
     (void)what;
     int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (cfd < 0)
-        return; /* another worker took it, or the fd table is full: the client retries */
+    if (cfd < 0) {
+        /* Out of descriptors (or memory) the connection stays queued and the
+         * level-triggered event would fire again at once: pause instead, as
+         * the main listener does.  EAGAIN: another worker took it. */
+        if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+            LOG_WARN("metrics accept: %s; pausing for %d ms", strerror(errno), WORKER_ACCEPT_PAUSE_MS);
+            event_del(w->metrics_ev);
+            struct timeval tv = {0, (suseconds_t)WORKER_ACCEPT_PAUSE_MS * 1000};
+            event_add(w->metrics_resume_ev, &tv);
+        }
+        return;
+    }
     struct metrics_conn *mc = calloc(1, sizeof(*mc));
     if (mc == NULL) {
         close(cfd);
@@ -246,7 +266,7 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
 {
     int status = 1;
     struct worker w;
-    struct event *signal_evs[4] = {NULL, NULL, NULL, NULL};
+    struct event *signal_evs[5] = {NULL, NULL, NULL, NULL, NULL};
     static const int stop_signals[] = {SIGTERM, SIGINT, SIGQUIT};
     memset(&w, 0, sizeof(w));
     w.listen_fd = listen_fd;
@@ -270,7 +290,8 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
     w.ctx.slot = slot;
     if (metrics_fd >= 0) {
         w.metrics_ev = event_new(base, metrics_fd, EV_READ | EV_PERSIST, metrics_accept_cb, &w);
-        if (w.metrics_ev == NULL || event_add(w.metrics_ev, NULL) < 0)
+        w.metrics_resume_ev = evtimer_new(base, metrics_resume_cb, &w);
+        if (w.metrics_ev == NULL || w.metrics_resume_ev == NULL || event_add(w.metrics_ev, NULL) < 0)
             goto done;
     }
     w.accept_ev = event_new(base, listen_fd, EV_READ | EV_PERSIST, worker_accept_cb, &w);
@@ -278,6 +299,7 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
     for (size_t i = 0; i < OTU_ARRAY_LEN(stop_signals); i++)
         signal_evs[i] = evsignal_new(base, stop_signals[i], worker_stop_cb, &w);
     signal_evs[3] = evsignal_new(base, SIGHUP, worker_hup_cb, &w);
+    signal_evs[4] = evsignal_new(base, SIGUSR1, worker_hup_cb, &w); /* USR1 means HUP */
     for (size_t i = 0; i < OTU_ARRAY_LEN(signal_evs); i++) {
         if (signal_evs[i] == NULL || evsignal_add(signal_evs[i], NULL) < 0)
             goto done;
@@ -306,6 +328,8 @@ done:
         event_free(w.flush_ev);
     if (w.metrics_ev)
         event_free(w.metrics_ev);
+    if (w.metrics_resume_ev)
+        event_free(w.metrics_resume_ev);
     if (w.metrics_fd >= 0)
         close(w.metrics_fd);
     for (size_t i = 0; i < OTU_ARRAY_LEN(signal_evs); i++) {

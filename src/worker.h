@@ -11,7 +11,7 @@ struct metrics;
 /*
  * Serves connections accepted on listen_fd (already listening, non-blocking)
  * until SIGTERM, SIGINT or SIGQUIT, then finishes the responses in flight
- * and returns.  SIGHUP reopens the log.  With metrics (shared counters, this
+ * and returns.  SIGHUP (or SIGUSR1) reopens the log.  With metrics (shared counters, this
  * worker writing block 'slot'), it also answers GET /metrics on metrics_fd
  * (-1 when off).  Creates its own event_base, so it
  * must run after fork().  Returns the process exit status: 0 after a

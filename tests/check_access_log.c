@@ -8,8 +8,152 @@
 #include "check_run.h"
 
 #include <check.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/*
+ * Strict checks of a JSON line, written independently of access_log.c:
+ * utf8_valid() decodes code points and rejects overlong forms, surrogates
+ * and values past U+10FFFF; json_valid() accepts exactly one RFC 8259 value
+ * (strings with only the escapes JSON defines, no raw control bytes).
+ */
+static bool utf8_valid(const unsigned char *p, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = p[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > n)
+            return false;
+        unsigned long cp = len == 1 ? c : c & (0x7f >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((p[i + k] & 0xc0) != 0x80)
+                return false;
+            cp = (cp << 6) | (p[i + k] & 0x3f);
+        }
+        static const unsigned long min_cp[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min_cp[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += len;
+    }
+    return true;
+}
+
+struct json_cursor {
+    const char *p;
+    const char *end;
+};
+
+static bool json_value(struct json_cursor *j);
+
+static void json_space(struct json_cursor *j)
+{
+    while (j->p < j->end && strchr(" \t\r\n", *j->p) != NULL && *j->p != '\0')
+        j->p++;
+}
+
+static bool json_string(struct json_cursor *j)
+{
+    if (j->p >= j->end || *j->p != '"')
+        return false;
+    for (j->p++; j->p < j->end;) {
+        unsigned char c = (unsigned char)*j->p++;
+        if (c == '"')
+            return true;
+        if (c < 0x20)
+            return false;
+        if (c != '\\')
+            continue;
+        if (j->p >= j->end)
+            return false;
+        c = (unsigned char)*j->p++;
+        if (c == 'u') {
+            for (int k = 0; k < 4; k++, j->p++) {
+                if (j->p >= j->end || strchr("0123456789abcdefABCDEF", *j->p) == NULL || *j->p == '\0')
+                    return false;
+            }
+        } else if (c == '\0' || strchr("\"\\/bfnrt", c) == NULL) {
+            return false;
+        }
+    }
+    return false;
+}
+
+static bool json_number(struct json_cursor *j)
+{
+    const char *start = j->p;
+    if (j->p < j->end && *j->p == '-')
+        j->p++;
+    size_t digits = 0;
+    while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+        j->p++, digits++;
+    if (digits == 0 || (digits > 1 && start[start[0] == '-'] == '0'))
+        return false;
+    if (j->p < j->end && *j->p == '.') {
+        j->p++;
+        digits = 0;
+        while (j->p < j->end && *j->p >= '0' && *j->p <= '9')
+            j->p++, digits++;
+        if (digits == 0)
+            return false;
+    }
+    return true;
+}
+
+/* An object or an array: members separated by commas, nothing trailing. */
+static bool json_container(struct json_cursor *j, char close, bool keyed)
+{
+    j->p++;
+    json_space(j);
+    if (j->p < j->end && *j->p == close) {
+        j->p++;
+        return true;
+    }
+    for (;;) {
+        json_space(j);
+        if (keyed) {
+            if (!json_string(j))
+                return false;
+            json_space(j);
+            if (j->p >= j->end || *j->p++ != ':')
+                return false;
+        }
+        if (!json_value(j))
+            return false;
+        json_space(j);
+        if (j->p >= j->end)
+            return false;
+        char c = *j->p++;
+        if (c == close)
+            return true;
+        if (c != ',')
+            return false;
+    }
+}
+
+static bool json_value(struct json_cursor *j)
+{
+    json_space(j);
+    if (j->p >= j->end)
+        return false;
+    switch (*j->p) {
+    case '{': return json_container(j, '}', true);
+    case '[': return json_container(j, ']', false);
+    case '"': return json_string(j);
+    default: return json_number(j);
+    }
+}
+
+/* True when line[0..n) is one JSON value followed by a single newline, all valid UTF-8. */
+static bool json_line_valid(const char *line, size_t n)
+{
+    if (n == 0 || line[n - 1] != '\n' || !utf8_valid((const unsigned char *)line, n))
+        return false;
+    struct json_cursor j = {line, line + n - 1};
+    return json_value(&j) && j.p == j.end;
+}
 
 static struct access_record make_record(const char *target, const char *agent)
 {
@@ -64,8 +208,10 @@ START_TEST(test_hostile_bytes_are_escaped)
     ck_assert_ptr_eq(strchr(out, '\n'), out + n - 1); /* exactly one line */
     n = access_log_format(ACCESS_LOG_JSON, &r, out, sizeof(out));
     out[n] = '\0';
-    ck_assert_ptr_nonnull(strstr(out, "/\\\"a\\\\b\\u000a\\u000d\\u0001\\u00ff"));
+    /* \xff is no UTF-8 character: U+FFFD stands in for it */
+    ck_assert_ptr_nonnull(strstr(out, "/\\\"a\\\\b\\u000a\\u000d\\u0001\\ufffd"));
     ck_assert_ptr_eq(strchr(out, '\n'), out + n - 1);
+    ck_assert(json_line_valid(out, n));
 }
 END_TEST
 
@@ -86,11 +232,111 @@ START_TEST(test_long_fields_are_cut_to_fit)
         ck_assert_int_eq(out[n - 1], '\n');
         out[n - 1] = '\0';
         ck_assert_ptr_nonnull(strstr(out, "..."));
-        if (f == ACCESS_LOG_JSON)
+        if (f == ACCESS_LOG_JSON) {
             ck_assert_int_eq(out[n - 2], '}'); /* still a whole object */
+            out[n - 1] = '\n';
+            ck_assert(json_line_valid(out, n));
+        }
     }
     free(target);
     free(agent);
+}
+END_TEST
+
+/* The checker itself must refuse what it is there to catch. */
+START_TEST(test_strict_checker_refuses_bad_lines)
+{
+    static const char *const bad[] = {
+        "{\"a\":\"\\u00\"}\n",       /* short \u escape */
+        "{\"a\":\"\\x41\"}\n",        /* \x is no JSON escape */
+        "{\"a\":\"\x01\"}\n",          /* raw control byte */
+        "{\"a\":\"\xc3\"}\n",          /* cut UTF-8 sequence */
+        "{\"a\":\"\xc0\xaf\"}\n",      /* overlong '/' */
+        "{\"a\":\"\xed\xa0\x80\"}\n",  /* UTF-16 surrogate */
+        "{\"a\":1,}\n",               /* trailing comma */
+        "{\"a\":1}",                   /* no newline */
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        ck_assert_msg(!json_line_valid(bad[i], strlen(bad[i])), "accepted bad line %zu", i);
+    static const char good[] = "{\"a\":\"caf\xc3\xa9 \\u00e9 \\ufffd \\\"\\\\\",\"n\":-1.25,\"o\":[]}\n";
+    ck_assert(json_line_valid(good, strlen(good)));
+}
+END_TEST
+
+/* UTF-8 in the target and headers reaches the JSON line as the characters themselves. */
+START_TEST(test_json_utf8_passes_through)
+{
+    struct access_record r = make_record("/caf\xc3\xa9/\xe2\x9c\x93", "Mozilla \xf0\x9f\x98\x80 \xc3\xbc");
+    char out[4000];
+    size_t n = access_log_format(ACCESS_LOG_JSON, &r, out, sizeof(out));
+    ck_assert(json_line_valid(out, n));
+    out[n] = '\0';
+    ck_assert_ptr_nonnull(strstr(out, "\"target\":\"/caf\xc3\xa9/\xe2\x9c\x93\""));
+    ck_assert_ptr_nonnull(strstr(out, "\"user_agent\":\"Mozilla \xf0\x9f\x98\x80 \xc3\xbc\""));
+    ck_assert_ptr_null(strstr(out, "\\u00c3")); /* no mojibake: bytes are not code points */
+    /* the text formats stay ASCII */
+    n = access_log_format(ACCESS_LOG_COMBINED, &r, out, sizeof(out));
+    out[n] = '\0';
+    ck_assert_ptr_nonnull(strstr(out, "/caf\\xc3\\xa9/"));
+}
+END_TEST
+
+/* Bytes that are not well-formed UTF-8, each inside a field: the line stays strict JSON. */
+static const struct {
+    const char *name;
+    const char *bytes;
+} bad_utf8[] = {
+    {"lone 0xff", "\xff"},
+    {"lone continuation", "\x80"},
+    {"cut at the end", "\xc3"},
+    {"cut before ASCII", "\xe2\x9c("},
+    {"overlong slash", "\xc0\xaf"},
+    {"overlong 3-byte", "\xe0\x80\xaf"},
+    {"surrogate", "\xed\xa0\x80"},
+    {"past U+10FFFF", "\xf4\x90\x80\x80"},
+    {"5-byte form", "\xf8\x88\x80\x80\x80"},
+    {"0xfe 0xff", "\xfe\xff"},
+};
+
+START_TEST(test_json_invalid_utf8_is_replaced)
+{
+    char target[64], agent[64];
+    snprintf(target, sizeof(target), "/a%sb", bad_utf8[_i].bytes);
+    snprintf(agent, sizeof(agent), "ua %s", bad_utf8[_i].bytes);
+    struct access_record r = make_record(target, agent);
+    r.referer = (struct http_slice){bad_utf8[_i].bytes, strlen(bad_utf8[_i].bytes)};
+    char out[4000];
+    size_t n = access_log_format(ACCESS_LOG_JSON, &r, out, sizeof(out));
+    ck_assert_msg(json_line_valid(out, n), "%s: not strict JSON", bad_utf8[_i].name);
+    out[n] = '\0';
+    ck_assert_msg(strstr(out, "\"target\":\"/a\\ufffd") != NULL, "%s: %s", bad_utf8[_i].name, out);
+}
+END_TEST
+
+/* A field cut to fit ends between characters, never inside one. */
+START_TEST(test_json_cut_keeps_whole_characters)
+{
+    for (size_t shift = 0; shift < 4; shift++) {
+        char *target = malloc(8000);
+        size_t len = 0;
+        target[len++] = '/';
+        for (size_t k = 0; k < shift; k++)
+            target[len++] = 'x';
+        while (len + 4 < 7999) {
+            memcpy(target + len, "\xf0\x9f\x98\x80", 4); /* 4-byte characters */
+            len += 4;
+        }
+        target[len] = '\0';
+        struct access_record r = make_record(target, target);
+        char out[4000];
+        size_t n = access_log_format(ACCESS_LOG_JSON, &r, out, sizeof(out));
+        ck_assert_msg(json_line_valid(out, n), "shift %zu: not strict JSON", shift);
+        /* even a line buffer too small for the fields keeps whole characters */
+        char small[600];
+        n = access_log_format(ACCESS_LOG_JSON, &r, small, sizeof(small));
+        ck_assert(utf8_valid((const unsigned char *)small, n));
+        free(target);
+    }
 }
 END_TEST
 
@@ -125,6 +371,10 @@ int main(void)
     tcase_add_test(tc, test_json_exact);
     tcase_add_test(tc, test_hostile_bytes_are_escaped);
     tcase_add_test(tc, test_long_fields_are_cut_to_fit);
+    tcase_add_test(tc, test_strict_checker_refuses_bad_lines);
+    tcase_add_test(tc, test_json_utf8_passes_through);
+    tcase_add_loop_test(tc, test_json_invalid_utf8_is_replaced, 0, (int)(sizeof(bad_utf8) / sizeof(bad_utf8[0])));
+    tcase_add_test(tc, test_json_cut_keeps_whole_characters);
     tcase_add_test(tc, test_unparsed_request_is_dash);
     tcase_add_test(tc, test_parse_format);
     suite_add_tcase(s, tc);

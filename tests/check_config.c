@@ -59,8 +59,32 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg.send_timeout_ms, 60000);
     ck_assert(!cfg.serve_dotfiles);
     ck_assert_str_eq(cfg.cache_control, "");
-    ck_assert_str_eq(cfg.healthcheck_path, "/");
+    ck_assert_str_eq(cfg.healthcheck_path, "");
+    ck_assert_str_eq(cfg.health_path, ""); /* off */
+    ck_assert_str_eq(config_probe_path(&cfg), "/");
     ck_assert_int_eq(cfg.mode, CONFIG_MODE_SERVE);
+}
+END_TEST
+
+/* --healthcheck requests --healthcheck-path, else --health-path, else /. */
+START_TEST(test_probe_path_precedence)
+{
+    const char *env_health[] = {"OTUSERVER_HEALTH_PATH=/healthz", NULL};
+    ck_assert_int_eq(parse(env_health, NULL), 0);
+    ck_assert_str_eq(cfg.health_path, "/healthz");
+    ck_assert_str_eq(config_probe_path(&cfg), "/healthz");
+    const char *env_both[] = {"OTUSERVER_HEALTH_PATH=/healthz", "OTUSERVER_HEALTHCHECK_PATH=/index.html", NULL};
+    ck_assert_int_eq(parse(env_both, NULL), 0);
+    ck_assert_str_eq(config_probe_path(&cfg), "/index.html");
+    const char *flag[] = {"--health-path", "/live", NULL};
+    ck_assert_int_eq(parse(env_health, flag), 0);
+    ck_assert_str_eq(config_probe_path(&cfg), "/live");
+    const char *off[] = {"--health-path", "", NULL}; /* empty turns it off */
+    ck_assert_int_eq(parse(env_health, off), 0);
+    ck_assert_str_eq(cfg.health_path, "");
+    ck_assert_str_eq(config_probe_path(&cfg), "/");
+    const char *query_probe[] = {"--healthcheck-path", "/status?probe=1", NULL};
+    ck_assert_int_eq(parse(NULL, query_probe), 0); /* the probe may send a query */
 }
 END_TEST
 
@@ -151,6 +175,9 @@ static const struct bad_case bad_cases[] = {
     {"OTUSERVER_SERVE_DOTFILES=maybe", NULL, NULL, "true or false"},
     {"OTUSERVER_CACHE_CONTROL=a\nb", NULL, NULL, "OTUSERVER_CACHE_CONTROL"},
     {"OTUSERVER_HEALTHCHECK_PATH=health", NULL, NULL, "OTUSERVER_HEALTHCHECK_PATH"},
+    {"OTUSERVER_HEALTH_PATH=healthz", NULL, NULL, "OTUSERVER_HEALTH_PATH"},
+    {NULL, "--health-path", "/healthz?x", "without spaces or '?'"},
+    {NULL, "--health-path", "/a b", "--health-path"},
     {NULL, "--nope", NULL, "unknown option"},
     {NULL, "stray", NULL, "unexpected argument"},
     {NULL, "-p", NULL, "needs a value"},
@@ -216,6 +243,7 @@ int main(void)
     Suite *s = suite_create("config");
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, test_defaults);
+    tcase_add_test(tc, test_probe_path_precedence);
     tcase_add_test(tc, test_classic_flags);
     tcase_add_test(tc, test_long_forms);
     tcase_add_test(tc, test_env_and_precedence);
