@@ -5,6 +5,7 @@
 
 #include "handler.h"
 
+#include "log.h"
 #include "mime.h"
 #include "path.h"
 
@@ -29,6 +30,8 @@ int handler_init(struct handler *h, const struct config *cfg)
     snprintf(h->server, sizeof(h->server), "otuserver/%s", OTU_VERSION);
     if (file_root_open(&h->root, cfg->root) < 0)
         return -1;
+    if (h->root.walk)
+        LOG_INFO("worker: openat2 is not available; names are resolved one component at a time");
     h->fallback_rel[0] = '\0';
     if (cfg->fallback[0] != '\0') {
         struct path_result pr;

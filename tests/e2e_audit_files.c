@@ -6,10 +6,315 @@
 
 #include "e2e_fixture.h"
 
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Requests the swap race sends, and the time it may take for them. */
+#define RACE_REQUESTS 3000
+#define RACE_SECONDS 30
+
+static int status_of_get(int p, const char *path);
+
+/* Scales a wait for a server under valgrind (OTU_E2E_SLOW), which starts and answers slowly. */
+static int slow(int ms)
+{
+    return getenv("OTU_E2E_SLOW") ? ms * 4 : ms;
+}
+
+/* Makes root_dir/rel a symlink to target (kept when it is already there). */
+static void make_link(const char *target, const char *rel)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", root_dir, rel);
+    ck_assert_msg(symlink(target, path) == 0 || errno == EEXIST, "symlink %s: %s", rel, strerror(errno));
+}
+
+/* True when the server under test is a static executable: LD_PRELOAD cannot reach it. */
+static bool server_is_static(void)
+{
+    size_t len = 0;
+    char *elf = e2e_read_file(server_bin, &len);
+    bool is_static = false;
+    const Elf64_Ehdr *eh = (const Elf64_Ehdr *)elf;
+    if (elf != NULL && len >= sizeof(*eh) && memcmp(eh->e_ident, ELFMAG, SELFMAG) == 0 &&
+        eh->e_ident[EI_CLASS] == ELFCLASS64 && eh->e_phoff + (size_t)eh->e_phnum * sizeof(Elf64_Phdr) <= len) {
+        is_static = true;
+        const Elf64_Phdr *ph = (const Elf64_Phdr *)(elf + eh->e_phoff);
+        for (int i = 0; i < eh->e_phnum; i++) {
+            if (ph[i].p_type == PT_INTERP)
+                is_static = false;
+        }
+    }
+    free(elf); /* not ELF (a wrapper script such as scripts/valgrind-server): dynamic behind it */
+    return is_static;
+}
+
+/* Waits for text in the log of the last lc_start()ed server. */
+static bool log_shows(const char *text, int timeout_ms)
+{
+    for (long long end = e2e_now_ms() + timeout_ms;; usleep(20000)) {
+        size_t len = 0;
+        char *log = e2e_read_file(lc_log, &len);
+        bool found = log != NULL && strstr(log, text) != NULL;
+        free(log);
+        if (found || e2e_now_ms() >= end)
+            return found;
+    }
+}
+
+/* The line a worker logs when it resolves names without openat2. */
+#define WALK_LOG_LINE "openat2 is not available"
+
+/* The file the shim creates when it refuses openat2 to the server. */
+static char shim_mark[400];
+
+/*
+ * True once the server has been refused openat2 by the shim (it asks at the
+ * start, or at its first file); false for a static binary, which LD_PRELOAD
+ * cannot reach (then both servers use openat2 and the test says so).
+ */
+static bool shim_reached(int p)
+{
+    for (long long end = e2e_now_ms() + slow(5000);; usleep(20000)) {
+        if (access(shim_mark, F_OK) == 0)
+            return true;
+        if (e2e_now_ms() >= end)
+            break;
+        (void)status_of_get(p, "/page.html"); /* an old server asks at its first file */
+    }
+    ck_assert_msg(server_is_static(), "the preloaded shim never refused openat2 to the server");
+    return false;
+}
+
+/*
+ * Starts a server of its own with tests/openat2_enosys.c preloaded: openat2
+ * is missing (eperm_name NULL), or refuses only that name with EPERM.
+ */
+static pid_t start_with_shim(const char *const extra[], const char *eperm_name, int *p)
+{
+    const char *shim_rel = getenv("OTU_OPENAT2_SHIM") ? getenv("OTU_OPENAT2_SHIM")
+                                                      : "build/asan/openat2_enosys.so";
+    char shim[PATH_MAX];
+    ck_assert_msg(realpath(shim_rel, shim) != NULL, "no openat2 shim at %s", shim_rel);
+    char *old_asan = getenv("ASAN_OPTIONS") ? strdup(getenv("ASAN_OPTIONS")) : NULL;
+    char asan[1024];
+    /* the shim comes before the ASan runtime in the library list: let ASan accept that */
+    snprintf(asan, sizeof(asan), "%s%sverify_asan_link_order=0", old_asan ? old_asan : "",
+             old_asan ? ":" : "");
+    setenv("ASAN_OPTIONS", asan, 1);
+    setenv("LD_PRELOAD", shim, 1);
+    if (eperm_name)
+        setenv("OTU_OPENAT2_EPERM", eperm_name, 1);
+    snprintf(shim_mark, sizeof(shim_mark), "%s/openat2-refused", base_dir);
+    unlink(shim_mark);
+    setenv("OTU_OPENAT2_MARK", shim_mark, 1);
+    pid_t pid = lc_start(extra, p);
+    unsetenv("LD_PRELOAD");
+    unsetenv("OTU_OPENAT2_EPERM");
+    unsetenv("OTU_OPENAT2_MARK");
+    if (old_asan)
+        setenv("ASAN_OPTIONS", old_asan, 1);
+    else
+        unsetenv("ASAN_OPTIONS");
+    free(old_asan);
+    ck_assert_int_gt(pid, 0);
+    return pid;
+}
+
+/* Links for the status table: inside, escaping, absolute, dangling, looping. */
+static void make_fallback_tree(void)
+{
+    char target[600];
+    make_dir("fb");
+    make_link("../page.html", "fb/up.html");
+    make_link("../dir2", "fb/viadir");
+    snprintf(target, sizeof(target), "%s/page.html", root_dir);
+    make_link(target, "fb/abs-inside.html");
+    make_link("../nested/../../outside/secret.txt", "fb/deep-escape");
+    make_link("nothing-here", "fb/dangling");
+    make_link("loop", "fb/loop");
+    write_text("fb/denied.html", "denied by the shim\n");
+}
+
+/* Every path, with the status both resolutions (openat2 and the walk) must give. */
+static const struct {
+    const char *path;
+    int status;
+} fallback_cases[] = {
+    {"/page.html", 200},
+    {"/link.html", 200},             /* a symlink inside */
+    {"/fb/up.html", 200},            /* ../page.html from a folder */
+    {"/fb/viadir/page.html", 200},   /* a folder link, then a file in it */
+    {"/fb/viadir/", 200},            /* its index.html */
+    {"/nested/a/b/deep.txt", 200},
+    {"/escape.txt", 403},            /* absolute, outside */
+    {"/escdir/secret.txt", 403},     /* ../outside */
+    {"/fb/deep-escape", 403},        /* out through a ".." chain */
+    {"/fb/abs-inside.html", 403},    /* absolute, even inside: RESOLVE_BENEATH refuses it */
+    {"/missing.txt", 404},
+    {"/fb/dangling", 404},
+    {"/fb/loop", 404},               /* ELOOP */
+    {"/page.html/x", 404},           /* a file used as a folder */
+};
+
+/* GET path from port p; returns the status. */
+static int status_of_get(int p, const char *path)
+{
+    char req[512];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+    struct e2e_response r;
+    int rc = e2e_exchange(p, req, &r);
+    e2e_response_free(&r);
+    return rc == 0 ? r.status : -1;
+}
+
+/* Item 1: without openat2, the walk answers exactly as openat2 does. */
+START_TEST(test_fallback_walk_statuses_match_openat2)
+{
+    make_fallback_tree();
+    int p;
+    const char *extra[] = {"-w", "1", "--file-cache", "0", NULL};
+    pid_t master = start_with_shim(extra, NULL, &p);
+    bool walking = shim_reached(p);
+    if (!walking)
+        printf("fallback statuses: a static binary ignores LD_PRELOAD; both servers use openat2\n");
+    int wrong = 0;
+    for (size_t i = 0; i < OTU_ARRAY_LEN(fallback_cases); i++) {
+        int walk = status_of_get(p, fallback_cases[i].path);
+        int kernel = status_of_get(port, fallback_cases[i].path);
+        if (walk != fallback_cases[i].status || kernel != fallback_cases[i].status) {
+            printf("fallback statuses: %s: walk %d, openat2 %d, expected %d\n", fallback_cases[i].path,
+                   walk, kernel, fallback_cases[i].status);
+            fflush(stdout); /* a failed check ends the process without flushing */
+            wrong++;
+        }
+    }
+    ck_assert_msg(wrong == 0, "%d path(s) answered differently", wrong);
+    ck_assert_msg(!walking || log_shows(WALK_LOG_LINE, slow(2000)), "no line saying openat2 is missing");
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* Item 1: one EPERM from openat2 is that file's 403, not a switch to the fallback. */
+START_TEST(test_openat2_eperm_does_not_latch_fallback)
+{
+    make_fallback_tree();
+    if (server_is_static()) {
+        printf("openat2 EPERM: a static binary ignores LD_PRELOAD; nothing to test\n");
+        return;
+    }
+    int p;
+    const char *extra[] = {"-w", "1", NULL};
+    pid_t master = start_with_shim(extra, "fb/denied.html", &p);
+    ck_assert_int_eq(status_of_get(p, "/fb/denied.html"), 403);
+    /* still openat2: an absolute link inside is refused (a realpath() check would serve it) */
+    ck_assert_int_eq(status_of_get(p, "/fb/abs-inside.html"), 403);
+    ck_assert_int_eq(status_of_get(p, "/fb/up.html"), 200);
+    ck_assert_msg(!log_shows(WALK_LOG_LINE, 0), "the worker switched to the fallback");
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* Swaps two names with RENAME_EXCHANGE until told to stop. */
+struct swapper {
+    char a[600], b[600];   /* root/race (a folder) and root/race-link (a symlink out) */
+    atomic_bool stop;      /* set by the test */
+    long swaps;            /* exchanges done */
+};
+
+static void *swap_loop(void *arg)
+{
+    struct swapper *s = arg;
+    while (!atomic_load(&s->stop)) {
+        if (renameat2(AT_FDCWD, s->a, AT_FDCWD, s->b, RENAME_EXCHANGE) == 0)
+            s->swaps++;
+    }
+    return NULL;
+}
+
+/*
+ * Item 1: a folder swapped for a symlink out of the root, thousands of times
+ * while it is requested, never serves the file outside (the realpath() check
+ * followed by open() did, between the two).
+ */
+START_TEST(test_fallback_swap_race_never_leaves_root)
+{
+    char path[600];
+    make_dir("race");
+    write_text("race/f.txt", "INSIDE\n");
+    snprintf(path, sizeof(path), "%s/outside/f.txt", base_dir);
+    ck_assert_int_eq(e2e_write_file(path, "TOP-SECRET\n", 11), 0);
+    snprintf(path, sizeof(path), "%s/outside", base_dir);
+    make_link(path, "race-link");
+
+    int p;
+    const char *extra[] = {"-w", "1", "--file-cache", "0", NULL};
+    pid_t master = start_with_shim(extra, NULL, &p);
+    if (!shim_reached(p))
+        printf("swap race: a static binary ignores LD_PRELOAD; this run checks openat2\n");
+
+    struct swapper s;
+    memset(&s, 0, sizeof(s));
+    snprintf(s.a, sizeof(s.a), "%s/race", root_dir);
+    snprintf(s.b, sizeof(s.b), "%s/race-link", root_dir);
+    atomic_init(&s.stop, false);
+    pthread_t t;
+    ck_assert_int_eq(pthread_create(&t, NULL, swap_loop, &s), 0);
+
+    const char *req = "GET /race/f.txt HTTP/1.1\r\nHost: t\r\n\r\n";
+    int sent = 0, inside = 0, leaked = 0, refused = 0, other = 0, reconnects = 0;
+    int fd = -1;
+    long long end = e2e_now_ms() + RACE_SECONDS * 1000;
+    for (; sent < RACE_REQUESTS && e2e_now_ms() < end; sent++) {
+        if (fd < 0)
+            fd = e2e_connect(p);
+        struct e2e_response r;
+        if (fd < 0 || e2e_send(fd, req, strlen(req)) < 0 || e2e_read_response(fd, false, &r) < 0) {
+            if (fd >= 0)
+                close(fd);
+            fd = -1; /* the server closes after --keepalive-requests */
+            reconnects++;
+            continue;
+        }
+        if (r.body != NULL && strstr(r.body, "TOP-SECRET") != NULL)
+            leaked++;
+        else if (r.status == 200 && r.body != NULL && strcmp(r.body, "INSIDE\n") == 0)
+            inside++;
+        else if (r.status == 403 || r.status == 404)
+            refused++;
+        else if (++other <= 3)
+            printf("swap race: unexpected status %d\n", r.status);
+        e2e_response_free(&r);
+    }
+    atomic_store(&s.stop, true);
+    pthread_join(t, NULL);
+    if (fd >= 0)
+        close(fd);
+    printf("swap race: %d requests during %ld swaps: %d inside, %d outside, %d refused, %d other, "
+           "%d reconnects\n", sent, s.swaps, inside, leaked, refused, other, reconnects);
+    fflush(stdout);
+    ck_assert_msg(leaked == 0, "%d of %d responses served the file outside the root", leaked, sent);
+    ck_assert_msg(sent >= RACE_REQUESTS / 10 && inside > 0 && s.swaps > 0,
+                  "the race did not run: %d requests, %d inside, %ld swaps", sent, inside, s.swaps);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_files_tcase(void)
 {
     TCase *tc = tcase_create("audit-files");
     tcase_set_timeout(tc, 120);
     tcase_add_unchecked_fixture(tc, serve_setup, serve_teardown);
+    tcase_add_test(tc, test_fallback_walk_statuses_match_openat2);
+    tcase_add_test(tc, test_openat2_eperm_does_not_latch_fallback);
+    tcase_add_test(tc, test_fallback_swap_race_never_leaves_root);
     return tc;
 }
