@@ -344,18 +344,26 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* True when a is earlier than b, to the nanosecond. */
+static bool timespec_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 /*
  * Returns the precompressed sibling (rel + suffix) of a file when it exists,
- * is a regular file and is not older than the file; else NULL.
+ * is a regular file and is not older than the file (mtim, compared to the
+ * nanosecond: a sibling written half a second before its file is stale);
+ * else NULL.
  */
 static const struct file_info *fresh_sibling(struct handler *h, const char *rel, const char *suffix,
-                                             time_t mtime, int64_t now)
+                                             const struct timespec *mtim, int64_t now)
 {
     char name[PATH_MAX_DECODED + 8];
     if ((size_t)snprintf(name, sizeof(name), "%s%s", rel, suffix) >= sizeof(name))
         return NULL;
     const struct file_info *s = file_cache_get(h->cache, name, now);
-    if (s->status != 0 || !S_ISREG(s->st.st_mode) || s->st.st_mtime < mtime)
+    if (s->status != 0 || !S_ISREG(s->st.st_mode) || timespec_before(&s->st.st_mtim, mtim))
         return NULL; /* absent, or stale: it would serve old content */
     return s;
 }
@@ -444,10 +452,10 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
     if (info->accept_encoding.p != NULL) {
         const struct file_info *sib = NULL;
         if (accepts_encoding(info->accept_encoding, "br") &&
-            (sib = fresh_sibling(h, served, ".br", fi->st.st_mtime, now)) != NULL)
+            (sib = fresh_sibling(h, served, ".br", &fi->st.st_mtim, now)) != NULL)
             rh.content_encoding = "br";
         else if (accepts_encoding(info->accept_encoding, "gzip") &&
-                 (sib = fresh_sibling(h, served, ".gz", fi->st.st_mtime, now)) != NULL)
+                 (sib = fresh_sibling(h, served, ".gz", &fi->st.st_mtim, now)) != NULL)
             rh.content_encoding = "gzip";
         if (sib != NULL)
             fi = sib;

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 /* Requests the swap race sends, and the time it may take for them. */
@@ -308,6 +309,42 @@ START_TEST(test_fallback_swap_race_never_leaves_root)
 }
 END_TEST
 
+/* Sets root_dir/rel's modification time to sec.nsec exactly. */
+static void set_mtime(const char *rel, time_t sec, long nsec)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/%s", root_dir, rel);
+    struct timespec ts[2] = {{sec, nsec}, {sec, nsec}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/*
+ * Item 9: a precompressed sibling half a second older than its file, in the
+ * same second, is stale; one half a second newer is served.
+ */
+START_TEST(test_sibling_older_within_second_is_stale)
+{
+    time_t t = time(NULL) - 10;
+    write_text("sib.js", "console.log('new');\n");
+    write_text("sib.js.gz", "OLD-GZIP");
+    set_mtime("sib.js.gz", t, 100000000);
+    set_mtime("sib.js", t, 600000000);
+    write_text("sib2.js", "console.log('plain');\n");
+    write_text("sib2.js.gz", "NEW-GZIP");
+    set_mtime("sib2.js", t, 100000000);
+    set_mtime("sib2.js.gz", t, 600000000);
+    struct e2e_response r;
+    expect_status("GET /sib.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n", 200, &r);
+    expect_no_header(&r, "Content-Encoding");
+    ck_assert_str_eq(r.body, "console.log('new');\n");
+    e2e_response_free(&r);
+    expect_status("GET /sib2.js HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n", 200, &r);
+    expect_header(&r, "Content-Encoding", "gzip");
+    ck_assert_str_eq(r.body, "NEW-GZIP");
+    e2e_response_free(&r);
+}
+END_TEST
+
 TCase *e2e_audit_files_tcase(void)
 {
     TCase *tc = tcase_create("audit-files");
@@ -316,5 +353,6 @@ TCase *e2e_audit_files_tcase(void)
     tcase_add_test(tc, test_fallback_walk_statuses_match_openat2);
     tcase_add_test(tc, test_openat2_eperm_does_not_latch_fallback);
     tcase_add_test(tc, test_fallback_swap_race_never_leaves_root);
+    tcase_add_test(tc, test_sibling_older_within_second_is_stale);
     return tc;
 }
