@@ -96,6 +96,13 @@ static int status_for_errno(int err)
     case EPERM:
     case EXDEV: /* RESOLVE_BENEATH or the walk: the path leads out of the root */
         return 403;
+    case EMFILE: /* out of descriptors or memory: passes when connections close */
+    case ENFILE:
+    case ENOMEM:
+    case ENOBUFS:
+    case EAGAIN: /* openat2 still racing renames after its retries */
+    case EINTR:
+        return FILE_STATUS_BUSY;
     default:
         return 500;
     }
@@ -111,7 +118,7 @@ int file_open_beneath(const struct file_root *root, const char *rel, struct stat
     }
     if (fstat(fd, st) < 0) {
         int err = errno;
-        *status = 500;
+        *status = status_for_errno(err);
         close(fd);
         errno = err;
         return -1;

@@ -15,6 +15,12 @@
 #include <stdbool.h>
 #include <sys/stat.h>
 
+/*
+ * The status of a passing failure (EMFILE, ENFILE, ENOMEM...): 503, which the
+ * client may retry soon and the file cache never remembers.
+ */
+#define FILE_STATUS_BUSY 503
+
 struct file_root {
     int fd;             /* the root directory, opened O_PATH */
     bool walk;          /* openat2 is missing here: resolve with walk_open_beneath() */
@@ -34,7 +40,9 @@ void file_root_close(struct file_root *root);
  * Opens rel (relative, no leading '/') under the root for reading and
  * fstat()s it into *st.  Returns the descriptor (the caller closes it), or
  * -1 with errno and *status set: 404 for a missing name, 403 for no
- * permission or a path that resolves outside the root, 500 for anything else.
+ * permission or a path that resolves outside the root, FILE_STATUS_BUSY
+ * when the process or the system is out of descriptors or memory, 500 for
+ * anything else.
  */
 int file_open_beneath(const struct file_root *root, const char *rel, struct stat *st, int *status);
 

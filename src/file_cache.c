@@ -119,10 +119,17 @@ static void evict(struct file_cache *fc, struct entry *e)
     e->rel = NULL;
 }
 
-/* Closes the least recently used descriptors, to recover from EMFILE. */
+/*
+ * Closes the least recently used descriptors, to recover from EMFILE.  The
+ * FILE_CACHE_MIN_ENTRIES most recent entries are spared: the caller may still
+ * hold their file_info (see file_cache_get()).
+ */
 static void shed_descriptors(struct file_cache *fc, int count)
 {
-    for (struct entry *e = fc->tail; e != NULL && count > 0; e = e->prev) {
+    const struct entry *spared = fc->head; /* the last of the spared entries */
+    for (int i = 1; i < FILE_CACHE_MIN_ENTRIES && spared->next != NULL; i++)
+        spared = spared->next;
+    for (struct entry *e = fc->tail; e != spared && count > 0; e = e->prev) {
         if (e->info.fd >= 0) {
             evict(fc, e);
             count--;
@@ -176,6 +183,10 @@ static bool same_file(const struct stat *a, const struct stat *b)
 /* Confirms or refreshes an entry whose answer is no longer trusted. */
 static void revalidate(struct file_cache *fc, struct entry *e)
 {
+    if (e->info.status == FILE_STATUS_BUSY) {
+        load(fc, e, e->rel); /* a passing failure holds nothing: just try again */
+        return;
+    }
     struct stat st;
     int status = 0;
     int fd = file_open_beneath(fc->root, e->rel, &st, &status);
@@ -200,7 +211,8 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
         e = e->hash_next;
     if (e != NULL) {
         touch(fc, e);
-        if (!fc->remember || now_ms - e->checked_ms >= FILE_CACHE_VALID_MS) {
+        if (!fc->remember || e->info.status == FILE_STATUS_BUSY ||
+            now_ms - e->checked_ms >= FILE_CACHE_VALID_MS) {
             revalidate(fc, e);
             e->checked_ms = now_ms;
         }
@@ -211,7 +223,7 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
     touch(fc, e);
     e->rel = strdup(rel);
     if (e->rel == NULL) {
-        e->info.status = 500;
+        e->info.status = FILE_STATUS_BUSY; /* out of memory; the slot stays free */
         return &e->info;
     }
     e->hash_next = fc->buckets[bucket];

@@ -8,7 +8,9 @@
  * (404, 403) are remembered too, which matters for precompressed siblings
  * that do not exist.  An answer is trusted for FILE_CACHE_VALID_MS; after that
  * the next request opens the name again and keeps the new answer if the file
- * changed (inode, size, mtime or ctime), like nginx's open_file_cache.
+ * changed (inode, size, mtime or ctime), like nginx's open_file_cache.  A
+ * passing failure (FILE_STATUS_BUSY: out of descriptors or memory) is never
+ * remembered: the next lookup of that name tries again.
  */
 #ifndef OTU_FILE_CACHE_H
 #define OTU_FILE_CACHE_H
@@ -32,7 +34,7 @@
 
 /* What the cache knows about one name. */
 struct file_info {
-    int status;                 /* 0 when open, else 403, 404 or 500 */
+    int status;                 /* 0 when open, else 403, 404, 500 or FILE_STATUS_BUSY */
     int fd;                     /* the open file or directory (owned by the cache), or -1 */
     struct stat st;             /* its fstat() when status is 0 */
     const char *data;           /* the whole contents (small regular files), or NULL */

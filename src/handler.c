@@ -22,6 +22,8 @@ static int64_t now_ms(void);
 
 /* Most digits we read in a byte position: 10^18 bytes is far past any file. */
 #define RANGE_DIGITS_MAX 18
+/* Retry-After on a 503 (out of descriptors or memory), in seconds: they free up as connections close. */
+#define HANDLER_RETRY_AFTER "1"
 
 int handler_init(struct handler *h, const struct config *cfg)
 {
@@ -149,6 +151,8 @@ static void reply_error(struct handler *h, int status, bool head_only, bool keep
     rh.date = date;
     rh.extra = h->cfg->headers[0] ? h->cfg->headers : NULL;
     rh.keep_alive = !r->close;
+    if (status == 503)
+        rh.retry_after = HANDLER_RETRY_AFTER;
 
     const char *page_name = NULL;
     const struct file_info *page = error_page_for(h, status, &page_name);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -135,6 +136,29 @@ START_TEST(test_escapes_stay_refused)
 }
 END_TEST
 
+/* Out of descriptors: the 503 is answered, never remembered. */
+START_TEST(test_busy_is_never_remembered)
+{
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct rlimit saved, none;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    int lowest = dup(0); /* every descriptor below this one is taken */
+    ck_assert_int_ge(lowest, 0);
+    close(lowest);
+    none = saved;
+    none.rlim_cur = (rlim_t)lowest;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+    const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
+    int busy = fi->status;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    ck_assert_int_eq(busy, FILE_STATUS_BUSY);
+    fi = file_cache_get(fc, "a.txt", 1001); /* well within FILE_CACHE_VALID_MS */
+    ck_assert_int_eq(fi->status, 0);
+    ck_assert_mem_eq(fi->data, "first\n", 6);
+    file_cache_free(fc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("file_cache");
@@ -146,6 +170,7 @@ int main(void)
     tcase_add_test(tc, test_without_remembering_every_lookup_reopens);
     tcase_add_test(tc, test_eviction_keeps_recent_names);
     tcase_add_test(tc, test_escapes_stay_refused);
+    tcase_add_test(tc, test_busy_is_never_remembered);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -10,10 +10,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -345,6 +347,104 @@ START_TEST(test_sibling_older_within_second_is_stale)
 }
 END_TEST
 
+/* Occurrences of text in the log of the last lc_start()ed server. */
+static int log_count(const char *text)
+{
+    size_t len = 0;
+    char *log = e2e_read_file(lc_log, &len);
+    int n = 0;
+    for (const char *p = log; p != NULL && (p = strstr(p, text)) != NULL; p += strlen(text))
+        n++;
+    free(log);
+    return n;
+}
+
+/* Sends a request for a missing name on fd, keeping the connection. */
+static void send_miss(int fd)
+{
+    const char *req = "GET /missing-for-fds HTTP/1.1\r\nHost: t\r\n\r\n";
+    ck_assert_int_eq(e2e_send(fd, req, strlen(req)), 0);
+}
+
+/* Connections a worker with 48 descriptors can hold, and more. */
+#define FD_FLOOD_MAX 200
+/* The server's whole descriptor table in the 503 test. */
+#define FD_TABLE "48"
+
+/*
+ * Item 5: a file request while the worker is out of descriptors gets 503
+ * with Retry-After, and the failure is not remembered: once descriptors are
+ * free, the same URL is 200 at once.
+ */
+START_TEST(test_out_of_descriptors_503_not_remembered)
+{
+    int p;
+    const char *extra[] = {"-w", "1", NULL};
+    setenv("OTU_E2E_NOFILE", FD_TABLE, 1);
+    pid_t master = lc_start(extra, &p);
+    unsetenv("OTU_E2E_NOFILE");
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    /* c: accepted while descriptors are free, kept for the request that fails */
+    int c = e2e_connect(p);
+    send_miss(c);
+    ck_assert_int_eq(e2e_read_response(c, false, &r), 0);
+    ck_assert_int_eq(r.status, 404);
+    e2e_response_free(&r);
+
+    /* Fill the table: each connection is answered (accepted) until one is not
+     * and the worker says it pauses accepting (EMFILE on accept). */
+    int flood[FD_FLOOD_MAX];
+    int n = 0;
+    bool full = false;
+    int pauses = log_count("pausing new connections");
+    while (!full && n < FD_FLOOD_MAX) {
+        int fd = e2e_connect(p);
+        ck_assert_int_ge(fd, 0);
+        flood[n++] = fd;
+        send_miss(fd);
+        for (long long end = e2e_now_ms() + slow(5000);;) {
+            struct pollfd pf = {fd, POLLIN, 0};
+            if (poll(&pf, 1, 20) == 1) {
+                ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+                e2e_response_free(&r);
+                break; /* accepted */
+            }
+            if (log_count("pausing new connections") > pauses) {
+                full = true;
+                break;
+            }
+            ck_assert_msg(e2e_now_ms() < end, "connection %d neither answered nor refused", n);
+        }
+    }
+    ck_assert_msg(full, "%d connections did not exhaust %s descriptors", n, FD_TABLE);
+
+    /* A file needs a descriptor: there is none. */
+    const char *get = "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
+    ck_assert_int_eq(e2e_send(c, get, strlen(get)), 0);
+    ck_assert_int_eq(e2e_read_response(c, false, &r), 0);
+    long long failed_at = e2e_now_ms();
+    ck_assert_msg(r.status == 503, "out of descriptors: status %d, expected 503", r.status);
+    expect_header(&r, "Retry-After", "1");
+    e2e_response_free(&r);
+    close(c);
+
+    /* Free them: every held connection is closed by the server (it reads our FIN). */
+    for (int i = 0; i < n; i++)
+        shutdown(flood[i], SHUT_WR);
+    for (int i = 0; i < n; i++) {
+        ck_assert_msg(e2e_peer_closes(flood[i], slow(5000)), "connection %d not closed", i);
+        close(flood[i]);
+    }
+    long long freed_at = e2e_now_ms();
+    expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    printf("out of descriptors: %d connections filled the table; 503, then 200 %lld ms after it "
+           "(descriptors free after %lld ms)\n", n, e2e_now_ms() - failed_at, freed_at - failed_at);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_files_tcase(void)
 {
     TCase *tc = tcase_create("audit-files");
@@ -354,5 +454,6 @@ TCase *e2e_audit_files_tcase(void)
     tcase_add_test(tc, test_openat2_eperm_does_not_latch_fallback);
     tcase_add_test(tc, test_fallback_swap_race_never_leaves_root);
     tcase_add_test(tc, test_sibling_older_within_second_is_stale);
+    tcase_add_test(tc, test_out_of_descriptors_503_not_remembered);
     return tc;
 }
