@@ -428,8 +428,12 @@ static enum step conn_step_write(struct conn *c)
             return STEP_WAIT;
         }
         if (n <= 0) {
-            /* a client gone, or a file truncated under us: the framing is lost */
+            /* A client gone, or a file truncated under us: the framing is lost,
+             * close now.  A shrunk file leaves the cache, so the next request
+             * gets its new size rather than the same broken answer. */
             LOG_DEBUG("%s: sendfile stopped: %s", c->peer, n < 0 ? strerror(errno) : "file shrank");
+            if (n == 0)
+                handler_file_shrank(&c->ctx->handler, c->file_fd);
             return STEP_CLOSE;
         }
         c->file_off += n;

@@ -20,7 +20,8 @@ struct entry {
     struct file_info info;      /* what callers see */
     char *rel;                  /* the key; NULL when the slot is free */
     size_t data_len;            /* bytes behind info.data */
-    int64_t checked_ms;         /* when the answer was last confirmed */
+    int64_t checked_ms;         /* when the name was last opened again to confirm the answer */
+    int64_t stat_ms;            /* when the held descriptor was last fstat()ed */
     struct entry *hash_next;    /* chain in the bucket */
     struct entry *prev, *next;  /* LRU list: head is the most recent */
 };
@@ -105,6 +106,22 @@ static void release_info(struct file_cache *fc, struct entry *e)
     e->data_len = 0;
 }
 
+/* Moves e to the back of the LRU list, where the next new name takes it. */
+static void to_tail(struct file_cache *fc, struct entry *e)
+{
+    if (fc->tail == e)
+        return;
+    e->next->prev = e->prev; /* e is not the tail, so it has a next */
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        fc->head = e->next;
+    e->next = NULL;
+    e->prev = fc->tail;
+    fc->tail->next = e;
+    fc->tail = e;
+}
+
 /* Empties a slot: removes it from its hash chain and frees its key. */
 static void evict(struct file_cache *fc, struct entry *e)
 {
@@ -180,6 +197,17 @@ static bool same_file(const struct stat *a, const struct stat *b)
            a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/*
+ * Between reopenings, checks the held descriptor: a file rewritten in place
+ * or truncated keeps its inode and name, but not its size, mtime or ctime;
+ * a deleted one has no link left.  Either way the name is opened again.
+ */
+static bool descriptor_changed(const struct entry *e)
+{
+    struct stat st;
+    return fstat(e->info.fd, &st) < 0 || st.st_nlink == 0 || !same_file(&st, &e->info.st);
+}
+
 /* Confirms or refreshes an entry whose answer is no longer trusted. */
 static void revalidate(struct file_cache *fc, struct entry *e)
 {
@@ -212,10 +240,13 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
     if (e != NULL) {
         touch(fc, e);
         if (!fc->remember || e->info.status == FILE_STATUS_BUSY ||
-            now_ms - e->checked_ms >= FILE_CACHE_VALID_MS) {
+            now_ms - e->checked_ms >= FILE_CACHE_VALID_MS ||
+            (e->info.fd >= 0 && now_ms - e->stat_ms >= FILE_CACHE_STAT_MS && descriptor_changed(e))) {
             revalidate(fc, e);
             e->checked_ms = now_ms;
         }
+        if (now_ms - e->stat_ms >= FILE_CACHE_STAT_MS)
+            e->stat_ms = now_ms;
         return &e->info;
     }
     e = fc->tail; /* the least recently used slot makes room */
@@ -229,8 +260,19 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
     e->hash_next = fc->buckets[bucket];
     fc->buckets[bucket] = e;
     load(fc, e, rel);
-    e->checked_ms = now_ms;
+    e->checked_ms = e->stat_ms = now_ms;
     return &e->info;
+}
+
+void file_cache_forget(struct file_cache *fc, dev_t dev, ino_t ino)
+{
+    for (size_t i = 0; i < fc->capacity; i++) {
+        struct entry *e = &fc->entries[i];
+        if (e->rel != NULL && e->info.fd >= 0 && e->info.st.st_dev == dev && e->info.st.st_ino == ino) {
+            evict(fc, e);
+            to_tail(fc, e);
+        }
+    }
 }
 
 void file_cache_free(struct file_cache *fc)

@@ -8,7 +8,10 @@
  * (404, 403) are remembered too, which matters for precompressed siblings
  * that do not exist.  An answer is trusted for FILE_CACHE_VALID_MS; after that
  * the next request opens the name again and keeps the new answer if the file
- * changed (inode, size, mtime or ctime), like nginx's open_file_cache.  A
+ * changed (inode, size, mtime or ctime), like nginx's open_file_cache.  In
+ * between, an entry used FILE_CACHE_STAT_MS after its last check has its held
+ * descriptor fstat()ed: a file rewritten or truncated in place (same inode,
+ * same name) shows within that, not after the full second.  A
  * passing failure (FILE_STATUS_BUSY: out of descriptors or memory) is never
  * remembered: the next lookup of that name tries again.
  */
@@ -25,6 +28,12 @@
 
 /* How long a remembered answer is trusted: changes on disk show within this. */
 #define FILE_CACHE_VALID_MS 1000
+/*
+ * How long the held descriptor's fstat() is trusted: in-place rewrites and
+ * truncations show within this.  One fstat() per hot file per interval, so a
+ * hit still costs no system call most of the time.
+ */
+#define FILE_CACHE_STAT_MS 100
 /* Files up to this size are also kept in memory and sent with their head. */
 #define FILE_CACHE_DATA_MAX ((size_t)12 * 1024)
 /* Memory for file contents, per worker. */
@@ -58,6 +67,13 @@ struct file_cache *file_cache_new(const struct file_root *root, size_t entries, 
  * pointer stays valid until FILE_CACHE_MIN_ENTRIES - 1 further lookups.
  */
 const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, int64_t now_ms);
+
+/*
+ * Drops every entry holding the file (dev, ino), closing its descriptor: the
+ * next lookup of those names opens them again.  For a file found to differ
+ * from what the cache said (shorter than its size while being sent).
+ */
+void file_cache_forget(struct file_cache *fc, dev_t dev, ino_t ino);
 
 /* Closes every descriptor and frees the cache. */
 void file_cache_free(struct file_cache *fc);

@@ -56,6 +56,13 @@ void handler_free(struct handler *h)
     file_root_close(&h->root);
 }
 
+void handler_file_shrank(struct handler *h, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        file_cache_forget(h->cache, st.st_dev, st.st_ino);
+}
+
 /* Starts a reply: nothing to send yet. */
 static void reply_reset(struct reply *r)
 {

@@ -65,6 +65,14 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
                      bool keep_alive, const char *date, struct reply *r);
 
 /*
+ * Tells the handler that the file open on fd (a reply's body) ended before
+ * the length its head promised: it was truncated after the cache looked at
+ * it.  Every cache entry for that file is dropped, so the next request
+ * opens it again and sees its new size.
+ */
+void handler_file_shrank(struct handler *h, int fd);
+
+/*
  * Builds a bare error answer (no request needed: 408, 431, 400 from the
  * parser).  The connection is always closed after it.
  */

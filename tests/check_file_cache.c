@@ -9,11 +9,13 @@
 #include "check_run.h"
 
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -72,8 +74,9 @@ START_TEST(test_changes_show_after_the_validity)
     char etag[64];
     strcpy(etag, fi->etag);
     write_file("a.txt", "second, longer\n");
-    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_VALID_MS - 1);
-    ck_assert_mem_eq(fi->data, "first\n", 6); /* still trusted */
+    /* still trusted (an in-place change shows when the descriptor is checked again) */
+    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_STAT_MS - 1);
+    ck_assert_mem_eq(fi->data, "first\n", 6);
     fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_VALID_MS);
     ck_assert_mem_eq(fi->data, "second, longer\n", 15);
     ck_assert_str_ne(fi->etag, etag);
@@ -136,6 +139,89 @@ START_TEST(test_escapes_stay_refused)
 }
 END_TEST
 
+/* Writes n bytes of c to name. */
+static void write_bytes(const char *name, int c, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < n; i++)
+        fputc(c, f);
+    fclose(f);
+}
+
+/* Sets name's modification time to sec seconds after the epoch. */
+static void set_mtime(const char *name, time_t sec)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    struct timespec ts[2] = {{sec, 0}, {sec, 0}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* A file rewritten in place (same inode, same name) shows after FILE_CACHE_STAT_MS. */
+START_TEST(test_inplace_rewrite_shows_after_stat_interval)
+{
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
+    ino_t ino = fi->st.st_ino;
+    char etag[64];
+    strcpy(etag, fi->etag);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/a.txt", dir);
+    FILE *f = fopen(path, "r+"); /* no truncation, no new inode */
+    ck_assert_ptr_nonnull(f);
+    fputs("FIRST\n", f);
+    fclose(f);
+    set_mtime("a.txt", 1); /* whatever the clock's granularity, the mtime moved */
+    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_STAT_MS - 1);
+    ck_assert_mem_eq(fi->data, "first\n", 6); /* still trusted */
+    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_STAT_MS);
+    ck_assert_mem_eq(fi->data, "FIRST\n", 6);
+    ck_assert_uint_eq(fi->st.st_ino, ino);
+    ck_assert_str_ne(fi->etag, etag);
+    file_cache_free(fc);
+}
+END_TEST
+
+/* A file found shorter than its entry says is forgotten at once. */
+START_TEST(test_forget_drops_a_truncated_file)
+{
+    write_bytes("big.bin", 'x', 3 * FILE_CACHE_DATA_MAX);
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    const struct file_info *fi = file_cache_get(fc, "big.bin", 1000);
+    ck_assert_int_eq(fi->status, 0);
+    ck_assert_ptr_null(fi->data); /* sent from its descriptor */
+    ck_assert_int_eq((int)fi->st.st_size, 3 * (int)FILE_CACHE_DATA_MAX);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/big.bin", dir);
+    ck_assert_int_eq(truncate(path, 1000), 0);
+    ck_assert_int_eq((int)file_cache_get(fc, "big.bin", 1001)->st.st_size, 3 * (int)FILE_CACHE_DATA_MAX);
+    file_cache_forget(fc, fi->st.st_dev, fi->st.st_ino);
+    fi = file_cache_get(fc, "big.bin", 1002);
+    ck_assert_int_eq(fi->status, 0);
+    ck_assert_int_eq((int)fi->st.st_size, 1000);
+    file_cache_free(fc);
+}
+END_TEST
+
+/* A deleted file is noticed by the descriptor check, before the name's revalidation. */
+START_TEST(test_deleted_file_noticed_after_stat_interval)
+{
+    write_bytes("gone.bin", 'y', 3 * FILE_CACHE_DATA_MAX);
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    ck_assert_int_eq(file_cache_get(fc, "gone.bin", 1000)->status, 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/gone.bin", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    const struct file_info *fi = file_cache_get(fc, "gone.bin", 1000 + FILE_CACHE_STAT_MS);
+    ck_assert_int_eq(fi->status, 404);
+    ck_assert_int_eq(fi->fd, -1);
+    file_cache_free(fc);
+}
+END_TEST
+
 /* Out of descriptors: the 503 is answered, never remembered. */
 START_TEST(test_busy_is_never_remembered)
 {
@@ -171,6 +257,9 @@ int main(void)
     tcase_add_test(tc, test_eviction_keeps_recent_names);
     tcase_add_test(tc, test_escapes_stay_refused);
     tcase_add_test(tc, test_busy_is_never_remembered);
+    tcase_add_test(tc, test_inplace_rewrite_shows_after_stat_interval);
+    tcase_add_test(tc, test_forget_drops_a_truncated_file);
+    tcase_add_test(tc, test_deleted_file_noticed_after_stat_interval);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

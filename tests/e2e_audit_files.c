@@ -445,6 +445,126 @@ START_TEST(test_out_of_descriptors_503_not_remembered)
 }
 END_TEST
 
+/* Size of the file truncated while cached, and its size after. */
+#define TRUNC_SIZE 200000
+#define TRUNC_TO 1000
+
+/*
+ * Reads a response whose body may be cut short: its head into r, then body
+ * bytes until Content-Length or until the server closes (*closed), giving up
+ * after timeout_ms.  Returns the body bytes read, or -1 without a head.
+ */
+static long read_maybe_short(int fd, struct e2e_response *r, bool *closed, int timeout_ms)
+{
+    *closed = false;
+    if (e2e_read_response(fd, true, r) < 0)
+        return -1;
+    char cl[32];
+    long want = e2e_header(r, "Content-Length", cl, sizeof(cl)) ? atol(cl) : 0;
+    long got = 0;
+    char buf[65536];
+    long long end = e2e_now_ms() + timeout_ms;
+    while (got < want && e2e_now_ms() < end) {
+        struct pollfd pf = {fd, POLLIN, 0};
+        if (poll(&pf, 1, 50) != 1)
+            continue;
+        size_t room = (size_t)(want - got) < sizeof(buf) ? (size_t)(want - got) : sizeof(buf);
+        ssize_t n = recv(fd, buf, room, 0);
+        if (n <= 0) {
+            *closed = true;
+            break;
+        }
+        got += n;
+    }
+    return got;
+}
+
+/*
+ * Item 13: a cached file truncated under the server never gets a wrong
+ * Content-Length on a connection that stays open, and the request after
+ * that has the new size.
+ */
+START_TEST(test_truncated_file_never_breaks_framing)
+{
+    int p;
+    const char *extra[] = {"-w", "1", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/trunc.bin", root_dir);
+    char *data = pseudo_random(TRUNC_SIZE, 13);
+    ck_assert_int_eq(e2e_write_file(path, data, TRUNC_SIZE), 0);
+    free(data);
+    struct e2e_response r;
+    expect_status_on(p, "GET /trunc.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200, &r);
+    ck_assert_uint_eq(r.body_len, TRUNC_SIZE);
+    e2e_response_free(&r);
+
+    ck_assert_int_eq(truncate(path, TRUNC_TO), 0); /* in place: same inode, same name */
+    int fd = e2e_connect(p);
+    const char *two = "GET /trunc.bin HTTP/1.1\r\nHost: t\r\n\r\nGET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
+    ck_assert_int_eq(e2e_send(fd, two, strlen(two)), 0);
+    bool closed = false;
+    long got = read_maybe_short(fd, &r, &closed, slow(3000));
+    char cl[32];
+    ck_assert_ptr_nonnull(e2e_header(&r, "Content-Length", cl, sizeof(cl)));
+    printf("truncated while cached: Content-Length %s, %ld body bytes, then %s\n", cl, got,
+           closed ? "closed" : "open");
+    fflush(stdout);
+    if (atol(cl) == TRUNC_TO) {
+        ck_assert_int_eq(got, TRUNC_TO); /* the new size: the pipelined request is answered */
+        struct e2e_response next;
+        ck_assert_int_eq(e2e_read_response(fd, false, &next), 0);
+        ck_assert_int_eq(next.status, 200);
+        e2e_response_free(&next);
+    } else {
+        /* the old size went out before the truncation showed: close right after the short body */
+        ck_assert_int_eq(got, TRUNC_TO);
+        ck_assert_msg(closed, "Content-Length %s with %ld bytes, and the connection stayed open", cl, got);
+    }
+    close(fd);
+    expect_status_on(p, "GET /trunc.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200, &r);
+    expect_header(&r, "Content-Length", "1000");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* Item 13: a file rewritten in place gets a new ETag within the cache's stat interval (100 ms). */
+START_TEST(test_inplace_rewrite_new_etag_within_tick)
+{
+    int p;
+    const char *extra[] = {"-w", "1", NULL};
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    write_text("inplace.txt", "version one\n");
+    struct e2e_response r;
+    char etag1[128], etag2[128];
+    const char *get = "GET /inplace.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    expect_status_on(p, get, 200, &r);
+    ck_assert_ptr_nonnull(e2e_header(&r, "ETag", etag1, sizeof(etag1)));
+    e2e_response_free(&r);
+    long long t0 = e2e_now_ms();
+    usleep(30000); /* a new mtime, whatever the file system's clock granularity */
+    char path[600];
+    snprintf(path, sizeof(path), "%s/inplace.txt", root_dir);
+    int fd = open(path, O_WRONLY); /* no O_TRUNC, no new inode */
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(pwrite(fd, "VERSION TWO\n", 12, 0), 12);
+    close(fd);
+    usleep(200000);
+    expect_status_on(p, get, 200, &r);
+    long long after = e2e_now_ms() - t0;
+    ck_assert_ptr_nonnull(e2e_header(&r, "ETag", etag2, sizeof(etag2)));
+    printf("in-place rewrite: ETag %s -> %s, %lld ms after the first request\n", etag1, etag2, after);
+    fflush(stdout);
+    ck_assert_str_eq(r.body, "VERSION TWO\n");
+    ck_assert_str_ne(etag1, etag2);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_files_tcase(void)
 {
     TCase *tc = tcase_create("audit-files");
@@ -455,5 +575,7 @@ TCase *e2e_audit_files_tcase(void)
     tcase_add_test(tc, test_fallback_swap_race_never_leaves_root);
     tcase_add_test(tc, test_sibling_older_within_second_is_stale);
     tcase_add_test(tc, test_out_of_descriptors_503_not_remembered);
+    tcase_add_test(tc, test_truncated_file_never_breaks_framing);
+    tcase_add_test(tc, test_inplace_rewrite_new_etag_within_tick);
     return tc;
 }
