@@ -659,3 +659,8 @@ void conn_ctx_free(struct conn_ctx *ctx)
     ctx->spare_buf_count = 0;
     handler_free(&ctx->handler);
 }
+
+void conn_ctx_tick(struct conn_ctx *ctx)
+{
+    handler_tick(&ctx->handler);
+}

@@ -22,6 +22,7 @@ struct entry {
     size_t data_len;            /* bytes behind info.data */
     int64_t checked_ms;         /* when the name was last opened again to confirm the answer */
     int64_t stat_ms;            /* when the held descriptor was last fstat()ed */
+    int64_t used_ms;            /* when the entry was last looked up */
     struct entry *hash_next;    /* chain in the bucket */
     struct entry *prev, *next;  /* LRU list: head is the most recent */
 };
@@ -35,6 +36,7 @@ struct file_cache {
     struct entry **buckets;     /* hash chains */
     struct entry *head, *tail;  /* LRU order */
     size_t data_bytes;          /* memory held by file contents */
+    size_t sweep_next;          /* the slot the next sweep's descriptor check starts at */
 };
 
 /* FNV-1a over the name. */
@@ -239,6 +241,7 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
         e = e->hash_next;
     if (e != NULL) {
         touch(fc, e);
+        e->used_ms = now_ms;
         if (!fc->remember || e->info.status == FILE_STATUS_BUSY ||
             now_ms - e->checked_ms >= FILE_CACHE_VALID_MS ||
             (e->info.fd >= 0 && now_ms - e->stat_ms >= FILE_CACHE_STAT_MS && descriptor_changed(e))) {
@@ -255,13 +258,43 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
     e->rel = strdup(rel);
     if (e->rel == NULL) {
         e->info.status = FILE_STATUS_BUSY; /* out of memory; the slot stays free */
+        to_tail(fc, e);
         return &e->info;
     }
     e->hash_next = fc->buckets[bucket];
     fc->buckets[bucket] = e;
     load(fc, e, rel);
-    e->checked_ms = e->stat_ms = now_ms;
+    e->checked_ms = e->stat_ms = e->used_ms = now_ms;
     return &e->info;
+}
+
+void file_cache_sweep(struct file_cache *fc, int64_t now_ms)
+{
+    int budget = FILE_CACHE_SWEEP_MAX;
+    /* Idle entries: the LRU list is in order of use, so stop at the first recent one. */
+    for (struct entry *e = fc->tail; e != NULL && budget > 0;) {
+        struct entry *prev = e->prev;
+        if (e->rel != NULL) {
+            if (now_ms - e->used_ms < FILE_CACHE_IDLE_MS)
+                break;
+            evict(fc, e); /* it is at the cold end already, among the free slots */
+            budget--;
+        }
+        e = prev;
+    }
+    /* Deleted files: a few held descriptors per sweep, in turn. */
+    for (size_t visited = 0; visited < fc->capacity && budget > 0; visited++) {
+        struct entry *e = &fc->entries[fc->sweep_next];
+        fc->sweep_next = (fc->sweep_next + 1) % fc->capacity;
+        if (e->rel == NULL || e->info.fd < 0)
+            continue;
+        budget--;
+        struct stat st;
+        if (fstat(e->info.fd, &st) < 0 || st.st_nlink == 0) {
+            evict(fc, e);
+            to_tail(fc, e);
+        }
+    }
 }
 
 void file_cache_forget(struct file_cache *fc, dev_t dev, ino_t ino)

@@ -13,7 +13,10 @@
  * descriptor fstat()ed: a file rewritten or truncated in place (same inode,
  * same name) shows within that, not after the full second.  A
  * passing failure (FILE_STATUS_BUSY: out of descriptors or memory) is never
- * remembered: the next lookup of that name tries again.
+ * remembered: the next lookup of that name tries again.  file_cache_sweep(),
+ * run on the worker's timer, closes what is no longer worth holding: entries
+ * unused for FILE_CACHE_IDLE_MS, and files deleted since they were opened,
+ * whose descriptors would otherwise pin their disk space.
  */
 #ifndef OTU_FILE_CACHE_H
 #define OTU_FILE_CACHE_H
@@ -34,6 +37,10 @@
  * hit still costs no system call most of the time.
  */
 #define FILE_CACHE_STAT_MS 100
+/* An entry unused this long is dropped by the sweep (its descriptor closed). */
+#define FILE_CACHE_IDLE_MS 5000
+/* Descriptors one sweep may fstat() or close: a sweep stays a cheap pass. */
+#define FILE_CACHE_SWEEP_MAX 32
 /* Files up to this size are also kept in memory and sent with their head. */
 #define FILE_CACHE_DATA_MAX ((size_t)12 * 1024)
 /* Memory for file contents, per worker. */
@@ -74,6 +81,15 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
  * from what the cache said (shorter than its size while being sent).
  */
 void file_cache_forget(struct file_cache *fc, dev_t dev, ino_t ino);
+
+/*
+ * Housekeeping, for a timer (every few hundred ms): drops entries unused for
+ * FILE_CACHE_IDLE_MS, least recently used first, and checks a few held
+ * descriptors in turn, dropping those whose file has no link left (deleted
+ * or replaced).  At most FILE_CACHE_SWEEP_MAX fstat()s and closes per call.
+ * Invalidates file_info pointers: never call it while one is in use.
+ */
+void file_cache_sweep(struct file_cache *fc, int64_t now_ms);
 
 /* Closes every descriptor and frees the cache. */
 void file_cache_free(struct file_cache *fc);

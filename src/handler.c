@@ -56,6 +56,11 @@ void handler_free(struct handler *h)
     file_root_close(&h->root);
 }
 
+void handler_tick(struct handler *h)
+{
+    file_cache_sweep(h->cache, now_ms());
+}
+
 void handler_file_shrank(struct handler *h, int fd)
 {
     struct stat st;

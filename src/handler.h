@@ -65,6 +65,12 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
                      bool keep_alive, const char *date, struct reply *r);
 
 /*
+ * Housekeeping for the worker's timer, between requests (never while a
+ * reply is being built): sweeps the file cache (idle entries, deleted files).
+ */
+void handler_tick(struct handler *h);
+
+/*
  * Tells the handler that the file open on fd (a reply's body) ended before
  * the length its head promised: it was truncated after the cache looked at
  * it.  Every cache entry for that file is dropped, so the next request

@@ -230,8 +230,10 @@ static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
 
 static void worker_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-    (void)fd, (void)what, (void)arg;
+    struct worker *w = arg;
+    (void)fd, (void)what;
     log_flush();
+    conn_ctx_tick(&w->ctx); /* the file cache's sweep */
 }
 
 static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)

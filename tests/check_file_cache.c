@@ -9,6 +9,7 @@
 #include "check_run.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,6 +223,53 @@ START_TEST(test_deleted_file_noticed_after_stat_interval)
 }
 END_TEST
 
+/* True while fd is an open descriptor of this process. */
+static bool fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1;
+}
+
+/* The sweep closes entries unused for FILE_CACHE_IDLE_MS and keeps recent ones. */
+START_TEST(test_sweep_expires_idle_entries)
+{
+    write_file("b.txt", "bee\n");
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    int a_fd = file_cache_get(fc, "a.txt", 1000)->fd;
+    int b_fd = file_cache_get(fc, "b.txt", 3000)->fd;
+    ck_assert(fd_open(a_fd) && fd_open(b_fd));
+    file_cache_sweep(fc, 1000 + FILE_CACHE_IDLE_MS - 1);
+    ck_assert(fd_open(a_fd)); /* not idle long enough */
+    file_cache_sweep(fc, 1000 + FILE_CACHE_IDLE_MS);
+    ck_assert(!fd_open(a_fd));
+    ck_assert(fd_open(b_fd));
+    /* a use keeps an entry: b used again at 6000 stays past 3000 + FILE_CACHE_IDLE_MS */
+    ck_assert_int_eq(file_cache_get(fc, "b.txt", 6000)->fd, b_fd);
+    file_cache_sweep(fc, 3000 + FILE_CACHE_IDLE_MS);
+    ck_assert(fd_open(b_fd));
+    /* and the expired name loads again */
+    ck_assert_mem_eq(file_cache_get(fc, "a.txt", 6001)->data, "first\n", 6);
+    file_cache_free(fc);
+}
+END_TEST
+
+/* The sweep closes the descriptor of a deleted file without waiting for it to go idle. */
+START_TEST(test_sweep_drops_deleted_files)
+{
+    write_bytes("del.bin", 'z', 3 * FILE_CACHE_DATA_MAX);
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    int del_fd = file_cache_get(fc, "del.bin", 1000)->fd;
+    int a_fd = file_cache_get(fc, "a.txt", 1000)->fd;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/del.bin", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    file_cache_sweep(fc, 1001);
+    ck_assert(!fd_open(del_fd));
+    ck_assert(fd_open(a_fd));
+    ck_assert_int_eq(file_cache_get(fc, "del.bin", 1002)->status, 404);
+    file_cache_free(fc);
+}
+END_TEST
+
 /* Out of descriptors: the 503 is answered, never remembered. */
 START_TEST(test_busy_is_never_remembered)
 {
@@ -260,6 +308,8 @@ int main(void)
     tcase_add_test(tc, test_inplace_rewrite_shows_after_stat_interval);
     tcase_add_test(tc, test_forget_drops_a_truncated_file);
     tcase_add_test(tc, test_deleted_file_noticed_after_stat_interval);
+    tcase_add_test(tc, test_sweep_expires_idle_entries);
+    tcase_add_test(tc, test_sweep_drops_deleted_files);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -6,6 +6,7 @@
 
 #include "e2e_fixture.h"
 
+#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -565,6 +566,62 @@ START_TEST(test_inplace_rewrite_new_etag_within_tick)
 }
 END_TEST
 
+/* How many of master's workers hold a descriptor whose link contains text. */
+static int workers_holding(pid_t master, const char *text)
+{
+    pid_t kids[8];
+    int n = children_of(master, kids, 8), holding = 0;
+    for (int i = 0; i < n; i++) {
+        char dir[64];
+        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)kids[i]);
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        bool holds = false;
+        while (d != NULL && (e = readdir(d)) != NULL) {
+            char link[600], target[PATH_MAX];
+            snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+            ssize_t len = readlink(link, target, sizeof(target) - 1);
+            if (len > 0) {
+                target[len] = '\0';
+                holds = holds || strstr(target, text) != NULL;
+            }
+        }
+        if (d != NULL)
+            closedir(d);
+        holding += holds;
+    }
+    return holding;
+}
+
+/* Bound for a deleted file's descriptor to be closed: well under FILE_CACHE_IDLE_MS (5 s). */
+#define DELETED_CLOSE_MS 3000
+
+/* Item 8: the cache closes the descriptor of a deleted file on its own, soon. */
+START_TEST(test_deleted_file_descriptor_closed)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/deleted-big.bin", root_dir);
+    char *data = pseudo_random(100000, 21);
+    ck_assert_int_eq(e2e_write_file(path, data, 100000), 0);
+    free(data);
+    struct e2e_response r;
+    expect_status("GET /deleted-big.bin HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    ck_assert_msg(workers_holding(server_pid, "/deleted-big.bin") == 1, "no worker holds the file");
+    ck_assert_int_eq(unlink(path), 0);
+    long long t0 = e2e_now_ms();
+    int held = 1;
+    while (held > 0 && e2e_now_ms() - t0 < slow(DELETED_CLOSE_MS)) {
+        usleep(50000);
+        held = workers_holding(server_pid, "/deleted-big.bin (deleted)");
+    }
+    printf("deleted file: descriptor %s %lld ms after the unlink\n", held ? "still open" : "closed",
+           e2e_now_ms() - t0);
+    fflush(stdout);
+    ck_assert_msg(held == 0, "a worker still holds the deleted file after %d ms", slow(DELETED_CLOSE_MS));
+}
+END_TEST
+
 TCase *e2e_audit_files_tcase(void)
 {
     TCase *tc = tcase_create("audit-files");
@@ -577,5 +634,6 @@ TCase *e2e_audit_files_tcase(void)
     tcase_add_test(tc, test_out_of_descriptors_503_not_remembered);
     tcase_add_test(tc, test_truncated_file_never_breaks_framing);
     tcase_add_test(tc, test_inplace_rewrite_new_etag_within_tick);
+    tcase_add_test(tc, test_deleted_file_descriptor_closed);
     return tc;
 }
