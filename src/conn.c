@@ -664,3 +664,8 @@ void conn_ctx_tick(struct conn_ctx *ctx)
 {
     handler_tick(&ctx->handler);
 }
+
+void conn_ctx_refresh_root(struct conn_ctx *ctx)
+{
+    handler_refresh_root(&ctx->handler);
+}

@@ -76,6 +76,30 @@ int file_root_open(struct file_root *root, const char *path)
     return 0;
 }
 
+int file_root_refresh(struct file_root *root, const char *path)
+{
+    int rc = -1;
+    struct stat held, named;
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &named) < 0 || fstat(root->fd, &held) < 0)
+        goto done;
+    rc = 0;
+    if (named.st_dev == held.st_dev && named.st_ino == held.st_ino)
+        goto done;
+    close(root->fd);
+    root->fd = fd;
+    root->walk = !openat2_works(fd);
+    fd = -1;
+    rc = 1;
+done:
+    if (fd >= 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+    }
+    return rc;
+}
+
 void file_root_close(struct file_root *root)
 {
     if (root->fd >= 0)

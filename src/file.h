@@ -33,6 +33,15 @@ struct file_root {
  */
 int file_root_open(struct file_root *root, const char *path);
 
+/*
+ * Opens path again and, when it now names a different directory than the
+ * one root holds (another device or inode: a "current" symlink swapped to a
+ * new release), puts the new one in its place and probes openat2 under it.
+ * Returns 1 when it swapped, 0 when path still names the same directory,
+ * or -1 with errno set when path cannot be opened (root is unchanged).
+ */
+int file_root_refresh(struct file_root *root, const char *path);
+
 /* Closes what file_root_open() opened. */
 void file_root_close(struct file_root *root);
 

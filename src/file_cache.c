@@ -308,6 +308,12 @@ void file_cache_forget(struct file_cache *fc, dev_t dev, ino_t ino)
     }
 }
 
+void file_cache_flush(struct file_cache *fc)
+{
+    for (size_t i = 0; i < fc->capacity; i++)
+        evict(fc, &fc->entries[i]); /* every slot free: the LRU order no longer matters */
+}
+
 void file_cache_free(struct file_cache *fc)
 {
     if (fc == NULL)

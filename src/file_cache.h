@@ -91,6 +91,12 @@ void file_cache_forget(struct file_cache *fc, dev_t dev, ino_t ino);
  */
 void file_cache_sweep(struct file_cache *fc, int64_t now_ms);
 
+/*
+ * Drops every entry (the document root changed: every answer may differ).
+ * Invalidates file_info pointers, like file_cache_sweep().
+ */
+void file_cache_flush(struct file_cache *fc);
+
 /* Closes every descriptor and frees the cache. */
 void file_cache_free(struct file_cache *fc);
 

@@ -29,6 +29,8 @@ int handler_init(struct handler *h, const struct config *cfg)
 {
     h->cfg = cfg;
     h->cache = NULL;
+    h->root_checked_ms = now_ms();
+    h->root_warned = false;
     snprintf(h->server, sizeof(h->server), "otuserver/%s", OTU_VERSION);
     if (file_root_open(&h->root, cfg->root) < 0)
         return -1;
@@ -56,9 +58,29 @@ void handler_free(struct handler *h)
     file_root_close(&h->root);
 }
 
+void handler_refresh_root(struct handler *h)
+{
+    int rc = file_root_refresh(&h->root, h->cfg->root);
+    int err = errno;
+    h->root_checked_ms = now_ms();
+    if (rc < 0 && !h->root_warned)
+        LOG_WARN("worker: cannot open the document root %s again (%s); still serving the one opened before",
+                 h->cfg->root, strerror(err));
+    h->root_warned = rc < 0;
+    if (rc == 1) {
+        file_cache_flush(h->cache);
+        LOG_INFO("worker: the document root %s names another directory now; serving it", h->cfg->root);
+        if (h->root.walk)
+            LOG_INFO("worker: openat2 is not available; names are resolved one component at a time");
+    }
+}
+
 void handler_tick(struct handler *h)
 {
-    file_cache_sweep(h->cache, now_ms());
+    int64_t now = now_ms();
+    if (now - h->root_checked_ms >= HANDLER_ROOT_CHECK_MS)
+        handler_refresh_root(h);
+    file_cache_sweep(h->cache, now);
 }
 
 void handler_file_shrank(struct handler *h, int fd)

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <signal.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -622,6 +623,125 @@ START_TEST(test_deleted_file_descriptor_closed)
 }
 END_TEST
 
+/* Makes base_dir/deploy/NAME/index.txt saying NAME. */
+static void make_release(const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/deploy/%s", base_dir, name);
+    mkdir(path, 0755);
+    snprintf(path, sizeof(path), "%s/deploy/%s/index.txt", base_dir, name);
+    ck_assert_int_eq(e2e_write_file(path, name, strlen(name)), 0);
+}
+
+/* Points base_dir/deploy/current at target atomically: a new symlink renamed over it. */
+static void point_current(const char *target)
+{
+    char tmp[600], cur[600];
+    snprintf(tmp, sizeof(tmp), "%s/deploy/current.tmp", base_dir);
+    snprintf(cur, sizeof(cur), "%s/deploy/current", base_dir);
+    unlink(tmp);
+    ck_assert_int_eq(symlink(target, tmp), 0);
+    ck_assert_int_eq(rename(tmp, cur), 0);
+}
+
+/* Connections per round when checking what every worker serves. */
+#define DEPLOY_PROBES 24
+
+/*
+ * True when DEPLOY_PROBES requests on fresh connections (spread over the
+ * workers by SO_REUSEPORT) all answer want, and no worker still holds a
+ * descriptor under the release it replaced (stale_dir).
+ */
+static bool all_serve(int p, pid_t master, const char *want, const char *stale_dir)
+{
+    for (int i = 0; i < DEPLOY_PROBES; i++) {
+        struct e2e_response r;
+        int rc = e2e_exchange(p, "GET /index.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", &r);
+        bool ok = rc == 0 && r.status == 200 && r.body != NULL && strcmp(r.body, want) == 0;
+        e2e_response_free(&r);
+        if (!ok)
+            return false;
+    }
+    return workers_holding(master, stale_dir) == 0;
+}
+
+/* Polls all_serve() until deadline_ms; returns the milliseconds it took, or -1. */
+static long long wait_all_serve(int p, pid_t master, const char *want, const char *stale_dir, int deadline_ms)
+{
+    long long t0 = e2e_now_ms();
+    do {
+        if (all_serve(p, master, want, stale_dir))
+            return e2e_now_ms() - t0;
+        usleep(10000);
+    } while (e2e_now_ms() - t0 < deadline_ms);
+    return -1;
+}
+
+/* A symlink swap is served by every worker within this (the root is checked every second). */
+#define DEPLOY_SWAP_MS 1500
+/* After SIGHUP to the master: at once, give or take a poll. */
+#define DEPLOY_HUP_MS 300
+
+/*
+ * Item 7: an atomic symlink deploy (-r .../current, current -> v1, then a new
+ * link renamed over it) is served by every worker within about a second,
+ * at once after SIGHUP; a root that cannot be opened keeps the old one.
+ */
+START_TEST(test_symlink_deploy_picked_up)
+{
+    char path[600], stale[64], log[600];
+    snprintf(path, sizeof(path), "%s/deploy", base_dir);
+    mkdir(path, 0755);
+    make_release("v1");
+    make_release("v2");
+    make_release("v3");
+    point_current("v1");
+    snprintf(path, sizeof(path), "%s/deploy/current", base_dir);
+    snprintf(log, sizeof(log), "%s/deploy.log", base_dir);
+    int p = e2e_free_port();
+    const char *extra[] = {"-w", "2", NULL};
+    pid_t master = e2e_start(server_bin, p, path, log, extra, err_path);
+    ck_assert_int_gt(master, 0);
+    pid_t kids[2];
+    ck_assert_int_eq(wait_children(master, kids, 2), 2);
+    ck_assert_msg(wait_all_serve(p, master, "v1", "/deploy/v2", slow(3000)) >= 0, "v1 not served");
+    ck_assert_int_eq(workers_holding(master, "/deploy/v1"), 2);
+
+    point_current("v2");
+    long long took = wait_all_serve(p, master, "v2", "/deploy/v1", slow(DEPLOY_SWAP_MS));
+    printf("symlink deploy: v1 -> v2 served by both workers after %lld ms\n", took);
+    fflush(stdout);
+    ck_assert_msg(took >= 0, "v2 not served by every worker within %d ms", slow(DEPLOY_SWAP_MS));
+
+    /* SIGHUP: at once, three times in a row (the once-a-second check cannot be that quick by luck) */
+    static const char *const hup_order[] = {"v3", "v1", "v2"};
+    const char *prev = "v2";
+    for (size_t i = 0; i < OTU_ARRAY_LEN(hup_order); i++) {
+        point_current(hup_order[i]);
+        kill(master, SIGHUP);
+        snprintf(stale, sizeof(stale), "/deploy/%s", prev);
+        took = wait_all_serve(p, master, hup_order[i], stale, slow(DEPLOY_HUP_MS));
+        printf("symlink deploy: %s -> %s with SIGHUP served after %lld ms\n", prev, hup_order[i], took);
+        fflush(stdout);
+        ck_assert_msg(took >= 0, "%s not served within %d ms of SIGHUP", hup_order[i], slow(DEPLOY_HUP_MS));
+        prev = hup_order[i];
+    }
+
+    /* A root that cannot be opened: the old one stays, one warning per worker. */
+    point_current("no-such-release");
+    usleep((useconds_t)slow(2500) * 1000); /* two checks or more */
+    ck_assert_msg(all_serve(p, master, "v2", "/deploy/v1"), "the old root was not kept");
+    size_t len = 0;
+    char *text = e2e_read_file(log, &len);
+    int warnings = 0;
+    for (const char *q = text; q != NULL && (q = strstr(q, "cannot open the document root")) != NULL; q++)
+        warnings++;
+    free(text);
+    ck_assert_msg(warnings == 2, "%d warnings for the missing root, expected one per worker", warnings);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_audit_files_tcase(void)
 {
     TCase *tc = tcase_create("audit-files");
@@ -635,5 +755,6 @@ TCase *e2e_audit_files_tcase(void)
     tcase_add_test(tc, test_truncated_file_never_breaks_framing);
     tcase_add_test(tc, test_inplace_rewrite_new_etag_within_tick);
     tcase_add_test(tc, test_deleted_file_descriptor_closed);
+    tcase_add_test(tc, test_symlink_deploy_picked_up);
     return tc;
 }
