@@ -219,6 +219,12 @@ START_TEST(test_openat2_eperm_does_not_latch_fallback)
     int p;
     const char *extra[] = {"-w", "1", NULL};
     pid_t master = start_with_shim(extra, "fb/denied.html", &p);
+    ck_assert_int_eq(status_of_get(p, "/fb/up.html"), 200);
+    if (log_shows(WALK_LOG_LINE, 0)) { /* valgrind, an old kernel: no openat2 to refuse */
+        printf("openat2 EPERM: openat2 is missing here anyway; nothing to test\n");
+        ck_assert_int_eq(e2e_stop(master), 0);
+        return;
+    }
     ck_assert_int_eq(status_of_get(p, "/fb/denied.html"), 403);
     /* still openat2: an absolute link inside is refused (a realpath() check would serve it) */
     ck_assert_int_eq(status_of_get(p, "/fb/abs-inside.html"), 403);
@@ -405,12 +411,22 @@ START_TEST(test_out_of_descriptors_503_not_remembered)
         ck_assert_int_ge(fd, 0);
         flood[n++] = fd;
         send_miss(fd);
+        bool refused = false;
         for (long long end = e2e_now_ms() + slow(5000);;) {
             struct pollfd pf = {fd, POLLIN, 0};
-            if (poll(&pf, 1, 20) == 1) {
-                ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+            if (!refused && poll(&pf, 1, 20) == 1) {
+                if (e2e_read_response(fd, false, &r) == 0) {
+                    e2e_response_free(&r);
+                    break; /* accepted */
+                }
+                /* Reset: valgrind closes a descriptor above the limit it leaves the
+                 * server, then reports EMFILE to it.  The pause line follows. */
                 e2e_response_free(&r);
-                break; /* accepted */
+                refused = true;
+                close(fd);
+                flood[n - 1] = -1;
+            } else if (refused) {
+                usleep(20000);
             }
             if (log_count("pausing new connections") > pauses) {
                 full = true;
@@ -432,9 +448,13 @@ START_TEST(test_out_of_descriptors_503_not_remembered)
     close(c);
 
     /* Free them: every held connection is closed by the server (it reads our FIN). */
-    for (int i = 0; i < n; i++)
-        shutdown(flood[i], SHUT_WR);
     for (int i = 0; i < n; i++) {
+        if (flood[i] >= 0)
+            shutdown(flood[i], SHUT_WR);
+    }
+    for (int i = 0; i < n; i++) {
+        if (flood[i] < 0)
+            continue;
         ck_assert_msg(e2e_peer_closes(flood[i], slow(5000)), "connection %d not closed", i);
         close(flood[i]);
     }
