@@ -140,13 +140,13 @@ static void evict(struct file_cache *fc, struct entry *e)
 
 /*
  * Closes the least recently used descriptors, to recover from EMFILE.  The
- * FILE_CACHE_MIN_ENTRIES most recent entries are spared: the caller may still
- * hold their file_info (see file_cache_get()).
+ * FILE_CACHE_IN_USE most recent entries are spared: the request being
+ * answered may still hold their file_info.
  */
 static void shed_descriptors(struct file_cache *fc, int count)
 {
     const struct entry *spared = fc->head; /* the last of the spared entries */
-    for (int i = 1; i < FILE_CACHE_MIN_ENTRIES && spared->next != NULL; i++)
+    for (int i = 1; i < FILE_CACHE_IN_USE && spared->next != NULL; i++)
         spared = spared->next;
     for (struct entry *e = fc->tail; e != spared && count > 0; e = e->prev) {
         if (e->info.fd >= 0) {

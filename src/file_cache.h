@@ -47,6 +47,12 @@
 #define FILE_CACHE_DATA_TOTAL ((size_t)4 * 1024 * 1024)
 /* Fewest entries: one request looks at up to four names, all of which must stay. */
 #define FILE_CACHE_MIN_ENTRIES 8
+/*
+ * Names one request looks at, at most (file, index.html, sibling, error
+ * page): the most recent this many entries are never closed to recover from
+ * EMFILE, so the request's file_info pointers stay valid.
+ */
+#define FILE_CACHE_IN_USE 4
 
 /* What the cache knows about one name. */
 struct file_info {
@@ -71,7 +77,8 @@ struct file_cache *file_cache_new(const struct file_root *root, size_t entries, 
 /*
  * Returns what opening rel (relative, no leading '/') under the root gives,
  * from memory when it is fresh.  now_ms is a monotonic clock reading.  The
- * pointer stays valid until FILE_CACHE_MIN_ENTRIES - 1 further lookups.
+ * pointer stays valid for FILE_CACHE_IN_USE - 1 further lookups (one
+ * request's names), and until file_cache_sweep(), _flush() or _forget().
  */
 const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, int64_t now_ms);
 

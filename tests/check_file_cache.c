@@ -293,6 +293,43 @@ START_TEST(test_busy_is_never_remembered)
 }
 END_TEST
 
+/*
+ * Out of descriptors, the cache closes its least recently used ones to make
+ * room, but never the FILE_CACHE_IN_USE most recent: the request being
+ * answered may still hold their file_info (and their data).
+ */
+START_TEST(test_emfile_shedding_spares_recent_entries)
+{
+    static const char *const names[] = {"s0.txt", "s1.txt", "s2.txt", "s3.txt", "s4.txt", "s5.txt"};
+    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, true);
+    int fds[6];
+    for (int i = 0; i < 6; i++) {
+        write_file(names[i], "s\n");
+        fds[i] = file_cache_get(fc, names[i], 1000 + i)->fd;
+        ck_assert_int_ge(fds[i], 0);
+    }
+    write_file("new.txt", "new\n");
+    struct rlimit saved, none;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    int lowest = dup(0);
+    close(lowest);
+    none = saved;
+    none.rlim_cur = (rlim_t)lowest; /* no descriptor left until the cache closes some */
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+    const struct file_info *fi = file_cache_get(fc, "new.txt", 2000);
+    int status = fi->status, new_fd = fi->fd;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    ck_assert_int_eq(status, 0);
+    /* the new name and the three before it are the most recent four: kept, not reopened */
+    for (int i = 3; i < 6; i++)
+        ck_assert_msg(file_cache_get(fc, names[i], 2001)->fd == fds[i], "%s was closed", names[i]);
+    /* the three older ones were closed; the new file took one of their numbers */
+    ck_assert(new_fd == fds[0] || new_fd == fds[1] || new_fd == fds[2]);
+    ck_assert_int_eq(!fd_open(fds[0]) + !fd_open(fds[1]) + !fd_open(fds[2]), 2);
+    file_cache_free(fc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("file_cache");
@@ -310,6 +347,7 @@ int main(void)
     tcase_add_test(tc, test_deleted_file_noticed_after_stat_interval);
     tcase_add_test(tc, test_sweep_expires_idle_entries);
     tcase_add_test(tc, test_sweep_drops_deleted_files);
+    tcase_add_test(tc, test_emfile_shedding_spares_recent_entries);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
