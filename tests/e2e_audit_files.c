@@ -1,6 +1,8 @@
 /*
  * e2e_audit_files.c - end-to-end tests for the file layer: confinement
- * without openat2, the file cache's lifetimes, the root's re-resolution.
+ * without openat2, the file cache's lifetimes (deleted, truncated and
+ * rewritten files, running out of descriptors), the root's re-resolution,
+ * precompressed siblings, and a big download's share of its worker.
  */
 #include "compat.h"
 
