@@ -82,12 +82,12 @@ int walk_open_beneath(int dirfd, const char *path, int flags)
         err = ENOENT;
         goto done;
     }
-    if (path[0] == '/') {
-        err = EXDEV; /* absolute: not beneath anything */
+    if (len >= PATH_MAX) {
+        err = ENAMETOOLONG; /* as the kernel says before it looks at anything */
         goto done;
     }
-    if (len >= sizeof(rest)) {
-        err = ENAMETOOLONG;
+    if (path[0] == '/') {
+        err = EXDEV; /* absolute: not beneath anything */
         goto done;
     }
     memcpy(rest, path, len + 1);

@@ -27,7 +27,8 @@
  * errno set: what the file system said (ENOENT, ENOTDIR, EACCES, EMFILE...);
  * EXDEV when the path or a symlink would leave dirfd's tree (".." above it,
  * an absolute path or link target); ELOOP after WALK_HOPS_MAX symlinks;
- * ENAMETOOLONG when a name, an expanded path or the depth is over its limit.
+ * ENAMETOOLONG when path (PATH_MAX, as the kernel), a name, the path with
+ * a link's target in it (2 * PATH_MAX) or the depth is over its limit.
  * Holds no descriptor after it returns, except the one it returns.
  */
 int walk_open_beneath(int dirfd, const char *path, int flags);
