@@ -38,7 +38,7 @@ check_path_OBJS        = path
 check_mime_OBJS        = mime
 check_response_OBJS    = response http_date
 check_config_OBJS      = config log access_log
-check_file_cache_OBJS  = file_cache file http_date
+check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log
 check_textbuf_OBJS     = textbuf clock
 
@@ -61,7 +61,7 @@ help:
 	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
-	@echo "make fuzz         libFuzzer on the parser and path resolution (FUZZ_SECONDS=60 each)"
+	@echo "make fuzz         libFuzzer on the parser, path resolution and the path walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
 	@echo "make k8s-check    validate k8s/ against the Kubernetes API types and the project's policy"
@@ -101,14 +101,21 @@ build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(a
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS)
 
 # The end-to-end suite: check_e2e.c (fixture, main) and every tests/e2e_*.c subject file.
+# The suite also needs the openat2 shim beside it (order-only: it is not linked in).
 E2E_OBJS := $(patsubst tests/%.c,build/asan/tests/%.o,tests/check_e2e.c $(wildcard tests/e2e_*.c))
-build/asan/check_e2e: $(E2E_OBJS) | build/fork_fail.so
+build/asan/check_e2e: $(E2E_OBJS) | build/fork_fail.so build/asan/openat2_enosys.so
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 # An LD_PRELOAD shim that makes fork() fail on demand (the master's back-off test).
 build/fork_fail.so: tests/fork_fail.c
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) -O2 -fPIC -shared -o $@ $< -ldl
+
+# LD_PRELOAD shim that hides openat2 (tests force the path walk with it); no
+# sanitizers, so it loads into any build of the server and under valgrind.
+build/asan/openat2_enosys.so: tests/openat2_enosys.c src/compat.h
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) -O2 -Isrc -fPIC -shared -o $@ tests/openat2_enosys.c -ldl
 
 # The fault-test load generator, built without sanitizers so it can drive real load.
 build/loadcheck: tests/loadcheck.c tests/e2e_util.c tests/e2e_util.h
@@ -183,11 +190,11 @@ loadtest-test:
 	scripts/docker-base debian:bookworm-slim
 	scripts/loadtest-test
 
-# libFuzzer (clang): the parser and path resolution, FUZZ_SECONDS each.
+# libFuzzer (clang): the parser, path resolution and the path walk, FUZZ_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc
-FUZZ_TARGETS  = http_parser path
+FUZZ_TARGETS  = http_parser path walk
 
 build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http_parser.c src/http_parser.h
 	@mkdir -p $(@D)
@@ -196,6 +203,10 @@ build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http_parser.c src/http_
 build/fuzz/fuzz_path: fuzz/fuzz_path.c src/path.c src/path.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_path.c src/path.c
+
+build/fuzz/fuzz_walk: fuzz/fuzz_walk.c src/walk.c src/walk.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_walk.c src/walk.c
 
 # Each target runs from a copy of the seed corpus; a crash, leak or sanitizer report fails.
 fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))

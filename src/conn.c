@@ -28,6 +28,14 @@ _Static_assert(HANDLER_HEAD_MAX + FILE_CACHE_DATA_MAX >= HANDLER_HEAD_MAX + 512,
                "an error page must fit with its head");
 /* Largest sendfile() chunk, so one fast client cannot hog the worker. */
 #define CONN_SENDFILE_CHUNK ((int64_t)512 * 1024)
+/*
+ * File bytes one connection sends per turn of the event loop; then, with the
+ * socket still writable, it waits for the next turn so the worker's other
+ * clients are served in between (a fast reader on loopback, or a file read
+ * from disk, never fills the socket, so waiting for EAGAIN could take the
+ * whole file).
+ */
+#define CONN_TURN_BUDGET CONN_SENDFILE_CHUNK
 /* Connections and buffers kept for reuse instead of freed; bounds idle memory. */
 #define CONN_SPARE_MAX 256
 /*
@@ -445,7 +453,10 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     c->state = CONN_WRITING;
 }
 
-/* Sends what is pending; waits for writability when the socket is full. */
+/*
+ * Sends what is pending; waits for writability when the socket is full, and
+ * for the next turn once CONN_TURN_BUDGET file bytes have gone in this one.
+ */
 static enum step conn_step_write(struct conn *c)
 {
     while (c->out_sent < c->out_len) {
@@ -462,7 +473,16 @@ static enum step conn_step_write(struct conn *c)
         c->out_sent += (size_t)n;
         c->bytes_sent += n;
     }
+    int64_t turn = 0; /* file bytes sent in this turn */
     while (c->file_left > 0) {
+        if (turn >= CONN_TURN_BUDGET) {
+            /* Level-triggered: a writable socket fires again on the loop's next
+             * pass, after the events that are ready now. */
+            LOG_DEBUG("%s: %lld file bytes sent this turn, %lld to go: yielding", c->peer,
+                      (long long)turn, (long long)c->file_left);
+            conn_wait(c, EV_WRITE, c->ctx->send_tv);
+            return STEP_WAIT;
+        }
         off_t off = (off_t)c->file_off;
         size_t chunk = (size_t)(c->file_left > CONN_SENDFILE_CHUNK ? CONN_SENDFILE_CHUNK : c->file_left);
         ssize_t n = sendfile(c->fd, c->file_fd, &off, chunk);
@@ -473,13 +493,18 @@ static enum step conn_step_write(struct conn *c)
             return STEP_WAIT;
         }
         if (n <= 0) {
-            /* a client gone, or a file truncated under us: the framing is lost */
+            /* A client gone, or a file truncated under us: the framing is lost,
+             * close now.  A shrunk file leaves the cache, so the next request
+             * gets its new size rather than the same broken answer. */
             LOG_DEBUG("%s: sendfile stopped: %s", c->peer, n < 0 ? strerror(errno) : "file shrank");
+            if (n == 0)
+                handler_file_shrank(&c->ctx->handler, c->file_fd);
             return STEP_CLOSE;
         }
         c->file_off += n;
         c->file_left -= n;
         c->bytes_sent += n;
+        turn += n;
     }
     return conn_response_done(c);
 }
@@ -725,4 +750,14 @@ void conn_ctx_free(struct conn_ctx *ctx)
     ctx->scratch = NULL;
     ctx->spare_buf_count = 0;
     handler_free(&ctx->handler);
+}
+
+void conn_ctx_tick(struct conn_ctx *ctx)
+{
+    handler_tick(&ctx->handler);
+}
+
+void conn_ctx_refresh_root(struct conn_ctx *ctx)
+{
+    handler_refresh_root(&ctx->handler);
 }

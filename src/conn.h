@@ -63,6 +63,16 @@ void conn_ctx_free(struct conn_ctx *ctx);
 int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, socklen_t addrlen);
 
 /*
+ * Housekeeping for the worker's timer (every few hundred ms): the file
+ * cache's sweep and, every second, the document root's re-resolution (see
+ * handler_tick()).
+ */
+void conn_ctx_tick(struct conn_ctx *ctx);
+
+/* Re-resolves the document root now (SIGHUP after a deploy; see handler_refresh_root()). */
+void conn_ctx_refresh_root(struct conn_ctx *ctx);
+
+/*
  * Starts a graceful stop: idle connections close now, busy ones after
  * their current response.  ctx->on_close reports each close.
  */

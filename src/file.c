@@ -5,13 +5,11 @@
 
 #include "file.h"
 
+#include "walk.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -35,18 +33,71 @@ struct otu_open_how {
 /* Flags for every file we serve: never block on a FIFO, never become a tty. */
 #define FILE_OPEN_FLAGS (O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
 
-static int openat2_missing; /* set once openat2 proved unavailable */
+/*
+ * Tries per open when openat2 says EAGAIN: a rename or mount somewhere on the
+ * system raced a ".." in the lookup, and the kernel asks for a retry.
+ */
+#define FILE_OPENAT2_TRIES 4
+
+/* openat2 with the confinement we want: the kernel stays beneath dirfd. */
+static int open_beneath_openat2(int dirfd, const char *rel, int flags)
+{
+    struct otu_open_how how = {(uint64_t)flags, 0, OTU_RESOLVE_BENEATH | OTU_RESOLVE_NO_MAGICLINKS};
+    int fd;
+    int tries = 0;
+    do {
+        fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof(how));
+    } while (fd < 0 && (errno == EINTR || (errno == EAGAIN && ++tries < FILE_OPENAT2_TRIES)));
+    return fd;
+}
+
+/*
+ * True when openat2 works under dirfd.  Any failure to open the root itself
+ * counts as "missing" (ENOSYS: a kernel before 5.6; EPERM or ENOSYS: a
+ * seccomp profile that predates it): the walk is correct everywhere, openat2
+ * is the fast path.
+ */
+static bool openat2_works(int dirfd)
+{
+    int fd = open_beneath_openat2(dirfd, ".", O_PATH | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    close(fd);
+    return true;
+}
 
 int file_root_open(struct file_root *root, const char *path)
 {
-    root->fd = -1;
-    if (realpath(path, root->abs) == NULL)
+    root->walk = false;
+    root->fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (root->fd < 0)
         return -1;
-    root->abs_len = (int)strlen(root->abs);
-    if (root->abs_len == 1)
-        root->abs_len = 0; /* root "/": every absolute path is inside */
-    root->fd = open(root->abs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-    return root->fd < 0 ? -1 : 0;
+    root->walk = !openat2_works(root->fd);
+    return 0;
+}
+
+int file_root_refresh(struct file_root *root, const char *path)
+{
+    int rc = -1;
+    struct stat held, named;
+    int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &named) < 0 || fstat(root->fd, &held) < 0)
+        goto done;
+    rc = 0;
+    if (named.st_dev == held.st_dev && named.st_ino == held.st_ino)
+        goto done;
+    close(root->fd);
+    root->fd = fd;
+    root->walk = !openat2_works(fd);
+    fd = -1;
+    rc = 1;
+done:
+    if (fd >= 0) {
+        int err = errno;
+        close(fd);
+        errno = err;
+    }
+    return rc;
 }
 
 void file_root_close(struct file_root *root)
@@ -67,51 +118,33 @@ static int status_for_errno(int err)
         return 404;
     case EACCES:
     case EPERM:
-    case EXDEV: /* RESOLVE_BENEATH: the path leads out of the root */
+    case EXDEV: /* RESOLVE_BENEATH or the walk: the path leads out of the root */
         return 403;
+    case EMFILE: /* out of descriptors or memory: passes when connections close */
+    case ENFILE:
+    case ENOMEM:
+    case ENOBUFS:
+    case EAGAIN: /* openat2 still racing renames after its retries */
+    case EINTR:
+        return FILE_STATUS_BUSY;
     default:
         return 500;
     }
 }
 
-/* The fallback: resolve every symlink ourselves and check the prefix. */
-static int open_checked_by_realpath(const struct file_root *root, const char *rel)
-{
-    char joined[PATH_MAX * 2], resolved[PATH_MAX];
-    snprintf(joined, sizeof(joined), "%s/%s", root->abs_len ? root->abs : "", rel);
-    if (realpath(joined, resolved) == NULL)
-        return -1;
-    size_t n = (size_t)root->abs_len;
-    if (strncmp(resolved, root->abs, n) != 0 || (resolved[n] != '/' && resolved[n] != '\0')) {
-        errno = EXDEV;
-        return -1;
-    }
-    return open(resolved, FILE_OPEN_FLAGS);
-}
-
 int file_open_beneath(const struct file_root *root, const char *rel, struct stat *st, int *status)
 {
-    int fd = -1;
-    if (!openat2_missing) {
-        struct otu_open_how how = {FILE_OPEN_FLAGS, 0,
-                                   OTU_RESOLVE_BENEATH | OTU_RESOLVE_NO_MAGICLINKS};
-        do {
-            fd = (int)syscall(SYS_openat2, root->fd, rel, &how, sizeof(how));
-        } while (fd < 0 && errno == EINTR);
-        /* ENOSYS: a kernel before 5.6; EPERM: a seccomp profile that predates openat2
-         * (a plain permission problem is EACCES, so EPERM is not lost). */
-        if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-            openat2_missing = 1;
-    }
-    if (openat2_missing)
-        fd = open_checked_by_realpath(root, rel);
+    int fd = root->walk ? walk_open_beneath(root->fd, rel, FILE_OPEN_FLAGS)
+                        : open_beneath_openat2(root->fd, rel, FILE_OPEN_FLAGS);
     if (fd < 0) {
         *status = status_for_errno(errno);
         return -1;
     }
     if (fstat(fd, st) < 0) {
-        *status = 500;
+        int err = errno;
+        *status = status_for_errno(err);
         close(fd);
+        errno = err;
         return -1;
     }
     return fd;

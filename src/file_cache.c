@@ -20,7 +20,9 @@ struct entry {
     struct file_info info;      /* what callers see */
     char *rel;                  /* the key; NULL when the slot is free */
     size_t data_len;            /* bytes behind info.data */
-    int64_t checked_ms;         /* when the answer was last confirmed */
+    int64_t checked_ms;         /* when the name was last opened again to confirm the answer */
+    int64_t stat_ms;            /* when the held descriptor was last fstat()ed */
+    int64_t used_ms;            /* when the entry was last looked up */
     struct entry *hash_next;    /* chain in the bucket */
     struct entry *prev, *next;  /* LRU list: head is the most recent */
 };
@@ -34,6 +36,7 @@ struct file_cache {
     struct entry **buckets;     /* hash chains */
     struct entry *head, *tail;  /* LRU order */
     size_t data_bytes;          /* memory held by file contents */
+    size_t sweep_next;          /* the slot the next sweep's descriptor check starts at */
 };
 
 /* FNV-1a over the name. */
@@ -105,6 +108,22 @@ static void release_info(struct file_cache *fc, struct entry *e)
     e->data_len = 0;
 }
 
+/* Moves e to the back of the LRU list, where the next new name takes it. */
+static void to_tail(struct file_cache *fc, struct entry *e)
+{
+    if (fc->tail == e)
+        return;
+    e->next->prev = e->prev; /* e is not the tail, so it has a next */
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        fc->head = e->next;
+    e->next = NULL;
+    e->prev = fc->tail;
+    fc->tail->next = e;
+    fc->tail = e;
+}
+
 /* Empties a slot: removes it from its hash chain and frees its key. */
 static void evict(struct file_cache *fc, struct entry *e)
 {
@@ -119,10 +138,17 @@ static void evict(struct file_cache *fc, struct entry *e)
     e->rel = NULL;
 }
 
-/* Closes the least recently used descriptors, to recover from EMFILE. */
+/*
+ * Closes the least recently used descriptors, to recover from EMFILE.  The
+ * FILE_CACHE_IN_USE most recent entries are spared: the request being
+ * answered may still hold their file_info.
+ */
 static void shed_descriptors(struct file_cache *fc, int count)
 {
-    for (struct entry *e = fc->tail; e != NULL && count > 0; e = e->prev) {
+    const struct entry *spared = fc->head; /* the last of the spared entries */
+    for (int i = 1; i < FILE_CACHE_IN_USE && spared->next != NULL; i++)
+        spared = spared->next;
+    for (struct entry *e = fc->tail; e != spared && count > 0; e = e->prev) {
         if (e->info.fd >= 0) {
             evict(fc, e);
             count--;
@@ -173,9 +199,24 @@ static bool same_file(const struct stat *a, const struct stat *b)
            a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
+/*
+ * Between reopenings, checks the held descriptor: a file rewritten in place
+ * or truncated keeps its inode and name, but not its size, mtime or ctime;
+ * a deleted one has no link left.  Either way the name is opened again.
+ */
+static bool descriptor_changed(const struct entry *e)
+{
+    struct stat st;
+    return fstat(e->info.fd, &st) < 0 || st.st_nlink == 0 || !same_file(&st, &e->info.st);
+}
+
 /* Confirms or refreshes an entry whose answer is no longer trusted. */
 static void revalidate(struct file_cache *fc, struct entry *e)
 {
+    if (e->info.status == FILE_STATUS_BUSY) {
+        load(fc, e, e->rel); /* a passing failure holds nothing: just try again */
+        return;
+    }
     struct stat st;
     int status = 0;
     int fd = file_open_beneath(fc->root, e->rel, &st, &status);
@@ -200,10 +241,15 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
         e = e->hash_next;
     if (e != NULL) {
         touch(fc, e);
-        if (!fc->remember || now_ms - e->checked_ms >= FILE_CACHE_VALID_MS) {
+        e->used_ms = now_ms;
+        if (!fc->remember || e->info.status == FILE_STATUS_BUSY ||
+            now_ms - e->checked_ms >= FILE_CACHE_VALID_MS ||
+            (e->info.fd >= 0 && now_ms - e->stat_ms >= FILE_CACHE_STAT_MS && descriptor_changed(e))) {
             revalidate(fc, e);
             e->checked_ms = now_ms;
         }
+        if (now_ms - e->stat_ms >= FILE_CACHE_STAT_MS)
+            e->stat_ms = now_ms;
         return &e->info;
     }
     e = fc->tail; /* the least recently used slot makes room */
@@ -211,14 +257,61 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
     touch(fc, e);
     e->rel = strdup(rel);
     if (e->rel == NULL) {
-        e->info.status = 500;
+        e->info.status = FILE_STATUS_BUSY; /* out of memory; the slot stays free */
+        to_tail(fc, e);
         return &e->info;
     }
     e->hash_next = fc->buckets[bucket];
     fc->buckets[bucket] = e;
     load(fc, e, rel);
-    e->checked_ms = now_ms;
+    e->checked_ms = e->stat_ms = e->used_ms = now_ms;
     return &e->info;
+}
+
+void file_cache_sweep(struct file_cache *fc, int64_t now_ms)
+{
+    int budget = FILE_CACHE_SWEEP_MAX;
+    /* Idle entries: the LRU list is in order of use, so stop at the first recent one. */
+    for (struct entry *e = fc->tail; e != NULL && budget > 0;) {
+        struct entry *prev = e->prev;
+        if (e->rel != NULL) {
+            if (now_ms - e->used_ms < FILE_CACHE_IDLE_MS)
+                break;
+            evict(fc, e); /* it is at the cold end already, among the free slots */
+            budget--;
+        }
+        e = prev;
+    }
+    /* Deleted files: a few held descriptors per sweep, in turn. */
+    for (size_t visited = 0; visited < fc->capacity && budget > 0; visited++) {
+        struct entry *e = &fc->entries[fc->sweep_next];
+        fc->sweep_next = (fc->sweep_next + 1) % fc->capacity;
+        if (e->rel == NULL || e->info.fd < 0)
+            continue;
+        budget--;
+        struct stat st;
+        if (fstat(e->info.fd, &st) < 0 || st.st_nlink == 0) {
+            evict(fc, e);
+            to_tail(fc, e);
+        }
+    }
+}
+
+void file_cache_forget(struct file_cache *fc, dev_t dev, ino_t ino)
+{
+    for (size_t i = 0; i < fc->capacity; i++) {
+        struct entry *e = &fc->entries[i];
+        if (e->rel != NULL && e->info.fd >= 0 && e->info.st.st_dev == dev && e->info.st.st_ino == ino) {
+            evict(fc, e);
+            to_tail(fc, e);
+        }
+    }
+}
+
+void file_cache_flush(struct file_cache *fc)
+{
+    for (size_t i = 0; i < fc->capacity; i++)
+        evict(fc, &fc->entries[i]); /* every slot free: the LRU order no longer matters */
 }
 
 void file_cache_free(struct file_cache *fc)

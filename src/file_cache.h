@@ -8,7 +8,15 @@
  * (404, 403) are remembered too, which matters for precompressed siblings
  * that do not exist.  An answer is trusted for FILE_CACHE_VALID_MS; after that
  * the next request opens the name again and keeps the new answer if the file
- * changed (inode, size, mtime or ctime), like nginx's open_file_cache.
+ * changed (inode, size, mtime or ctime), like nginx's open_file_cache.  In
+ * between, an entry used FILE_CACHE_STAT_MS after its last check has its held
+ * descriptor fstat()ed: a file rewritten or truncated in place (same inode,
+ * same name) shows within that, not after the full second.  A
+ * passing failure (FILE_STATUS_BUSY: out of descriptors or memory) is never
+ * remembered: the next lookup of that name tries again.  file_cache_sweep(),
+ * run on the worker's timer, closes what is no longer worth holding: entries
+ * unused for FILE_CACHE_IDLE_MS, and files deleted since they were opened,
+ * whose descriptors would otherwise pin their disk space.
  */
 #ifndef OTU_FILE_CACHE_H
 #define OTU_FILE_CACHE_H
@@ -23,16 +31,32 @@
 
 /* How long a remembered answer is trusted: changes on disk show within this. */
 #define FILE_CACHE_VALID_MS 1000
+/*
+ * How long the held descriptor's fstat() is trusted: in-place rewrites and
+ * truncations show within this.  One fstat() per hot file per interval, so a
+ * hit still costs no system call most of the time.
+ */
+#define FILE_CACHE_STAT_MS 100
+/* An entry unused this long is dropped by the sweep (its descriptor closed). */
+#define FILE_CACHE_IDLE_MS 5000
+/* Descriptors one sweep may fstat() or close: a sweep stays a cheap pass. */
+#define FILE_CACHE_SWEEP_MAX 32
 /* Files up to this size are also kept in memory and sent with their head. */
 #define FILE_CACHE_DATA_MAX ((size_t)12 * 1024)
 /* Memory for file contents, per worker. */
 #define FILE_CACHE_DATA_TOTAL ((size_t)4 * 1024 * 1024)
 /* Fewest entries: one request looks at up to four names, all of which must stay. */
 #define FILE_CACHE_MIN_ENTRIES 8
+/*
+ * Names one request looks at, at most (file, index.html, sibling, error
+ * page): the most recent this many entries are never closed to recover from
+ * EMFILE, so the request's file_info pointers stay valid.
+ */
+#define FILE_CACHE_IN_USE 4
 
 /* What the cache knows about one name. */
 struct file_info {
-    int status;                 /* 0 when open, else 403, 404 or 500 */
+    int status;                 /* 0 when open, else 403, 404, 500 or FILE_STATUS_BUSY */
     int fd;                     /* the open file or directory (owned by the cache), or -1 */
     struct stat st;             /* its fstat() when status is 0 */
     const char *data;           /* the whole contents (small regular files), or NULL */
@@ -53,9 +77,32 @@ struct file_cache *file_cache_new(const struct file_root *root, size_t entries, 
 /*
  * Returns what opening rel (relative, no leading '/') under the root gives,
  * from memory when it is fresh.  now_ms is a monotonic clock reading.  The
- * pointer stays valid until FILE_CACHE_MIN_ENTRIES - 1 further lookups.
+ * pointer stays valid for FILE_CACHE_IN_USE - 1 further lookups (one
+ * request's names), and until file_cache_sweep(), _flush() or _forget().
  */
 const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, int64_t now_ms);
+
+/*
+ * Drops every entry holding the file (dev, ino), closing its descriptor: the
+ * next lookup of those names opens them again.  For a file found to differ
+ * from what the cache said (shorter than its size while being sent).
+ */
+void file_cache_forget(struct file_cache *fc, dev_t dev, ino_t ino);
+
+/*
+ * Housekeeping, for a timer (every few hundred ms): drops entries unused for
+ * FILE_CACHE_IDLE_MS, least recently used first, and checks a few held
+ * descriptors in turn, dropping those whose file has no link left (deleted
+ * or replaced).  At most FILE_CACHE_SWEEP_MAX fstat()s and closes per call.
+ * Invalidates file_info pointers: never call it while one is in use.
+ */
+void file_cache_sweep(struct file_cache *fc, int64_t now_ms);
+
+/*
+ * Drops every entry (the document root changed: every answer may differ).
+ * Invalidates file_info pointers, like file_cache_sweep().
+ */
+void file_cache_flush(struct file_cache *fc);
 
 /* Closes every descriptor and frees the cache. */
 void file_cache_free(struct file_cache *fc);

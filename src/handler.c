@@ -5,6 +5,7 @@
 
 #include "handler.h"
 
+#include "log.h"
 #include "mime.h"
 #include "path.h"
 
@@ -21,14 +22,20 @@ static int64_t now_ms(void);
 
 /* Most digits we read in a byte position: 10^18 bytes is far past any file. */
 #define RANGE_DIGITS_MAX 18
+/* Retry-After on a 503 (out of descriptors or memory), in seconds: they free up as connections close. */
+#define HANDLER_RETRY_AFTER "1"
 
 int handler_init(struct handler *h, const struct config *cfg)
 {
     h->cfg = cfg;
     h->cache = NULL;
+    h->root_checked_ms = now_ms();
+    h->root_warned = false;
     snprintf(h->server, sizeof(h->server), "otuserver/%s", OTU_VERSION);
     if (file_root_open(&h->root, cfg->root) < 0)
         return -1;
+    if (h->root.walk)
+        LOG_INFO("worker: openat2 is not available; names are resolved one component at a time");
     h->fallback_rel[0] = '\0';
     if (cfg->fallback[0] != '\0') {
         struct path_result pr;
@@ -49,6 +56,38 @@ void handler_free(struct handler *h)
     file_cache_free(h->cache);
     h->cache = NULL;
     file_root_close(&h->root);
+}
+
+void handler_refresh_root(struct handler *h)
+{
+    int rc = file_root_refresh(&h->root, h->cfg->root);
+    int err = errno;
+    h->root_checked_ms = now_ms();
+    if (rc < 0 && !h->root_warned)
+        LOG_WARN("worker: cannot open the document root %s again (%s); still serving the one opened before",
+                 h->cfg->root, strerror(err));
+    h->root_warned = rc < 0;
+    if (rc == 1) {
+        file_cache_flush(h->cache);
+        LOG_INFO("worker: the document root %s names another directory now; serving it", h->cfg->root);
+        if (h->root.walk)
+            LOG_INFO("worker: openat2 is not available; names are resolved one component at a time");
+    }
+}
+
+void handler_tick(struct handler *h)
+{
+    int64_t now = now_ms();
+    if (now - h->root_checked_ms >= HANDLER_ROOT_CHECK_MS)
+        handler_refresh_root(h);
+    file_cache_sweep(h->cache, now);
+}
+
+void handler_file_shrank(struct handler *h, int fd)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0)
+        file_cache_forget(h->cache, st.st_dev, st.st_ino);
 }
 
 /* Starts a reply: nothing to send yet. */
@@ -146,6 +185,8 @@ static void reply_error(struct handler *h, int status, bool head_only, bool keep
     rh.date = date;
     rh.extra = h->cfg->headers[0] ? h->cfg->headers : NULL;
     rh.keep_alive = !r->close;
+    if (status == 503)
+        rh.retry_after = HANDLER_RETRY_AFTER;
 
     const char *page_name = NULL;
     const struct file_info *page = error_page_for(h, status, &page_name);
@@ -341,18 +382,26 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* True when a is earlier than b, to the nanosecond. */
+static bool timespec_before(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
 /*
  * Returns the precompressed sibling (rel + suffix) of a file when it exists,
- * is a regular file and is not older than the file; else NULL.
+ * is a regular file and is not older than the file (mtim, compared to the
+ * nanosecond: a sibling written half a second before its file is stale);
+ * else NULL.
  */
 static const struct file_info *fresh_sibling(struct handler *h, const char *rel, const char *suffix,
-                                             time_t mtime, int64_t now)
+                                             const struct timespec *mtim, int64_t now)
 {
     char name[PATH_MAX_DECODED + 8];
     if ((size_t)snprintf(name, sizeof(name), "%s%s", rel, suffix) >= sizeof(name))
         return NULL;
     const struct file_info *s = file_cache_get(h->cache, name, now);
-    if (s->status != 0 || !S_ISREG(s->st.st_mode) || s->st.st_mtime < mtime)
+    if (s->status != 0 || !S_ISREG(s->st.st_mode) || timespec_before(&s->st.st_mtim, mtim))
         return NULL; /* absent, or stale: it would serve old content */
     return s;
 }
@@ -441,10 +490,10 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
     if (info->accept_encoding.p != NULL) {
         const struct file_info *sib = NULL;
         if (accepts_encoding(info->accept_encoding, "br") &&
-            (sib = fresh_sibling(h, served, ".br", fi->st.st_mtime, now)) != NULL)
+            (sib = fresh_sibling(h, served, ".br", &fi->st.st_mtim, now)) != NULL)
             rh.content_encoding = "br";
         else if (accepts_encoding(info->accept_encoding, "gzip") &&
-                 (sib = fresh_sibling(h, served, ".gz", fi->st.st_mtime, now)) != NULL)
+                 (sib = fresh_sibling(h, served, ".gz", &fi->st.st_mtim, now)) != NULL)
             rh.content_encoding = "gzip";
         if (sib != NULL)
             fi = sib;

@@ -20,6 +20,13 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+/*
+ * How often the root's path is opened again to see whether it names another
+ * directory (a "current" symlink swapped to a new release): a deploy is
+ * served by every worker within this.  SIGHUP does it at once.
+ */
+#define HANDLER_ROOT_CHECK_MS 1000
+
 /* Room for a response head: status line, our headers and a Location. */
 #define HANDLER_HEAD_MAX 4096
 /* Longest Location we send; a longer redirect target gets 414. */
@@ -46,6 +53,8 @@ struct handler {
     struct file_cache *cache;  /* remembered opens, validators and small files */
     char server[64];           /* Server header value */
     char fallback_rel[PATH_MAX_DECODED]; /* --fallback, normalised; "" = none */
+    int64_t root_checked_ms;   /* when the root's path was last opened again */
+    bool root_warned;          /* a failure to open it again is logged, once */
 };
 
 /* Opens the document root.  Returns 0, or -1 with errno set. */
@@ -63,6 +72,29 @@ void handler_free(struct handler *h);
  */
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
                      bool keep_alive, const char *date, struct reply *r);
+
+/*
+ * Housekeeping for the worker's timer, between requests (never while a
+ * reply is being built): every HANDLER_ROOT_CHECK_MS, handler_refresh_root();
+ * each time, the file cache's sweep (idle entries, deleted files).
+ */
+void handler_tick(struct handler *h);
+
+/*
+ * Opens the configured root path again; when it names another directory
+ * now, serves that one from the next request on (the file cache is
+ * emptied).  When it cannot be opened, keeps serving the old one and logs a
+ * warning (once, until it opens again).  Between requests only.
+ */
+void handler_refresh_root(struct handler *h);
+
+/*
+ * Tells the handler that the file open on fd (a reply's body) ended before
+ * the length its head promised: it was truncated after the cache looked at
+ * it.  Every cache entry for that file is dropped, so the next request
+ * opens it again and sees its new size.
+ */
+void handler_file_shrank(struct handler *h, int fd);
 
 /*
  * Builds a bare error answer (no request needed: 408, 431, 400 from the

@@ -110,6 +110,7 @@ int response_format_head(const struct response_head *h, char *buf, size_t cap)
     out_header(&o, "Cache-Control", h->cache_control);
     out_header(&o, "Location", h->location);
     out_header(&o, "Allow", h->allow);
+    out_header(&o, "Retry-After", h->retry_after);
     if (h->extra != NULL)
         out_str(&o, h->extra);
     out_str(&o, h->keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");

@@ -23,6 +23,7 @@ struct response_head {
     const char *content_encoding; /* Content-Encoding, or NULL */
     const char *location;         /* Location, or NULL */
     const char *allow;            /* Allow, or NULL */
+    const char *retry_after;      /* Retry-After value (seconds), or NULL */
     const char *cache_control;    /* Cache-Control, or NULL */
     const char *extra;            /* preformatted "Name: value\r\n" lines, or NULL */
     bool accept_ranges;           /* send "Accept-Ranges: bytes" */

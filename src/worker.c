@@ -250,15 +250,19 @@ static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
 
 static void worker_flush_cb(evutil_socket_t fd, short what, void *arg)
 {
-    (void)fd, (void)what, (void)arg;
+    struct worker *w = arg;
+    (void)fd, (void)what;
     log_flush();
+    conn_ctx_tick(&w->ctx); /* the file cache's sweep, the root's re-resolution */
 }
 
 static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)
 {
-    (void)sig, (void)what, (void)arg;
+    struct worker *w = arg;
+    (void)sig, (void)what;
     if (log_reopen() < 0)
         LOG_ERROR("worker: cannot reopen the log: %s", strerror(errno));
+    conn_ctx_refresh_root(&w->ctx); /* a deploy behind a symlinked root, at once */
 }
 
 int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics,

@@ -16,6 +16,7 @@ struct metrics;
  * (-1 when off).  Creates its own event_base, so it
  * must run after fork().  Returns the process exit status: 0 after a
  * clean stop, 1 when the loop could not be set up.
+ * The document root is re-resolved every second and on SIGHUP (symlink deploys).
  */
 int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics,
                int metrics_fd);

@@ -9,10 +9,14 @@
 #include "check_run.h"
 
 #include <check.h>
+#include <stdbool.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -71,8 +75,9 @@ START_TEST(test_changes_show_after_the_validity)
     char etag[64];
     strcpy(etag, fi->etag);
     write_file("a.txt", "second, longer\n");
-    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_VALID_MS - 1);
-    ck_assert_mem_eq(fi->data, "first\n", 6); /* still trusted */
+    /* still trusted (an in-place change shows when the descriptor is checked again) */
+    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_STAT_MS - 1);
+    ck_assert_mem_eq(fi->data, "first\n", 6);
     fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_VALID_MS);
     ck_assert_mem_eq(fi->data, "second, longer\n", 15);
     ck_assert_str_ne(fi->etag, etag);
@@ -135,6 +140,196 @@ START_TEST(test_escapes_stay_refused)
 }
 END_TEST
 
+/* Writes n bytes of c to name. */
+static void write_bytes(const char *name, int c, size_t n)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < n; i++)
+        fputc(c, f);
+    fclose(f);
+}
+
+/* Sets name's modification time to sec seconds after the epoch. */
+static void set_mtime(const char *name, time_t sec)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    struct timespec ts[2] = {{sec, 0}, {sec, 0}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* A file rewritten in place (same inode, same name) shows after FILE_CACHE_STAT_MS. */
+START_TEST(test_inplace_rewrite_shows_after_stat_interval)
+{
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
+    ino_t ino = fi->st.st_ino;
+    char etag[64];
+    strcpy(etag, fi->etag);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/a.txt", dir);
+    FILE *f = fopen(path, "r+"); /* no truncation, no new inode */
+    ck_assert_ptr_nonnull(f);
+    fputs("FIRST\n", f);
+    fclose(f);
+    set_mtime("a.txt", 1); /* whatever the clock's granularity, the mtime moved */
+    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_STAT_MS - 1);
+    ck_assert_mem_eq(fi->data, "first\n", 6); /* still trusted */
+    fi = file_cache_get(fc, "a.txt", 1000 + FILE_CACHE_STAT_MS);
+    ck_assert_mem_eq(fi->data, "FIRST\n", 6);
+    ck_assert_uint_eq(fi->st.st_ino, ino);
+    ck_assert_str_ne(fi->etag, etag);
+    file_cache_free(fc);
+}
+END_TEST
+
+/* A file found shorter than its entry says is forgotten at once. */
+START_TEST(test_forget_drops_a_truncated_file)
+{
+    write_bytes("big.bin", 'x', 3 * FILE_CACHE_DATA_MAX);
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    const struct file_info *fi = file_cache_get(fc, "big.bin", 1000);
+    ck_assert_int_eq(fi->status, 0);
+    ck_assert_ptr_null(fi->data); /* sent from its descriptor */
+    ck_assert_int_eq((int)fi->st.st_size, 3 * (int)FILE_CACHE_DATA_MAX);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/big.bin", dir);
+    ck_assert_int_eq(truncate(path, 1000), 0);
+    ck_assert_int_eq((int)file_cache_get(fc, "big.bin", 1001)->st.st_size, 3 * (int)FILE_CACHE_DATA_MAX);
+    file_cache_forget(fc, fi->st.st_dev, fi->st.st_ino);
+    fi = file_cache_get(fc, "big.bin", 1002);
+    ck_assert_int_eq(fi->status, 0);
+    ck_assert_int_eq((int)fi->st.st_size, 1000);
+    file_cache_free(fc);
+}
+END_TEST
+
+/* A deleted file is noticed by the descriptor check, before the name's revalidation. */
+START_TEST(test_deleted_file_noticed_after_stat_interval)
+{
+    write_bytes("gone.bin", 'y', 3 * FILE_CACHE_DATA_MAX);
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    ck_assert_int_eq(file_cache_get(fc, "gone.bin", 1000)->status, 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/gone.bin", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    const struct file_info *fi = file_cache_get(fc, "gone.bin", 1000 + FILE_CACHE_STAT_MS);
+    ck_assert_int_eq(fi->status, 404);
+    ck_assert_int_eq(fi->fd, -1);
+    file_cache_free(fc);
+}
+END_TEST
+
+/* True while fd is an open descriptor of this process. */
+static bool fd_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1;
+}
+
+/* The sweep closes entries unused for FILE_CACHE_IDLE_MS and keeps recent ones. */
+START_TEST(test_sweep_expires_idle_entries)
+{
+    write_file("b.txt", "bee\n");
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    int a_fd = file_cache_get(fc, "a.txt", 1000)->fd;
+    int b_fd = file_cache_get(fc, "b.txt", 3000)->fd;
+    ck_assert(fd_open(a_fd) && fd_open(b_fd));
+    file_cache_sweep(fc, 1000 + FILE_CACHE_IDLE_MS - 1);
+    ck_assert(fd_open(a_fd)); /* not idle long enough */
+    file_cache_sweep(fc, 1000 + FILE_CACHE_IDLE_MS);
+    ck_assert(!fd_open(a_fd));
+    ck_assert(fd_open(b_fd));
+    /* a use keeps an entry: b used again at 6000 stays past 3000 + FILE_CACHE_IDLE_MS */
+    ck_assert_int_eq(file_cache_get(fc, "b.txt", 6000)->fd, b_fd);
+    file_cache_sweep(fc, 3000 + FILE_CACHE_IDLE_MS);
+    ck_assert(fd_open(b_fd));
+    /* and the expired name loads again */
+    ck_assert_mem_eq(file_cache_get(fc, "a.txt", 6001)->data, "first\n", 6);
+    file_cache_free(fc);
+}
+END_TEST
+
+/* The sweep closes the descriptor of a deleted file without waiting for it to go idle. */
+START_TEST(test_sweep_drops_deleted_files)
+{
+    write_bytes("del.bin", 'z', 3 * FILE_CACHE_DATA_MAX);
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    int del_fd = file_cache_get(fc, "del.bin", 1000)->fd;
+    int a_fd = file_cache_get(fc, "a.txt", 1000)->fd;
+    char path[256];
+    snprintf(path, sizeof(path), "%s/del.bin", dir);
+    ck_assert_int_eq(unlink(path), 0);
+    file_cache_sweep(fc, 1001);
+    ck_assert(!fd_open(del_fd));
+    ck_assert(fd_open(a_fd));
+    ck_assert_int_eq(file_cache_get(fc, "del.bin", 1002)->status, 404);
+    file_cache_free(fc);
+}
+END_TEST
+
+/* Out of descriptors: the 503 is answered, never remembered. */
+START_TEST(test_busy_is_never_remembered)
+{
+    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct rlimit saved, none;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    int lowest = dup(0); /* every descriptor below this one is taken */
+    ck_assert_int_ge(lowest, 0);
+    close(lowest);
+    none = saved;
+    none.rlim_cur = (rlim_t)lowest;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+    const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
+    int busy = fi->status;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    ck_assert_int_eq(busy, FILE_STATUS_BUSY);
+    fi = file_cache_get(fc, "a.txt", 1001); /* well within FILE_CACHE_VALID_MS */
+    ck_assert_int_eq(fi->status, 0);
+    ck_assert_mem_eq(fi->data, "first\n", 6);
+    file_cache_free(fc);
+}
+END_TEST
+
+/*
+ * Out of descriptors, the cache closes its least recently used ones to make
+ * room, but never the FILE_CACHE_IN_USE most recent: the request being
+ * answered may still hold their file_info (and their data).
+ */
+START_TEST(test_emfile_shedding_spares_recent_entries)
+{
+    static const char *const names[] = {"s0.txt", "s1.txt", "s2.txt", "s3.txt", "s4.txt", "s5.txt"};
+    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, true);
+    int fds[6];
+    for (int i = 0; i < 6; i++) {
+        write_file(names[i], "s\n");
+        fds[i] = file_cache_get(fc, names[i], 1000 + i)->fd;
+        ck_assert_int_ge(fds[i], 0);
+    }
+    write_file("new.txt", "new\n");
+    struct rlimit saved, none;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    int lowest = dup(0);
+    close(lowest);
+    none = saved;
+    none.rlim_cur = (rlim_t)lowest; /* no descriptor left until the cache closes some */
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &none), 0);
+    const struct file_info *fi = file_cache_get(fc, "new.txt", 2000);
+    int status = fi->status, new_fd = fi->fd;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
+    ck_assert_int_eq(status, 0);
+    /* the new name and the three before it are the most recent four: kept, not reopened */
+    for (int i = 3; i < 6; i++)
+        ck_assert_msg(file_cache_get(fc, names[i], 2001)->fd == fds[i], "%s was closed", names[i]);
+    /* the three older ones were closed; the new file took one of their numbers */
+    ck_assert(new_fd == fds[0] || new_fd == fds[1] || new_fd == fds[2]);
+    ck_assert_int_eq(!fd_open(fds[0]) + !fd_open(fds[1]) + !fd_open(fds[2]), 2);
+    file_cache_free(fc);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("file_cache");
@@ -146,6 +341,13 @@ int main(void)
     tcase_add_test(tc, test_without_remembering_every_lookup_reopens);
     tcase_add_test(tc, test_eviction_keeps_recent_names);
     tcase_add_test(tc, test_escapes_stay_refused);
+    tcase_add_test(tc, test_busy_is_never_remembered);
+    tcase_add_test(tc, test_inplace_rewrite_shows_after_stat_interval);
+    tcase_add_test(tc, test_forget_drops_a_truncated_file);
+    tcase_add_test(tc, test_deleted_file_noticed_after_stat_interval);
+    tcase_add_test(tc, test_sweep_expires_idle_entries);
+    tcase_add_test(tc, test_sweep_drops_deleted_files);
+    tcase_add_test(tc, test_emfile_shedding_spares_recent_entries);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
