@@ -5,6 +5,9 @@
 
 #include "access_log.h"
 
+#include "http_date.h"
+#include "textbuf.h"
+
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
@@ -14,43 +17,6 @@
 /* Most output bytes a client-chosen field may take, after escaping. */
 #define FIELD_TARGET_MAX 1024
 #define FIELD_HEADER_MAX 512
-
-static const char *const month_names[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-
-/* A bounded appender that never overflows: once full, it drops further bytes. */
-struct line {
-    char *buf;
-    size_t cap; /* bytes usable, the final newline excluded */
-    size_t len;
-};
-
-static void put(struct line *l, const char *s, size_t n)
-{
-    if (n > l->cap - l->len)
-        n = l->cap - l->len;
-    memcpy(l->buf + l->len, s, n);
-    l->len += n;
-}
-
-static void puts_(struct line *l, const char *s)
-{
-    put(l, s, strlen(s));
-}
-
-/* Appends v in decimal, zero-padded to at least width digits. */
-static void put_num(struct line *l, uint64_t v, int width)
-{
-    char digits[24];
-    int n = 0;
-    do {
-        digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    while (n < width && n < (int)sizeof(digits))
-        digits[sizeof(digits) - 1 - n++] = '0';
-    put(l, digits + sizeof(digits) - n, (size_t)n);
-}
 
 /*
  * Returns the length (2..4) of the well-formed UTF-8 sequence at p[0..n), or
@@ -89,12 +55,12 @@ static size_t utf8_sequence(const unsigned char *p, size_t n)
  * output bytes; a cut field ends in "..." and never splits a character.  A
  * missing field is "-" (text, combined) or "".
  */
-static void put_escaped(struct line *l, struct http_slice v, size_t max, bool json)
+static void put_escaped(struct textbuf *l, struct http_slice v, size_t max, bool json)
 {
     static const char hex[] = "0123456789abcdef";
     if (v.p == NULL) {
         if (!json)
-            put(l, "-", 1);
+            textbuf_put(l, "-", 1);
         return;
     }
     size_t start = l->len;
@@ -124,28 +90,28 @@ static void put_escaped(struct line *l, struct http_slice v, size_t max, bool js
             esc[0] = (char)c, n = 1;
         }
         if (l->len - start + n > max - 3 || n > l->cap - l->len) {
-            put(l, "...", 3); /* whole characters only, even when the line is full */
+            textbuf_put(l, "...", 3); /* whole characters only, even when the line is full */
             return;
         }
-        put(l, esc, n);
+        textbuf_put(l, esc, n);
         i += used;
     }
 }
 
 /* Appends the request line "GET /x HTTP/1.1" (escaped), or "-" when unknown. */
-static void put_request_line(struct line *l, const struct access_record *r, bool json)
+static void put_request_line(struct textbuf *l, const struct access_record *r, bool json)
 {
     if (r->method.p == NULL) {
         if (!json)
-            put(l, "-", 1);
+            textbuf_put(l, "-", 1);
         return;
     }
     put_escaped(l, r->method, 32, json);
-    put(l, " ", 1);
+    textbuf_put(l, " ", 1);
     put_escaped(l, r->target, FIELD_TARGET_MAX, json);
     if (r->minor_version >= 0) {
-        puts_(l, " HTTP/1.");
-        put_num(l, (uint64_t)r->minor_version, 1);
+        textbuf_puts(l, " HTTP/1.");
+        textbuf_put_u64(l, (uint64_t)r->minor_version, 1);
     }
 }
 
@@ -169,107 +135,107 @@ static const struct tm *clock_for(time_t sec, int *pid)
 }
 
 /* Appends "YYYY-MM-DDTHH:MM:SS.mmmZ". */
-static void put_iso_time(struct line *l, const struct tm *tm, long usec)
+static void put_iso_time(struct textbuf *l, const struct tm *tm, long usec)
 {
-    put_num(l, (uint64_t)tm->tm_year + 1900, 4);
-    put(l, "-", 1);
-    put_num(l, (uint64_t)tm->tm_mon + 1, 2);
-    put(l, "-", 1);
-    put_num(l, (uint64_t)tm->tm_mday, 2);
-    put(l, "T", 1);
-    put_num(l, (uint64_t)tm->tm_hour, 2);
-    put(l, ":", 1);
-    put_num(l, (uint64_t)tm->tm_min, 2);
-    put(l, ":", 1);
-    put_num(l, (uint64_t)tm->tm_sec, 2);
-    put(l, ".", 1);
-    put_num(l, (uint64_t)(usec / 1000), 3);
-    put(l, "Z", 1);
+    textbuf_put_u64(l, (uint64_t)tm->tm_year + 1900, 4);
+    textbuf_put(l, "-", 1);
+    textbuf_put_u64(l, (uint64_t)tm->tm_mon + 1, 2);
+    textbuf_put(l, "-", 1);
+    textbuf_put_u64(l, (uint64_t)tm->tm_mday, 2);
+    textbuf_put(l, "T", 1);
+    textbuf_put_u64(l, (uint64_t)tm->tm_hour, 2);
+    textbuf_put(l, ":", 1);
+    textbuf_put_u64(l, (uint64_t)tm->tm_min, 2);
+    textbuf_put(l, ":", 1);
+    textbuf_put_u64(l, (uint64_t)tm->tm_sec, 2);
+    textbuf_put(l, ".", 1);
+    textbuf_put_u64(l, (uint64_t)(usec / 1000), 3);
+    textbuf_put(l, "Z", 1);
 }
 
 /* Appends a duration in microseconds as whole.fraction with frac_digits of a unit of 10^frac_digits us. */
-static void put_duration(struct line *l, uint64_t us, uint64_t unit_us, int frac_digits)
+static void put_duration(struct textbuf *l, uint64_t us, uint64_t unit_us, int frac_digits)
 {
-    put_num(l, us / unit_us, 1);
-    put(l, ".", 1);
-    put_num(l, us % unit_us, frac_digits);
+    textbuf_put_u64(l, us / unit_us, 1);
+    textbuf_put(l, ".", 1);
+    textbuf_put_u64(l, us % unit_us, frac_digits);
 }
 
 size_t access_log_format(enum access_log_format format, const struct access_record *r, char *out,
                          size_t cap)
 {
-    struct line l = {out, cap - 1, 0};
+    struct textbuf l = textbuf_over(out, cap - 1); /* room kept for the newline */
     int pid;
     const struct tm *tm = clock_for(r->when.tv_sec, &pid);
     uint64_t us = r->duration_us > 0 ? (uint64_t)r->duration_us : 0;
     uint64_t bytes = r->body_bytes > 0 ? (uint64_t)r->body_bytes : 0;
     switch (format) {
     case ACCESS_LOG_COMBINED:
-        puts_(&l, r->peer);
-        puts_(&l, " - - [");
-        put_num(&l, (uint64_t)tm->tm_mday, 2);
-        put(&l, "/", 1);
-        puts_(&l, month_names[tm->tm_mon]);
-        put(&l, "/", 1);
-        put_num(&l, (uint64_t)tm->tm_year + 1900, 4);
-        put(&l, ":", 1);
-        put_num(&l, (uint64_t)tm->tm_hour, 2);
-        put(&l, ":", 1);
-        put_num(&l, (uint64_t)tm->tm_min, 2);
-        put(&l, ":", 1);
-        put_num(&l, (uint64_t)tm->tm_sec, 2);
-        puts_(&l, " +0000] \"");
+        textbuf_puts(&l, r->peer);
+        textbuf_puts(&l, " - - [");
+        textbuf_put_u64(&l, (uint64_t)tm->tm_mday, 2);
+        textbuf_put(&l, "/", 1);
+        textbuf_put(&l, http_date_month_name(tm->tm_mon), 3);
+        textbuf_put(&l, "/", 1);
+        textbuf_put_u64(&l, (uint64_t)tm->tm_year + 1900, 4);
+        textbuf_put(&l, ":", 1);
+        textbuf_put_u64(&l, (uint64_t)tm->tm_hour, 2);
+        textbuf_put(&l, ":", 1);
+        textbuf_put_u64(&l, (uint64_t)tm->tm_min, 2);
+        textbuf_put(&l, ":", 1);
+        textbuf_put_u64(&l, (uint64_t)tm->tm_sec, 2);
+        textbuf_puts(&l, " +0000] \"");
         put_request_line(&l, r, false);
-        puts_(&l, "\" ");
-        put_num(&l, (uint64_t)r->status, 1);
-        put(&l, " ", 1);
-        put_num(&l, bytes, 1);
-        puts_(&l, " \"");
+        textbuf_puts(&l, "\" ");
+        textbuf_put_u64(&l, (uint64_t)r->status, 1);
+        textbuf_put(&l, " ", 1);
+        textbuf_put_u64(&l, bytes, 1);
+        textbuf_puts(&l, " \"");
         put_escaped(&l, r->referer, FIELD_HEADER_MAX, false);
-        puts_(&l, "\" \"");
+        textbuf_puts(&l, "\" \"");
         put_escaped(&l, r->user_agent, FIELD_HEADER_MAX, false);
-        puts_(&l, "\" ");
+        textbuf_puts(&l, "\" ");
         put_duration(&l, us, 1000000, 6);
         break;
     case ACCESS_LOG_JSON:
-        puts_(&l, "{\"time\":\"");
-        put_iso_time(&l, tm, (long)r->when.tv_usec);
-        puts_(&l, "\",\"remote_addr\":\"");
-        puts_(&l, r->peer);
-        puts_(&l, "\",\"request\":\"");
+        textbuf_puts(&l, "{\"time\":\"");
+        put_iso_time(&l, tm, r->when.tv_nsec / 1000);
+        textbuf_puts(&l, "\",\"remote_addr\":\"");
+        textbuf_puts(&l, r->peer);
+        textbuf_puts(&l, "\",\"request\":\"");
         put_request_line(&l, r, true);
-        puts_(&l, "\",\"method\":\"");
+        textbuf_puts(&l, "\",\"method\":\"");
         put_escaped(&l, r->method, 32, true);
-        puts_(&l, "\",\"target\":\"");
+        textbuf_puts(&l, "\",\"target\":\"");
         put_escaped(&l, r->target, FIELD_TARGET_MAX, true);
-        puts_(&l, "\",\"status\":");
-        put_num(&l, (uint64_t)r->status, 1);
-        puts_(&l, ",\"bytes\":");
-        put_num(&l, bytes, 1);
-        puts_(&l, ",\"referer\":\"");
+        textbuf_puts(&l, "\",\"status\":");
+        textbuf_put_u64(&l, (uint64_t)r->status, 1);
+        textbuf_puts(&l, ",\"bytes\":");
+        textbuf_put_u64(&l, bytes, 1);
+        textbuf_puts(&l, ",\"referer\":\"");
         put_escaped(&l, r->referer, FIELD_HEADER_MAX, true);
-        puts_(&l, "\",\"user_agent\":\"");
+        textbuf_puts(&l, "\",\"user_agent\":\"");
         put_escaped(&l, r->user_agent, FIELD_HEADER_MAX, true);
-        puts_(&l, "\",\"duration_ms\":");
+        textbuf_puts(&l, "\",\"duration_ms\":");
         put_duration(&l, us, 1000, 3);
-        puts_(&l, "}");
+        textbuf_puts(&l, "}");
         break;
     case ACCESS_LOG_TEXT:
     default:
-        put_iso_time(&l, tm, (long)r->when.tv_usec);
-        puts_(&l, " [");
-        put_num(&l, (uint64_t)pid, 1);
-        puts_(&l, "] info: ");
-        puts_(&l, r->peer);
-        puts_(&l, " \"");
+        put_iso_time(&l, tm, r->when.tv_nsec / 1000);
+        textbuf_puts(&l, " [");
+        textbuf_put_u64(&l, (uint64_t)pid, 1);
+        textbuf_puts(&l, "] info: ");
+        textbuf_puts(&l, r->peer);
+        textbuf_puts(&l, " \"");
         put_request_line(&l, r, false);
-        puts_(&l, "\" ");
-        put_num(&l, (uint64_t)r->status, 1);
-        put(&l, " ", 1);
-        put_num(&l, bytes, 1);
-        put(&l, " ", 1);
+        textbuf_puts(&l, "\" ");
+        textbuf_put_u64(&l, (uint64_t)r->status, 1);
+        textbuf_put(&l, " ", 1);
+        textbuf_put_u64(&l, bytes, 1);
+        textbuf_put(&l, " ", 1);
         put_duration(&l, us, 1000, 3);
-        puts_(&l, "ms");
+        textbuf_puts(&l, "ms");
         break;
     }
     out[l.len++] = '\n';

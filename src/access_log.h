@@ -38,7 +38,7 @@ struct access_record {
     int64_t duration_us;           /* from the complete head to the last byte sent */
     struct http_slice referer;     /* p NULL when absent */
     struct http_slice user_agent;  /* p NULL when absent */
-    struct timeval when;           /* wall clock when the response finished */
+    struct timespec when;          /* wall clock when the response finished */
 };
 
 /*

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "access_log.h"
+#include "http_parser.h"
 #include "log.h"
 
 #include <arpa/inet.h>
@@ -306,12 +307,9 @@ static bool header_breaks_framing(const char *name, size_t len)
 /* Adds one "Name: value" to cfg->headers; returns 0 or -1 with why. */
 static int add_header(struct config *cfg, const char *line, size_t len, char *why, size_t whylen)
 {
-    static const char tokens[] = "!#$%&'*+-.^_`|~";
     size_t colon = 0;
     while (colon < len && line[colon] != ':') {
-        char c = line[colon];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              strchr(tokens, c)))
+        if (!http_is_token_char((unsigned char)line[colon]))
             return expected(why, whylen, "'Name: value' with a token name");
         colon++;
     }
@@ -698,4 +696,25 @@ int config_cpu_count(void)
     if (limit > 0 && limit < n)
         n = limit;
     return n > 0 ? n : 1;
+}
+
+socklen_t config_socket_addr(const struct config *cfg, int port, bool for_client,
+                             struct sockaddr_storage *ss)
+{
+    memset(ss, 0, sizeof(*ss));
+    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, cfg->bind_addr, &v4->sin_addr) == 1) {
+        if (for_client && v4->sin_addr.s_addr == htonl(INADDR_ANY))
+            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        v4->sin_family = AF_INET;
+        v4->sin_port = htons((uint16_t)port);
+        return sizeof(*v4);
+    }
+    inet_pton(AF_INET6, cfg->bind_addr, &v6->sin6_addr);
+    if (for_client && IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+        v6->sin6_addr = in6addr_loopback;
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons((uint16_t)port);
+    return sizeof(*v6);
 }

@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <sys/socket.h>
 
 /* Longest Cache-Control value we accept; a header line, not a document. */
 #define CONFIG_HEADER_VALUE_MAX 512
@@ -95,5 +96,14 @@ void config_print_help(FILE *out);
  * cgroup CPU quota when one is set (containers), at least 1.
  */
 int config_cpu_count(void);
+
+/*
+ * Fills *ss with the socket address of cfg->bind_addr (an IPv4 or IPv6
+ * literal, checked when the configuration was read) and port; returns its
+ * length.  With for_client, a wildcard (0.0.0.0 or ::) becomes the loopback
+ * address of its family: where a local client reaches the server.
+ */
+socklen_t config_socket_addr(const struct config *cfg, int port, bool for_client,
+                             struct sockaddr_storage *ss);
 
 #endif

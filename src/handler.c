@@ -5,6 +5,8 @@
 
 #include "handler.h"
 
+#include "clock.h"
+
 #include "log.h"
 #include "mime.h"
 #include "path.h"
@@ -18,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t now_ms(void);
 
 /* Most digits we read in a byte position: 10^18 bytes is far past any file. */
 #define RANGE_DIGITS_MAX 18
@@ -29,7 +30,7 @@ int handler_init(struct handler *h, const struct config *cfg)
 {
     h->cfg = cfg;
     h->cache = NULL;
-    h->root_checked_ms = now_ms();
+    h->root_checked_ms = clock_mono_ms();
     h->root_warned = false;
     snprintf(h->server, sizeof(h->server), "otuserver/%s", OTU_VERSION);
     if (file_root_open(&h->root, cfg->root) < 0)
@@ -62,7 +63,7 @@ void handler_refresh_root(struct handler *h)
 {
     int rc = file_root_refresh(&h->root, h->cfg->root);
     int err = errno;
-    h->root_checked_ms = now_ms();
+    h->root_checked_ms = clock_mono_ms();
     if (rc < 0 && !h->root_warned)
         LOG_WARN("worker: cannot open the document root %s again (%s); still serving the one opened before",
                  h->cfg->root, strerror(err));
@@ -77,7 +78,7 @@ void handler_refresh_root(struct handler *h)
 
 void handler_tick(struct handler *h)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_mono_ms();
     if (now - h->root_checked_ms >= HANDLER_ROOT_CHECK_MS)
         handler_refresh_root(h);
     file_cache_sweep(h->cache, now);
@@ -138,7 +139,7 @@ static const struct file_info *error_page_for(struct handler *h, int status, con
         struct path_result pr;
         if (path_normalize(e->path, strlen(e->path), &pr) != 0)
             return NULL;
-        const struct file_info *fi = file_cache_get(h->cache, pr.rel, now_ms());
+        const struct file_info *fi = file_cache_get(h->cache, pr.rel, clock_mono_ms());
         if (fi->status != 0 || !S_ISREG(fi->st.st_mode))
             return NULL; /* missing page: the built-in one is better than nothing */
         *name = e->path;
@@ -374,14 +375,6 @@ static bool has_extension(const char *rel)
     return last[0] != '\0' && strchr(last + 1, '.') != NULL;
 }
 
-/* Returns a monotonic clock reading in milliseconds. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* True when a is earlier than b, to the nanosecond. */
 static bool timespec_before(const struct timespec *a, const struct timespec *b)
 {
@@ -429,7 +422,7 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
     int status = path_normalize(info->path.p, info->path.len, &pr);
     if (status == 0 && !h->cfg->serve_dotfiles && path_is_hidden(pr.rel))
         status = 404;
-    int64_t now = now_ms();
+    int64_t now = clock_mono_ms();
     const struct file_info *fi = NULL;
     if (status == 0) {
         fi = file_cache_get(h->cache, pr.rel, now);

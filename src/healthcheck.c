@@ -5,6 +5,8 @@
 
 #include "healthcheck.h"
 
+#include "clock.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,9 +21,7 @@
 /* Returns milliseconds left until deadline (monotonic ms), at least 0. */
 static int ms_left(int64_t deadline)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    int64_t now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+    int64_t now = clock_mono_ms();
     return deadline > now ? (int)(deadline - now) : 0;
 }
 
@@ -29,24 +29,7 @@ static int ms_left(int64_t deadline)
 static int connect_local(const struct config *cfg, int64_t deadline)
 {
     struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof(ss));
-    socklen_t len;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&ss;
-    if (inet_pton(AF_INET, cfg->bind_addr, &v4->sin_addr) == 1) {
-        if (v4->sin_addr.s_addr == htonl(INADDR_ANY))
-            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)cfg->port);
-        len = sizeof(*v4);
-    } else {
-        inet_pton(AF_INET6, cfg->bind_addr, &v6->sin6_addr);
-        if (IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
-            v6->sin6_addr = in6addr_loopback;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)cfg->port);
-        len = sizeof(*v6);
-    }
+    socklen_t len = config_socket_addr(cfg, cfg->port, true, &ss);
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
@@ -67,10 +50,7 @@ fail:
 
 int healthcheck_run(const struct config *cfg)
 {
-    int64_t deadline;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    deadline = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + HEALTHCHECK_TIMEOUT_MS;
+    int64_t deadline = clock_mono_ms() + HEALTHCHECK_TIMEOUT_MS;
 
     int fd = connect_local(cfg, deadline);
     if (fd < 0) {

@@ -19,6 +19,11 @@ static void put2(char *p, int v)
     p[1] = (char)('0' + v % 10);
 }
 
+const char *http_date_month_name(int month)
+{
+    return month >= 0 && month < 12 ? month_names[month] : "???";
+}
+
 void http_date_format(time_t t, char out[HTTP_DATE_LEN + 1])
 {
     struct tm tm;

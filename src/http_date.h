@@ -13,6 +13,9 @@
 /* Writes t as an IMF-fixdate plus NUL into out (HTTP_DATE_LEN + 1 bytes). */
 void http_date_format(time_t t, char out[HTTP_DATE_LEN + 1]);
 
+/* The English three-letter name of month 0..11 ("Jan"), as dates and logs spell it. */
+const char *http_date_month_name(int month);
+
 /*
  * Parses s[0..len) in any of the three forms a recipient must accept:
  * IMF-fixdate, RFC 850 and asctime.  Returns the time, or -1 when s is

@@ -33,6 +33,11 @@ static bool is_tchar(unsigned char c)
     return tchar_table[c];
 }
 
+bool http_is_token_char(unsigned char c)
+{
+    return tchar_table[c];
+}
+
 /* A byte allowed inside a field value: VCHAR, obs-text, SP or HTAB. */
 static bool is_field_byte(unsigned char c)
 {

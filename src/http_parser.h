@@ -101,4 +101,7 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
 /* Returns true when the slice equals the NUL-terminated s, ignoring ASCII case. */
 bool http_slice_equals_nocase(struct http_slice a, const char *s);
 
+/* True when c may appear in a token: a method or a field name (RFC 9110 section 5.6.2). */
+bool http_is_token_char(unsigned char c);
+
 #endif

@@ -5,6 +5,8 @@
 
 #include "log.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -123,13 +125,12 @@ void log_append(const char *line, size_t len)
 void log_write(enum log_level level, const char *fmt, ...)
 {
     char line[LOG_LINE_MAX];
-    struct timeval tv;
+    struct timespec now = clock_wall();
     struct tm tm;
-    gettimeofday(&tv, NULL);
-    gmtime_r(&tv.tv_sec, &tm);
+    gmtime_r(&now.tv_sec, &tm);
     int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ [%d] %s: ",
                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, (int)(tv.tv_usec / 1000), (int)getpid(), log_level_name(level));
+                     tm.tm_sec, (int)(now.tv_nsec / 1000000), (int)getpid(), log_level_name(level));
     if (n < 0)
         return;
     va_list ap;

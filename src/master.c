@@ -5,6 +5,8 @@
 
 #include "master.h"
 
+#include "clock.h"
+
 #include "log.h"
 #include "metrics.h"
 #include "worker.h"
@@ -44,31 +46,6 @@ struct slot {
     int backoff_ms;     /* current crash-loop delay; 0 = none */
 };
 
-/* Returns a monotonic clock reading in milliseconds. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Fills ss from the configured address and port; returns its length. */
-static socklen_t make_addr(const struct config *cfg, struct sockaddr_storage *ss)
-{
-    memset(ss, 0, sizeof(*ss));
-    struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, cfg->bind_addr, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)cfg->port);
-        return sizeof(*v4);
-    }
-    inet_pton(AF_INET6, cfg->bind_addr, &v6->sin6_addr);
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons((uint16_t)cfg->port);
-    return sizeof(*v6);
-}
-
 /* Prints and logs why the port could not be bound, in one line with the way out. */
 static void report_bind_error(const struct config *cfg, int port, int err)
 {
@@ -96,11 +73,7 @@ static void report_bind_error(const struct config *cfg, int port, int err)
 static int open_listener_on(const struct config *cfg, int port, bool reuseport)
 {
     struct sockaddr_storage ss;
-    socklen_t len = make_addr(cfg, &ss);
-    if (ss.ss_family == AF_INET)
-        ((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)port);
-    else
-        ((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)port);
+    socklen_t len = config_socket_addr(cfg, port, false, &ss);
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
@@ -203,7 +176,7 @@ static int spawn(const struct config *cfg, struct slot *slots, int n, int i, con
         exit(worker_run(cfg, slots[i].fd, i, sh->metrics, sh->metrics_fd));
     }
     slots[i].pid = pid;
-    slots[i].started_ms = now_ms();
+    slots[i].started_ms = clock_mono_ms();
     slots[i].respawn_ms = 0;
     LOG_DEBUG("worker %d started in slot %d", (int)pid, i);
     return 0;
@@ -243,7 +216,7 @@ static int reap(struct slot *slots, int n, bool stopping, struct metrics *metric
             else
                 LOG_WARN("worker %d exited with status %d; starting a new one", (int)pid,
                          WEXITSTATUS(status));
-            int64_t now = now_ms();
+            int64_t now = clock_mono_ms();
             if (now - slots[i].started_ms < MASTER_YOUNG_DEATH_MS) {
                 int delay = back_off(&slots[i], now);
                 LOG_WARN("worker slot %d is dying young; waiting %d ms before the next start", i,
@@ -346,14 +319,14 @@ int master_run(const struct config *cfg)
         if (spawn(cfg, slots, n, i, &sh, &what) < 0) {
             LOG_ERROR("cannot start worker %d: %s: %s", i, what, strerror(errno));
             failed = true;
-            stop_deadline = now_ms();
+            stop_deadline = clock_mono_ms();
             signal_workers(slots, n, SIGKILL);
             goto wait_all;
         }
     }
 
     for (;;) {
-        int64_t now = now_ms();
+        int64_t now = clock_mono_ms();
         int64_t wake = now + 1000;
         for (int i = 0; i < n; i++) {
             if (slots[i].respawn_ms && slots[i].respawn_ms < wake)
@@ -361,11 +334,11 @@ int master_run(const struct config *cfg)
         }
         if (wake < now)
             wake = now;
-        struct timespec ts = {(time_t)((wake - now) / 1000), (long)((wake - now) % 1000) * 1000000};
+        struct timespec ts = clock_ms_to_timespec(wake - now);
         int sig = sigtimedwait(&watched, NULL, &ts);
         if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
             LOG_INFO("signal %d: stopping; workers get %d ms to finish", sig, cfg->grace_ms);
-            stop_deadline = now_ms() + cfg->grace_ms;
+            stop_deadline = clock_mono_ms() + cfg->grace_ms;
             for (int i = 0; i < n; i++) {
                 if (slots[i].fd >= 0)
                     close(slots[i].fd); /* the workers hold their own copies */
@@ -384,7 +357,7 @@ int master_run(const struct config *cfg)
             signal_workers(slots, n, SIGHUP);
         }
         reap(slots, n, false, sh.metrics);
-        now = now_ms();
+        now = clock_mono_ms();
         for (int i = 0; i < n; i++) {
             if (slots[i].pid != 0 || slots[i].respawn_ms == 0 || slots[i].respawn_ms > now)
                 continue;
@@ -405,14 +378,14 @@ wait_all:
     for (;;) {
         if (reap(slots, n, true, sh.metrics) == 0)
             break;
-        int64_t left = stop_deadline - now_ms();
+        int64_t left = stop_deadline - clock_mono_ms();
         if (left <= 0) {
             LOG_WARN("grace period over; killing the remaining workers");
             signal_workers(slots, n, SIGKILL);
             left = 1000;
-            stop_deadline = now_ms() + 1000;
+            stop_deadline = clock_mono_ms() + 1000;
         }
-        struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000};
+        struct timespec ts = clock_ms_to_timespec(left);
         sigtimedwait(&watched, NULL, &ts); /* SIGCHLD wakes us; further stop signals are absorbed */
     }
     LOG_INFO("stopped");

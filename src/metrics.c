@@ -5,6 +5,8 @@
 
 #include "metrics.h"
 
+#include "textbuf.h"
+
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -98,28 +100,6 @@ void metrics_note_restart(struct metrics *m)
         atomic_fetch_add_explicit(&m->restarts, 1, memory_order_relaxed);
 }
 
-/* A bounded printf appender. */
-struct out {
-    char *buf;
-    size_t cap, len;
-    bool overflow;
-};
-
-static void emit(struct out *o, const char *fmt, ...) OTU_PRINTF(2, 3);
-static void emit(struct out *o, const char *fmt, ...)
-{
-    if (o->overflow)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= o->cap - o->len)
-        o->overflow = true;
-    else
-        o->len += (size_t)n;
-}
-
 /* Sums, over all slots, the counter at byte offset 'offset' of struct slot_counters. */
 static uint64_t sum_at(const struct metrics *m, size_t offset)
 {
@@ -137,55 +117,55 @@ static uint64_t sum_at(const struct metrics *m, size_t offset)
 
 int metrics_render(const struct metrics *m, char *buf, size_t cap)
 {
-    struct out o = {buf, cap, 0, false};
-    emit(&o, "# HELP otuserver_build_info The running otuserver version.\n"
+    struct textbuf o = textbuf_over(buf, cap);
+    textbuf_printf(&o, "# HELP otuserver_build_info The running otuserver version.\n"
              "# TYPE otuserver_build_info gauge\n"
              "otuserver_build_info{version=\"%s\"} 1\n", OTU_VERSION);
-    emit(&o, "# HELP otuserver_requests_total Requests answered, by method and status class.\n"
+    textbuf_printf(&o, "# HELP otuserver_requests_total Requests answered, by method and status class.\n"
              "# TYPE otuserver_requests_total counter\n");
     for (int meth = 0; meth < METRICS_METHODS; meth++) {
         for (int cls = 0; cls < 5; cls++)
-            emit(&o, "otuserver_requests_total{method=\"%s\",code=\"%s\"} %llu\n", method_names[meth],
+            textbuf_printf(&o, "otuserver_requests_total{method=\"%s\",code=\"%s\"} %llu\n", method_names[meth],
                  class_names[cls], (unsigned long long)sum_at(m, REQUESTS_AT(meth, cls)));
     }
-    emit(&o, "# HELP otuserver_health_checks_total Answers to the health path (--health-path), by status; not in requests_total.\n"
+    textbuf_printf(&o, "# HELP otuserver_health_checks_total Answers to the health path (--health-path), by status; not in requests_total.\n"
              "# TYPE otuserver_health_checks_total counter\n"
              "otuserver_health_checks_total{status=\"200\"} %llu\n"
              "otuserver_health_checks_total{status=\"503\"} %llu\n",
          (unsigned long long)sum_at(m, offsetof(struct slot_counters, health)),
          (unsigned long long)sum_at(m, offsetof(struct slot_counters, health) + sizeof(uint64_t)));
-    emit(&o, "# HELP otuserver_response_bytes_total Bytes sent in responses, heads included.\n"
+    textbuf_printf(&o, "# HELP otuserver_response_bytes_total Bytes sent in responses, heads included.\n"
              "# TYPE otuserver_response_bytes_total counter\n"
              "otuserver_response_bytes_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, bytes)));
-    emit(&o, "# HELP otuserver_request_duration_seconds Time from a complete request head to the last byte sent.\n"
+    textbuf_printf(&o, "# HELP otuserver_request_duration_seconds Time from a complete request head to the last byte sent.\n"
              "# TYPE otuserver_request_duration_seconds histogram\n");
     uint64_t cumulative = 0;
     for (int b = 0; b <= METRICS_BUCKETS; b++) {
         cumulative += sum_at(m, BUCKET_AT(b));
         if (b < METRICS_BUCKETS)
-            emit(&o, "otuserver_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_bounds[b],
+            textbuf_printf(&o, "otuserver_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_bounds[b],
                  (unsigned long long)cumulative);
         else
-            emit(&o, "otuserver_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+            textbuf_printf(&o, "otuserver_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
                  (unsigned long long)cumulative);
     }
-    emit(&o, "otuserver_request_duration_seconds_sum %.6f\n"
+    textbuf_printf(&o, "otuserver_request_duration_seconds_sum %.6f\n"
              "otuserver_request_duration_seconds_count %llu\n",
          (double)sum_at(m, offsetof(struct slot_counters, duration_us_sum)) / 1e6, (unsigned long long)cumulative);
     int64_t open = 0;
     for (int i = 0; i < m->slots; i++)
         open += atomic_load_explicit(&m->slot[i].open, memory_order_relaxed);
-    emit(&o, "# HELP otuserver_connections_open Client connections open now.\n"
+    textbuf_printf(&o, "# HELP otuserver_connections_open Client connections open now.\n"
              "# TYPE otuserver_connections_open gauge\n"
              "otuserver_connections_open %lld\n", (long long)open);
-    emit(&o, "# HELP otuserver_connections_accepted_total Client connections accepted.\n"
+    textbuf_printf(&o, "# HELP otuserver_connections_accepted_total Client connections accepted.\n"
              "# TYPE otuserver_connections_accepted_total counter\n"
              "otuserver_connections_accepted_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, accepted)));
-    emit(&o, "# HELP otuserver_worker_restarts_total Workers replaced after they died.\n"
+    textbuf_printf(&o, "# HELP otuserver_worker_restarts_total Workers replaced after they died.\n"
              "# TYPE otuserver_worker_restarts_total counter\n"
              "otuserver_worker_restarts_total %llu\n",
          (unsigned long long)atomic_load_explicit(&m->restarts, memory_order_relaxed));
-    emit(&o, "# HELP otuserver_workers Worker slots.\n# TYPE otuserver_workers gauge\notuserver_workers %d\n",
+    textbuf_printf(&o, "# HELP otuserver_workers Worker slots.\n# TYPE otuserver_workers gauge\notuserver_workers %d\n",
          m->slots);
-    return o.overflow ? -1 : (int)o.len;
+    return o.cut ? -1 : (int)o.len;
 }

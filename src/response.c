@@ -5,6 +5,8 @@
 
 #include "response.h"
 
+#include "textbuf.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -32,89 +34,49 @@ const char *response_reason(int status)
     }
 }
 
-/*
- * A bounded appender: once anything fails to fit, every later append is a
- * no-op.  Written with memcpy rather than snprintf: this runs for every
- * response, and printf's machinery cost more than the rest of a request.
- */
-struct out {
-    char *buf;
-    size_t cap;
-    size_t len;
-    bool overflow;
-};
-
-/* Appends n bytes of s. */
-static void out_bytes(struct out *o, const char *s, size_t n)
-{
-    if (o->overflow || n > o->cap - o->len) {
-        o->overflow = true;
-        return;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-}
-
-static void out_str(struct out *o, const char *s)
-{
-    out_bytes(o, s, strlen(s));
-}
-
-/* Appends a number in decimal. */
-static void out_u64(struct out *o, uint64_t v)
-{
-    char digits[20];
-    size_t n = 0;
-    do {
-        digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0);
-    out_bytes(o, digits + sizeof(digits) - n, n);
-}
-
 /* Appends "name: value\r\n" when value is not NULL. */
-static void out_header(struct out *o, const char *name, const char *value)
+static void out_header(struct textbuf *o, const char *name, const char *value)
 {
     if (value == NULL)
         return;
-    out_str(o, name);
-    out_bytes(o, ": ", 2);
-    out_str(o, value);
-    out_bytes(o, "\r\n", 2);
+    textbuf_puts(o, name);
+    textbuf_put(o, ": ", 2);
+    textbuf_puts(o, value);
+    textbuf_put(o, "\r\n", 2);
 }
 
 int response_format_head(const struct response_head *h, char *buf, size_t cap)
 {
-    struct out o = {buf, cap, 0, false};
-    out_bytes(&o, "HTTP/1.1 ", 9);
-    out_u64(&o, (uint64_t)h->status);
-    out_bytes(&o, " ", 1);
-    out_str(&o, response_reason(h->status));
-    out_bytes(&o, "\r\n", 2);
+    struct textbuf o = textbuf_over(buf, cap);
+    textbuf_put(&o, "HTTP/1.1 ", 9);
+    textbuf_put_u64(&o, (uint64_t)h->status, 0);
+    textbuf_put(&o, " ", 1);
+    textbuf_puts(&o, response_reason(h->status));
+    textbuf_put(&o, "\r\n", 2);
     out_header(&o, "Server", h->server);
     out_header(&o, "Date", h->date);
     out_header(&o, "Content-Type", h->content_type);
     if (h->content_length >= 0) {
-        out_bytes(&o, "Content-Length: ", 16);
-        out_u64(&o, (uint64_t)h->content_length);
-        out_bytes(&o, "\r\n", 2);
+        textbuf_put(&o, "Content-Length: ", 16);
+        textbuf_put_u64(&o, (uint64_t)h->content_length, 0);
+        textbuf_put(&o, "\r\n", 2);
     }
     out_header(&o, "Content-Encoding", h->content_encoding);
     out_header(&o, "Content-Range", h->content_range);
     out_header(&o, "Last-Modified", h->last_modified);
     out_header(&o, "ETag", h->etag);
     if (h->accept_ranges)
-        out_str(&o, "Accept-Ranges: bytes\r\n");
+        textbuf_puts(&o, "Accept-Ranges: bytes\r\n");
     if (h->vary_accept_encoding)
-        out_str(&o, "Vary: Accept-Encoding\r\n");
+        textbuf_puts(&o, "Vary: Accept-Encoding\r\n");
     out_header(&o, "Cache-Control", h->cache_control);
     out_header(&o, "Location", h->location);
     out_header(&o, "Allow", h->allow);
     out_header(&o, "Retry-After", h->retry_after);
     if (h->extra != NULL)
-        out_str(&o, h->extra);
-    out_str(&o, h->keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
-    if (o.overflow || o.len >= cap)
+        textbuf_puts(&o, h->extra);
+    textbuf_puts(&o, h->keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");
+    if (o.cut || o.len >= cap)
         return -1;
     buf[o.len] = '\0';
     return (int)o.len;

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "compat.h"
 
@@ -32,14 +33,37 @@ static inline struct textbuf textbuf_over(char *buf, size_t cap)
     return b;
 }
 
-/* Appends n bytes of s (what fits). */
-void textbuf_put(struct textbuf *b, const char *s, size_t n);
+/* Appends n bytes of s (what fits).  Inline: response heads call it a dozen times a request. */
+static inline void textbuf_put(struct textbuf *b, const char *s, size_t n)
+{
+    size_t room = b->cap - b->len;
+    if (n > room) {
+        n = room;
+        b->cut = true;
+    }
+    memcpy(b->buf + b->len, s, n);
+    b->len += n;
+}
 
 /* Appends the string s. */
-void textbuf_puts(struct textbuf *b, const char *s);
+static inline void textbuf_puts(struct textbuf *b, const char *s)
+{
+    textbuf_put(b, s, strlen(s));
+}
 
 /* Appends v in decimal, zero-padded to at least width digits (0 or 1: none). */
-void textbuf_put_u64(struct textbuf *b, uint64_t v, int width);
+static inline void textbuf_put_u64(struct textbuf *b, uint64_t v, int width)
+{
+    char digits[24]; /* 20 digits for UINT64_MAX, padding up to 24 */
+    int n = 0;
+    do {
+        digits[sizeof(digits) - 1 - n++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    while (n < width && n < (int)sizeof(digits))
+        digits[sizeof(digits) - 1 - n++] = '0';
+    textbuf_put(b, digits + sizeof(digits) - n, (size_t)n);
+}
 
 /* Appends printf-style output (what fits); for rare, non-hot text only. */
 void textbuf_printf(struct textbuf *b, const char *fmt, ...) OTU_PRINTF(2, 3);

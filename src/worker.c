@@ -5,9 +5,12 @@
 
 #include "worker.h"
 
+#include "clock.h"
 #include "conn.h"
 #include "log.h"
+#include "http_date.h"
 #include "metrics.h"
+#include "metrics_http.h"
 
 #include <errno.h>
 #include <event2/event.h>
@@ -25,10 +28,6 @@
 /* Pause in accepting after EMFILE/ENFILE, so a full fd table does not spin the CPU. */
 #define WORKER_ACCEPT_PAUSE_MS 100
 
-/* A /metrics request: small, read whole, answered, closed. */
-#define METRICS_REQUEST_MAX 2048
-/* Room for the exposition text. */
-#define METRICS_RESPONSE_MAX (16 * 1024)
 /* A metrics client gets this long to send its request. */
 #define METRICS_TIMEOUT_MS 2000
 
@@ -37,7 +36,7 @@ struct metrics_conn {
     struct event *ev;                /* its readability and timeout */
     struct metrics *metrics;         /* what to render */
     size_t len;                      /* bytes in buf */
-    char buf[METRICS_REQUEST_MAX];   /* the request head */
+    char buf[METRICS_HTTP_REQUEST_MAX]; /* the request head */
 };
 
 struct worker {
@@ -85,7 +84,7 @@ static void worker_accept_cb(evutil_socket_t fd, short what, void *arg)
                 LOG_WARN("accept: %s; pausing new connections for %d ms", strerror(errno),
                          WORKER_ACCEPT_PAUSE_MS);
                 set_accepting(w, false);
-                struct timeval tv = {0, (suseconds_t)WORKER_ACCEPT_PAUSE_MS * 1000};
+                struct timeval tv = clock_ms_to_timeval(WORKER_ACCEPT_PAUSE_MS);
                 event_add(w->resume_ev, &tv);
             }
             return; /* EAGAIN: the queue is empty (another worker may have won) */
@@ -166,7 +165,7 @@ static void metrics_conn_cb(evutil_socket_t fd, short what, void *arg)
         metrics_conn_free(mc);
         return;
     }
-    ssize_t n = recv(fd, mc->buf + mc->len, sizeof(mc->buf) - 1 - mc->len, 0);
+    ssize_t n = recv(fd, mc->buf + mc->len, sizeof(mc->buf) - mc->len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n <= 0) {
@@ -174,34 +173,19 @@ static void metrics_conn_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     mc->len += (size_t)n;
-    mc->buf[mc->len] = '\0';
-    if (strstr(mc->buf, "\r\n\r\n") == NULL && strstr(mc->buf, "\n\n") == NULL) {
-        if (mc->len < sizeof(mc->buf) - 1)
-            return; /* wait for the rest of the head */
-        static const char too_large[] = "HTTP/1.1 431 Request Header Fields Too Large\r\n"
-                                         "Content-Length: 0\r\nConnection: close\r\n\r\n";
-        send_all(fd, too_large, sizeof(too_large) - 1);
-        metrics_conn_free(mc);
-        return;
+    char date[HTTP_DATE_LEN + 1];
+    http_date_format(clock_wall().tv_sec, date);
+    char *out = malloc(METRICS_HTTP_RESPONSE_MAX);
+    size_t len = out ? metrics_http_answer(mc->metrics, mc->buf, mc->len, date, out,
+                                           METRICS_HTTP_RESPONSE_MAX)
+                     : 0;
+    if (out != NULL && len == 0) {
+        free(out);
+        return; /* the head is not complete yet */
     }
-    bool head = strncmp(mc->buf, "HEAD ", 5) == 0;
-    const char *path = mc->buf + (head ? 5 : 4);
-    if ((strncmp(mc->buf, "GET ", 4) == 0 || head) && strncmp(path, "/metrics", 8) == 0 &&
-        (path[8] == ' ' || path[8] == '?')) {
-        static char body[METRICS_RESPONSE_MAX];
-        int len = metrics_render(mc->metrics, body, sizeof(body));
-        char hdr[256];
-        int hl = snprintf(hdr, sizeof(hdr),
-                          "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                          "Content-Length: %d\r\nConnection: close\r\n\r\n", len < 0 ? 0 : len);
-        send_all(fd, hdr, (size_t)hl);
-        if (!head && len > 0)
-            send_all(fd, body, (size_t)len);
-    } else {
-        static const char nf[] = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
-                                  "Content-Length: 24\r\nConnection: close\r\n\r\nmetrics are at /metrics\n";
-        send_all(fd, nf, sizeof(nf) - 1);
-    }
+    if (out != NULL)
+        send_all(fd, out, len);
+    free(out);
     shutdown(fd, SHUT_WR);
     metrics_conn_free(mc);
 }
@@ -226,7 +210,7 @@ static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
         if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
             LOG_WARN("metrics accept: %s; pausing for %d ms", strerror(errno), WORKER_ACCEPT_PAUSE_MS);
             event_del(w->metrics_ev);
-            struct timeval tv = {0, (suseconds_t)WORKER_ACCEPT_PAUSE_MS * 1000};
+            struct timeval tv = clock_ms_to_timeval(WORKER_ACCEPT_PAUSE_MS);
             event_add(w->metrics_resume_ev, &tv);
         }
         return;
@@ -239,7 +223,7 @@ static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
     mc->fd = cfd;
     mc->metrics = w->metrics;
     mc->ev = event_new(w->ctx.base, cfd, EV_READ | EV_PERSIST, metrics_conn_cb, mc);
-    struct timeval tv = {METRICS_TIMEOUT_MS / 1000, (METRICS_TIMEOUT_MS % 1000) * 1000L};
+    struct timeval tv = clock_ms_to_timeval(METRICS_TIMEOUT_MS);
     if (mc->ev == NULL || event_add(mc->ev, &tv) < 0) {
         if (mc->ev)
             event_free(mc->ev);
@@ -311,7 +295,7 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
     w.flush_ev = event_new(base, -1, EV_PERSIST, worker_flush_cb, &w);
     if (w.accept_ev == NULL || w.resume_ev == NULL || w.flush_ev == NULL)
         goto done;
-    struct timeval flush_tv = {0, WORKER_LOG_FLUSH_MS * 1000L};
+    struct timeval flush_tv = clock_ms_to_timeval(WORKER_LOG_FLUSH_MS);
     event_add(w.flush_ev, &flush_tv);
     log_set_buffered(true);
 

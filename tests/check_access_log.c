@@ -169,7 +169,7 @@ static struct access_record make_record(const char *target, const char *agent)
     r.referer = (struct http_slice){NULL, 0};
     r.user_agent = agent ? (struct http_slice){agent, strlen(agent)} : (struct http_slice){NULL, 0};
     r.when.tv_sec = 784111777; /* Sun, 06 Nov 1994 08:49:37 GMT */
-    r.when.tv_usec = 250000;
+    r.when.tv_nsec = 250000000;
     return r;
 }
 
