@@ -26,7 +26,7 @@ FINAL_CFLAGS = $(STD) $(WARN) $(OPT) $(EVENT_CFLAGS) $(CFLAGS)
 REL_CFLAGS   = $(FINAL_CFLAGS) $(HARDEN)
 SAN_CFLAGS   = $(FINAL_CFLAGS) $(SANITIZE) -O1
 
-VERSION  := $(shell sed -n 's/^\#define OTU_VERSION "\(.*\)"/\1/p' src/compat.h)
+VERSION  := $(shell sed -n 's/^\#define OTU_VERSION "\(.*\)"/\1/p' src/version.h)
 SRCS     := $(wildcard src/*.c)
 REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))

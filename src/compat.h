@@ -12,12 +12,6 @@
 #define _GNU_SOURCE 1 /* accept4, sendfile, sched_getaffinity, MSG_MORE */
 #endif
 
-#define OTU_VERSION "1.0.0"
-
-/* The User-Agent of "otuserver --healthcheck".  It names the probe in access lines and
- * hides nothing: only answers to --health-path wait for debug level. */
-#define OTU_HEALTHCHECK_AGENT "otuserver-healthcheck"
-
 #if defined(__GNUC__)
 #define OTU_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define OTU_UNUSED       __attribute__((unused))

@@ -290,7 +290,7 @@ enum step {
  */
 static void log_access(struct conn *c)
 {
-    if (log_level < (c->health ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO))
+    if (log_threshold < (c->health ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO))
         return;
     struct access_record r = {
         .peer = c->peer,

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "mime.h"
 #include "path.h"
+#include "version.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,6 @@
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
-
 
 /* Most digits we read in a byte position: 10^18 bytes is far past any file. */
 #define RANGE_DIGITS_MAX 18

@@ -7,6 +7,10 @@
 
 #include "clock.h"
 
+/* The User-Agent of the probe.  It names the probe in access lines and hides
+ * nothing: only answers to --health-path wait for debug level. */
+#define HEALTHCHECK_AGENT "otuserver-healthcheck"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -60,7 +64,7 @@ int healthcheck_run(const struct config *cfg)
     const char *path = config_probe_path(cfg);
     char req[512];
     int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: " OTU_HEALTHCHECK_AGENT "\r\n\r\n",
+                     "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: " HEALTHCHECK_AGENT "\r\n\r\n",
                      path);
     int rc = 1;
     if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {

@@ -23,7 +23,7 @@
 /* Buffer for access lines in a worker: a few hundred lines per write(). */
 #define LOG_BUFFER_SIZE (32 * 1024)
 
-int log_level = LOG_LEVEL_INFO;
+int log_threshold = LOG_LEVEL_INFO;
 
 static bool log_buffered;            /* log_append() buffers */
 static char log_buffer[LOG_BUFFER_SIZE]; /* whole lines waiting for log_flush() */

@@ -20,7 +20,7 @@ enum log_level {
     LOG_LEVEL_DEBUG      /* detail for developers */
 };
 
-extern int log_level; /* lines above this level are dropped */
+extern int log_threshold; /* lines above this level are dropped */
 
 /*
  * Opens path for appending ("-" means standard output) and makes it the
@@ -65,7 +65,7 @@ const char *log_level_name(enum log_level level);
 
 #define LOG_AT(lvl, ...)                                                                           \
     do {                                                                                           \
-        if (log_level >= (lvl))                                                                    \
+        if (log_threshold >= (lvl))                                                                \
             log_write((lvl), __VA_ARGS__);                                                         \
     } while (0)
 #define LOG_ERROR(...) LOG_AT(LOG_LEVEL_ERROR, __VA_ARGS__)

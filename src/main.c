@@ -7,6 +7,7 @@
 #include "healthcheck.h"
 #include "log.h"
 #include "master.h"
+#include "version.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -49,7 +50,7 @@ int main(int argc, char **argv)
                 cfg.log_file, strerror(errno));
         return 2;
     }
-    log_level = cfg.log_level;
+    log_threshold = cfg.log_level;
     signal(SIGPIPE, SIG_IGN); /* a client that goes away is an errno, not a death */
     return master_run(&cfg);
 }

@@ -9,6 +9,7 @@
 
 #include "log.h"
 #include "metrics.h"
+#include "version.h"
 #include "worker.h"
 
 #include <arpa/inet.h>
@@ -274,130 +275,188 @@ static void signal_workers(const struct slot *slots, int n, int sig)
     }
 }
 
-int master_run(const struct config *cfg)
+/* The master's state: its slots, what workers share, the signals it takes. */
+struct master {
+    const struct config *cfg;   /* settings */
+    struct slot *slots;         /* cfg->workers slots */
+    int n;                      /* how many */
+    struct shared sh;           /* metrics region and listener */
+    sigset_t watched;           /* taken with sigtimedwait(), blocked everywhere else */
+    int64_t stop_deadline;      /* when the workers' grace period ends (monotonic ms) */
+    bool failed;                /* a first worker could not be started */
+};
+
+/*
+ * Blocks the signals the master takes with sigtimedwait() (no handlers, no
+ * races) and ignores the ones whose default action would kill a process for
+ * nothing: a stray kill -USR2, a terminal resize, a client gone (PIPE).
+ * Before the first fork, so every worker inherits the same dispositions.
+ */
+static void take_signals(struct master *m)
 {
-    int n = cfg->workers;
-    int status = 1;
-    bool failed = false; /* a worker could not be started */
-    int64_t stop_deadline = 0;
-    struct slot *slots = calloc((size_t)n, sizeof(*slots));
-    if (slots == NULL)
-        return 1;
-    for (int i = 0; i < n; i++)
-        slots[i].fd = -1;
+    static const int watched[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1};
+    static const int ignored[] = {SIGPIPE, SIGUSR2, SIGWINCH, SIGALRM};
+    sigemptyset(&m->watched);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(watched); i++)
+        sigaddset(&m->watched, watched[i]);
+    sigprocmask(SIG_BLOCK, &m->watched, NULL);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(ignored); i++)
+        signal(ignored[i], SIG_IGN);
+}
 
-    sigset_t watched;
-    sigemptyset(&watched);
-    int watched_signals[] = {SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1};
-    for (size_t i = 0; i < OTU_ARRAY_LEN(watched_signals); i++)
-        sigaddset(&watched, watched_signals[i]);
-    sigprocmask(SIG_BLOCK, &watched, NULL); /* taken with sigtimedwait(): no handlers, no races */
-    /* Signals whose default action is to terminate but that mean nothing here: a stray
-     * kill -USR2, a terminal resize or a client gone (PIPE) must not stop the server.
-     * Ignored before the first fork, so every worker inherits it. */
-    int ignored_signals[] = {SIGPIPE, SIGUSR2, SIGWINCH, SIGALRM};
-    for (size_t i = 0; i < OTU_ARRAY_LEN(ignored_signals); i++)
-        signal(ignored_signals[i], SIG_IGN);
-
-    struct shared sh = {NULL, -1};
+/* Opens the site's listeners and, when asked for, the metrics region and listener. */
+static int open_sockets(struct master *m)
+{
+    const struct config *cfg = m->cfg;
     raise_fd_limit(cfg);
-    if (open_listeners(cfg, slots, n) < 0)
-        goto done;
+    if (open_listeners(cfg, m->slots, m->n) < 0)
+        return -1;
     if (cfg->metrics_port > 0) {
-        sh.metrics = metrics_create(n);
-        sh.metrics_fd = open_listener_on(cfg, cfg->metrics_port, false);
-        if (sh.metrics == NULL || sh.metrics_fd < 0) {
+        m->sh.metrics = metrics_create(m->n);
+        if (m->sh.metrics == NULL) {
+            LOG_ERROR("cannot map the metrics region: %s", strerror(errno));
+            return -1;
+        }
+        m->sh.metrics_fd = open_listener_on(cfg, cfg->metrics_port, false);
+        if (m->sh.metrics_fd < 0) {
             report_bind_error(cfg, cfg->metrics_port, errno);
-            goto done;
+            return -1;
         }
     }
-    LOG_INFO("otuserver %s listening on %s port %d, %d worker%s%s, root %s", OTU_VERSION,
-             cfg->bind_addr, cfg->port, n, n == 1 ? "" : "s", cfg->workers_auto ? " (auto)" : "",
-             cfg->root);
-    for (int i = 0; i < n; i++) {
-        const char *what = "";
-        if (spawn(cfg, slots, n, i, &sh, &what) < 0) {
-            LOG_ERROR("cannot start worker %d: %s: %s", i, what, strerror(errno));
-            failed = true;
-            stop_deadline = clock_mono_ms();
-            signal_workers(slots, n, SIGKILL);
-            goto wait_all;
-        }
-    }
+    return 0;
+}
 
-    for (;;) {
-        int64_t now = clock_mono_ms();
-        int64_t wake = now + 1000;
-        for (int i = 0; i < n; i++) {
-            if (slots[i].respawn_ms && slots[i].respawn_ms < wake)
-                wake = slots[i].respawn_ms;
+/* Starts every slot's first worker.  Returns 0, or -1 after killing those started. */
+static int start_workers(struct master *m)
+{
+    for (int i = 0; i < m->n; i++) {
+        const char *what = "";
+        if (spawn(m->cfg, m->slots, m->n, i, &m->sh, &what) < 0) {
+            LOG_ERROR("cannot start worker %d: %s: %s", i, what, strerror(errno));
+            signal_workers(m->slots, m->n, SIGKILL);
+            return -1;
         }
-        if (wake < now)
-            wake = now;
-        struct timespec ts = clock_ms_to_timespec(wake - now);
-        int sig = sigtimedwait(&watched, NULL, &ts);
+    }
+    return 0;
+}
+
+/* Starts the workers whose respawn time has come; a failed start backs off. */
+static void respawn_due(struct master *m)
+{
+    int64_t now = clock_mono_ms();
+    for (int i = 0; i < m->n; i++) {
+        struct slot *s = &m->slots[i];
+        if (s->pid != 0 || s->respawn_ms == 0 || s->respawn_ms > now)
+            continue;
+        const char *what = "";
+        if (spawn(m->cfg, m->slots, m->n, i, &m->sh, &what) < 0) {
+            /* A pids limit or no memory: retrying at once would spin (and log) without
+             * end.  One line per attempt, and the attempts back off like a crash loop. */
+            int err = errno;
+            int delay = back_off(s, now);
+            LOG_ERROR("cannot start a worker in slot %d: %s: %s; retrying in %d ms", i, what,
+                      strerror(err), delay);
+        }
+    }
+}
+
+/* Waits for a signal until the next respawn is due (at most a second); returns it or -1. */
+static int next_signal(struct master *m)
+{
+    int64_t now = clock_mono_ms();
+    int64_t wake = now + 1000;
+    for (int i = 0; i < m->n; i++) {
+        if (m->slots[i].respawn_ms && m->slots[i].respawn_ms < wake)
+            wake = m->slots[i].respawn_ms;
+    }
+    struct timespec ts = clock_ms_to_timespec(wake - now);
+    return sigtimedwait(&m->watched, NULL, &ts);
+}
+
+/* A stop signal: close the listeners (the workers hold their own copies) and tell the workers. */
+static void begin_stop(struct master *m, int sig)
+{
+    LOG_INFO("signal %d: stopping; workers get %d ms to finish", sig, m->cfg->grace_ms);
+    m->stop_deadline = clock_mono_ms() + m->cfg->grace_ms;
+    for (int i = 0; i < m->n; i++) {
+        if (m->slots[i].fd >= 0)
+            close(m->slots[i].fd);
+        m->slots[i].fd = -1;
+    }
+    if (m->sh.metrics_fd >= 0)
+        close(m->sh.metrics_fd);
+    m->sh.metrics_fd = -1;
+    signal_workers(m->slots, m->n, SIGTERM);
+}
+
+/* Keeps the workers running until a stop signal: respawns, log reopening, back-off. */
+static void supervise(struct master *m)
+{
+    for (;;) {
+        int sig = next_signal(m);
         if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
-            LOG_INFO("signal %d: stopping; workers get %d ms to finish", sig, cfg->grace_ms);
-            stop_deadline = clock_mono_ms() + cfg->grace_ms;
-            for (int i = 0; i < n; i++) {
-                if (slots[i].fd >= 0)
-                    close(slots[i].fd); /* the workers hold their own copies */
-                slots[i].fd = -1;
-            }
-            if (sh.metrics_fd >= 0)
-                close(sh.metrics_fd);
-            sh.metrics_fd = -1;
-            signal_workers(slots, n, SIGTERM);
-            break;
+            begin_stop(m, sig);
+            return;
         }
         if (sig == SIGHUP || sig == SIGUSR1) { /* USR1: the log-rotation signal of nginx and others */
             if (log_reopen() < 0)
                 LOG_ERROR("cannot reopen the log: %s", strerror(errno));
             LOG_INFO("%s: log reopened", sig == SIGHUP ? "SIGHUP" : "SIGUSR1");
-            signal_workers(slots, n, SIGHUP);
+            signal_workers(m->slots, m->n, SIGHUP);
         }
-        reap(slots, n, false, sh.metrics);
-        now = clock_mono_ms();
-        for (int i = 0; i < n; i++) {
-            if (slots[i].pid != 0 || slots[i].respawn_ms == 0 || slots[i].respawn_ms > now)
-                continue;
-            const char *what = "";
-            if (spawn(cfg, slots, n, i, &sh, &what) < 0) {
-                /* A pids limit or no memory: retrying at once would spin (and log) without
-                 * end.  One line per attempt, and the attempts back off like a crash loop. */
-                int err = errno;
-                int delay = back_off(&slots[i], now);
-                LOG_ERROR("cannot start a worker in slot %d: %s: %s; retrying in %d ms", i, what,
-                          strerror(err), delay);
-            }
-        }
-        close_unserved_listeners(slots, n);
+        reap(m->slots, m->n, false, m->sh.metrics);
+        respawn_due(m);
+        close_unserved_listeners(m->slots, m->n);
     }
+}
 
-wait_all:
-    for (;;) {
-        if (reap(slots, n, true, sh.metrics) == 0)
-            break;
-        int64_t left = stop_deadline - clock_mono_ms();
+/* Reaps the workers until none is left; kills them when the grace period is over. */
+static void wait_for_workers(struct master *m)
+{
+    while (reap(m->slots, m->n, true, m->sh.metrics) > 0) {
+        int64_t left = m->stop_deadline - clock_mono_ms();
         if (left <= 0) {
             LOG_WARN("grace period over; killing the remaining workers");
-            signal_workers(slots, n, SIGKILL);
+            signal_workers(m->slots, m->n, SIGKILL);
             left = 1000;
-            stop_deadline = clock_mono_ms() + 1000;
+            m->stop_deadline = clock_mono_ms() + left;
         }
         struct timespec ts = clock_ms_to_timespec(left);
-        sigtimedwait(&watched, NULL, &ts); /* SIGCHLD wakes us; further stop signals are absorbed */
+        sigtimedwait(&m->watched, NULL, &ts); /* SIGCHLD wakes us; further stop signals are absorbed */
     }
-    LOG_INFO("stopped");
-    status = failed ? 1 : 0;
+}
 
-done:
-    for (int i = 0; i < n; i++) {
-        if (slots[i].fd >= 0)
-            close(slots[i].fd);
+int master_run(const struct config *cfg)
+{
+    int status = 1;
+    struct master m = {.cfg = cfg, .n = cfg->workers, .sh = {NULL, -1}};
+    m.slots = calloc((size_t)m.n, sizeof(*m.slots));
+    if (m.slots == NULL)
+        return 1;
+    for (int i = 0; i < m.n; i++)
+        m.slots[i].fd = -1;
+    take_signals(&m);
+    if (open_sockets(&m) < 0)
+        goto done;
+    LOG_INFO("otuserver %s listening on %s port %d, %d worker%s%s, root %s", OTU_VERSION,
+             cfg->bind_addr, cfg->port, m.n, m.n == 1 ? "" : "s", cfg->workers_auto ? " (auto)" : "",
+             cfg->root);
+    if (start_workers(&m) < 0) {
+        m.failed = true;
+        m.stop_deadline = clock_mono_ms();
+    } else {
+        supervise(&m);
     }
-    if (sh.metrics_fd >= 0)
-        close(sh.metrics_fd);
-    free(slots);
+    wait_for_workers(&m);
+    LOG_INFO("stopped");
+    status = m.failed ? 1 : 0;
+done:
+    for (int i = 0; i < m.n; i++) {
+        if (m.slots[i].fd >= 0)
+            close(m.slots[i].fd);
+    }
+    if (m.sh.metrics_fd >= 0)
+        close(m.sh.metrics_fd);
+    free(m.slots);
     return status;
 }

@@ -6,6 +6,7 @@
 #include "metrics.h"
 
 #include "textbuf.h"
+#include "version.h"
 
 #include <stdarg.h>
 #include <stdatomic.h>

@@ -7,6 +7,7 @@
 
 #include "http_parser.h"
 #include "response.h"
+#include "version.h"
 
 #include <stdbool.h>
 #include <stdint.h>

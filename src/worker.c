@@ -39,6 +39,9 @@ struct metrics_conn {
     char buf[METRICS_HTTP_REQUEST_MAX]; /* the request head */
 };
 
+/* Signals the worker's loop takes (see worker_signals). */
+#define WORKER_SIGNALS 5
+
 struct worker {
     struct conn_ctx ctx;        /* connections and what they share */
     int listen_fd;              /* the listening socket, or -1 once stopped */
@@ -51,6 +54,7 @@ struct worker {
     struct metrics *metrics;    /* shared counters, or NULL */
     bool accepting;             /* accept_ev is armed */
     bool stopping;              /* a stop signal arrived */
+    struct event *signal_evs[WORKER_SIGNALS]; /* one per worker_signals entry */
 };
 
 /* Arms or disarms accepting. */
@@ -249,13 +253,63 @@ static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)
     conn_ctx_refresh_root(&w->ctx); /* a deploy behind a symlinked root, at once */
 }
 
+/* Signals a worker takes through its event loop: three stop signals, then HUP and USR1. */
+static const int worker_signals[WORKER_SIGNALS] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1};
+
+/* Creates and arms every event of the worker but accepting.  Returns 0 or -1. */
+static int worker_add_events(struct worker *w, struct event_base *base)
+{
+    if (w->metrics_fd >= 0) {
+        w->metrics_ev = event_new(base, w->metrics_fd, EV_READ | EV_PERSIST, metrics_accept_cb, w);
+        w->metrics_resume_ev = evtimer_new(base, metrics_resume_cb, w);
+        if (w->metrics_ev == NULL || w->metrics_resume_ev == NULL || event_add(w->metrics_ev, NULL) < 0)
+            return -1;
+    }
+    w->accept_ev = event_new(base, w->listen_fd, EV_READ | EV_PERSIST, worker_accept_cb, w);
+    w->resume_ev = evtimer_new(base, worker_resume_cb, w);
+    for (size_t i = 0; i < WORKER_SIGNALS; i++) {
+        bool reopen = worker_signals[i] == SIGHUP || worker_signals[i] == SIGUSR1; /* USR1 = HUP */
+        event_callback_fn cb = reopen ? worker_hup_cb : worker_stop_cb;
+        w->signal_evs[i] = evsignal_new(base, worker_signals[i], cb, w);
+        if (w->signal_evs[i] == NULL || evsignal_add(w->signal_evs[i], NULL) < 0)
+            return -1;
+    }
+    w->flush_ev = event_new(base, -1, EV_PERSIST, worker_flush_cb, w);
+    if (w->accept_ev == NULL || w->resume_ev == NULL || w->flush_ev == NULL)
+        return -1;
+    struct timeval flush_tv = clock_ms_to_timeval(WORKER_LOG_FLUSH_MS);
+    return event_add(w->flush_ev, &flush_tv);
+}
+
+/* Frees what worker_run() made, in any state it may have stopped in. */
+static void worker_free(struct worker *w, struct event_base *base)
+{
+    log_set_buffered(false); /* writes out what is left */
+    if (w->ctx.base != NULL)
+        conn_ctx_free(&w->ctx);
+    struct event *evs[] = {w->flush_ev, w->metrics_ev, w->metrics_resume_ev, w->accept_ev,
+                           w->resume_ev};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(evs); i++) {
+        if (evs[i])
+            event_free(evs[i]);
+    }
+    for (size_t i = 0; i < WORKER_SIGNALS; i++) {
+        if (w->signal_evs[i])
+            event_free(w->signal_evs[i]);
+    }
+    if (w->metrics_fd >= 0)
+        close(w->metrics_fd);
+    if (w->listen_fd >= 0)
+        close(w->listen_fd);
+    if (base)
+        event_base_free(base);
+}
+
 int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics,
                int metrics_fd)
 {
     int status = 1;
     struct worker w;
-    struct event *signal_evs[5] = {NULL, NULL, NULL, NULL, NULL};
-    static const int stop_signals[] = {SIGTERM, SIGINT, SIGQUIT};
     memset(&w, 0, sizeof(w));
     w.listen_fd = listen_fd;
     w.metrics_fd = metrics_fd;
@@ -276,27 +330,8 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
     w.ctx.on_close = worker_conn_closed;
     w.ctx.metrics = metrics;
     w.ctx.slot = slot;
-    if (metrics_fd >= 0) {
-        w.metrics_ev = event_new(base, metrics_fd, EV_READ | EV_PERSIST, metrics_accept_cb, &w);
-        w.metrics_resume_ev = evtimer_new(base, metrics_resume_cb, &w);
-        if (w.metrics_ev == NULL || w.metrics_resume_ev == NULL || event_add(w.metrics_ev, NULL) < 0)
-            goto done;
-    }
-    w.accept_ev = event_new(base, listen_fd, EV_READ | EV_PERSIST, worker_accept_cb, &w);
-    w.resume_ev = evtimer_new(base, worker_resume_cb, &w);
-    for (size_t i = 0; i < OTU_ARRAY_LEN(stop_signals); i++)
-        signal_evs[i] = evsignal_new(base, stop_signals[i], worker_stop_cb, &w);
-    signal_evs[3] = evsignal_new(base, SIGHUP, worker_hup_cb, &w);
-    signal_evs[4] = evsignal_new(base, SIGUSR1, worker_hup_cb, &w); /* USR1 means HUP */
-    for (size_t i = 0; i < OTU_ARRAY_LEN(signal_evs); i++) {
-        if (signal_evs[i] == NULL || evsignal_add(signal_evs[i], NULL) < 0)
-            goto done;
-    }
-    w.flush_ev = event_new(base, -1, EV_PERSIST, worker_flush_cb, &w);
-    if (w.accept_ev == NULL || w.resume_ev == NULL || w.flush_ev == NULL)
+    if (worker_add_events(&w, base) < 0)
         goto done;
-    struct timeval flush_tv = clock_ms_to_timeval(WORKER_LOG_FLUSH_MS);
-    event_add(w.flush_ev, &flush_tv);
     log_set_buffered(true);
 
     /* libevent now owns these signals; let them through. */
@@ -307,30 +342,7 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
     set_accepting(&w, true);
     event_base_dispatch(base);
     status = 0;
-
 done:
-    log_set_buffered(false); /* writes out what is left */
-    if (w.ctx.base != NULL)
-        conn_ctx_free(&w.ctx);
-    if (w.flush_ev)
-        event_free(w.flush_ev);
-    if (w.metrics_ev)
-        event_free(w.metrics_ev);
-    if (w.metrics_resume_ev)
-        event_free(w.metrics_resume_ev);
-    if (w.metrics_fd >= 0)
-        close(w.metrics_fd);
-    for (size_t i = 0; i < OTU_ARRAY_LEN(signal_evs); i++) {
-        if (signal_evs[i])
-            event_free(signal_evs[i]);
-    }
-    if (w.accept_ev)
-        event_free(w.accept_ev);
-    if (w.resume_ev)
-        event_free(w.resume_ev);
-    if (w.listen_fd >= 0)
-        close(w.listen_fd);
-    if (base)
-        event_base_free(base);
+    worker_free(&w, base);
     return status;
 }
