@@ -26,7 +26,7 @@ typedef int (*option_setter)(struct config *cfg, const char *value, char *why, s
 struct option_spec {
     char short_name;          /* 'p' for -p, or 0 */
     const char *long_name;    /* "port" for --port */
-    const char *alias;        /* a second long name, or NULL */
+    const char *alias;        /* a second long name (the classic OTUServer spelling), or NULL */
     const char *env;          /* environment variable, or NULL */
     const char *default_value; /* applied before the environment; NULL = none */
     const char *metavar;      /* shown in --help; NULL = the option takes no value */
@@ -425,13 +425,13 @@ static const struct option_spec options[] = {
      set_port},
     {'w', "workers", NULL, "OTUSERVER_WORKERS", "4", "N|auto",
      "worker processes, 1..256, or auto = usable CPUs (affinity and cgroup quota)", set_workers},
-    {'l', "level_log", "log-level", "OTUSERVER_LOG_LEVEL", "info", "LEVEL",
+    {'l', "log-level", "level_log", "OTUSERVER_LOG_LEVEL", "info", "LEVEL",
      "debug, info (one line per request), warn or error", set_log_level},
     {0, "log-format", NULL, "OTUSERVER_LOG_FORMAT", "text", "FORMAT",
      "access lines: text, combined (Combined Log Format + duration) or json", set_log_format},
-    {'r', "root_document", "root", "OTUSERVER_ROOT", "./DOCUMENT_ROOT", "DIR",
+    {'r', "root", "root_document", "OTUSERVER_ROOT", "./DOCUMENT_ROOT", "DIR",
      "document root: an existing, readable directory", set_root},
-    {'f', "file_log", "log-file", "OTUSERVER_LOG_FILE", "./httpd.log", "PATH",
+    {'f', "log-file", "file_log", "OTUSERVER_LOG_FILE", "./httpd.log", "PATH",
      "log file, or - for standard output", set_log_file},
     {'b', "bind", NULL, "OTUSERVER_BIND", "0.0.0.0", "ADDR", "IPv4 or IPv6 address to listen on",
      set_bind},

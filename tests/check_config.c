@@ -218,7 +218,9 @@ START_TEST(test_help_lists_every_variable)
     fclose(f);
     static const char *const names[] = {"OTUSERVER_PORT", "OTUSERVER_WORKERS", "OTUSERVER_LOG_LEVEL",
                                         "OTUSERVER_ROOT", "OTUSERVER_LOG_FILE", "OTUSERVER_BIND",
-                                        "--level_log", "--root_document", "--file_log", "default 80"};
+                                        "--level_log", "--root_document", "--file_log", "default 80",
+                                        /* the conventional names come first, the classic ones after */
+                                        "-l, --log-level LEVEL", "-r, --root DIR", "-f, --log-file PATH"};
     for (size_t i = 0; i < OTU_ARRAY_LEN(names); i++)
         ck_assert_msg(strstr(text, names[i]) != NULL, "--help lacks %s", names[i]);
     free(text);
