@@ -7,7 +7,10 @@
 
 #include "access_log.h"
 #include "clock.h"
+#include "handler.h"
 #include "health.h"
+#include "http_date.h"
+#include "http_parser.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -52,6 +55,31 @@ _Static_assert(HANDLER_HEAD_MAX + FILE_CACHE_DATA_MAX >= HANDLER_HEAD_MAX + 512,
 /* A request body this small is read and dropped to keep the connection; larger closes it. */
 #define CONN_DISCARD_MAX ((int64_t)1024 * 1024)
 
+/* What all connections of one worker share. */
+struct conn_ctx {
+    struct event_base *base;     /* the worker's event loop */
+    const struct config *cfg;    /* settings */
+    struct handler handler;      /* decides answers */
+    struct http_request req;     /* parser output, reused for every request */
+    struct reply reply;          /* handler output, reused for every request */
+    struct conn *conns;          /* every open connection (doubly linked) */
+    struct conn *spare;          /* closed connections kept for reuse */
+    int spare_count;             /* length of the spare list */
+    char **spare_bufs;           /* head/output buffers kept for reuse */
+    int spare_buf_count;         /* how many spare_bufs hold */
+    char *scratch;               /* max_head_size bytes: first reads of idle connections */
+    int nconns;                  /* open connections */
+    bool draining;               /* shutting down: finish, do not start keep-alive */
+    char date[HTTP_DATE_LEN + 1]; /* Date header for the current second */
+    int64_t date_sec;            /* the second date[] shows */
+    conn_closed_fn on_close;     /* told after a connection closes, or NULL */
+    void *on_close_arg;          /* its argument */
+    const struct timeval *keepalive_tv; /* shared timeout: idle between requests */
+    const struct timeval *send_tv;      /* shared timeout: a client that takes no bytes */
+    struct metrics *metrics;     /* shared counters, or NULL when metrics are off */
+    int slot;                    /* this worker's block in metrics */
+};
+
 enum conn_state {
     CONN_READING,   /* waiting for (the rest of) a request head */
     CONN_WRITING,   /* sending a response */
@@ -74,7 +102,8 @@ struct conn {
     int64_t file_off;           /* next file byte to send */
     int64_t file_left;          /* file bytes still to send */
     int64_t discard;            /* request body bytes still to drop */
-    int64_t head_deadline;      /* monotonic ms by which the head must be complete; 0 = unset */
+    int64_t deadline_ms;        /* monotonic ms: READING, the head must be complete by then;
+                                   LINGERING, draining stops then; 0 = unset */
     int64_t started_us;         /* when the current request's head was complete */
     int64_t linger_until;       /* monotonic ms after which lingering ends whatever is unacked */
     unsigned requests;          /* requests answered on this connection */
@@ -111,34 +140,41 @@ static void refresh_date(struct conn_ctx *ctx)
     }
 }
 
-int conn_ctx_init(struct conn_ctx *ctx, struct event_base *base, const struct config *cfg)
+struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
+                              struct metrics *metrics, int slot, conn_closed_fn on_close,
+                              void *arg)
 {
-    memset(ctx, 0, sizeof(*ctx));
+    struct conn_ctx *ctx = calloc(1, sizeof(*ctx));
+    if (ctx == NULL)
+        return NULL;
     ctx->base = base;
     ctx->cfg = cfg;
+    ctx->metrics = metrics;
+    ctx->slot = slot;
+    ctx->on_close = on_close;
+    ctx->on_close_arg = arg;
     ctx->date_sec = -1;
     ctx->spare_bufs = calloc(CONN_SPARE_MAX, sizeof(char *));
     ctx->scratch = malloc((size_t)cfg->max_head_size);
-    if (ctx->spare_bufs == NULL || ctx->scratch == NULL) {
-        free(ctx->spare_bufs);
-        free(ctx->scratch);
-        ctx->spare_bufs = NULL;
-        ctx->scratch = NULL;
-        return -1;
-    }
     /* Timeouts every connection shares: libevent keeps them in a queue, not a heap. */
     struct timeval tv = ms_to_tv(cfg->keepalive_timeout_ms);
     ctx->keepalive_tv = event_base_init_common_timeout(base, &tv);
     tv = ms_to_tv(cfg->send_timeout_ms);
     ctx->send_tv = event_base_init_common_timeout(base, &tv);
-    if (handler_init(&ctx->handler, cfg) < 0) {
+    if (ctx->spare_bufs == NULL || ctx->scratch == NULL || handler_init(&ctx->handler, cfg) < 0) {
+        int saved = errno;
         free(ctx->spare_bufs);
         free(ctx->scratch);
-        ctx->spare_bufs = NULL;
-        ctx->scratch = NULL;
-        return -1;
+        free(ctx);
+        errno = saved;
+        return NULL;
     }
-    return 0;
+    return ctx;
+}
+
+int conn_ctx_open_count(const struct conn_ctx *ctx)
+{
+    return ctx->nconns;
 }
 
 /* Size of one connection buffer: the head limit plus the output area. */
@@ -207,7 +243,7 @@ static void conn_close(struct conn *c)
         free(c);
     }
     if (ctx->on_close)
-        ctx->on_close(ctx);
+        ctx->on_close(ctx->on_close_arg);
 }
 
 /*
@@ -270,7 +306,7 @@ int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, sockl
     ctx->nconns++;
     metrics_note_accept(ctx->metrics, ctx->slot, ctx->nconns);
     /* The first request gets the header deadline from the moment of accept. */
-    c->head_deadline = clock_mono_ms() + ctx->cfg->header_timeout_ms;
+    c->deadline_ms = clock_mono_ms() + ctx->cfg->header_timeout_ms;
     conn_run(c);
     return 0;
 }
@@ -379,7 +415,7 @@ static enum step conn_response_done(struct conn *c)
     c->in_len -= c->head_len;
     c->head_len = 0;
     c->scanned = 0;
-    c->head_deadline = 0;
+    c->deadline_ms = 0;
     if (c->keep_alive) {
         c->state = CONN_READING;
         if (c->in_len > 0 || c->discard > 0 || c->ctx->draining)
@@ -396,7 +432,7 @@ static enum step conn_response_done(struct conn *c)
      * reads the answer instead of a reset. */
     shutdown(c->fd, SHUT_WR);
     c->state = CONN_LINGERING;
-    c->head_deadline = clock_mono_ms() + CONN_LINGER_MS;
+    c->deadline_ms = clock_mono_ms() + CONN_LINGER_MS;
     c->linger_until = clock_mono_ms() + c->ctx->cfg->send_timeout_ms;
     return STEP_AGAIN;
 }
@@ -572,8 +608,8 @@ static enum step conn_step_read(struct conn *c)
         if (c->discard > 0)
             conn_discard_body(c);
         if (c->discard == 0 && c->in_len > 0) {
-            if (c->head_deadline == 0)
-                c->head_deadline = clock_mono_ms() + cfg->header_timeout_ms;
+            if (c->deadline_ms == 0)
+                c->deadline_ms = clock_mono_ms() + cfg->header_timeout_ms;
             /* Parse when the blank line may have come, when the buffer is full, and
              * on a request's first bytes, so garbage (a TLS hello) is refused at once
              * without rescanning a trickled head on every byte. */
@@ -618,9 +654,9 @@ static enum step conn_step_read(struct conn *c)
     if (idle && c->requests > 0) {
         conn_wait(c, EV_READ, ctx->keepalive_tv);
     } else {
-        if (c->head_deadline == 0)
-            c->head_deadline = clock_mono_ms() + cfg->header_timeout_ms;
-        conn_wait_until(c, c->head_deadline); /* not reset by each byte */
+        if (c->deadline_ms == 0)
+            c->deadline_ms = clock_mono_ms() + cfg->header_timeout_ms;
+        conn_wait_until(c, c->deadline_ms); /* not reset by each byte */
     }
     return STEP_WAIT;
 }
@@ -636,7 +672,7 @@ static enum step conn_step_linger(struct conn *c)
         } else if (n < 0 && errno == EINTR) {
             continue;
         } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            conn_wait_until(c, c->head_deadline);
+            conn_wait_until(c, c->deadline_ms);
             return STEP_WAIT;
         }
         return STEP_CLOSE;
@@ -652,8 +688,8 @@ static void conn_linger_expired(struct conn *c)
 {
     int unacked = 0; /* TIOCOUTQ is SIOCOUTQ for a socket: bytes sent but not acknowledged */
     if (ioctl(c->fd, TIOCOUTQ, &unacked) == 0 && unacked > 0 && clock_mono_ms() < c->linger_until) {
-        c->head_deadline = clock_mono_ms() + CONN_LINGER_MS;
-        conn_wait_until(c, c->head_deadline);
+        c->deadline_ms = clock_mono_ms() + CONN_LINGER_MS;
+        conn_wait_until(c, c->deadline_ms);
         return;
     }
     conn_close(c);
@@ -711,6 +747,8 @@ void conn_ctx_drain(struct conn_ctx *ctx)
 
 void conn_ctx_free(struct conn_ctx *ctx)
 {
+    if (ctx == NULL)
+        return;
     ctx->on_close = NULL; /* the worker is going away: nobody to tell */
     struct conn *c = ctx->conns;
     while (c != NULL) {
@@ -728,10 +766,8 @@ void conn_ctx_free(struct conn_ctx *ctx)
         free(ctx->spare_bufs[i]);
     free(ctx->spare_bufs);
     free(ctx->scratch);
-    ctx->spare_bufs = NULL;
-    ctx->scratch = NULL;
-    ctx->spare_buf_count = 0;
     handler_free(&ctx->handler);
+    free(ctx);
 }
 
 void conn_ctx_tick(struct conn_ctx *ctx)

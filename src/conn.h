@@ -11,50 +11,34 @@
 #define OTU_CONN_H
 
 #include "config.h"
-#include "handler.h"
-#include "http_date.h"
-#include "http_parser.h"
 
 #include <stdbool.h>
-#include <stdint.h>
 #include <sys/socket.h>
 
 struct event_base;
-struct conn;
-struct timeval;
+struct metrics;
 
-/* What all connections of one worker share. */
-struct conn_ctx {
-    struct event_base *base;     /* the worker's event loop */
-    const struct config *cfg;    /* settings */
-    struct handler handler;      /* decides answers */
-    struct http_request req;     /* parser output, reused for every request */
-    struct reply reply;          /* handler output, reused for every request */
-    struct conn *conns;          /* every open connection (doubly linked) */
-    struct conn *spare;          /* closed connections kept for reuse */
-    int spare_count;             /* length of the spare list */
-    char **spare_bufs;           /* head/output buffers kept for reuse */
-    int spare_buf_count;         /* how many spare_bufs hold */
-    char *scratch;               /* max_head_size bytes: first reads of idle connections */
-    int nconns;                  /* open connections */
-    bool draining;               /* shutting down: finish, do not start keep-alive */
-    char date[HTTP_DATE_LEN + 1]; /* Date header for the current second */
-    int64_t date_sec;            /* the second date[] shows */
-    void (*on_close)(struct conn_ctx *ctx); /* called after a connection closes */
-    const struct timeval *keepalive_tv; /* shared timeout: idle between requests */
-    struct metrics *metrics;     /* shared counters, or NULL when metrics are off */
-    int slot;                    /* this worker's block in metrics */
-    const struct timeval *send_tv;      /* shared timeout: a client that takes no bytes */
-};
+/* What all connections of one worker share: opaque outside conn.c. */
+struct conn_ctx;
+
+/* Told after each connection closes (the worker resumes accepting, or ends a stop). */
+typedef void (*conn_closed_fn)(void *arg);
 
 /*
- * Prepares ctx for a worker: opens the document root.  Returns 0, or -1
- * with errno set.
+ * Makes the connections' shared state for a worker on base: opens the
+ * document root, the pools and the shared timeouts.  metrics (NULL when off)
+ * and slot say where to count; on_close(arg) is called after each close.
+ * Returns the context, or NULL with errno set.
  */
-int conn_ctx_init(struct conn_ctx *ctx, struct event_base *base, const struct config *cfg);
+struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
+                              struct metrics *metrics, int slot, conn_closed_fn on_close,
+                              void *arg);
 
-/* Closes every connection and frees what conn_ctx_init() and the pools hold. */
+/* Closes every connection (telling nobody) and frees the context; NULL is fine. */
 void conn_ctx_free(struct conn_ctx *ctx);
+
+/* Connections open now. */
+int conn_ctx_open_count(const struct conn_ctx *ctx);
 
 /*
  * Takes over an accepted, non-blocking socket and starts serving it.
@@ -74,7 +58,7 @@ void conn_ctx_refresh_root(struct conn_ctx *ctx);
 
 /*
  * Starts a graceful stop: idle connections close now, busy ones after
- * their current response.  ctx->on_close reports each close.
+ * their current response.  on_close reports each close.
  */
 void conn_ctx_drain(struct conn_ctx *ctx);
 

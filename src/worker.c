@@ -43,7 +43,9 @@ struct metrics_conn {
 #define WORKER_SIGNALS 5
 
 struct worker {
-    struct conn_ctx ctx;        /* connections and what they share */
+    struct event_base *base;    /* the worker's event loop */
+    struct conn_ctx *conns;     /* the connections and what they share */
+    const struct config *cfg;   /* settings */
     int listen_fd;              /* the listening socket, or -1 once stopped */
     struct event *accept_ev;    /* readiness of listen_fd */
     struct event *resume_ev;    /* timer that resumes accepting after EMFILE */
@@ -74,7 +76,7 @@ static void worker_accept_cb(evutil_socket_t fd, short what, void *arg)
     struct worker *w = arg;
     (void)what;
     for (int i = 0; i < WORKER_ACCEPT_BATCH; i++) {
-        if (w->ctx.nconns >= w->ctx.cfg->max_connections) {
+        if (conn_ctx_open_count(w->conns) >= w->cfg->max_connections) {
             set_accepting(w, false); /* resumed by worker_conn_closed() */
             return;
         }
@@ -93,7 +95,7 @@ static void worker_accept_cb(evutil_socket_t fd, short what, void *arg)
             }
             return; /* EAGAIN: the queue is empty (another worker may have won) */
         }
-        conn_accept(&w->ctx, cfd, (struct sockaddr *)&ss, len);
+        conn_accept(w->conns, cfd, (struct sockaddr *)&ss, len);
     }
 }
 
@@ -106,15 +108,16 @@ static void worker_resume_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 /* Called by conn after each close: resume accepting, or finish a stop. */
-static void worker_conn_closed(struct conn_ctx *ctx)
+static void worker_conn_closed(void *arg)
 {
-    struct worker *w = (struct worker *)ctx; /* ctx is the first member */
+    struct worker *w = arg;
+    int open = conn_ctx_open_count(w->conns);
     if (w->stopping) {
-        if (ctx->nconns == 0)
-            event_base_loopbreak(ctx->base);
+        if (open == 0)
+            event_base_loopbreak(w->base);
         return;
     }
-    if (!w->accepting && ctx->nconns < ctx->cfg->max_connections &&
+    if (!w->accepting && open < w->cfg->max_connections &&
         !event_pending(w->resume_ev, EV_TIMEOUT, NULL))
         set_accepting(w, true);
 }
@@ -125,7 +128,8 @@ static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
     (void)what;
     if (w->stopping)
         return;
-    LOG_DEBUG("worker: signal %d, finishing %d connection(s)", (int)sig, w->ctx.nconns);
+    LOG_DEBUG("worker: signal %d, finishing %d connection(s)", (int)sig,
+              conn_ctx_open_count(w->conns));
     w->stopping = true;
     set_accepting(w, false);
     event_del(w->resume_ev);
@@ -138,9 +142,9 @@ static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
         close(w->metrics_fd);
         w->metrics_fd = -1;
     }
-    conn_ctx_drain(&w->ctx);
-    if (w->ctx.nconns == 0)
-        event_base_loopbreak(w->ctx.base);
+    conn_ctx_drain(w->conns);
+    if (conn_ctx_open_count(w->conns) == 0)
+        event_base_loopbreak(w->base);
 }
 
 static void metrics_conn_free(struct metrics_conn *mc)
@@ -226,7 +230,7 @@ static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
     }
     mc->fd = cfd;
     mc->metrics = w->metrics;
-    mc->ev = event_new(w->ctx.base, cfd, EV_READ | EV_PERSIST, metrics_conn_cb, mc);
+    mc->ev = event_new(w->base, cfd, EV_READ | EV_PERSIST, metrics_conn_cb, mc);
     struct timeval tv = clock_ms_to_timeval(METRICS_TIMEOUT_MS);
     if (mc->ev == NULL || event_add(mc->ev, &tv) < 0) {
         if (mc->ev)
@@ -241,7 +245,7 @@ static void worker_flush_cb(evutil_socket_t fd, short what, void *arg)
     struct worker *w = arg;
     (void)fd, (void)what;
     log_flush();
-    conn_ctx_tick(&w->ctx); /* the file cache's sweep, the root's re-resolution */
+    conn_ctx_tick(w->conns); /* the file cache's sweep, the root's re-resolution */
 }
 
 static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)
@@ -250,7 +254,7 @@ static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)
     (void)sig, (void)what;
     if (log_reopen() < 0)
         LOG_ERROR("worker: cannot reopen the log: %s", strerror(errno));
-    conn_ctx_refresh_root(&w->ctx); /* a deploy behind a symlinked root, at once */
+    conn_ctx_refresh_root(w->conns); /* a deploy behind a symlinked root, at once */
 }
 
 /* Signals a worker takes through its event loop: three stop signals, then HUP and USR1. */
@@ -285,8 +289,7 @@ static int worker_add_events(struct worker *w, struct event_base *base)
 static void worker_free(struct worker *w, struct event_base *base)
 {
     log_set_buffered(false); /* writes out what is left */
-    if (w->ctx.base != NULL)
-        conn_ctx_free(&w->ctx);
+    conn_ctx_free(w->conns);
     struct event *evs[] = {w->flush_ev, w->metrics_ev, w->metrics_resume_ev, w->accept_ev,
                            w->resume_ev};
     for (size_t i = 0; i < OTU_ARRAY_LEN(evs); i++) {
@@ -323,13 +326,13 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
         LOG_ERROR("worker: event_base_new failed");
         goto done;
     }
-    if (conn_ctx_init(&w.ctx, base, cfg) < 0) {
+    w.base = base;
+    w.cfg = cfg;
+    w.conns = conn_ctx_new(base, cfg, metrics, slot, worker_conn_closed, &w);
+    if (w.conns == NULL) {
         LOG_ERROR("worker: cannot open the document root %s: %s", cfg->root, strerror(errno));
         goto done;
     }
-    w.ctx.on_close = worker_conn_closed;
-    w.ctx.metrics = metrics;
-    w.ctx.slot = slot;
     if (worker_add_events(&w, base) < 0)
         goto done;
     log_set_buffered(true);
