@@ -127,12 +127,33 @@ static int set_port(struct config *cfg, const char *v, char *why, size_t whylen)
     return 0;
 }
 
+/* Takes an IPv4 or IPv6 literal; an IPv6 one may come in brackets, as in URLs ([::1]). */
 static int set_bind(struct config *cfg, const char *v, char *why, size_t whylen)
 {
+    char bare[sizeof(cfg->bind_addr)];
+    size_t n = strlen(v);
+    if (n >= 2 && v[0] == '[' && v[n - 1] == ']' && n - 2 < sizeof(bare)) {
+        memcpy(bare, v + 1, n - 2);
+        bare[n - 2] = '\0';
+    } else if (copy_string(bare, sizeof(bare), v) < 0) {
+        bare[0] = '\0';
+    }
     unsigned char addr[sizeof(struct in6_addr)];
-    if ((inet_pton(AF_INET, v, addr) != 1 && inet_pton(AF_INET6, v, addr) != 1) ||
-        copy_string(cfg->bind_addr, sizeof(cfg->bind_addr), v) < 0)
-        return expected(why, whylen, "an IPv4 or IPv6 address such as 0.0.0.0 or ::");
+    bool v6 = inet_pton(AF_INET6, bare, addr) == 1;
+    if ((!v6 && (v[0] == '[' || inet_pton(AF_INET, bare, addr) != 1)) ||
+        copy_string(cfg->bind_addr, sizeof(cfg->bind_addr), bare) < 0)
+        return expected(why, whylen, "an IPv4 or IPv6 address such as 0.0.0.0, :: or [::1]");
+    return 0;
+}
+
+static int set_server_tokens(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "on") == 0)
+        cfg->server_tokens = true;
+    else if (strcmp(v, "off") == 0)
+        cfg->server_tokens = false;
+    else
+        return expected(why, whylen, "on or off");
     return 0;
 }
 
@@ -433,8 +454,12 @@ static const struct option_spec options[] = {
      "document root: an existing, readable directory", set_root},
     {'f', "log-file", "file_log", "OTUSERVER_LOG_FILE", "./httpd.log", "PATH",
      "log file, or - for standard output", set_log_file},
-    {'b', "bind", NULL, "OTUSERVER_BIND", "0.0.0.0", "ADDR", "IPv4 or IPv6 address to listen on",
+    {'b', "bind", NULL, "OTUSERVER_BIND", "::", "ADDR",
+     "address to listen on: :: = every IPv6 and IPv4 address (0.0.0.0 where the kernel has no IPv6)",
      set_bind},
+    {0, "server-tokens", NULL, "OTUSERVER_SERVER_TOKENS", "on", "on|off",
+     "the Server header names the version (otuserver/1.0.0), or off: just otuserver",
+     set_server_tokens},
     {0, "grace-period", NULL, "OTUSERVER_GRACE_PERIOD", "10s", "DURATION",
      "on SIGTERM, how long responses in flight may take before workers are killed", set_grace},
     {0, "max-head-size", NULL, "OTUSERVER_MAX_HEAD_SIZE", "8192", "BYTES",
@@ -505,6 +530,46 @@ static const struct option_spec *find_option(const char *arg, size_t name_len)
     return NULL;
 }
 
+/*
+ * True when name=value is a service link: a Kubernetes Service "otuserver"
+ * puts OTUSERVER_PORT=tcp://10.0.0.7:80 into every pod of its namespace
+ * (and Docker's legacy links do the same), which is no port number.  Only
+ * *_PORT variables in exactly the form PROTO://ADDR:PORT are taken for one.
+ */
+static bool is_service_link(const char *name, const char *value)
+{
+    size_t n = strlen(name);
+    if (n < 5 || strcmp(name + n - 5, "_PORT") != 0)
+        return false;
+    const char *rest = NULL;
+    if (strncmp(value, "tcp://", 6) == 0 || strncmp(value, "udp://", 6) == 0)
+        rest = value + 6;
+    else if (strncmp(value, "sctp://", 7) == 0)
+        rest = value + 7;
+    const char *colon = rest ? strrchr(rest, ':') : NULL;
+    if (colon == NULL || colon == rest || colon[1] == '\0')
+        return false;
+    for (const char *p = colon + 1; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+    }
+    return true;
+}
+
+/* Adds name=value to the one warning line about ignored service links. */
+static void note_service_link(struct config *cfg, const char *name, const char *value)
+{
+    size_t n = strlen(cfg->warning);
+    if (n == 0)
+        snprintf(cfg->warning, sizeof(cfg->warning),
+                 "ignoring %s=%.40s: a service link that Kubernetes (from a Service named "
+                 "otuserver) or Docker links inject, not a setting; set enableServiceLinks: "
+                 "false or name the Service otherwise",
+                 name, value);
+    else if (n < sizeof(cfg->warning))
+        snprintf(cfg->warning + n, sizeof(cfg->warning) - n, " (also %s)", name);
+}
+
 /* Longest part of a bad value echoed in an error; the rest is cut. */
 #define CONFIG_ECHO_MAX 80
 
@@ -552,6 +617,10 @@ int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn get
     for (size_t i = 0; i < OTU_ARRAY_LEN(options); i++) {
         const struct option_spec *o = &options[i];
         const char *v = o->env ? getenv_fn(o->env) : NULL;
+        if (v != NULL && is_service_link(o->env, v)) {
+            note_service_link(cfg, o->env, v);
+            continue;
+        }
         if (v != NULL && *v != '\0' && apply(cfg, o, v, o->env, err, errlen))
             return 2;
     }
@@ -717,4 +786,19 @@ socklen_t config_socket_addr(const struct config *cfg, int port, bool for_client
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons((uint16_t)port);
     return sizeof(*v6);
+}
+
+bool config_fall_back_to_ipv4(struct config *cfg)
+{
+    if (strcmp(cfg->bind_addr, "::") != 0)
+        return false;
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in6 any = {.sin6_family = AF_INET6}; /* port 0: any free one */
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&any, sizeof(any)) == 0;
+    if (fd >= 0)
+        close(fd);
+    if (ok)
+        return false;
+    snprintf(cfg->bind_addr, sizeof(cfg->bind_addr), "0.0.0.0");
+    return true;
 }

@@ -36,7 +36,9 @@ enum config_mode {
 struct config {
     enum config_mode mode;
     int port;                      /* TCP port, 1..65535 */
-    char bind_addr[64];            /* IPv4 or IPv6 literal to listen on */
+    char bind_addr[64];            /* IPv4 or IPv6 literal to listen on (no brackets) */
+    bool server_tokens;            /* the Server header carries the version */
+    char warning[400];             /* a setting config_parse() ignored, and why; "" = none */
     int workers;                   /* worker processes (resolved from "auto") */
     bool workers_auto;             /* workers came from the CPU count */
     int log_level;                 /* enum log_level */
@@ -105,5 +107,11 @@ int config_cpu_count(void);
  */
 socklen_t config_socket_addr(const struct config *cfg, int port, bool for_client,
                              struct sockaddr_storage *ss);
+
+/*
+ * When cfg listens on the default "::" and the kernel has no IPv6 (built
+ * without it, or disabled), switches to 0.0.0.0.  Returns true when it did.
+ */
+bool config_fall_back_to_ipv4(struct config *cfg);
 
 #endif

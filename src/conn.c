@@ -294,9 +294,13 @@ int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, sockl
     (void)addrlen;
     if (addr->sa_family == AF_INET)
         inet_ntop(AF_INET, &((const struct sockaddr_in *)addr)->sin_addr, c->peer, sizeof(c->peer));
-    else if (addr->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)addr)->sin6_addr, c->peer,
-                  sizeof(c->peer));
+    else if (addr->sa_family == AF_INET6) {
+        const struct in6_addr *a6 = &((const struct sockaddr_in6 *)addr)->sin6_addr;
+        if (IN6_IS_ADDR_V4MAPPED(a6)) /* an IPv4 client of the dual-stack socket: log 192.0.2.7 */
+            inet_ntop(AF_INET, &a6->s6_addr[12], c->peer, sizeof(c->peer));
+        else
+            inet_ntop(AF_INET6, a6, c->peer, sizeof(c->peer));
+    }
     /* TCP_NODELAY comes from the listening socket (see master.c). */
 
     c->next = ctx->conns;

@@ -32,7 +32,8 @@ int handler_init(struct handler *h, const struct config *cfg)
     h->cache = NULL;
     h->root_checked_ms = clock_mono_ms();
     h->root_warned = false;
-    snprintf(h->server, sizeof(h->server), "otuserver/%s", OTU_VERSION);
+    snprintf(h->server, sizeof(h->server), "otuserver%s%s", cfg->server_tokens ? "/" : "",
+             cfg->server_tokens ? OTU_VERSION : "");
     if (file_root_open(&h->root, cfg->root) < 0)
         return -1;
     if (h->root.walk)

@@ -57,6 +57,12 @@ int healthcheck_run(const struct config *cfg)
     int64_t deadline = clock_mono_ms() + HEALTHCHECK_TIMEOUT_MS;
 
     int fd = connect_local(cfg, deadline);
+    if (fd < 0 && strcmp(cfg->bind_addr, "::") == 0) {
+        /* the server fell back to 0.0.0.0 on a kernel without IPv6 */
+        struct config v4 = *cfg;
+        snprintf(v4.bind_addr, sizeof(v4.bind_addr), "0.0.0.0");
+        fd = connect_local(&v4, deadline);
+    }
     if (fd < 0) {
         printf("unhealthy: cannot connect to port %d\n", cfg->port);
         return 1;

@@ -51,6 +51,10 @@ int main(int argc, char **argv)
         return 2;
     }
     log_threshold = cfg.log_level;
+    if (cfg.warning[0] != '\0')
+        LOG_WARN("%s", cfg.warning);
+    if (config_fall_back_to_ipv4(&cfg))
+        LOG_INFO("this kernel has no IPv6: listening on 0.0.0.0 instead of ::");
     signal(SIGPIPE, SIG_IGN); /* a client that goes away is an errno, not a death */
     return master_run(&cfg);
 }

@@ -84,6 +84,11 @@ static int open_listener_on(const struct config *cfg, int port, bool reuseport)
      * it here saves a setsockopt() per connection.  Responses leave in one
      * send() (MSG_MORE before a sendfile body), so Nagle has nothing to add. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    /* One dual-stack socket for "::": IPv4 clients arrive as ::ffff:a.b.c.d. */
+    int zero = 0;
+    if (ss.ss_family == AF_INET6 &&
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+        goto fail;
     if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
         goto fail;
     if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, MASTER_BACKLOG) < 0)

@@ -7,7 +7,6 @@
 
 #include "http_parser.h"
 #include "response.h"
-#include "version.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,7 +29,7 @@ static size_t answer(int status, const char *type, const char *date, const char 
 {
     struct response_head h = {
         .status = status,
-        .server = "otuserver/" OTU_VERSION,
+        .server = NULL, /* an internal port: nothing to advertise */
         .date = date,
         .content_type = type,
         .content_length = (int64_t)body_len,

@@ -2237,6 +2237,7 @@ static Suite *e2e_suite(void)
     suite_add_tcase(s, tc);
     suite_add_tcase(s, e2e_audit_files_tcase());
     suite_add_tcase(s, e2e_audit_ops_tcase());
+    suite_add_tcase(s, e2e_edges_tcase());
     return s;
 }
 

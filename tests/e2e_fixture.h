@@ -70,5 +70,6 @@ long long metric_sum(const char *text, const char *prefix);
 /* The subject files' test cases, added to the "e2e" suite by check_e2e.c. */
 TCase *e2e_audit_files_tcase(void);
 TCase *e2e_audit_ops_tcase(void);
+TCase *e2e_edges_tcase(void);
 
 #endif

@@ -87,6 +87,12 @@ int e2e_connect_host(const char *host, int port)
 pid_t e2e_start(const char *bin, int port, const char *root, const char *log,
                 const char *const extra[], const char *errlog)
 {
+    return e2e_start_probed(bin, port, root, log, extra, errlog, e2e_connect);
+}
+
+pid_t e2e_start_probed(const char *bin, int port, const char *root, const char *log,
+                       const char *const extra[], const char *errlog, int (*connect_fn)(int port))
+{
     char portbuf[16];
     snprintf(portbuf, sizeof(portbuf), "%d", port);
     const char *argv[64] = {bin, "-p", portbuf, "-r", root, "-f", log};
@@ -117,7 +123,7 @@ pid_t e2e_start(const char *bin, int port, const char *root, const char *log,
         _exit(127);
     }
     for (long long end = e2e_now_ms() + E2E_TIMEOUT_MS * 2; e2e_now_ms() < end;) {
-        int fd = e2e_connect(port);
+        int fd = connect_fn(port);
         if (fd >= 0) {
             close(fd);
             return pid;

@@ -32,6 +32,10 @@ int e2e_free_port(void);
 pid_t e2e_start(const char *bin, int port, const char *root, const char *log,
                 const char *const extra[], const char *errlog);
 
+/* The same, ready when connect_fn(port) (e.g. an IPv6 connect) gives a socket. */
+pid_t e2e_start_probed(const char *bin, int port, const char *root, const char *log,
+                       const char *const extra[], const char *errlog, int (*connect_fn)(int port));
+
 /* Sends SIGTERM and waits; returns the exit status (or 128 + signal), -1 on timeout. */
 int e2e_stop(pid_t pid);
 

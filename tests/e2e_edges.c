@@ -1,0 +1,201 @@
+/*
+ * e2e_edges.c - end-to-end tests for what users meet at the edges: one
+ * dual-stack socket for IPv6 and IPv4 clients, bracketed IPv6 binds,
+ * Kubernetes service-link variables, and the Server header's version.
+ */
+#include "compat.h"
+
+#include "e2e_fixture.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+/* Connects to [::1]:p (1 s timeouts); returns the socket or -1. */
+static int connect_v6(int p)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)p),
+                             .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    struct timeval tv = {1, 0};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    if (connect(fd, (struct sockaddr *)&a, sizeof(a)) < 0) {
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Starts a server of its own that listens on [::1] only (extra names the bind). */
+static pid_t start_v6_only(const char *const extra[], int *p)
+{
+    *p = e2e_free_port();
+    snprintf(lc_log, sizeof(lc_log), "%s/v6-%d.log", base_dir, *p);
+    return e2e_start_probed(server_bin, *p, root_dir, lc_log, extra, err_path, connect_v6);
+}
+
+/* Sends raw to [::1]:p and reads one response; returns its status or -1. */
+static int status_v6(int p, const char *raw)
+{
+    int fd = connect_v6(p);
+    if (fd < 0)
+        return -1;
+    struct e2e_response r;
+    int status = -1;
+    if (e2e_send(fd, raw, strlen(raw)) == 0 && e2e_read_response(fd, false, &r) == 0)
+        status = r.status;
+    e2e_response_free(&r);
+    close(fd);
+    return status;
+}
+
+/* Waits (up to 3 s, the workers flush every 200 ms) until the log holds needle. */
+static bool log_has(const char *path, const char *needle)
+{
+    for (long long end = e2e_now_ms() + 3000; e2e_now_ms() < end; usleep(50000)) {
+        size_t len;
+        char *text = e2e_read_file(path, &len);
+        bool found = text && strstr(text, needle);
+        free(text);
+        if (found)
+            return true;
+    }
+    return false;
+}
+
+START_TEST(test_dual_stack_default_serves_v6_and_v4)
+{
+    write_text("edge.txt", "edge\n");
+    const char *extra[] = {"-w", "1", NULL};
+    int p;
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    ck_assert_int_eq(status_v6(p, "GET /edge.txt?from=v6 HTTP/1.0\r\n\r\n"), 200);
+    struct e2e_response r;
+    expect_status_on(p, "GET /edge.txt?from=v4 HTTP/1.0\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    /* both peers as their own family: ::1 and 127.0.0.1, never ::ffff:127.0.0.1 */
+    ck_assert_msg(log_has(lc_log, "::1 \"GET /edge.txt?from=v6"), "no ::1 line for the v6 client");
+    ck_assert_msg(log_has(lc_log, "127.0.0.1 \"GET /edge.txt?from=v4"), "no 127.0.0.1 line for v4");
+    size_t len;
+    char *text = e2e_read_file(lc_log, &len);
+    ck_assert_ptr_null(strstr(text, "::ffff:"));
+    free(text);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_bind_bracketed_ipv6_literal)
+{
+    write_text("edge.txt", "edge\n");
+    const char *extra[] = {"-w", "1", "-b", "[::1]", NULL};
+    int p;
+    pid_t master = start_v6_only(extra, &p);
+    ck_assert_int_gt(master, 0);
+    ck_assert_int_eq(status_v6(p, "GET /edge.txt HTTP/1.0\r\n\r\n"), 200);
+    int fd = e2e_connect(p); /* 127.0.0.1: not bound */
+    ck_assert_msg(fd < 0, "a server bound to [::1] answered on 127.0.0.1");
+    ck_assert_int_eq(e2e_stop(master), 0);
+    char err[512];
+    const char *bad[] = {"-b", "[::1", NULL};
+    ck_assert_int_eq(run_binary(bad, NULL, err, sizeof(err)), 2);
+    ck_assert_ptr_nonnull(strstr(err, "IPv6"));
+}
+END_TEST
+
+START_TEST(test_healthcheck_client_follows_ipv6_bind)
+{
+    const char *extra[] = {"-w", "1", "-b", "::1", "--health-path", "/healthz", NULL};
+    int p;
+    pid_t master = start_v6_only(extra, &p);
+    ck_assert_int_gt(master, 0);
+    char port_arg[16], err[512];
+    snprintf(port_arg, sizeof(port_arg), "%d", p);
+    const char *probe[] = {"--healthcheck", "-p", port_arg, "-b", "::1", "--health-path", "/healthz",
+                           NULL};
+    ck_assert_int_eq(run_binary(probe, NULL, err, sizeof(err)), 0);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_service_link_variable_ignored_with_a_warning)
+{
+    write_text("edge.txt", "edge\n");
+    /* what a Service named "otuserver" injects into every pod of its namespace */
+    setenv("OTUSERVER_PORT", "tcp://10.0.0.7:80", 1);
+    setenv("OTUSERVER_METRICS_PORT", "tcp://10.0.0.8:8937", 1);
+    const char *extra[] = {"-w", "1", NULL}; /* -p comes from lc_start */
+    int p;
+    pid_t master = lc_start(extra, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    expect_status_on(p, "GET /edge.txt HTTP/1.0\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    ck_assert_msg(log_has(lc_log, "ignoring OTUSERVER_"), "no warning about the service link");
+    ck_assert_int_eq(e2e_stop(master), 0);
+    size_t len;
+    char *text = e2e_read_file(lc_log, &len);
+    int warnings = 0;
+    for (const char *q = text; (q = strstr(q, "a service link")) != NULL; q++)
+        warnings++;
+    free(text);
+    ck_assert_int_eq(warnings, 1); /* one line, naming both variables */
+    ck_assert(log_has(lc_log, "also OTUSERVER_METRICS_PORT"));
+    unsetenv("OTUSERVER_PORT");
+    unsetenv("OTUSERVER_METRICS_PORT");
+    /* anything else that is no port still stops the server with exit status 2 */
+    char err[512];
+    ck_assert_int_eq(run_binary(NULL, "OTUSERVER_PORT=80x", err, sizeof(err)), 2);
+    ck_assert_ptr_nonnull(strstr(err, "OTUSERVER_PORT"));
+    ck_assert_int_eq(run_binary(NULL, "OTUSERVER_PORT=tcp://10.0.0.7", err, sizeof(err)), 2);
+    ck_assert_int_eq(run_binary(NULL, "OTUSERVER_WORKERS=tcp://10.0.0.7:80", err, sizeof(err)), 2);
+}
+END_TEST
+
+START_TEST(test_server_tokens)
+{
+    write_text("edge.txt", "edge\n");
+    const char *on[] = {"-w", "1", NULL};
+    int p;
+    pid_t master = lc_start(on, &p);
+    ck_assert_int_gt(master, 0);
+    struct e2e_response r;
+    expect_status_on(p, "GET /edge.txt HTTP/1.0\r\n\r\n", 200, &r);
+    char v[64];
+    ck_assert_ptr_nonnull(e2e_header(&r, "Server", v, sizeof(v)));
+    ck_assert_msg(strncmp(v, "otuserver/", 10) == 0, "Server: %s", v);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+
+    const char *off[] = {"-w", "1", "--server-tokens", "off", NULL};
+    master = lc_start(off, &p);
+    ck_assert_int_gt(master, 0);
+    expect_status_on(p, "GET /edge.txt HTTP/1.0\r\n\r\n", 200, &r);
+    expect_header(&r, "Server", "otuserver");
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /missing HTTP/1.0\r\n\r\n", 404, &r);
+    expect_header(&r, "Server", "otuserver");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+TCase *e2e_edges_tcase(void)
+{
+    TCase *tc = tcase_create("edges");
+    tcase_set_timeout(tc, 60);
+    tcase_add_unchecked_fixture(tc, serve_setup, serve_teardown);
+    tcase_add_test(tc, test_dual_stack_default_serves_v6_and_v4);
+    tcase_add_test(tc, test_bind_bracketed_ipv6_literal);
+    tcase_add_test(tc, test_healthcheck_client_follows_ipv6_bind);
+    tcase_add_test(tc, test_service_link_variable_ignored_with_a_warning);
+    tcase_add_test(tc, test_server_tokens);
+    return tc;
+}
