@@ -7,7 +7,7 @@
 FROM debian:bookworm-slim AS build
 RUN apt-get update -q \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-        gcc libc6-dev make musl-tools dpkg-dev binutils ca-certificates \
+        gcc libc6-dev make musl-tools dpkg-dev binutils ca-certificates media-types \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY Makefile ./

@@ -22,7 +22,7 @@ EVENT_LIBS   = $(shell $(PKG_CONFIG) --libs libevent_core 2>/dev/null || echo -l
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
-FINAL_CFLAGS = $(STD) $(WARN) $(OPT) $(EVENT_CFLAGS) $(CFLAGS)
+FINAL_CFLAGS = $(STD) $(WARN) $(OPT) -Ibuild/gen $(EVENT_CFLAGS) $(CFLAGS)
 REL_CFLAGS   = $(FINAL_CFLAGS) $(HARDEN)
 SAN_CFLAGS   = $(FINAL_CFLAGS) $(SANITIZE) -O1
 
@@ -78,6 +78,12 @@ help:
 
 deps:
 	@scripts/install-deps
+
+# Debian's media types (package media-types), made into a C table for mime.c.
+MIME_TYPES ?= /etc/mime.types
+build/gen/mime_table.inc: scripts/gen-mime-table
+	scripts/gen-mime-table $(MIME_TYPES) $@
+build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
 	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
@@ -147,12 +153,12 @@ test: deps
 MUSL_CC     ?= musl-gcc
 DEPS_MUSL    = build/deps/libevent-musl
 STATIC_LINK  = $(shell scripts/static-pie-probe $(MUSL_CC))
-STATIC_FLAGS = $(STD) $(WARN) -O2 $(HARDEN) -I$(DEPS_MUSL)/include
+STATIC_FLAGS = $(STD) $(WARN) -O2 $(HARDEN) -I$(DEPS_MUSL)/include -Ibuild/gen
 
 $(DEPS_MUSL)/lib/libevent_core.a:
 	scripts/libevent-musl $(DEPS_MUSL)
 
-build/otuserver-static: $(SRCS) $(wildcard src/*.h) $(DEPS_MUSL)/lib/libevent_core.a
+build/otuserver-static: $(SRCS) $(wildcard src/*.h) $(DEPS_MUSL)/lib/libevent_core.a build/gen/mime_table.inc
 	$(MUSL_CC) $(STATIC_FLAGS) $(STATIC_LINK) -o $@ $(SRCS) $(DEPS_MUSL)/lib/libevent_core.a \
 		-Wl,-z,relro,-z,now,-z,noexecstack
 	strip $@

@@ -418,6 +418,57 @@ static void clear_error_pages(struct config *cfg)
     cfg->error_page_count = 0;
 }
 
+/* True when t is a media type a header may carry: type/subtype, printable, no spaces. */
+static bool plain_media_type(const char *t)
+{
+    const char *slash = strchr(t, '/');
+    if (slash == NULL || slash == t || slash[1] == '\0')
+        return false;
+    for (const char *p = t; *p; p++) {
+        if (p != slash && !http_is_token_char((unsigned char)*p))
+            return false;
+    }
+    return true;
+}
+
+/* --mime EXT=TYPE, repeatable; the variable holds several, comma- or newline-separated. */
+static int set_mime(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, ",\n");
+        char item[160];
+        if (len >= sizeof(item))
+            return expected(why, whylen, "EXT=TYPE entries such as yaml=application/yaml");
+        memcpy(item, p, len);
+        item[len] = '\0';
+        char *eq = strchr(item, '=');
+        if (len > 0) {
+            if (eq == NULL || eq == item)
+                return expected(why, whylen, "EXT=TYPE, such as yaml=application/yaml");
+            *eq = '\0';
+            const char *ext = item[0] == '.' ? item + 1 : item;
+            if (cfg->mime_count >= CONFIG_MIME_MAX)
+                return expected(why, whylen, "at most %d --mime entries", CONFIG_MIME_MAX);
+            if (!plain_media_type(eq + 1) || strchr(ext, '/') || strchr(ext, '.') ||
+                copy_printable(cfg->mime[cfg->mime_count].ext, sizeof(cfg->mime[0].ext), ext,
+                               false) < 0 ||
+                copy_string(cfg->mime[cfg->mime_count].type, sizeof(cfg->mime[0].type), eq + 1) < 0)
+                return expected(why, whylen, "EXT=TYPE: an extension of up to 16 characters and "
+                                             "a type/subtype, such as yaml=application/yaml");
+            cfg->mime_count++;
+        }
+        p += len;
+        if (*p)
+            p++;
+    }
+    return 0;
+}
+
+static void clear_mime(struct config *cfg)
+{
+    cfg->mime_count = 0;
+}
+
 static int set_mode_help(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     (void)v, (void)why, (void)whylen;
@@ -493,6 +544,9 @@ static const struct option_spec options[] = {
     {0, "fallback", NULL, "OTUSERVER_FALLBACK", "", "PATH",
      "single-page apps: serve PATH (e.g. /index.html) for missing paths without an extension",
      set_fallback},
+    {0, "mime", NULL, "OTUSERVER_MIME_TYPES", NULL, "EXT=TYPE",
+     "send files ending in .EXT as TYPE (e.g. yaml=application/yaml), ahead of the built-in "
+     "table; repeatable; the variable takes several, comma-separated", set_mime, clear_mime},
     {0, "error-page", NULL, "OTUSERVER_ERROR_PAGES", NULL, "STATUS=PATH",
      "serve PATH as the body of STATUS (e.g. 404=/404.html); repeatable; the variable takes "
      "several, comma-separated", set_error_page, clear_error_pages},

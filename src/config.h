@@ -20,6 +20,8 @@
 #define CONFIG_HEADERS_MAX 2048
 /* Most --error-page mappings. */
 #define CONFIG_ERROR_PAGES_MAX 16
+/* --mime overrides a site may set (the mime module holds as many). */
+#define CONFIG_MIME_MAX 64
 
 struct config_error_page {
     int status;                    /* 400..599 */
@@ -63,6 +65,11 @@ struct config {
     char headers[CONFIG_HEADERS_MAX]; /* extra response headers, "Name: value\r\n" each */
     int error_page_count;          /* entries in error_pages[] */
     struct config_error_page error_pages[CONFIG_ERROR_PAGES_MAX]; /* custom error pages */
+    int mime_count;                /* entries in mime[] */
+    struct {
+        char ext[17];              /* extension, no dot */
+        char type[128];            /* its media type */
+    } mime[CONFIG_MIME_MAX];       /* --mime EXT=TYPE, ahead of the built-in tables */
 };
 
 /* Looks up an environment variable; tests pass their own. */

@@ -7,6 +7,7 @@
 #include "healthcheck.h"
 #include "log.h"
 #include "master.h"
+#include "mime.h"
 #include "version.h"
 
 #include <errno.h>
@@ -51,6 +52,8 @@ int main(int argc, char **argv)
         return 2;
     }
     log_threshold = cfg.log_level;
+    for (int i = 0; i < cfg.mime_count; i++)
+        mime_override(cfg.mime[i].ext, cfg.mime[i].type); /* checked by config_parse */
     if (cfg.warning[0] != '\0')
         LOG_WARN("%s", cfg.warning);
     if (config_fall_back_to_ipv4(&cfg))

@@ -1,7 +1,12 @@
 /*
- * mime.c - see mime.h.  The table is sorted by extension so lookups are a
+ * mime.c - see mime.h.  Three tables, looked up in order: the operator's
+ * --mime overrides, the project's own entries below (the classic contract
+ * and web types newer than Debian's list), then Debian's /etc/mime.types
+ * made into a C array at build time (scripts/gen-mime-table, about 1,500
+ * extensions).  The two built-in tables are sorted by extension for a
  * binary search; a unit test checks the order.  Text types carry no charset
- * because the classic clients compare "text/html" literally.
+ * unless --charset asks for one: the classic clients compare "text/html"
+ * literally.
  */
 #include "compat.h"
 
@@ -16,7 +21,10 @@ struct mime_entry {
     const char *type; /* media type sent in Content-Type */
 };
 
-/* Keep sorted by ext (strcmp order); check_mime verifies it. */
+/* The project's choices, which win over Debian's: .js stays application/javascript
+ * and .swf application/x-shockwave-flash (the classic suites check them), and types
+ * Debian lacks or names otherwise.  Keep sorted by ext (strcmp order); check_mime
+ * verifies it. */
 static const struct mime_entry mime_table[] = {
     {"7z", "application/x-7z-compressed"},
     {"aac", "audio/aac"},
@@ -76,11 +84,20 @@ static const struct mime_entry mime_table[] = {
     {"woff2", "font/woff2"},
     {"xhtml", "application/xhtml+xml"},
     {"xml", "application/xml"},
+    {"yaml", "application/yaml"},
+    {"yml", "application/yaml"},
     {"zip", "application/zip"},
 };
 
-/* Longest extension in the table, with room to spare; longer ones cannot match. */
-#define MIME_EXT_MAX 16
+/* Debian's /etc/mime.types, generated at build time; sorted by ext. */
+static const struct mime_entry system_table[] = {
+#include "mime_table.inc"
+};
+
+/* Operator overrides (--mime EXT=TYPE), set before the workers fork. */
+static struct mime_entry overrides[MIME_OVERRIDES_MAX];
+static char override_text[MIME_OVERRIDES_MAX][MIME_EXT_MAX + 1 + MIME_TYPE_MAX + 1];
+static size_t override_count;
 
 static int compare_entry(const void *key, const void *elem)
 {
@@ -102,14 +119,41 @@ const char *mime_type_for(const char *name)
         unsigned char c = (unsigned char)dot[1 + i];
         ext[i] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
     }
+    for (size_t i = 0; i < override_count; i++) {
+        if (strcmp(ext, overrides[i].ext) == 0)
+            return overrides[i].type;
+    }
     const struct mime_entry *e =
         bsearch(ext, mime_table, OTU_ARRAY_LEN(mime_table), sizeof(mime_table[0]), compare_entry);
+    if (e == NULL)
+        e = bsearch(ext, system_table, OTU_ARRAY_LEN(system_table), sizeof(system_table[0]),
+                    compare_entry);
     return e ? e->type : MIME_DEFAULT;
 }
 
-/* For the unit test: the table and its length. */
-const char *mime_table_ext(size_t i);
-const char *mime_table_ext(size_t i)
+int mime_override(const char *ext, const char *type)
 {
-    return i < OTU_ARRAY_LEN(mime_table) ? mime_table[i].ext : NULL;
+    size_t en = strlen(ext), tn = strlen(type);
+    if (override_count >= MIME_OVERRIDES_MAX || en == 0 || en > MIME_EXT_MAX || tn == 0 ||
+        tn > MIME_TYPE_MAX)
+        return -1;
+    char *text = override_text[override_count];
+    for (size_t i = 0; i <= en; i++) {
+        unsigned char c = (unsigned char)ext[i];
+        text[i] = (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
+    }
+    memcpy(text + en + 1, type, tn + 1);
+    overrides[override_count].ext = text;
+    overrides[override_count].type = text + en + 1;
+    override_count++;
+    return 0;
+}
+
+/* For the unit test: entry i of the project's table (which 0) or Debian's (1), or NULL. */
+const char *mime_table_ext(int which, size_t i);
+const char *mime_table_ext(int which, size_t i)
+{
+    if (which == 0)
+        return i < OTU_ARRAY_LEN(mime_table) ? mime_table[i].ext : NULL;
+    return i < OTU_ARRAY_LEN(system_table) ? system_table[i].ext : NULL;
 }

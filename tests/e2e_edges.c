@@ -1,7 +1,8 @@
 /*
  * e2e_edges.c - end-to-end tests for what users meet at the edges: one
  * dual-stack socket for IPv6 and IPv4 clients, bracketed IPv6 binds,
- * Kubernetes service-link variables, and the Server header's version.
+ * Kubernetes service-link variables, the Server header's version, and the
+ * media types of real sites (Debian's table, --mime overrides).
  */
 #include "compat.h"
 
@@ -187,6 +188,39 @@ START_TEST(test_server_tokens)
 }
 END_TEST
 
+START_TEST(test_mime_table_and_overrides)
+{
+    static const char *const files[][2] = {
+        {"t.yaml", "application/yaml"}, {"t.vtt", "text/vtt"}, {"t.m3u8", "application/vnd.apple.mpegurl"},
+        {"t.webmanifest", "application/manifest+json"}, {"t.html", "text/html"},
+        {"t.swf", "application/x-shockwave-flash"}, {"t.odt", "application/vnd.oasis.opendocument.text"},
+        {"t.foo", "application/x-foo"}, {"t.JS", "text/javascript"}};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(files); i++)
+        write_text(files[i][0], "x\n");
+    setenv("OTUSERVER_MIME_TYPES", "foo=application/x-foo,.js=text/javascript", 1);
+    const char *extra[] = {"-w", "1", NULL};
+    int p;
+    pid_t master = lc_start(extra, &p);
+    unsetenv("OTUSERVER_MIME_TYPES");
+    ck_assert_int_gt(master, 0);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(files); i++) {
+        char req[128];
+        snprintf(req, sizeof(req), "GET /%s HTTP/1.0\r\n\r\n", files[i][0]);
+        struct e2e_response r;
+        expect_status_on(p, req, 200, &r);
+        expect_header(&r, "Content-Type", files[i][1]);
+        e2e_response_free(&r);
+    }
+    ck_assert_int_eq(e2e_stop(master), 0);
+    char err[512];
+    const char *bad[] = {"--mime", "foo=text/html\r\nX-Evil: 1", NULL};
+    ck_assert_int_eq(run_binary(bad, NULL, err, sizeof(err)), 2);
+    const char *bad2[] = {"--mime", "foo", NULL};
+    ck_assert_int_eq(run_binary(bad2, NULL, err, sizeof(err)), 2);
+    ck_assert_ptr_nonnull(strstr(err, "EXT=TYPE"));
+}
+END_TEST
+
 TCase *e2e_edges_tcase(void)
 {
     TCase *tc = tcase_create("edges");
@@ -197,5 +231,6 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_healthcheck_client_follows_ipv6_bind);
     tcase_add_test(tc, test_service_link_variable_ignored_with_a_warning);
     tcase_add_test(tc, test_server_tokens);
+    tcase_add_test(tc, test_mime_table_and_overrides);
     return tc;
 }
