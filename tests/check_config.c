@@ -49,7 +49,10 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg.log_level, LOG_LEVEL_INFO);
     ck_assert_str_eq(cfg.root, "./DOCUMENT_ROOT");
     ck_assert_str_eq(cfg.log_file, "./httpd.log");
-    ck_assert_str_eq(cfg.bind_addr, "0.0.0.0");
+    ck_assert_str_eq(cfg.bind_addr, "::");
+    ck_assert(cfg.server_tokens);
+    ck_assert_int_eq(cfg.mime_count, 0);
+    ck_assert_str_eq(cfg.warning, "");
     ck_assert_int_eq(cfg.grace_ms, 10000);
     ck_assert_int_eq(cfg.max_head_size, 8192);
     ck_assert_int_eq(cfg.max_headers, 100);
@@ -156,7 +159,16 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-    {"OTUSERVER_PORT=tcp://10.0.0.7:80", NULL, NULL, "OTUSERVER_PORT"},
+    {"OTUSERVER_PORT=tcp://10.0.0.7", NULL, NULL, "OTUSERVER_PORT"},
+    {"OTUSERVER_WORKERS=tcp://10.0.0.7:80", NULL, NULL, "OTUSERVER_WORKERS"},
+    {NULL, "-p", "tcp://10.0.0.7:80", "-p"},
+    {NULL, "-b", "[::1", "-b"},
+    {NULL, "-b", "[127.0.0.1]", "-b"},
+    {NULL, "--server-tokens", "maybe", "on or off"},
+    {NULL, "--mime", "yaml", "EXT=TYPE"},
+    {NULL, "--mime", "yaml=text", "EXT=TYPE"},
+    {NULL, "--mime", "yaml=text/plain\r\nX: y", "EXT=TYPE"},
+    {NULL, "--mime", "a/b=text/plain", "EXT=TYPE"},
     {"OTUSERVER_PORT=0", NULL, NULL, "1..65535"},
     {"OTUSERVER_PORT=65536", NULL, NULL, "65536"},
     {"OTUSERVER_PORT=80x", NULL, NULL, "OTUSERVER_PORT"},
@@ -183,6 +195,43 @@ static const struct bad_case bad_cases[] = {
     {NULL, "-p", NULL, "needs a value"},
     {NULL, "--serve-dotfiles=yes", NULL, "takes no value"},
 };
+
+/* A Kubernetes service link in a *_PORT variable is ignored with one warning, not an exit. */
+START_TEST(test_service_links_ignored)
+{
+    const char *env[] = {"OTUSERVER_PORT=tcp://10.0.0.7:80", "OTUSERVER_METRICS_PORT=tcp://10.0.0.8:8937",
+                         NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_int_eq(cfg.port, 80);
+    ck_assert_int_eq(cfg.metrics_port, 0);
+    ck_assert_ptr_nonnull(strstr(cfg.warning, "ignoring OTUSERVER_PORT=tcp://10.0.0.7:80"));
+    ck_assert_ptr_nonnull(strstr(cfg.warning, "(also OTUSERVER_METRICS_PORT)"));
+    const char *with_flag[] = {"-p", "8080", NULL};
+    ck_assert_int_eq(parse(env, with_flag), 0);
+    ck_assert_int_eq(cfg.port, 8080);
+}
+END_TEST
+
+START_TEST(test_bind_forms_tokens_and_mime)
+{
+    const char *v6[] = {"-b", "[::1]", "--server-tokens", "off", "--mime", "yaml=text/yaml",
+                        "--mime", ".Foo=application/x-foo", NULL};
+    ck_assert_int_eq(parse(NULL, v6), 0);
+    ck_assert_str_eq(cfg.bind_addr, "::1");
+    ck_assert(!cfg.server_tokens);
+    ck_assert_int_eq(cfg.mime_count, 2);
+    ck_assert_str_eq(cfg.mime[0].ext, "yaml");
+    ck_assert_str_eq(cfg.mime[0].type, "text/yaml");
+    ck_assert_str_eq(cfg.mime[1].ext, "Foo");
+    const char *env[] = {"OTUSERVER_MIME_TYPES=a=x/a,b=x/b", NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_int_eq(cfg.mime_count, 2);
+    const char *flag_wins[] = {"--mime", "c=x/c", NULL};
+    ck_assert_int_eq(parse(env, flag_wins), 0);
+    ck_assert_int_eq(cfg.mime_count, 1); /* the flag replaces the variable's list */
+    ck_assert_str_eq(cfg.mime[0].ext, "c");
+}
+END_TEST
 
 START_TEST(test_bad_values)
 {
@@ -251,6 +300,8 @@ int main(void)
     tcase_add_test(tc, test_env_and_precedence);
     tcase_add_test(tc, test_empty_variable_is_unset);
     tcase_add_loop_test(tc, test_bad_values, 0, (int)OTU_ARRAY_LEN(bad_cases));
+    tcase_add_test(tc, test_service_links_ignored);
+    tcase_add_test(tc, test_bind_forms_tokens_and_mime);
     tcase_add_test(tc, test_modes);
     tcase_add_test(tc, test_help_lists_every_variable);
     tcase_add_test(tc, test_validate_root);
