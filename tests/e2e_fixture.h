@@ -1,8 +1,8 @@
 /*
  * e2e_fixture.h - what the end-to-end test files share: the fixture tree
- * that check_e2e.c creates (root_dir, with outside/ beside it), the server
- * under test, and the assertion and process helpers.  check_e2e.c defines
- * all of it; each other tests/e2e_*.c file adds one TCase of its subject.
+ * (root_dir, with outside/ beside it), the server under test, and the
+ * assertion and process helpers.  e2e_fixture.c defines all of it; each
+ * other tests/e2e_*.c file adds one TCase of its subject.
  */
 #ifndef OTU_E2E_FIXTURE_H
 #define OTU_E2E_FIXTURE_H
@@ -14,6 +14,10 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+/* Size of the "1 MB" file; a 16 MiB one keeps a response in flight for the stop test. */
+#define BIG_SIZE (1024 * 1024)
+#define HUGE_SIZE (16 * 1024 * 1024)
+
 extern const char *server_bin;  /* the binary under test ($OTU_SERVER) */
 extern char base_dir[256];      /* holds root/, outside/, logs */
 extern char root_dir[300];      /* the served fixture tree */
@@ -23,6 +27,11 @@ extern pid_t server_pid;        /* the shared server's master */
 extern char err_path[300];      /* every server's stderr: must stay empty */
 extern bool stderr_dirty;       /* set by teardown when a server wrote to stderr */
 extern char lc_log[400];        /* the log of the last lc_start()ed server */
+extern char *big_data;          /* contents of big.bin (BIG_SIZE bytes) */
+extern const char *const mime_files[][2]; /* fixture files of each type: {name, Content-Type} */
+extern const size_t mime_file_count;
+extern const char *docker_image; /* $OTU_E2E_IMAGE: the shared server runs in this image */
+extern char container_id[80];    /* ...in this container */
 
 /* Makes the fixture tree and starts the shared server; stops it and removes the tree. */
 void serve_setup(void);
