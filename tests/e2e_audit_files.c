@@ -30,12 +30,6 @@
 
 static int status_of_get(int p, const char *path);
 
-/* Scales a wait for a server under valgrind (OTU_E2E_SLOW), which starts and answers slowly. */
-static int slow(int ms)
-{
-    return getenv("OTU_E2E_SLOW") ? ms * 4 : ms;
-}
-
 /* Makes root_dir/rel a symlink to target (kept when it is already there). */
 static void make_link(const char *target, const char *rel)
 {
@@ -357,18 +351,6 @@ START_TEST(test_sibling_older_within_second_is_stale)
 }
 END_TEST
 
-/* Occurrences of text in the log of the last lc_start()ed server. */
-static int log_count(const char *text)
-{
-    size_t len = 0;
-    char *log = e2e_read_file(lc_log, &len);
-    int n = 0;
-    for (const char *p = log; p != NULL && (p = strstr(p, text)) != NULL; p += strlen(text))
-        n++;
-    free(log);
-    return n;
-}
-
 /* Sends a request for a missing name on fd, keeping the connection. */
 static void send_miss(int fd)
 {
@@ -588,33 +570,6 @@ START_TEST(test_inplace_rewrite_new_etag_within_tick)
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
-
-/* How many of master's workers hold a descriptor whose link contains text. */
-static int workers_holding(pid_t master, const char *text)
-{
-    pid_t kids[8];
-    int n = children_of(master, kids, 8), holding = 0;
-    for (int i = 0; i < n; i++) {
-        char dir[64];
-        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)kids[i]);
-        DIR *d = opendir(dir);
-        struct dirent *e;
-        bool holds = false;
-        while (d != NULL && (e = readdir(d)) != NULL) {
-            char link[600], target[PATH_MAX];
-            snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
-            ssize_t len = readlink(link, target, sizeof(target) - 1);
-            if (len > 0) {
-                target[len] = '\0';
-                holds = holds || strstr(target, text) != NULL;
-            }
-        }
-        if (d != NULL)
-            closedir(d);
-        holding += holds;
-    }
-    return holding;
-}
 
 /* Bound for a deleted file's descriptor to be closed: well under FILE_CACHE_IDLE_MS (5 s). */
 #define DELETED_CLOSE_MS 3000

@@ -19,26 +19,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/*
- * Waits up to timeout_ms for the file at path to contain needle (worker
- * access lines are flushed every 200 ms).  Returns the file's text
- * (malloc'd; the caller frees it) or NULL when the needle never came.
- */
-static char *wait_for_log(const char *path, const char *needle, int timeout_ms)
-{
-    long long end = e2e_now_ms() + timeout_ms;
-    for (;;) {
-        size_t len;
-        char *text = e2e_read_file(path, &len);
-        if (text != NULL && strstr(text, needle) != NULL)
-            return text;
-        free(text);
-        if (e2e_now_ms() >= end)
-            return NULL;
-        usleep(20000);
-    }
-}
-
 /* Item 14a: a JSON access line carries UTF-8 as characters, and bad bytes as U+FFFD. */
 START_TEST(test_json_log_keeps_utf8)
 {

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -428,4 +429,69 @@ long long metric_sum(const char *text, const char *prefix)
         }
     }
     return total;
+}
+
+/* Scales a wait for a server under valgrind (OTU_E2E_SLOW), which starts and answers slowly. */
+int slow(int ms)
+{
+    return getenv("OTU_E2E_SLOW") ? ms * 4 : ms;
+}
+
+/* Occurrences of text in the log of the last lc_start()ed server. */
+int log_count(const char *text)
+{
+    size_t len = 0;
+    char *log = e2e_read_file(lc_log, &len);
+    int n = 0;
+    for (const char *p = log; p != NULL && (p = strstr(p, text)) != NULL; p += strlen(text))
+        n++;
+    free(log);
+    return n;
+}
+
+/*
+ * Waits up to timeout_ms for the file at path to contain needle (worker
+ * access lines are flushed every 200 ms).  Returns the file's text
+ * (malloc'd; the caller frees it) or NULL when the needle never came.
+ */
+char *wait_for_log(const char *path, const char *needle, int timeout_ms)
+{
+    long long end = e2e_now_ms() + timeout_ms;
+    for (;;) {
+        size_t len;
+        char *text = e2e_read_file(path, &len);
+        if (text != NULL && strstr(text, needle) != NULL)
+            return text;
+        free(text);
+        if (e2e_now_ms() >= end)
+            return NULL;
+        usleep(20000);
+    }
+}
+
+/* How many of master's workers hold a descriptor whose link contains text. */
+int workers_holding(pid_t master, const char *text)
+{
+    pid_t kids[8];
+    int n = children_of(master, kids, 8), holding = 0;
+    for (int i = 0; i < n; i++) {
+        char dir[64];
+        snprintf(dir, sizeof(dir), "/proc/%d/fd", (int)kids[i]);
+        DIR *d = opendir(dir);
+        struct dirent *e;
+        bool holds = false;
+        while (d != NULL && (e = readdir(d)) != NULL) {
+            char link[600], target[PATH_MAX];
+            snprintf(link, sizeof(link), "%s/%s", dir, e->d_name);
+            ssize_t len = readlink(link, target, sizeof(target) - 1);
+            if (len > 0) {
+                target[len] = '\0';
+                holds = holds || strstr(target, text) != NULL;
+            }
+        }
+        if (d != NULL)
+            closedir(d);
+        holding += holds;
+    }
+    return holding;
 }

@@ -75,6 +75,14 @@ void finish_load(FILE *f, int *complete, int *cut, int *unanswered);
 /* GET /metrics from mport (malloc'd body), and the sum of lines starting with prefix. */
 char *fetch_metrics(int mport);
 long long metric_sum(const char *text, const char *prefix);
+/* Scales a wait for a server under valgrind ($OTU_E2E_SLOW): ms, or four times ms. */
+int slow(int ms);
+/* Occurrences of text in lc_log. */
+int log_count(const char *text);
+/* Waits up to timeout_ms for the file at path to hold needle: its text (malloc'd), or NULL. */
+char *wait_for_log(const char *path, const char *needle, int timeout_ms);
+/* How many of master's workers hold a descriptor whose link contains text. */
+int workers_holding(pid_t master, const char *text);
 
 /* The subject files' test cases, added to the "e2e" suite by check_e2e.c. */
 TCase *e2e_audit_files_tcase(void);
