@@ -84,8 +84,17 @@ char *wait_for_log(const char *path, const char *needle, int timeout_ms);
 /* How many of master's workers hold a descriptor whose link contains text. */
 int workers_holding(pid_t master, const char *text);
 
-/* The subject files' test cases, added to the "e2e" suite by check_e2e.c. */
-TCase *e2e_audit_files_tcase(void);
-TCase *e2e_audit_ops_tcase(void);
+/*
+ * The subject files' test cases, which check_e2e.c adds to the "e2e" suite.
+ * With docker_image set, files and operations add only their tests over the
+ * shared server's port.
+ */
+TCase *e2e_protocol_tcase(void);
+TCase *e2e_files_tcase(void);
+TCase *e2e_operations_tcase(void);
+TCase *e2e_lifecycle_tcase(void);
+TCase *e2e_limits_tcase(void);
+/* The "httptest" suite's case: the corpus under root, byte for byte. */
+TCase *e2e_httptest_tcase(const char *root);
 
 #endif
