@@ -299,12 +299,9 @@ END_TEST
 START_TEST(test_serve_dotfiles_flag)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--serve-dotfiles", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--serve-dotfiles"), &p);
     struct e2e_response r;
-    ck_assert_int_eq(e2e_exchange(p, "GET /.env HTTP/1.0\r\n\r\n", &r), 0);
-    ck_assert_int_eq(r.status, 200);
+    expect_status_on(p, "GET /.env HTTP/1.0\r\n\r\n", 200, &r);
     ck_assert_str_eq(r.body, "PASSWORD=x\n");
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0);
@@ -314,9 +311,7 @@ END_TEST
 START_TEST(test_cache_control_option)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--cache-control", "public, max-age=3600", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--cache-control", "public, max-age=3600"), &p);
     struct e2e_response r;
     expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
     expect_header(&r, "Cache-Control", "public, max-age=3600");
@@ -326,7 +321,7 @@ START_TEST(test_cache_control_option)
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0);
     /* and none by default */
-    master = lc_start((const char *[]){"-w", "1", NULL}, &p);
+    master = lc_start(ARGS("-w", "1"), &p);
     expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
     expect_no_header(&r, "Cache-Control");
     e2e_response_free(&r);
@@ -344,7 +339,6 @@ START_TEST(test_fallback_error_pages_and_headers)
                            "--header", "X-Frame-Options: DENY", "--header",
                            "Access-Control-Allow-Origin: *", NULL};
     pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
     struct e2e_response r;
     /* an extension-less route gets the app shell with 200 */
     expect_status_on(p, "GET /users/42 HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
@@ -478,7 +472,6 @@ static pid_t start_with_shim(const char *const extra[], const char *eperm_name, 
     else
         unsetenv("ASAN_OPTIONS");
     free(old_asan);
-    ck_assert_int_gt(pid, 0);
     return pid;
 }
 
@@ -534,8 +527,7 @@ START_TEST(test_fallback_walk_statuses_match_openat2)
 {
     make_fallback_tree();
     int p;
-    const char *extra[] = {"-w", "1", "--file-cache", "0", NULL};
-    pid_t master = start_with_shim(extra, NULL, &p);
+    pid_t master = start_with_shim(ARGS("-w", "1", "--file-cache", "0"), NULL, &p);
     bool walking = shim_reached(p);
     if (!walking)
         printf("fallback statuses: a static binary ignores LD_PRELOAD; both servers use openat2\n");
@@ -565,8 +557,7 @@ START_TEST(test_openat2_eperm_does_not_latch_fallback)
         return;
     }
     int p;
-    const char *extra[] = {"-w", "1", NULL};
-    pid_t master = start_with_shim(extra, "fb/denied.html", &p);
+    pid_t master = start_with_shim(ARGS("-w", "1"), "fb/denied.html", &p);
     ck_assert_int_eq(status_of_get(p, "/fb/up.html"), 200);
     if (log_shows(WALK_LOG_LINE, 0)) { /* valgrind, an old kernel: no openat2 to refuse */
         printf("openat2 EPERM: openat2 is missing here anyway; nothing to test\n");
@@ -615,8 +606,7 @@ START_TEST(test_fallback_swap_race_never_leaves_root)
     make_link(path, "race-link");
 
     int p;
-    const char *extra[] = {"-w", "1", "--file-cache", "0", NULL};
-    pid_t master = start_with_shim(extra, NULL, &p);
+    pid_t master = start_with_shim(ARGS("-w", "1", "--file-cache", "0"), NULL, &p);
     if (!shim_reached(p))
         printf("swap race: a static binary ignores LD_PRELOAD; this run checks openat2\n");
 
@@ -723,11 +713,9 @@ static void send_miss(int fd)
 START_TEST(test_out_of_descriptors_503_not_remembered)
 {
     int p;
-    const char *extra[] = {"-w", "1", NULL};
     setenv("OTU_E2E_NOFILE", FD_TABLE, 1);
-    pid_t master = lc_start(extra, &p);
+    pid_t master = lc_start(ARGS("-w", "1"), &p);
     unsetenv("OTU_E2E_NOFILE");
-    ck_assert_int_gt(master, 0);
     struct e2e_response r;
     /* c: accepted while descriptors are free, kept for the request that fails */
     int c = e2e_connect(p);
@@ -845,9 +833,7 @@ static long read_maybe_short(int fd, struct e2e_response *r, bool *closed, int t
 START_TEST(test_truncated_file_never_breaks_framing)
 {
     int p;
-    const char *extra[] = {"-w", "1", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1"), &p);
     char path[600];
     snprintf(path, sizeof(path), "%s/trunc.bin", root_dir);
     char *data = pseudo_random(TRUNC_SIZE, 13);
@@ -892,9 +878,7 @@ END_TEST
 START_TEST(test_inplace_rewrite_new_etag_within_tick)
 {
     int p;
-    const char *extra[] = {"-w", "1", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1"), &p);
     write_text("inplace.txt", "version one\n");
     struct e2e_response r;
     char etag1[128], etag2[128];
@@ -952,6 +936,7 @@ START_TEST(test_deleted_file_descriptor_closed)
 }
 END_TEST
 
+/* The "files" case: the shared server's tests first (image mode stops there), then own servers. */
 TCase *e2e_files_tcase(void)
 {
     TCase *tc = tcase_create("files");

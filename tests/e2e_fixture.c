@@ -229,8 +229,7 @@ void serve_teardown(void)
 /* Sends raw on a new connection and checks the status; r receives the response. */
 void expect_status(const char *raw, int status, struct e2e_response *r)
 {
-    ck_assert_msg(e2e_exchange(port, raw, r) == 0, "no response to %.60s", raw);
-    ck_assert_msg(r->status == status, "%.60s: status %d, expected %d", raw, r->status, status);
+    expect_status_on(port, raw, status, r);
 }
 
 /* Sends raw to a given port and checks the status. */
@@ -261,7 +260,9 @@ pid_t lc_start(const char *const extra[], int *out_port)
 {
     *out_port = e2e_free_port();
     snprintf(lc_log, sizeof(lc_log), "%s/lc-%d.log", base_dir, *out_port);
-    return e2e_start(server_bin, *out_port, root_dir, lc_log, extra, err_path);
+    pid_t master = e2e_start(server_bin, *out_port, root_dir, lc_log, extra, err_path);
+    ck_assert_int_gt(master, 0);
+    return master;
 }
 
 /* Returns the worker pids of master (its children, from /proc/PID/stat), up to max. */

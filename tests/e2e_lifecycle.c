@@ -28,9 +28,7 @@
 START_TEST(test_worker_respawn)
 {
     int p;
-    const char *extra[] = {"-w", "2", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2"), &p);
     pid_t kids[8];
     ck_assert_int_eq(wait_children(master, kids, 2), 2);
     long long t0 = e2e_now_ms();
@@ -47,8 +45,7 @@ START_TEST(test_worker_respawn)
     ck_assert_msg(replaced, "no new worker within 1 s");
     for (int i = 0; i < 40; i++) {
         struct e2e_response r;
-        ck_assert_int_eq(e2e_exchange(p, "GET /page.html HTTP/1.0\r\n\r\n", &r), 0);
-        ck_assert_int_eq(r.status, 200);
+        expect_status_on(p, "GET /page.html HTTP/1.0\r\n\r\n", 200, &r);
         e2e_response_free(&r);
     }
     ck_assert_msg(e2e_now_ms() - t0 < 1000 + 2000, "serving took too long after the kill");
@@ -59,9 +56,7 @@ END_TEST
 START_TEST(test_sigterm_finishes_response_in_flight)
 {
     int p;
-    const char *extra[] = {"-w", "2", "--grace-period", "8s", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2", "--grace-period", "8s"), &p);
     int fd = connect_small_rcvbuf(p); /* keeps the response in flight */
     const char *req = "GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n";
     e2e_send(fd, req, strlen(req));
@@ -94,9 +89,7 @@ END_TEST
 START_TEST(test_sighup_reopens_log)
 {
     int p;
-    const char *extra[] = {"-w", "2", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2"), &p);
     struct e2e_response r;
     ck_assert_int_eq(e2e_exchange(p, "GET /page.html?before HTTP/1.0\r\n\r\n", &r), 0);
     e2e_response_free(&r);
@@ -154,9 +147,7 @@ static void expect_same_processes_serving(pid_t master, const pid_t kids[2], int
 START_TEST(test_stray_signals_kill_nobody)
 {
     int p;
-    const char *extra[] = {"-w", "2", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2"), &p);
     pid_t kids[2];
     ck_assert_int_eq(wait_children(master, kids, 2), 2);
     static const struct {
@@ -216,9 +207,7 @@ END_TEST
 START_TEST(test_worker_kill_under_load)
 {
     int p;
-    const char *extra[] = {"-w", "2", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2"), &p);
     pid_t kids[2];
     ck_assert_int_eq(wait_children(master, kids, 2), 2);
     FILE *load = start_load(p, "/page.html", 20000, 16);
@@ -245,9 +234,7 @@ END_TEST
 START_TEST(test_sigterm_under_load)
 {
     int p;
-    const char *extra[] = {"-w", "2", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2"), &p);
     FILE *load = start_load(p, "/big.bin", 100000, 16);
     usleep(500000);
     kill(master, SIGTERM);
@@ -321,9 +308,7 @@ START_TEST(test_crash_looping_slot_sheds_its_connections)
 {
     bool slow = getenv("OTU_E2E_SLOW") != NULL;
     int p;
-    const char *extra[] = {"-w", "2", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2"), &p);
     pid_t kids[2];
     ck_assert_int_eq(wait_children(master, kids, 2), 2);
     pid_t keep = kids[1];
@@ -416,8 +401,7 @@ START_TEST(test_fork_failure_backs_off)
     setenv("OTU_FORK_FAIL_FILE", flag, 1);
     setenv("OTU_FORK_FAIL_MARK", mark, 1);
     int p;
-    const char *extra[] = {"-w", "2", NULL};
-    pid_t master = lc_start(extra, &p);
+    pid_t master = lc_start(ARGS("-w", "2"), &p);
     unsetenv("LD_PRELOAD");
     unsetenv("OTU_FORK_FAIL_FILE");
     unsetenv("OTU_FORK_FAIL_MARK");
@@ -425,7 +409,6 @@ START_TEST(test_fork_failure_backs_off)
         setenv("ASAN_OPTIONS", saved_asan, 1);
     else
         unsetenv("ASAN_OPTIONS");
-    ck_assert_int_gt(master, 0);
     if (access(mark, F_OK) != 0) {
         printf("SKIPPED: %s ignores LD_PRELOAD (a static binary); the fork-failure test did not run\n",
                server_bin);
@@ -534,9 +517,7 @@ END_TEST
 START_TEST(test_healthcheck_mode)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--health-path", "/healthz", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--health-path", "/healthz"), &p);
     char env[64], err[256];
     snprintf(env, sizeof(env), "OTUSERVER_PORT=%d", p);
     const char *hc[] = {"--healthcheck", "--health-path", "/healthz", NULL};
@@ -554,9 +535,7 @@ START_TEST(test_healthcheck_mode)
     ck_assert_msg(strstr(log, "\"GET /missing HTTP/1.0\" 404") != NULL, "a request off the health path was not logged");
     free(log);
     /* ...and at debug they are */
-    const char *debug[] = {"-w", "1", "-l", "debug", "--health-path", "/healthz", NULL};
-    master = lc_start(debug, &p);
-    ck_assert_int_gt(master, 0);
+    master = lc_start(ARGS("-w", "1", "-l", "debug", "--health-path", "/healthz"), &p);
     snprintf(env, sizeof(env), "OTUSERVER_PORT=%d", p);
     ck_assert_int_eq(run_binary(hc, env, err, sizeof(err)), 0);
     ck_assert_int_eq(e2e_stop(master), 0);
@@ -658,6 +637,7 @@ START_TEST(test_health_path)
 }
 END_TEST
 
+/* The "lifecycle" case: each test with a server of its own; not in image mode. */
 TCase *e2e_lifecycle_tcase(void)
 {
     TCase *tc = tcase_create("lifecycle");

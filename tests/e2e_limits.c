@@ -36,9 +36,7 @@
 static void check_trickle(int interval_ms, const char *deadline_s, long long deadline_ms)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--header-timeout", deadline_s, NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--header-timeout", deadline_s), &p);
     int fd = e2e_connect(p);
     long long t0 = e2e_now_ms();
     const char *head = "GET /page.html HTTP/1.1\r\nHost: t\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -81,9 +79,7 @@ END_TEST
 START_TEST(test_idle_connection_without_request_closed)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--header-timeout", "1s", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--header-timeout", "1s"), &p);
     int fd = e2e_connect(p);
     long long t0 = e2e_now_ms();
     ck_assert(e2e_peer_closes(fd, 4000)); /* silently: nothing was asked */
@@ -97,9 +93,7 @@ END_TEST
 START_TEST(test_keepalive_idle_timeout)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--keepalive-timeout", "1s", "--keepalive-requests", "3", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--keepalive-timeout", "1s", "--keepalive-requests", "3"), &p);
     int fd = e2e_connect(p);
     const char *req = "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
     e2e_send(fd, req, strlen(req));
@@ -156,9 +150,7 @@ static int count_responses(const char *buf, size_t len)
 START_TEST(test_pipelined_past_request_cap_all_answered)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--keepalive-requests", "1000", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--keepalive-requests", "1000"), &p);
     enum { REQUESTS = 3000, CAP = 1000 };
     static const char one[] = "GET /page.html HTTP/1.1\r\nHost: t\r\nUser-Agent: pipeline-test\r\n"
                               "X-Pad: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n";
@@ -210,9 +202,7 @@ END_TEST
 START_TEST(test_send_timeout_closes_stalled_reader)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--send-timeout", "1s", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--send-timeout", "1s"), &p);
     int fd = connect_small_rcvbuf(p);
     const char *req = "GET /huge.bin HTTP/1.1\r\nHost: t\r\n\r\n";
     e2e_send(fd, req, strlen(req));
@@ -239,9 +229,7 @@ END_TEST
 START_TEST(test_connection_cap_pauses_accepting)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--max-connections", "4", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--max-connections", "4"), &p);
     int idle[4];
     for (int i = 0; i < 4; i++) {
         idle[i] = e2e_connect(p);
@@ -273,11 +261,9 @@ END_TEST
 START_TEST(test_fd_exhaustion_does_not_spin)
 {
     int p;
-    const char *extra[] = {"-w", "1", NULL};
     setenv("OTU_E2E_NOFILE", "48", 1); /* the server's whole fd table: 48 */
-    pid_t master = lc_start(extra, &p);
+    pid_t master = lc_start(ARGS("-w", "1"), &p);
     unsetenv("OTU_E2E_NOFILE");
-    ck_assert_int_gt(master, 0);
     pid_t worker;
     ck_assert_int_eq(wait_children(master, &worker, 1), 1);
     int conns[120];
@@ -317,11 +303,9 @@ START_TEST(test_metrics_listener_at_emfile_does_not_spin)
     int p, mport = e2e_free_port();
     char mp[16];
     snprintf(mp, sizeof(mp), "%d", mport);
-    const char *extra[] = {"-w", "1", "--metrics-port", mp, NULL};
     setenv("OTU_E2E_NOFILE", "48", 1); /* the server's whole fd table: 48 */
-    pid_t master = lc_start(extra, &p);
+    pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp), &p);
     unsetenv("OTU_E2E_NOFILE");
-    ck_assert_int_gt(master, 0);
     pid_t worker;
     ck_assert_int_eq(wait_children(master, &worker, 1), 1);
     int conns[120], mconns[4];
@@ -369,9 +353,7 @@ START_TEST(test_10k_idle_connections_and_load)
     rl.rlim_cur = IDLE_CONNECTIONS + 1000;
     ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &rl), 0);
     int p;
-    const char *extra[] = {"-w", "2", "--max-connections", "20000", "--header-timeout", "60s", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2", "--max-connections", "20000", "--header-timeout", "60s"), &p);
     pid_t kids[2];
     ck_assert_int_eq(wait_children(master, kids, 2), 2);
     long idle_before[2] = {rss_kib(kids[0]), rss_kib(kids[1])};
@@ -472,9 +454,7 @@ START_TEST(test_big_download_does_not_starve_others)
     ck_assert_int_eq(e2e_write_file(path, data, BIG_DOWNLOAD_SIZE), 0);
     free(data);
     int p;
-    const char *extra[] = {"-w", "1", "-l", "debug", "--keepalive-requests", "100000", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "-l", "debug", "--keepalive-requests", "100000"), &p);
     int b = e2e_connect(p);
     const char *small = "GET /page.html HTTP/1.1\r\nHost: t\r\n\r\n";
     struct e2e_response r;
@@ -525,6 +505,7 @@ START_TEST(test_big_download_does_not_starve_others)
 }
 END_TEST
 
+/* The "limits" case: each test with a server of its own; not in image mode. */
 TCase *e2e_limits_tcase(void)
 {
     TCase *tc = tcase_create("limits");

@@ -110,9 +110,7 @@ END_TEST
 static char *log_lines_in_format(const char *fmt)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--log-format", fmt, NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--log-format", fmt), &p);
     struct e2e_response r;
     ck_assert_int_eq(e2e_exchange(p, "GET /page.html?q=\"quoted\"%0a HTTP/1.1\r\nHost: t\r\n"
                                      "Referer: http://example.com/\"x\"\r\nUser-Agent: test/1.0 \"agent\"\r\n\r\n", &r), 0);
@@ -181,14 +179,11 @@ END_TEST
 START_TEST(test_json_log_keeps_utf8)
 {
     int p;
-    const char *extra[] = {"-w", "1", "--log-format", "json", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--log-format", "json"), &p);
     struct e2e_response r;
-    ck_assert_int_eq(e2e_exchange(p, "GET /caf\xc3\xa9.html?q=\xe2\x9c\x93 HTTP/1.1\r\nHost: t\r\n"
-                                     "User-Agent: Mozilla/5.0 \xc3\xbcn\xc3\xaf \xf0\x9f\x98\x80\r\n"
-                                     "Referer: http://x/\xff\xc3\r\n\r\n", &r), 0);
-    ck_assert_int_eq(r.status, 404);
+    expect_status_on(p, "GET /caf\xc3\xa9.html?q=\xe2\x9c\x93 HTTP/1.1\r\nHost: t\r\n"
+                     "User-Agent: Mozilla/5.0 \xc3\xbcn\xc3\xaf \xf0\x9f\x98\x80\r\n"
+                     "Referer: http://x/\xff\xc3\r\n\r\n", 404, &r);
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0); /* the stop flushes the buffer */
     char cmd[1400];
@@ -231,9 +226,7 @@ START_TEST(test_cut_responses_are_logged_and_counted)
     int p, mport = e2e_free_port();
     char mp[16];
     snprintf(mp, sizeof(mp), "%d", mport);
-    const char *extra[] = {"-w", "1", "--metrics-port", mp, "--send-timeout", "1s", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp, "--send-timeout", "1s"), &p);
     char *m = fetch_metrics(mport);
     long long before = metric_sum(m, "otuserver_requests_total{");
     free(m);
@@ -290,9 +283,7 @@ START_TEST(test_metrics_counts_and_survive_a_worker)
     int p, mport = e2e_free_port();
     char mp[16];
     snprintf(mp, sizeof(mp), "%d", mport);
-    const char *extra[] = {"-w", "2", "--metrics-port", mp, NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "2", "--metrics-port", mp), &p);
     pid_t kids[2];
     ck_assert_int_eq(wait_children(master, kids, 2), 2);
     for (int i = 0; i < 40; i++) { /* new connections: spread over both workers */
@@ -324,8 +315,7 @@ START_TEST(test_metrics_counts_and_survive_a_worker)
     }
     free(m);
     /* metrics are never served on the site's port */
-    ck_assert_int_eq(e2e_exchange(p, "GET /metrics HTTP/1.0\r\n\r\n", &r), 0);
-    ck_assert_int_eq(r.status, 404);
+    expect_status_on(p, "GET /metrics HTTP/1.0\r\n\r\n", 404, &r);
     e2e_response_free(&r);
     /* the 404 is counted once its worker has finished with it (after the send) */
     long long total = 0;
@@ -366,9 +356,7 @@ START_TEST(test_metrics_listener_refuses_junk)
     int p, mport = e2e_free_port();
     char mp[16];
     snprintf(mp, sizeof(mp), "%d", mport);
-    const char *extra[] = {"-w", "1", "--metrics-port", mp, NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp), &p);
     /* a head that never ends: 431, closed */
     int fd = e2e_connect(mport);
     char junk[3000];
@@ -385,15 +373,12 @@ START_TEST(test_metrics_listener_refuses_junk)
     ck_assert_msg(e2e_peer_closes(fd, 5000), "an idle metrics connection stayed open");
     close(fd);
     /* other paths and methods: 404 */
-    ck_assert_int_eq(e2e_exchange(mport, "POST /metrics HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
-    ck_assert_int_eq(r.status, 404);
+    expect_status_on(mport, "POST /metrics HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
     e2e_response_free(&r);
-    ck_assert_int_eq(e2e_exchange(mport, "GET /metricsX HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
-    ck_assert_int_eq(r.status, 404);
+    expect_status_on(mport, "GET /metricsX HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
     e2e_response_free(&r);
     /* and the site still serves */
-    ck_assert_int_eq(e2e_exchange(p, "GET /page.html HTTP/1.0\r\n\r\n", &r), 0);
-    ck_assert_int_eq(r.status, 200);
+    expect_status_on(p, "GET /page.html HTTP/1.0\r\n\r\n", 200, &r);
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
@@ -411,12 +396,9 @@ START_TEST(test_precompress_script_siblings_are_served)
     snprintf(cmd, sizeof(cmd), "scripts/precompress '%s' > /dev/null", dir);
     ck_assert_int_eq(system(cmd), 0);
     int p;
-    const char *extra[] = {"-w", "1", NULL};
-    pid_t master = lc_start(extra, &p);
-    ck_assert_int_gt(master, 0);
+    pid_t master = lc_start(ARGS("-w", "1"), &p);
     struct e2e_response r;
-    ck_assert_int_eq(e2e_exchange(p, "GET /pc/site.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n", &r), 0);
-    ck_assert_int_eq(r.status, 200);
+    expect_status_on(p, "GET /pc/site.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n", 200, &r);
     expect_header(&r, "Content-Encoding", "gzip");
     expect_header(&r, "Content-Type", "text/css");
     ck_assert(r.body_len > 2 && (unsigned char)r.body[0] == 0x1f && (unsigned char)r.body[1] == 0x8b);
@@ -544,6 +526,7 @@ START_TEST(test_symlink_deploy_picked_up)
 }
 END_TEST
 
+/* The "operations" case: the access log test first (image mode stops there), then the rest. */
 TCase *e2e_operations_tcase(void)
 {
     TCase *tc = tcase_create("operations");

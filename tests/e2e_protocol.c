@@ -532,6 +532,7 @@ START_TEST(test_hostile_input)
 }
 END_TEST
 
+/* The "protocol" case: every test over the shared server, in image mode too. */
 TCase *e2e_protocol_tcase(void)
 {
     TCase *tc = tcase_create("protocol");
