@@ -34,6 +34,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* ---- over the shared server (in image mode too) ---- */
+
 struct status_case {
     const char *target;
     int status;
@@ -296,6 +298,8 @@ START_TEST(test_precompressed_siblings)
 }
 END_TEST
 
+/* ---- options, each with a server of its own ---- */
+
 START_TEST(test_serve_dotfiles_flag)
 {
     int p;
@@ -370,11 +374,18 @@ START_TEST(test_fallback_error_pages_and_headers)
 }
 END_TEST
 
-/* Requests the swap race sends, and the time it may take for them. */
-#define RACE_REQUESTS 3000
-#define RACE_SECONDS 30
+/* ---- confinement without openat2: the path walk ---- */
 
-static int status_of_get(int p, const char *path);
+/* GET path from port p; returns the status. */
+static int status_of_get(int p, const char *path)
+{
+    char req[512];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
+    struct e2e_response r;
+    int rc = e2e_exchange(p, req, &r);
+    e2e_response_free(&r);
+    return rc == 0 ? r.status : -1;
+}
 
 /* Makes root_dir/rel a symlink to target (kept when it is already there). */
 static void make_link(const char *target, const char *rel)
@@ -511,17 +522,6 @@ static const struct {
     {"/page.html/x", 404},           /* a file used as a folder */
 };
 
-/* GET path from port p; returns the status. */
-static int status_of_get(int p, const char *path)
-{
-    char req[512];
-    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path);
-    struct e2e_response r;
-    int rc = e2e_exchange(p, req, &r);
-    e2e_response_free(&r);
-    return rc == 0 ? r.status : -1;
-}
-
 /* Item 1: without openat2, the walk answers exactly as openat2 does. */
 START_TEST(test_fallback_walk_statuses_match_openat2)
 {
@@ -572,6 +572,10 @@ START_TEST(test_openat2_eperm_does_not_latch_fallback)
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
+
+/* Requests the swap race sends, and the time it may take for them. */
+#define RACE_REQUESTS 3000
+#define RACE_SECONDS 30
 
 /* Swaps two names with RENAME_EXCHANGE until told to stop. */
 struct swapper {
@@ -656,6 +660,8 @@ START_TEST(test_fallback_swap_race_never_leaves_root)
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
+
+/* ---- a sibling's age, descriptors running out, and the file cache's lifetimes ---- */
 
 /* Sets root_dir/rel's modification time to sec.nsec exactly. */
 static void set_mtime(const char *rel, time_t sec, long nsec)

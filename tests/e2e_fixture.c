@@ -36,7 +36,11 @@ pid_t server_pid = -1;
 char *big_data;       /* contents of big.bin */
 char err_path[300];   /* every server's stderr: must stay empty (sanitizer reports land here) */
 bool stderr_dirty;    /* set by teardown when a server wrote to stderr */
+char lc_log[400];     /* the log of the last lc_start()ed server */
+const char *docker_image; /* $OTU_E2E_IMAGE: serve from this image instead */
+char container_id[80];
 
+/* Writes text to root_dir/rel (asserts). */
 void write_text(const char *rel, const char *text)
 {
     char path[600];
@@ -44,6 +48,7 @@ void write_text(const char *rel, const char *text)
     ck_assert_int_eq(e2e_write_file(path, text, strlen(text)), 0);
 }
 
+/* Makes the folder root_dir/rel. */
 void make_dir(const char *rel)
 {
     char path[600];
@@ -149,9 +154,6 @@ static void make_fixture(void)
     touch_delta("old.css.gz", -100);
 }
 
-const char *docker_image; /* $OTU_E2E_IMAGE: serve from this image instead */
-char container_id[80];
-
 /* Runs a shell command; returns its exit status. */
 int sh(const char *cmd)
 {
@@ -186,6 +188,7 @@ static void docker_setup(void)
     ck_abort_msg("the container did not answer on port %d", port);
 }
 
+/* Makes the fixture tree and starts the shared server, or its container. */
 void serve_setup(void)
 {
     make_fixture();
@@ -201,6 +204,7 @@ void serve_setup(void)
     ck_assert_int_gt(server_pid, 0);
 }
 
+/* Stops the shared server (asserts exit 0), flags any stderr, removes the tree. */
 void serve_teardown(void)
 {
     if (docker_image && container_id[0]) {
@@ -248,14 +252,14 @@ void expect_header(const struct e2e_response *r, const char *name, const char *w
     ck_assert_msg(strcmp(got, want) == 0, "%s: '%s', expected '%s'", name, got, want);
 }
 
+/* Asserts there is no header name. */
 void expect_no_header(const struct e2e_response *r, const char *name)
 {
     char v[256];
     ck_assert_msg(e2e_header(r, name, v, sizeof(v)) == NULL, "unexpected %s: %s", name, v);
 }
 
-char lc_log[400];
-
+/* Starts a server of a test's own over root_dir, logging to lc_log; asserts it started. */
 pid_t lc_start(const char *const extra[], int *out_port)
 {
     *out_port = e2e_free_port();

@@ -25,6 +25,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* ---- workers and signals ---- */
+
 START_TEST(test_worker_respawn)
 {
     int p;
@@ -250,6 +252,8 @@ START_TEST(test_sigterm_under_load)
 }
 END_TEST
 
+/* ---- the master's back-off ---- */
+
 START_TEST(test_crash_loop_backs_off)
 {
     /* a root the workers cannot open makes every new worker die at once */
@@ -449,6 +453,8 @@ START_TEST(test_fork_failure_backs_off)
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
+
+/* ---- starting: configuration, the port, --help, health ---- */
 
 static const struct {
     const char *env;

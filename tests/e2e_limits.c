@@ -28,6 +28,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+/* ---- time: the header deadline, idle and keep-alive ---- */
+
 /*
  * Trickles a request head one byte every interval_ms into a server whose
  * header deadline is deadline_s, and checks that the deadline, counted from
@@ -118,6 +120,8 @@ START_TEST(test_keepalive_idle_timeout)
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
+
+/* ---- a connection's requests and a stalled reader ---- */
 
 /* Counts the complete responses at the start of buf[0..len) (Content-Length framed). */
 static int count_responses(const char *buf, size_t len)
@@ -225,6 +229,8 @@ START_TEST(test_send_timeout_closes_stalled_reader)
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
+
+/* ---- connections and descriptors ---- */
 
 START_TEST(test_connection_cap_pauses_accepting)
 {
@@ -380,6 +386,8 @@ START_TEST(test_10k_idle_connections_and_load)
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
+
+/* ---- a worker's share: big downloads ---- */
 
 /* The big file of the starvation test (in the page cache: written just before). */
 #define BIG_DOWNLOAD_SIZE ((size_t)32 * 1024 * 1024)

@@ -24,6 +24,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* ---- access lines ---- */
+
 START_TEST(test_access_log_line)
 {
     struct e2e_response r;
@@ -278,6 +280,8 @@ START_TEST(test_cut_responses_are_logged_and_counted)
 }
 END_TEST
 
+/* ---- metrics ---- */
+
 START_TEST(test_metrics_counts_and_survive_a_worker)
 {
     int p, mport = e2e_free_port();
@@ -383,6 +387,8 @@ START_TEST(test_metrics_listener_refuses_junk)
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
+
+/* ---- deploying: precompressed siblings, a release behind a symlink ---- */
 
 START_TEST(test_precompress_script_siblings_are_served)
 {
