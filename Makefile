@@ -107,7 +107,8 @@ build/asan/tests/%.o: tests/%.c
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS)
 
-# The end-to-end suite: check_e2e.c (fixture, main) and every tests/e2e_*.c subject file.
+# The end-to-end suite: check_e2e.c (main) and every tests/e2e_*.c: the subject files, the
+# fixture they share (e2e_fixture.c) and the raw HTTP client (e2e_util.c).
 # The suite also needs the openat2 shim beside it (order-only: it is not linked in).
 E2E_OBJS := $(patsubst tests/%.c,build/asan/tests/%.o,tests/check_e2e.c $(wildcard tests/e2e_*.c))
 build/asan/check_e2e: $(E2E_OBJS) | build/fork_fail.so build/asan/openat2_enosys.so
