@@ -161,83 +161,103 @@ static void put_duration(struct textbuf *l, uint64_t us, uint64_t unit_us, int f
     textbuf_put_u64(l, us % unit_us, frac_digits);
 }
 
+/* What every format takes from a record, worked out once. */
+struct line_facts {
+    const struct tm *tm; /* the record's time, broken down (UTC) */
+    int pid;             /* this process */
+    uint64_t us;         /* duration, microseconds */
+    uint64_t bytes;      /* body bytes sent */
+};
+
+/* The Combined Log Format, then the duration in seconds. */
+static void put_combined(struct textbuf *l, const struct access_record *r, const struct line_facts *f)
+{
+    textbuf_puts(l, r->peer);
+    textbuf_puts(l, " - - [");
+    textbuf_put_u64(l, (uint64_t)f->tm->tm_mday, 2);
+    textbuf_put(l, "/", 1);
+    textbuf_put(l, http_date_month_name(f->tm->tm_mon), 3);
+    textbuf_put(l, "/", 1);
+    textbuf_put_u64(l, (uint64_t)f->tm->tm_year + 1900, 4);
+    textbuf_put(l, ":", 1);
+    textbuf_put_u64(l, (uint64_t)f->tm->tm_hour, 2);
+    textbuf_put(l, ":", 1);
+    textbuf_put_u64(l, (uint64_t)f->tm->tm_min, 2);
+    textbuf_put(l, ":", 1);
+    textbuf_put_u64(l, (uint64_t)f->tm->tm_sec, 2);
+    textbuf_puts(l, " +0000] \"");
+    put_request_line(l, r, false);
+    textbuf_puts(l, "\" ");
+    textbuf_put_u64(l, (uint64_t)r->status, 1);
+    textbuf_put(l, " ", 1);
+    textbuf_put_u64(l, f->bytes, 1);
+    textbuf_puts(l, " \"");
+    put_escaped(l, r->referer, FIELD_HEADER_MAX, false);
+    textbuf_puts(l, "\" \"");
+    put_escaped(l, r->user_agent, FIELD_HEADER_MAX, false);
+    textbuf_puts(l, "\" ");
+    put_duration(l, f->us, 1000000, 6);
+}
+
+/* One JSON object, every client-chosen field escaped. */
+static void put_json(struct textbuf *l, const struct access_record *r, const struct line_facts *f)
+{
+    textbuf_puts(l, "{\"time\":\"");
+    put_iso_time(l, f->tm, r->when.tv_nsec / 1000);
+    textbuf_puts(l, "\",\"remote_addr\":\"");
+    textbuf_puts(l, r->peer);
+    textbuf_puts(l, "\",\"request\":\"");
+    put_request_line(l, r, true);
+    textbuf_puts(l, "\",\"method\":\"");
+    put_escaped(l, r->method, 32, true);
+    textbuf_puts(l, "\",\"target\":\"");
+    put_escaped(l, r->target, FIELD_TARGET_MAX, true);
+    textbuf_puts(l, "\",\"status\":");
+    textbuf_put_u64(l, (uint64_t)r->status, 1);
+    textbuf_puts(l, ",\"bytes\":");
+    textbuf_put_u64(l, f->bytes, 1);
+    textbuf_puts(l, ",\"referer\":\"");
+    put_escaped(l, r->referer, FIELD_HEADER_MAX, true);
+    textbuf_puts(l, "\",\"user_agent\":\"");
+    put_escaped(l, r->user_agent, FIELD_HEADER_MAX, true);
+    textbuf_puts(l, "\",\"duration_ms\":");
+    put_duration(l, f->us, 1000, 3);
+    textbuf_puts(l, "}");
+}
+
+/* The text format: like the lifecycle lines, then the request. */
+static void put_text(struct textbuf *l, const struct access_record *r, const struct line_facts *f)
+{
+    put_iso_time(l, f->tm, r->when.tv_nsec / 1000);
+    textbuf_puts(l, " [");
+    textbuf_put_u64(l, (uint64_t)f->pid, 1);
+    textbuf_puts(l, "] info: ");
+    textbuf_puts(l, r->peer);
+    textbuf_puts(l, " \"");
+    put_request_line(l, r, false);
+    textbuf_puts(l, "\" ");
+    textbuf_put_u64(l, (uint64_t)r->status, 1);
+    textbuf_put(l, " ", 1);
+    textbuf_put_u64(l, f->bytes, 1);
+    textbuf_put(l, " ", 1);
+    put_duration(l, f->us, 1000, 3);
+    textbuf_puts(l, "ms");
+}
+
 size_t access_log_format(enum access_log_format format, const struct access_record *r, char *out,
                          size_t cap)
 {
     struct textbuf l = textbuf_over(out, cap - 1); /* room kept for the newline */
-    int pid;
-    const struct tm *tm = clock_for(r->when.tv_sec, &pid);
-    uint64_t us = r->duration_us > 0 ? (uint64_t)r->duration_us : 0;
-    uint64_t bytes = r->body_bytes > 0 ? (uint64_t)r->body_bytes : 0;
-    switch (format) {
-    case ACCESS_LOG_COMBINED:
-        textbuf_puts(&l, r->peer);
-        textbuf_puts(&l, " - - [");
-        textbuf_put_u64(&l, (uint64_t)tm->tm_mday, 2);
-        textbuf_put(&l, "/", 1);
-        textbuf_put(&l, http_date_month_name(tm->tm_mon), 3);
-        textbuf_put(&l, "/", 1);
-        textbuf_put_u64(&l, (uint64_t)tm->tm_year + 1900, 4);
-        textbuf_put(&l, ":", 1);
-        textbuf_put_u64(&l, (uint64_t)tm->tm_hour, 2);
-        textbuf_put(&l, ":", 1);
-        textbuf_put_u64(&l, (uint64_t)tm->tm_min, 2);
-        textbuf_put(&l, ":", 1);
-        textbuf_put_u64(&l, (uint64_t)tm->tm_sec, 2);
-        textbuf_puts(&l, " +0000] \"");
-        put_request_line(&l, r, false);
-        textbuf_puts(&l, "\" ");
-        textbuf_put_u64(&l, (uint64_t)r->status, 1);
-        textbuf_put(&l, " ", 1);
-        textbuf_put_u64(&l, bytes, 1);
-        textbuf_puts(&l, " \"");
-        put_escaped(&l, r->referer, FIELD_HEADER_MAX, false);
-        textbuf_puts(&l, "\" \"");
-        put_escaped(&l, r->user_agent, FIELD_HEADER_MAX, false);
-        textbuf_puts(&l, "\" ");
-        put_duration(&l, us, 1000000, 6);
-        break;
-    case ACCESS_LOG_JSON:
-        textbuf_puts(&l, "{\"time\":\"");
-        put_iso_time(&l, tm, r->when.tv_nsec / 1000);
-        textbuf_puts(&l, "\",\"remote_addr\":\"");
-        textbuf_puts(&l, r->peer);
-        textbuf_puts(&l, "\",\"request\":\"");
-        put_request_line(&l, r, true);
-        textbuf_puts(&l, "\",\"method\":\"");
-        put_escaped(&l, r->method, 32, true);
-        textbuf_puts(&l, "\",\"target\":\"");
-        put_escaped(&l, r->target, FIELD_TARGET_MAX, true);
-        textbuf_puts(&l, "\",\"status\":");
-        textbuf_put_u64(&l, (uint64_t)r->status, 1);
-        textbuf_puts(&l, ",\"bytes\":");
-        textbuf_put_u64(&l, bytes, 1);
-        textbuf_puts(&l, ",\"referer\":\"");
-        put_escaped(&l, r->referer, FIELD_HEADER_MAX, true);
-        textbuf_puts(&l, "\",\"user_agent\":\"");
-        put_escaped(&l, r->user_agent, FIELD_HEADER_MAX, true);
-        textbuf_puts(&l, "\",\"duration_ms\":");
-        put_duration(&l, us, 1000, 3);
-        textbuf_puts(&l, "}");
-        break;
-    case ACCESS_LOG_TEXT:
-    default:
-        put_iso_time(&l, tm, r->when.tv_nsec / 1000);
-        textbuf_puts(&l, " [");
-        textbuf_put_u64(&l, (uint64_t)pid, 1);
-        textbuf_puts(&l, "] info: ");
-        textbuf_puts(&l, r->peer);
-        textbuf_puts(&l, " \"");
-        put_request_line(&l, r, false);
-        textbuf_puts(&l, "\" ");
-        textbuf_put_u64(&l, (uint64_t)r->status, 1);
-        textbuf_put(&l, " ", 1);
-        textbuf_put_u64(&l, bytes, 1);
-        textbuf_put(&l, " ", 1);
-        put_duration(&l, us, 1000, 3);
-        textbuf_puts(&l, "ms");
-        break;
-    }
+    struct line_facts f;
+    f.tm = clock_for(r->when.tv_sec, &f.pid);
+    f.us = r->duration_us > 0 ? (uint64_t)r->duration_us : 0;
+    f.bytes = r->body_bytes > 0 ? (uint64_t)r->body_bytes : 0;
+    if (format == ACCESS_LOG_COMBINED)
+        put_combined(&l, r, &f);
+    else if (format == ACCESS_LOG_JSON)
+        put_json(&l, r, &f);
+    else
+        put_text(&l, r, &f);
     out[l.len++] = '\n';
     return l.len;
 }

@@ -24,4 +24,15 @@
 
 #define OTU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
+#include <errno.h>
+#include <unistd.h>
+
+/* Closes fd and leaves errno as it was: cleanup on a path that reports errno. */
+static inline void otu_close_keep_errno(int fd)
+{
+    int saved = errno;
+    close(fd);
+    errno = saved;
+}
+
 #endif

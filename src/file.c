@@ -92,11 +92,8 @@ int file_root_refresh(struct file_root *root, const char *path)
     fd = -1;
     rc = 1;
 done:
-    if (fd >= 0) {
-        int err = errno;
-        close(fd);
-        errno = err;
-    }
+    if (fd >= 0)
+        otu_close_keep_errno(fd);
     return rc;
 }
 

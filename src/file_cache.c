@@ -80,20 +80,32 @@ struct file_cache *file_cache_new(const struct file_root *root, size_t entries, 
     return fc;
 }
 
-/* Moves e to the front of the LRU list. */
-static void touch(struct file_cache *fc, struct entry *e)
+/* Takes e out of the LRU list. */
+static void lru_unlink(struct file_cache *fc, struct entry *e)
 {
-    if (fc->head == e)
-        return;
-    e->prev->next = e->next; /* e is not the head, so it has a prev */
+    if (e->prev)
+        e->prev->next = e->next;
+    else
+        fc->head = e->next;
     if (e->next)
         e->next->prev = e->prev;
     else
         fc->tail = e->prev;
-    e->prev = NULL;
+    e->prev = e->next = NULL;
+}
+
+/* Moves e to the front of the LRU list (the most recently used). */
+static void touch(struct file_cache *fc, struct entry *e)
+{
+    if (fc->head == e)
+        return;
+    lru_unlink(fc, e);
     e->next = fc->head;
-    fc->head->prev = e;
+    if (fc->head)
+        fc->head->prev = e;
     fc->head = e;
+    if (fc->tail == NULL)
+        fc->tail = e;
 }
 
 /* Drops what the entry holds (descriptor, contents), keeping its key. */
@@ -113,15 +125,13 @@ static void to_tail(struct file_cache *fc, struct entry *e)
 {
     if (fc->tail == e)
         return;
-    e->next->prev = e->prev; /* e is not the tail, so it has a next */
-    if (e->prev)
-        e->prev->next = e->next;
-    else
-        fc->head = e->next;
-    e->next = NULL;
+    lru_unlink(fc, e);
     e->prev = fc->tail;
-    fc->tail->next = e;
+    if (fc->tail)
+        fc->tail->next = e;
     fc->tail = e;
+    if (fc->head == NULL)
+        fc->head = e;
 }
 
 /* Empties a slot: removes it from its hash chain and frees its key. */

@@ -94,10 +94,8 @@ static int open_listener_on(const struct config *cfg, int port, bool reuseport)
     if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, MASTER_BACKLOG) < 0)
         goto fail;
     return fd;
-fail:;
-    int saved = errno;
-    close(fd);
-    errno = saved;
+fail:
+    otu_close_keep_errno(fd);
     return -1;
 }
 

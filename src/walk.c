@@ -56,11 +56,8 @@ static enum peek peek_link(int dir, const char *name, int err, char *target, siz
         what = PEEK_CHANGED; /* swapped between the two opens */
     }
 done:
-    if (fd >= 0) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-    }
+    if (fd >= 0)
+        otu_close_keep_errno(fd);
     return what;
 }
 
