@@ -91,28 +91,29 @@ void handler_file_shrank(struct handler *h, int fd)
         file_cache_forget(h->cache, st.st_dev, st.st_ino);
 }
 
-/* Starts a reply: nothing to send yet. */
-static void reply_reset(struct reply *r)
-{
-    r->status = 0;
-    r->fd = -1;
-    r->offset = 0;
-    r->length = 0;
-    r->body = NULL;
-    r->body_len = 0;
-    r->close = false;
-    r->head_len = 0;
-}
-
-/* Forgets any body r was to carry (and closes its descriptor). */
+/* Forgets any body r was to carry, closing its descriptor when it has one. */
 static void reply_drop_body(struct reply *r)
 {
     if (r->fd >= 0)
         close(r->fd);
     r->fd = -1;
+    r->offset = 0;
     r->length = 0;
     r->body = NULL;
     r->body_len = 0;
+}
+
+/*
+ * Starts a reply: no status, head or body yet.  What r held is overwritten,
+ * never closed: a descriptor left in it is the caller's (see struct reply).
+ */
+static void reply_reset(struct reply *r)
+{
+    r->fd = -1;
+    reply_drop_body(r);
+    r->status = 0;
+    r->close = false;
+    r->head_len = 0;
 }
 
 /* Formats rh into r->head; an overflow (never expected) degrades to a bare 500. */
