@@ -32,7 +32,7 @@ REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http
+UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler
 check_http_parser_OBJS = http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime
@@ -42,6 +42,7 @@ check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date
 check_textbuf_OBJS     = textbuf clock
 check_metrics_http_OBJS = metrics_http metrics http_parser response textbuf
+check_handler_OBJS     = handler clock file file_cache walk http_date log mime path response textbuf
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1

@@ -92,28 +92,29 @@ void handler_file_shrank(struct handler *h, int fd)
         file_cache_forget(h->cache, st.st_dev, st.st_ino);
 }
 
-/* Starts a reply: nothing to send yet. */
-static void reply_reset(struct reply *r)
-{
-    r->status = 0;
-    r->fd = -1;
-    r->offset = 0;
-    r->length = 0;
-    r->body = NULL;
-    r->body_len = 0;
-    r->close = false;
-    r->head_len = 0;
-}
-
-/* Forgets any body r was to carry (and closes its descriptor). */
+/* Forgets any body r was to carry, closing its descriptor when it has one. */
 static void reply_drop_body(struct reply *r)
 {
     if (r->fd >= 0)
         close(r->fd);
     r->fd = -1;
+    r->offset = 0;
     r->length = 0;
     r->body = NULL;
     r->body_len = 0;
+}
+
+/*
+ * Starts a reply: no status, head or body yet.  What r held is overwritten,
+ * never closed: a descriptor left in it is the caller's (see struct reply).
+ */
+static void reply_reset(struct reply *r)
+{
+    r->fd = -1;
+    reply_drop_body(r);
+    r->status = 0;
+    r->close = false;
+    r->head_len = 0;
 }
 
 /* Formats rh into r->head; an overflow (never expected) degrades to a bare 500. */
@@ -400,151 +401,301 @@ static const struct file_info *fresh_sibling(struct handler *h, const char *rel,
     return s;
 }
 
+/*
+ * A request's large buffers: the names it looks up and a head value.  Kept
+ * apart from struct exchange, which handler_respond() initialises whole, so
+ * that initialising it never clears 8 KB.
+ */
+struct exchange_buffers {
+    struct path_result pr;                 /* the normalised path (the fallback's, once it applies) */
+    char index_rel[PATH_MAX_DECODED + 16]; /* "dir/index.html" */
+    char content_range[96];                /* a 206's or 416's Content-Range value */
+};
+
+/*
+ * One request on its way through handler_respond(): what its steps share.
+ * Each step reads what the steps before it settled and adds its part.
+ */
+struct exchange {
+    struct handler *h;               /* settings, root and file cache */
+    const struct http_request_info *info; /* the request */
+    struct reply *r;                 /* the answer being built */
+    const char *date;                /* the current IMF-fixdate */
+    bool head_only;                  /* HEAD: the GET answer's head, no body */
+    bool keep_alive;                 /* what the connection would like */
+    int64_t now;                     /* monotonic ms, one reading for the request's lookups */
+    struct exchange_buffers *buf;    /* handler_respond()'s, filled by the steps */
+    const char *served;              /* the name whose type is sent: buf->pr.rel or buf->index_rel */
+    const struct file_info *fi;      /* the file to send (its sibling, once one is chosen) */
+};
+
+/* Answers with an error status (see reply_error()); extra carries Allow, Location or Content-Range. */
+static void answer_error(struct exchange *x, int status, const struct response_head *extra)
+{
+    reply_error(x->h, status, x->head_only, x->keep_alive, x->date, extra, x->r);
+}
+
+/*
+ * Refuses methods other than GET and HEAD: 501 for one we do not know, 405
+ * with Allow for a registered one.  Returns true when it answered.
+ */
+static bool refuse_method(struct exchange *x)
+{
+    if (x->info->method == HTTP_METHOD_UNKNOWN) {
+        answer_error(x, 501, NULL);
+        return true;
+    }
+    if (x->info->method == HTTP_METHOD_OTHER) {
+        struct response_head extra = {.allow = "GET, HEAD", .content_length = -1};
+        answer_error(x, 405, &extra);
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Opens buf->pr.rel.  When it is missing and its last segment has no extension
+ * (a client-side route such as /users/42), opens --fallback instead, the
+ * single-page app's shell; a missing /app.js stays 404.  Returns the status
+ * of the lookup that counts: 0 when open.
+ */
+static int open_with_fallback(struct exchange *x)
+{
+    struct handler *h = x->h;
+    struct path_result *pr = &x->buf->pr;
+    x->fi = file_cache_get(h->cache, pr->rel, x->now);
+    if (x->fi->status == 404 && h->fallback_rel[0] != '\0' && !has_extension(pr->rel)) {
+        snprintf(pr->rel, sizeof(pr->rel), "%s", h->fallback_rel);
+        pr->trailing_slash = false;
+        x->fi = file_cache_get(h->cache, pr->rel, x->now);
+    }
+    return x->fi->status;
+}
+
+/*
+ * Turns the request path into an open name under the root: normalised (400,
+ * 414), not hidden (dot-files and dot-folders are 404 unless
+ * --serve-dotfiles; /.well-known/ never is), opened with the fallback.
+ * Returns true when it answered (an error).
+ */
+static bool resolve_target(struct exchange *x)
+{
+    struct path_result *pr = &x->buf->pr;
+    int status = path_normalize(x->info->path.p, x->info->path.len, pr);
+    if (status == 0 && !x->h->cfg->serve_dotfiles && path_is_hidden(pr->rel))
+        status = 404;
+    x->now = clock_mono_ms();
+    if (status == 0)
+        status = open_with_fallback(x);
+    if (status != 0) {
+        answer_error(x, status, NULL);
+        return true;
+    }
+    x->served = pr->rel;
+    return false;
+}
+
+/* Answers 301 to the directory's path with its slash, query kept; 414 when that Location does not fit. */
+static void redirect_to_directory(struct exchange *x)
+{
+    struct http_slice query = x->info->query;
+    char location[HANDLER_LOCATION_MAX];
+    int n = path_encode(x->buf->pr.rel, true, location, sizeof(location));
+    if (n < 0 || (query.len > 0 && (size_t)n + 1 + query.len >= sizeof(location))) {
+        answer_error(x, 414, NULL);
+        return;
+    }
+    if (query.len > 0) {
+        location[n] = '?';
+        memcpy(location + n + 1, query.p, query.len);
+        location[n + 1 + query.len] = '\0';
+    }
+    struct response_head extra = {.location = location, .content_length = -1};
+    answer_error(x, 301, &extra);
+}
+
+/*
+ * A directory named without its slash is redirected; with it, its
+ * index.html is served (403 without one: there is no listing).  A file
+ * named with a trailing slash ("/page.html/") is 404, anything but a regular
+ * file (FIFO, device, socket) 403.  Returns true when it answered.
+ */
+static bool directory_or_index(struct exchange *x)
+{
+    struct exchange_buffers *b = x->buf;
+    int status = 0;
+    if (S_ISDIR(x->fi->st.st_mode)) {
+        if (!b->pr.trailing_slash) {
+            redirect_to_directory(x);
+            return true;
+        }
+        /* the precision tells the compiler what path_normalize() guarantees: it fits */
+        snprintf(b->index_rel, sizeof(b->index_rel), "%.*s/index.html", (int)sizeof(b->pr.rel) - 1,
+                 b->pr.rel);
+        x->served = b->index_rel;
+        x->fi = file_cache_get(x->h->cache, b->index_rel, x->now);
+        if (x->fi->status != 0)
+            status = x->fi->status == 404 ? 403 : x->fi->status;
+    } else if (b->pr.trailing_slash) {
+        status = 404;
+    }
+    if (status == 0 && !S_ISREG(x->fi->st.st_mode))
+        status = 403;
+    if (status != 0) {
+        answer_error(x, status, NULL);
+        return true;
+    }
+    return false;
+}
+
+/*
+ * Picks the precompressed sibling to send instead of the file: the first of
+ * br, gzip that the client accepts and that is fresh.  Makes it x->fi and
+ * returns its coding, or returns NULL (the file itself).
+ */
+static const char *choose_encoding(struct exchange *x)
+{
+    static const struct {
+        const char *coding;
+        const char *suffix;
+    } preferred[] = {{"br", ".br"}, {"gzip", ".gz"}};
+    struct http_slice ae = x->info->accept_encoding;
+    if (ae.p == NULL)
+        return NULL;
+    for (size_t i = 0; i < OTU_ARRAY_LEN(preferred); i++) {
+        if (!accepts_encoding(ae, preferred[i].coding))
+            continue;
+        const struct file_info *sib =
+            fresh_sibling(x->h, x->served, preferred[i].suffix, &x->fi->st.st_mtim, x->now);
+        if (sib != NULL) {
+            x->fi = sib;
+            return preferred[i].coding;
+        }
+    }
+    return NULL;
+}
+
+/* Fills the head of a file answer: type (of the name asked for), coding, validators, configured headers. */
+static void fill_head(const struct exchange *x, const char *coding, struct response_head *rh)
+{
+    const struct config *cfg = x->h->cfg;
+    memset(rh, 0, sizeof(*rh));
+    rh->server = x->h->server;
+    rh->date = x->date;
+    rh->content_type = mime_type_for(x->served);
+    rh->content_encoding = coding;
+    rh->etag = x->fi->etag;
+    rh->last_modified = x->fi->last_modified;
+    rh->accept_ranges = true;
+    rh->vary_accept_encoding = true;
+    rh->cache_control = cfg->cache_control[0] ? cfg->cache_control : NULL;
+    rh->extra = cfg->headers[0] ? cfg->headers : NULL;
+    rh->keep_alive = x->keep_alive;
+}
+
+/*
+ * True when the client's copy of fi is current (304).  RFC 9110 section
+ * 13.2.2: If-None-Match first; If-Modified-Since only without it.
+ */
+static bool evaluate_conditionals(const struct http_request_info *info, const struct file_info *fi)
+{
+    if (info->if_none_match.p != NULL)
+        return if_none_match_hits(info->if_none_match, fi->etag);
+    if (info->if_modified_since.p == NULL)
+        return false;
+    time_t ims = http_date_parse(info->if_modified_since.p, info->if_modified_since.len);
+    return ims != (time_t)-1 && fi->st.st_mtime <= ims;
+}
+
+/* Answers 304 with rh's validators: no type, length or body. */
+static void answer_not_modified(struct exchange *x, struct response_head *rh)
+{
+    x->r->status = rh->status = 304;
+    rh->content_type = NULL;
+    rh->content_length = -1;
+    rh->accept_ranges = false;
+    reply_set_head(x->r, rh);
+}
+
+/*
+ * Settles which bytes of x->fi to send: one satisfiable Range (when If-Range
+ * holds) gives 206 and its Content-Range, none or an ignored one 200 and the
+ * whole file; sets *first, *len and rh's status and length.  An unsatisfiable
+ * Range is answered with 416: then it returns true.
+ */
+static bool apply_range(struct exchange *x, struct response_head *rh, int64_t *first, int64_t *len)
+{
+    const struct file_info *fi = x->fi;
+    char *content_range = x->buf->content_range;
+    size_t cap = sizeof(x->buf->content_range);
+    int64_t size = (int64_t)fi->st.st_size;
+    enum range_outcome ro = RANGE_IGNORE;
+    *first = 0;
+    *len = size;
+    if (x->info->range.p != NULL && if_range_holds(x->info->if_range, fi->etag, fi->st.st_mtime))
+        ro = parse_range(x->info->range, size, first, len);
+    if (ro == RANGE_UNSATISFIABLE) {
+        snprintf(content_range, cap, "bytes */%" PRId64, size);
+        struct response_head extra = {.content_range = content_range, .content_length = -1};
+        answer_error(x, 416, &extra);
+        return true;
+    }
+    if (ro == RANGE_SATISFIABLE) {
+        x->r->status = rh->status = 206;
+        snprintf(content_range, cap, "bytes %" PRId64 "-%" PRId64 "/%" PRId64, *first, *first + *len - 1,
+                 size);
+        rh->content_range = content_range;
+    } else {
+        x->r->status = rh->status = 200;
+    }
+    rh->content_length = *len;
+    return false;
+}
+
+/*
+ * Points the reply at len bytes of x->fi from first (nothing for HEAD) and
+ * formats its head; 503 (then close) when no descriptor is left for the body.
+ */
+static void attach_body(struct exchange *x, struct response_head *rh, int64_t first, int64_t len)
+{
+    if (!x->head_only && len > 0 && reply_file_body(x->fi, first, len, x->r) < 0) {
+        x->keep_alive = false;
+        answer_error(x, 503, NULL); /* out of descriptors */
+        return;
+    }
+    reply_set_head(x->r, rh);
+}
+
+/*
+ * Answers with the file x->fi (or its fresh precompressed sibling): 304 when
+ * the client's copy is current, else 416, 206 or 200 with the bytes to send.
+ */
+static void serve_file(struct exchange *x)
+{
+    struct response_head rh;
+    int64_t first = 0, len = 0;
+    const char *coding = choose_encoding(x);
+    fill_head(x, coding, &rh);
+    x->r->close = !x->keep_alive;
+    if (evaluate_conditionals(x->info, x->fi))
+        answer_not_modified(x, &rh);
+    else if (!apply_range(x, &rh, &first, &len))
+        attach_body(x, &rh, first, len);
+}
+
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
                      bool keep_alive, const char *date, struct reply *r)
 {
+    struct exchange_buffers buf;
+    struct exchange x = {.h = h, .info = info, .r = r, .date = date, .buf = &buf,
+                         .head_only = info->method == HTTP_METHOD_HEAD, .keep_alive = keep_alive};
     reply_reset(r);
-    bool head_only = info->method == HTTP_METHOD_HEAD;
     if (rc != 0) {
-        reply_error(h, rc, head_only, keep_alive, date, NULL, r);
+        answer_error(&x, rc, NULL); /* the parser's or http_request_interpret()'s verdict */
         return;
     }
-    if (info->method == HTTP_METHOD_UNKNOWN) {
-        reply_error(h, 501, false, keep_alive, date, NULL, r);
+    /* Each step either answers, which ends the request, or hands on to the next. */
+    if (refuse_method(&x) || resolve_target(&x) || directory_or_index(&x))
         return;
-    }
-    if (info->method == HTTP_METHOD_OTHER) {
-        struct response_head extra = {.allow = "GET, HEAD", .content_length = -1};
-        reply_error(h, 405, false, keep_alive, date, &extra, r);
-        return;
-    }
-
-    struct path_result pr;
-    int status = path_normalize(info->path.p, info->path.len, &pr);
-    if (status == 0 && !h->cfg->serve_dotfiles && path_is_hidden(pr.rel))
-        status = 404;
-    int64_t now = clock_mono_ms();
-    const struct file_info *fi = NULL;
-    if (status == 0) {
-        fi = file_cache_get(h->cache, pr.rel, now);
-        status = fi->status;
-        if (status == 404 && h->fallback_rel[0] != '\0' && !has_extension(pr.rel)) {
-            /* a client-side route such as /users/42: the single-page app's shell */
-            snprintf(pr.rel, sizeof(pr.rel), "%s", h->fallback_rel);
-            pr.trailing_slash = false;
-            fi = file_cache_get(h->cache, pr.rel, now);
-            status = fi->status;
-        }
-    }
-    if (status != 0) {
-        reply_error(h, status, head_only, keep_alive, date, NULL, r);
-        return;
-    }
-
-    const char *served = pr.rel;
-    char index_rel[PATH_MAX_DECODED + 16];
-    if (S_ISDIR(fi->st.st_mode)) {
-        if (!pr.trailing_slash) {
-            char location[HANDLER_LOCATION_MAX];
-            int n = path_encode(pr.rel, true, location, sizeof(location));
-            if (n < 0 || (info->query.len > 0 &&
-                          (size_t)n + 1 + info->query.len >= sizeof(location))) {
-                reply_error(h, 414, head_only, keep_alive, date, NULL, r);
-                return;
-            }
-            if (info->query.len > 0) {
-                location[n] = '?';
-                memcpy(location + n + 1, info->query.p, info->query.len);
-                location[n + 1 + info->query.len] = '\0';
-            }
-            struct response_head extra = {.location = location, .content_length = -1};
-            reply_error(h, 301, head_only, keep_alive, date, &extra, r);
-            return;
-        }
-        snprintf(index_rel, sizeof(index_rel), "%s/index.html", pr.rel);
-        served = index_rel;
-        fi = file_cache_get(h->cache, index_rel, now);
-        if (fi->status != 0) {
-            reply_error(h, fi->status == 404 ? 403 : fi->status, head_only, keep_alive, date, NULL, r);
-            return;
-        }
-    } else if (pr.trailing_slash) {
-        reply_error(h, 404, head_only, keep_alive, date, NULL, r); /* "/page.html/" */
-        return;
-    }
-    if (!S_ISREG(fi->st.st_mode)) {
-        reply_error(h, 403, head_only, keep_alive, date, NULL, r); /* FIFOs, devices, sockets */
-        return;
-    }
-
-    struct response_head rh;
-    memset(&rh, 0, sizeof(rh));
-    rh.content_type = mime_type_for(served);
-    rh.vary_accept_encoding = true;
-    if (info->accept_encoding.p != NULL) {
-        const struct file_info *sib = NULL;
-        if (accepts_encoding(info->accept_encoding, "br") &&
-            (sib = fresh_sibling(h, served, ".br", &fi->st.st_mtim, now)) != NULL)
-            rh.content_encoding = "br";
-        else if (accepts_encoding(info->accept_encoding, "gzip") &&
-                 (sib = fresh_sibling(h, served, ".gz", &fi->st.st_mtim, now)) != NULL)
-            rh.content_encoding = "gzip";
-        if (sib != NULL)
-            fi = sib;
-    }
-
-    char content_range[96];
-    const struct stat st = fi->st;
-    const char *etag = fi->etag;
-    rh.server = h->server;
-    rh.date = date;
-    rh.etag = etag;
-    rh.last_modified = fi->last_modified;
-    rh.accept_ranges = true;
-    rh.cache_control = h->cfg->cache_control[0] ? h->cfg->cache_control : NULL;
-    rh.extra = h->cfg->headers[0] ? h->cfg->headers : NULL;
-    r->close = !keep_alive;
-    rh.keep_alive = keep_alive;
-
-    /* RFC 9110 section 13.2.2: If-None-Match first; If-Modified-Since only without it. */
-    bool not_modified = false;
-    if (info->if_none_match.p != NULL) {
-        not_modified = if_none_match_hits(info->if_none_match, etag);
-    } else if (info->if_modified_since.p != NULL) {
-        time_t ims = http_date_parse(info->if_modified_since.p, info->if_modified_since.len);
-        not_modified = ims != (time_t)-1 && st.st_mtime <= ims;
-    }
-    if (not_modified) {
-        r->status = rh.status = 304;
-        rh.content_type = NULL;
-        rh.content_length = -1;
-        rh.accept_ranges = false;
-        reply_set_head(r, &rh);
-        return;
-    }
-
-    int64_t size = (int64_t)st.st_size, first = 0, len = size;
-    enum range_outcome ro = RANGE_IGNORE;
-    if (info->range.p != NULL && if_range_holds(info->if_range, etag, st.st_mtime))
-        ro = parse_range(info->range, size, &first, &len);
-    if (ro == RANGE_UNSATISFIABLE) {
-        snprintf(content_range, sizeof(content_range), "bytes */%" PRId64, size);
-        struct response_head extra = {.content_range = content_range, .content_length = -1};
-        reply_error(h, 416, head_only, keep_alive, date, &extra, r);
-        return;
-    }
-    if (ro == RANGE_SATISFIABLE) {
-        r->status = rh.status = 206;
-        snprintf(content_range, sizeof(content_range), "bytes %" PRId64 "-%" PRId64 "/%" PRId64,
-                 first, first + len - 1, size);
-        rh.content_range = content_range;
-    } else {
-        r->status = rh.status = 200;
-    }
-    rh.content_length = len;
-    if (!head_only && len > 0 && reply_file_body(fi, first, len, r) < 0) {
-        reply_error(h, 503, head_only, false, date, NULL, r); /* out of descriptors */
-        return;
-    }
-    reply_set_head(r, &rh);
+    serve_file(&x);
 }

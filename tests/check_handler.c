@@ -1,0 +1,724 @@
+/*
+ * check_handler.c - the handler's decisions, without a socket: methods,
+ * paths, dot-files, directories, --fallback, --error-page, conditionals,
+ * ranges, precompressed siblings, HEAD and running out of descriptors.
+ *
+ * Each case is one request (a struct http_request_info built here, as the
+ * parser would leave it) against a real tree in a temporary directory, and
+ * asserts on the struct reply: status, head bytes, body and its source.
+ * The tables follow lighttpd's src/t/test_http_range.c: many small named
+ * cases, each checking one decision.
+ */
+#include "compat.h"
+
+#include "handler.h"
+
+#include "check_run.h"
+
+#include <check.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Every file's modification time: Tue, 02 Jan 2024 03:04:05 GMT, plus half a second. */
+#define T_SEC  1704164645
+#define T_NSEC 500000000L
+#define T_DATE "Tue, 02 Jan 2024 03:04:05 GMT"
+/* The Date the tests pass in (any IMF-fixdate: the handler only copies it). */
+#define NOW_DATE "Wed, 03 Jan 2024 00:00:00 GMT"
+/* big.bin is larger than the cache keeps in memory: it is sent from a descriptor. */
+#define BIG_SIZE ((int)FILE_CACHE_DATA_MAX + 8000)
+/* In a case's header values, replaced by the file's ETag as the handler sends it. */
+#define ETAG "$E"
+
+/* Options a case turns on (struct hcase.opts). */
+enum {
+    OPT_FALLBACK = 1 << 0,   /* --fallback /index.html */
+    OPT_ERROR_PAGE = 1 << 1, /* --error-page 404=/404.html, 403=/missing.html */
+    OPT_DOTFILES = 1 << 2,   /* --serve-dotfiles */
+    OPT_HEADERS = 1 << 3,    /* --header 'X-Test: 1', --cache-control 'max-age=60' */
+    OPT_NO_CACHE = 1 << 4    /* --file-cache 0 */
+};
+
+/* One request and what its reply must be. */
+struct hcase {
+    const char *name;
+    unsigned opts;            /* OPT_* */
+    const char *method;       /* "GET" (NULL), "HEAD", "POST" (a refused method) or "FOO" (unknown) */
+    const char *path;         /* still percent-encoded, as info->path */
+    const char *query;        /* after '?', or NULL */
+    const char *inm;          /* If-None-Match, or NULL; ETAG is replaced */
+    const char *ims;          /* If-Modified-Since, or NULL */
+    const char *range;        /* Range, or NULL */
+    const char *if_range;     /* If-Range, or NULL; ETAG is replaced */
+    const char *ae;           /* Accept-Encoding, or NULL */
+    int rc;                   /* the status the parser chose, 0 for none */
+    bool no_keep_alive;       /* the connection would close anyway */
+    int status;               /* expected status */
+    const char *has[4];       /* lines (or parts) the head must contain */
+    const char *lacks[2];     /* ... and must not */
+    const char *body;         /* the exact body (memory or file), NULL = not checked */
+    const char *body_has;     /* a part of the body, NULL = not checked */
+};
+
+static char root[64];
+
+/* Writes len bytes of text to root/name and sets its mtime to T plus dsec seconds and dnsec ns. */
+static void put(const char *name, const char *text, size_t len, int dsec, long dnsec)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", root, name);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq((int)write(fd, text, len), (int)len);
+    close(fd);
+    struct timespec ts[2] = {{T_SEC + dsec, T_NSEC + dnsec}, {T_SEC + dsec, T_NSEC + dnsec}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+/* put() for a string, with T as its mtime. */
+static void put_text(const char *name, const char *text)
+{
+    put(name, text, strlen(text), 0, 0);
+}
+
+static void make_dir(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", root, name);
+    ck_assert_int_eq(mkdir(path, 0755), 0);
+}
+
+/* The tree every case reads; nothing changes it afterwards. */
+static void tree_setup(void)
+{
+    snprintf(root, sizeof(root), "/tmp/otu-handler-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(root));
+    put_text("index.html", "<h1>home</h1>\n");
+    put_text("ten.txt", "0123456789");
+    put_text("empty.txt", "");
+    static char big[BIG_SIZE];
+    for (int i = 0; i < BIG_SIZE; i++)
+        big[i] = (char)('a' + i % 26);
+    put("big.bin", big, sizeof(big), 0, 0);
+    make_dir("dir");
+    put_text("dir/index.html", "dir index\n");
+    make_dir("noindex");
+    make_dir("a b");
+    put_text("a b/index.html", "spaced\n");
+    put_text(".env", "SECRET=1\n");
+    make_dir("sub");
+    make_dir("sub/.git");
+    put_text("sub/.git/config", "[core]\n");
+    make_dir(".well-known");
+    put_text(".well-known/acme.txt", "token\n");
+    put_text("404.html", "custom 404\n");
+    /* precompressed siblings: the handler checks names and times, not contents */
+    put_text("style.css", "body{}\n");
+    put_text("style.css.gz", "GZ-style");
+    put_text("style.css.br", "BR-style");
+    put_text("only-gz.js", "var a;\n");
+    put_text("only-gz.js.gz", "GZ-js");
+    put_text("stale.txt", "fresh text\n");
+    put("stale.txt.gz", "GZ-stale", 8, 0, -1); /* one nanosecond older than its file */
+    put_text("same.txt", "same text\n");
+    put_text("same.txt.gz", "GZ-same");
+    put_text("newer.txt", "newer text\n");
+    put("newer.txt.gz", "GZ-newer", 8, 1, 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/fifo", root);
+    ck_assert_int_eq(mkfifo(path, 0644), 0);
+}
+
+static void tree_teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", root);
+    ck_assert_int_eq(system(cmd), 0);
+}
+
+/* The configuration a case runs with: the defaults, the tree, and its options. */
+static void make_config(struct config *cfg, unsigned opts)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->root, sizeof(cfg->root), "%s", root);
+    cfg->file_cache_entries = opts & OPT_NO_CACHE ? 0 : 1024;
+    cfg->serve_dotfiles = (opts & OPT_DOTFILES) != 0;
+    if (opts & OPT_FALLBACK)
+        snprintf(cfg->fallback, sizeof(cfg->fallback), "/index.html");
+    if (opts & OPT_ERROR_PAGE) {
+        cfg->error_pages[0].status = 404;
+        snprintf(cfg->error_pages[0].path, sizeof(cfg->error_pages[0].path), "/404.html");
+        cfg->error_pages[1].status = 403;
+        snprintf(cfg->error_pages[1].path, sizeof(cfg->error_pages[1].path), "/missing.html");
+        cfg->error_page_count = 2;
+    }
+    if (opts & OPT_HEADERS) {
+        snprintf(cfg->headers, sizeof(cfg->headers), "X-Test: 1\r\n");
+        snprintf(cfg->cache_control, sizeof(cfg->cache_control), "max-age=60");
+    }
+}
+
+/* A slice over s, absent when s is NULL. */
+static struct http_slice slice(const char *s)
+{
+    struct http_slice v = {s, s ? strlen(s) : 0};
+    return v;
+}
+
+/* Copies template to out with every ETAG replaced by etag; returns out, or NULL for NULL. */
+static const char *with_etag(const char *template, const char *etag, char *out, size_t cap)
+{
+    if (template == NULL)
+        return NULL;
+    size_t n = 0;
+    for (const char *p = template; *p && n + 1 < cap; p++) {
+        if (strncmp(p, ETAG, 2) == 0) {
+            n += (size_t)snprintf(out + n, cap - n, "%s", etag);
+            p++;
+        } else {
+            out[n++] = *p;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* The method a case names, as http_request_interpret() would classify it. */
+static enum http_method method_of(const char *m)
+{
+    if (m == NULL || strcmp(m, "GET") == 0)
+        return HTTP_METHOD_GET;
+    if (strcmp(m, "HEAD") == 0)
+        return HTTP_METHOD_HEAD;
+    if (strcmp(m, "POST") == 0 || strcmp(m, "DELETE") == 0)
+        return HTTP_METHOD_OTHER;
+    return HTTP_METHOD_UNKNOWN;
+}
+
+/* Answers a plain GET of path and copies the ETag the head carries into etag ("" when none). */
+static void learn_etag(struct handler *h, const char *path, char *etag, size_t cap)
+{
+    struct http_request_info info;
+    memset(&info, 0, sizeof(info));
+    info.method = HTTP_METHOD_GET;
+    info.path = slice(path);
+    struct reply r;
+    handler_respond(h, 0, &info, true, NOW_DATE, &r);
+    etag[0] = '\0';
+    const char *p = strstr(r.head, "ETag: ");
+    if (p != NULL)
+        snprintf(etag, cap, "%.*s", (int)strcspn(p + 6, "\r"), p + 6);
+    if (r.fd >= 0)
+        close(r.fd);
+}
+
+/* Copies the reply's body, from memory or from its descriptor, into out (NUL-terminated); returns its length. */
+static size_t body_of(const struct reply *r, char *out, size_t cap)
+{
+    size_t n = 0;
+    if (r->body != NULL) {
+        ck_assert_uint_lt(r->body_len, cap);
+        memcpy(out, r->body, r->body_len);
+        n = r->body_len;
+    } else if (r->fd >= 0 && r->length > 0) {
+        ck_assert_int_lt(r->length, (int64_t)cap);
+        ck_assert_int_eq(pread(r->fd, out, (size_t)r->length, r->offset), r->length);
+        n = (size_t)r->length;
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* Runs one case: a fresh handler over the tree, one request, every expectation. */
+static void run_case(const struct hcase *c)
+{
+    struct config cfg;
+    make_config(&cfg, c->opts);
+    struct handler h;
+    ck_assert_msg(handler_init(&h, &cfg) == 0, "%s: handler_init", c->name);
+
+    char etag[64] = "", inm[256], if_range[256];
+    if ((c->inm && strstr(c->inm, ETAG)) || (c->if_range && strstr(c->if_range, ETAG))) {
+        learn_etag(&h, c->path, etag, sizeof(etag));
+        ck_assert_msg(etag[0] == '"', "%s: no ETag to compare with", c->name);
+    }
+    struct http_request_info info;
+    memset(&info, 0, sizeof(info));
+    info.method = method_of(c->method);
+    info.minor_version = 1;
+    info.keep_alive = !c->no_keep_alive;
+    info.content_length = -1;
+    info.path = slice(c->path);
+    info.query = slice(c->query);
+    info.if_none_match = slice(with_etag(c->inm, etag, inm, sizeof(inm)));
+    info.if_modified_since = slice(c->ims);
+    info.range = slice(c->range);
+    info.if_range = slice(with_etag(c->if_range, etag, if_range, sizeof(if_range)));
+    info.accept_encoding = slice(c->ae);
+
+    struct reply r;
+    handler_respond(&h, c->rc, &info, !c->no_keep_alive, NOW_DATE, &r);
+
+    char status_line[32];
+    snprintf(status_line, sizeof(status_line), "HTTP/1.1 %d ", c->status);
+    ck_assert_msg(r.status == c->status, "%s: status %d, expected %d", c->name, r.status, c->status);
+    ck_assert_msg(r.head_len == strlen(r.head), "%s: head_len %zu", c->name, r.head_len);
+    ck_assert_msg(strncmp(r.head, status_line, strlen(status_line)) == 0, "%s: head starts %.20s",
+                  c->name, r.head);
+    ck_assert_msg(strstr(r.head, "Date: " NOW_DATE "\r\n") != NULL, "%s: no Date", c->name);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(c->has) && c->has[i]; i++) {
+        char want[256];
+        with_etag(c->has[i], etag, want, sizeof(want));
+        ck_assert_msg(strstr(r.head, want) != NULL, "%s: head lacks \"%s\":\n%s", c->name, want, r.head);
+    }
+    for (size_t i = 0; i < OTU_ARRAY_LEN(c->lacks) && c->lacks[i]; i++)
+        ck_assert_msg(strstr(r.head, c->lacks[i]) == NULL, "%s: head has \"%s\":\n%s", c->name,
+                      c->lacks[i], r.head);
+    /* The connection closes exactly when the head says so. */
+    ck_assert_msg(r.close == (strstr(r.head, "Connection: close\r\n") != NULL), "%s: close %d", c->name,
+                  r.close);
+
+    static char body[BIG_SIZE + 1];
+    size_t n = body_of(&r, body, sizeof(body));
+    if (c->body)
+        ck_assert_msg(n == strlen(c->body) && memcmp(body, c->body, n) == 0, "%s: body \"%s\", expected \"%s\"",
+                      c->name, body, c->body);
+    if (c->body_has)
+        ck_assert_msg(strstr(body, c->body_has) != NULL, "%s: body \"%s\" lacks \"%s\"", c->name, body,
+                      c->body_has);
+    /* Content-Length is what will be sent (HEAD: what GET would send). */
+    if (method_of(c->method) != HTTP_METHOD_HEAD && strstr(r.head, "Content-Length: ")) {
+        char cl[48];
+        snprintf(cl, sizeof(cl), "Content-Length: %zu\r\n", n);
+        ck_assert_msg(strstr(r.head, cl) != NULL, "%s: body of %zu bytes, head:\n%s", c->name, n, r.head);
+    }
+    if (r.fd >= 0)
+        close(r.fd);
+    handler_free(&h);
+}
+
+/* Methods, the parser's verdict and keep-alive. */
+static const struct hcase method_cases[] = {
+    {"GET a file", .path = "/ten.txt", .status = 200,
+     .has = {"Content-Type: text/plain", "Content-Length: 10\r\n", "Accept-Ranges: bytes\r\n",
+             "Connection: keep-alive\r\n"},
+     .body = "0123456789"},
+    {"GET keeps validators", .path = "/ten.txt", .status = 200,
+     .has = {"Last-Modified: " T_DATE "\r\n", "ETag: \"", "Vary: Accept-Encoding\r\n", "Server: otuserver/"}},
+    {"HEAD: the same head, no body", .method = "HEAD", .path = "/ten.txt", .status = 200,
+     .has = {"Content-Length: 10\r\n", "ETag: \""}, .body = ""},
+    {"HEAD of a missing file: the error's length, no body", .method = "HEAD", .path = "/nope.txt", .status = 404,
+     .has = {"Content-Type: text/html", "Content-Length: "}, .body = ""},
+    {"a refused method is 405 with Allow", .method = "POST", .path = "/ten.txt", .status = 405,
+     .has = {"Allow: GET, HEAD\r\n", "Connection: keep-alive\r\n"}, .body_has = "405 Method Not Allowed"},
+    {"DELETE of a missing file is 405 too", .method = "DELETE", .path = "/nope", .status = 405,
+     .has = {"Allow: GET, HEAD\r\n"}},
+    {"an unknown method is 501, then close", .method = "FOO", .path = "/ten.txt", .status = 501,
+     .has = {"Connection: close\r\n"}, .lacks = {"Allow:"}, .body_has = "501 Not Implemented"},
+    {"the parser's 400 is answered and closes", .path = "/ten.txt", .rc = 400, .status = 400,
+     .has = {"Connection: close\r\n"}, .body_has = "400 Bad Request"},
+    {"the parser's 505 is answered and closes", .path = "/ten.txt", .rc = 505, .status = 505,
+     .has = {"Connection: close\r\n"}},
+    {"no keep-alive: Connection: close", .path = "/ten.txt", .no_keep_alive = true, .status = 200,
+     .has = {"Connection: close\r\n"}, .body = "0123456789"},
+    {"a 404 keeps the connection", .path = "/nope.txt", .status = 404,
+     .has = {"Connection: keep-alive\r\n"}, .body_has = "404 Not Found"},
+    {"configured headers on files", .opts = OPT_HEADERS, .path = "/ten.txt", .status = 200,
+     .has = {"X-Test: 1\r\n", "Cache-Control: max-age=60\r\n"}},
+    {"configured headers on errors, no Cache-Control", .opts = OPT_HEADERS, .path = "/nope.txt", .status = 404,
+     .has = {"X-Test: 1\r\n"}, .lacks = {"Cache-Control"}},
+    {"without the file cache: the same answer", .opts = OPT_NO_CACHE, .path = "/ten.txt", .status = 200,
+     .body = "0123456789"},
+};
+
+/* Paths, dot-files, directories and the index. */
+static const struct hcase path_cases[] = {
+    {"the root serves index.html", .path = "/", .status = 200,
+     .has = {"Content-Type: text/html\r\n"}, .body = "<h1>home</h1>\n"},
+    {"a directory with its slash serves its index", .path = "/dir/", .status = 200, .body = "dir index\n"},
+    {"a directory without its slash: 301", .path = "/dir", .status = 301,
+     .has = {"Location: /dir/\r\n", "Connection: keep-alive\r\n"}},
+    {"the redirect keeps the query", .path = "/dir", .query = "a=1&b", .status = 301,
+     .has = {"Location: /dir/?a=1&b\r\n"}},
+    {"the redirect encodes the name", .path = "/a%20b", .status = 301, .has = {"Location: /a%20b/\r\n"}},
+    {"a HEAD redirect has no body", .method = "HEAD", .path = "/dir", .status = 301,
+     .has = {"Location: /dir/\r\n"}, .body = ""},
+    {"a directory without index.html is 403", .path = "/noindex/", .status = 403, .body_has = "403 Forbidden"},
+    {"a file named with a trailing slash is 404", .path = "/ten.txt/", .status = 404},
+    {"a missing file is 404", .path = "/nope.txt", .status = 404},
+    {"a FIFO is 403 and never opened for reading", .path = "/fifo", .status = 403},
+    {"dot-dot above the root is 400", .path = "/../etc/passwd", .status = 400, .has = {"Connection: close\r\n"}},
+    {"a decoded NUL is 400", .path = "/ten%00.txt", .status = 400},
+    {"dot-dot inside the root resolves", .path = "/dir/../ten.txt", .status = 200, .body = "0123456789"},
+    {"a dot-file is hidden", .path = "/.env", .status = 404},
+    {"a file in a dot-folder is hidden", .path = "/sub/.git/config", .status = 404},
+    {"--serve-dotfiles serves a dot-file", .opts = OPT_DOTFILES, .path = "/.env", .status = 200, .body = "SECRET=1\n"},
+    {"--serve-dotfiles serves a dot-folder", .opts = OPT_DOTFILES, .path = "/sub/.git/config", .status = 200,
+     .body = "[core]\n"},
+    {"/.well-known/ is always served", .path = "/.well-known/acme.txt", .status = 200, .body = "token\n"},
+    {"a query is ignored for files", .path = "/ten.txt", .query = "v=2", .status = 200, .body = "0123456789"},
+    {"a big file is sent from a descriptor", .path = "/big.bin", .status = 200,
+     .body_has = "abcdefghijklmnopqrstuvwxyzabc"},
+};
+
+/* --fallback and --error-page. */
+static const struct hcase spa_cases[] = {
+    {"a client route gets the app's shell", .opts = OPT_FALLBACK, .path = "/users/42", .status = 200,
+     .has = {"Content-Type: text/html\r\n"}, .body = "<h1>home</h1>\n"},
+    {"a client route with a slash gets the shell", .opts = OPT_FALLBACK, .path = "/users/42/", .status = 200,
+     .body = "<h1>home</h1>\n"},
+    {"a missing /app.js stays 404", .opts = OPT_FALLBACK, .path = "/app.js", .status = 404},
+    {"a dot inside a route's folder is no extension", .opts = OPT_FALLBACK, .path = "/v1.2/users", .status = 200,
+     .body = "<h1>home</h1>\n"},
+    {"existing files win over the fallback", .opts = OPT_FALLBACK, .path = "/ten.txt", .status = 200,
+     .body = "0123456789"},
+    {"directories still redirect", .opts = OPT_FALLBACK, .path = "/dir", .status = 301},
+    {"without --fallback a route is 404", .path = "/users/42", .status = 404},
+    {"a hidden name does not fall back", .opts = OPT_FALLBACK, .path = "/.secret", .status = 404},
+    {"--error-page gives the 404 body", .opts = OPT_ERROR_PAGE, .path = "/nope.txt", .status = 404,
+     .has = {"Content-Type: text/html\r\n", "Content-Length: 11\r\n"}, .body = "custom 404\n"},
+    {"--error-page on HEAD: its length, no body", .opts = OPT_ERROR_PAGE, .method = "HEAD", .path = "/nope.txt",
+     .status = 404, .has = {"Content-Length: 11\r\n"}, .body = ""},
+    {"a missing error page leaves the built-in one", .opts = OPT_ERROR_PAGE, .path = "/noindex/", .status = 403,
+     .body_has = "403 Forbidden"},
+    {"other statuses keep the built-in page", .opts = OPT_ERROR_PAGE, .path = "/../x", .status = 400,
+     .body_has = "400 Bad Request"},
+};
+
+/* If-None-Match and If-Modified-Since (RFC 9110 section 13). */
+static const struct hcase conditional_cases[] = {
+    {"If-None-Match with the ETag: 304", .path = "/ten.txt", .inm = ETAG, .status = 304,
+     .has = {"ETag: " ETAG "\r\n", "Last-Modified: " T_DATE}, .lacks = {"Content-Length", "Content-Type"}, .body = ""},
+    {"a 304 has no Accept-Ranges", .path = "/ten.txt", .inm = ETAG, .status = 304, .lacks = {"Accept-Ranges"}},
+    {"If-None-Match in a list: 304", .path = "/ten.txt", .inm = "\"x\", " ETAG ", \"y\"", .status = 304},
+    {"If-None-Match compares weakly: W/ matches", .path = "/ten.txt", .inm = "W/" ETAG, .status = 304},
+    {"If-None-Match: * matches", .path = "/ten.txt", .inm = "*", .status = 304},
+    {"If-None-Match with another tag: 200", .path = "/ten.txt", .inm = "\"other\"", .status = 200,
+     .body = "0123456789"},
+    {"If-None-Match malformed: 200", .path = "/ten.txt", .inm = "abc", .status = 200},
+    {"If-None-Match unterminated: 200", .path = "/ten.txt", .inm = "\"abc", .status = 200},
+    {"If-Modified-Since equal to the mtime: 304", .path = "/ten.txt", .ims = T_DATE, .status = 304, .body = ""},
+    {"If-Modified-Since later: 304", .path = "/ten.txt", .ims = "Wed, 03 Jan 2024 00:00:00 GMT", .status = 304},
+    {"If-Modified-Since a second earlier: 200", .path = "/ten.txt", .ims = "Tue, 02 Jan 2024 03:04:04 GMT",
+     .status = 200, .body = "0123456789"},
+    {"If-Modified-Since malformed: 200", .path = "/ten.txt", .ims = "yesterday", .status = 200},
+    {"If-None-Match wins: no match beats a fresh date", .path = "/ten.txt", .inm = "\"other\"", .ims = T_DATE,
+     .status = 200},
+    {"If-None-Match wins: a match beats an old date", .path = "/ten.txt", .inm = ETAG,
+     .ims = "Mon, 01 Jan 2024 00:00:00 GMT", .status = 304},
+    {"a 304 on HEAD", .method = "HEAD", .path = "/ten.txt", .inm = ETAG, .status = 304, .body = ""},
+    {"a 304 beats a Range", .path = "/ten.txt", .inm = ETAG, .range = "bytes=0-1", .status = 304},
+    {"a 304 for an index, by its own ETag", .path = "/dir/", .inm = ETAG, .status = 304},
+};
+
+/* Range and If-Range (RFC 9110 section 14). */
+static const struct hcase range_cases[] = {
+    {"bytes=0-3", .path = "/ten.txt", .range = "bytes=0-3", .status = 206,
+     .has = {"Content-Range: bytes 0-3/10\r\n", "Content-Length: 4\r\n"}, .body = "0123"},
+    {"bytes=7- to the end", .path = "/ten.txt", .range = "bytes=7-", .status = 206,
+     .has = {"Content-Range: bytes 7-9/10\r\n"}, .body = "789"},
+    {"bytes=-3, a suffix", .path = "/ten.txt", .range = "bytes=-3", .status = 206,
+     .has = {"Content-Range: bytes 7-9/10\r\n"}, .body = "789"},
+    {"a suffix longer than the file is all of it", .path = "/ten.txt", .range = "bytes=-20", .status = 206,
+     .has = {"Content-Range: bytes 0-9/10\r\n"}, .body = "0123456789"},
+    {"an end past the file is cut", .path = "/ten.txt", .range = "bytes=5-100", .status = 206,
+     .has = {"Content-Range: bytes 5-9/10\r\n"}, .body = "56789"},
+    {"a single byte", .path = "/ten.txt", .range = "bytes=9-9", .status = 206, .body = "9"},
+    {"the unit is case-insensitive", .path = "/ten.txt", .range = "BYTES=1-2", .status = 206, .body = "12"},
+    {"blanks around the range", .path = "/ten.txt", .range = "bytes= 1-2 ", .status = 206, .body = "12"},
+    {"a start at the size: 416", .path = "/ten.txt", .range = "bytes=10-", .status = 416,
+     .has = {"Content-Range: bytes */10\r\n"}, .body_has = "416 Range Not Satisfiable"},
+    {"a zero suffix: 416", .path = "/ten.txt", .range = "bytes=-0", .status = 416},
+    {"any range of an empty file: 416", .path = "/empty.txt", .range = "bytes=0-", .status = 416,
+     .has = {"Content-Range: bytes */0\r\n"}},
+    {"a 416 on HEAD has no body", .method = "HEAD", .path = "/ten.txt", .range = "bytes=10-", .status = 416,
+     .body = ""},
+    {"several ranges: the whole file", .path = "/ten.txt", .range = "bytes=0-1,3-4", .status = 200,
+     .lacks = {"Content-Range"}, .body = "0123456789"},
+    {"an end before the start is ignored", .path = "/ten.txt", .range = "bytes=3-1", .status = 200},
+    {"another unit is ignored", .path = "/ten.txt", .range = "items=0-1", .status = 200},
+    {"no digits is ignored", .path = "/ten.txt", .range = "bytes=abc", .status = 200},
+    {"a 19-digit position is ignored", .path = "/ten.txt", .range = "bytes=1000000000000000000-", .status = 200},
+    {"a range of a big file: offset and length", .path = "/big.bin", .range = "bytes=30-55", .status = 206,
+     .has = {"Content-Range: bytes 30-55/20288\r\n"}, .body = "efghijklmnopqrstuvwxyzabcd"},
+    {"a 206 on HEAD: the head only", .method = "HEAD", .path = "/ten.txt", .range = "bytes=0-3", .status = 206,
+     .has = {"Content-Length: 4\r\n", "Content-Range: bytes 0-3/10\r\n"}, .body = ""},
+    {"If-Range with the ETag: 206", .path = "/ten.txt", .range = "bytes=0-3", .if_range = ETAG, .status = 206,
+     .body = "0123"},
+    {"If-Range with another ETag: the whole file", .path = "/ten.txt", .range = "bytes=0-3",
+     .if_range = "\"other\"", .status = 200, .body = "0123456789"},
+    {"If-Range with a weak tag: the whole file", .path = "/ten.txt", .range = "bytes=0-3", .if_range = "W/" ETAG,
+     .status = 200},
+    {"If-Range with the date: 206", .path = "/ten.txt", .range = "bytes=0-3", .if_range = T_DATE, .status = 206},
+    {"If-Range with another date: the whole file", .path = "/ten.txt", .range = "bytes=0-3",
+     .if_range = "Mon, 01 Jan 2024 00:00:00 GMT", .status = 200},
+    {"If-Range also guards a 416", .path = "/ten.txt", .range = "bytes=10-", .if_range = "\"other\"",
+     .status = 200},
+    {"If-Range takes one tag, not a list", .path = "/ten.txt", .range = "bytes=0-3", .if_range = "\"x\", " ETAG,
+     .status = 200},
+};
+
+/* Accept-Encoding and precompressed siblings. */
+static const struct hcase encoding_cases[] = {
+    {"br preferred when both exist", .path = "/style.css", .ae = "gzip, br", .status = 200,
+     .has = {"Content-Encoding: br\r\n", "Content-Type: text/css", "Vary: Accept-Encoding\r\n"}, .body = "BR-style"},
+    {"gzip alone", .path = "/style.css", .ae = "gzip", .status = 200, .has = {"Content-Encoding: gzip\r\n"},
+     .body = "GZ-style"},
+    {"br;q=0 refuses br", .path = "/style.css", .ae = "br;q=0, gzip", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}},
+    {"gzip;q=0.000 refuses gzip", .path = "/style.css", .ae = "gzip;q=0.000", .status = 200,
+     .lacks = {"Content-Encoding"}, .body = "body{}\n"},
+    {"gzip;q=0.001 accepts it", .path = "/style.css", .ae = "gzip;q=0.001", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}},
+    {"* accepts br", .path = "/style.css", .ae = "*", .status = 200, .has = {"Content-Encoding: br\r\n"}},
+    {"* with br;q=0 gives gzip", .path = "/style.css", .ae = "*, br;q=0", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}},
+    {"*;q=0 refuses all", .path = "/style.css", .ae = "*;q=0", .status = 200, .lacks = {"Content-Encoding"}},
+    {"coding names are case-insensitive", .path = "/style.css", .ae = "GZIP", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}},
+    {"identity only: the file itself", .path = "/style.css", .ae = "identity", .status = 200,
+     .lacks = {"Content-Encoding"}, .body = "body{}\n"},
+    {"no Accept-Encoding: the file, still Vary", .path = "/style.css", .status = 200,
+     .has = {"Vary: Accept-Encoding\r\n"}, .lacks = {"Content-Encoding"}, .body = "body{}\n"},
+    {"no br sibling: gzip", .path = "/only-gz.js", .ae = "br, gzip", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n", "Content-Type: application/javascript\r\n"}, .body = "GZ-js"},
+    {"no sibling at all: the file", .path = "/ten.txt", .ae = "br, gzip", .status = 200,
+     .lacks = {"Content-Encoding"}},
+    {"a sibling one nanosecond older is stale", .path = "/stale.txt", .ae = "gzip", .status = 200,
+     .lacks = {"Content-Encoding"}, .body = "fresh text\n"},
+    {"a sibling of the same nanosecond is fresh", .path = "/same.txt", .ae = "gzip", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}, .body = "GZ-same"},
+    {"a newer sibling is fresh", .path = "/newer.txt", .ae = "gzip", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}, .body = "GZ-newer"},
+    {"a range applies to the sibling", .path = "/style.css", .ae = "gzip", .range = "bytes=0-1", .status = 206,
+     .has = {"Content-Encoding: gzip\r\n", "Content-Range: bytes 0-1/8\r\n"}, .body = "GZ"},
+};
+
+START_TEST(test_methods)
+{
+    run_case(&method_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_paths)
+{
+    run_case(&path_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_spa_and_error_pages)
+{
+    run_case(&spa_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_conditionals)
+{
+    run_case(&conditional_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_ranges)
+{
+    run_case(&range_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_encodings)
+{
+    run_case(&encoding_cases[_i]);
+}
+END_TEST
+
+/* The head of a HEAD answer is the GET answer's, byte for byte. */
+START_TEST(test_head_is_get_without_body)
+{
+    static const char *const paths[] = {"/ten.txt", "/big.bin", "/dir/", "/dir", "/nope"};
+    struct config cfg;
+    make_config(&cfg, 0);
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(paths); i++) {
+        struct http_request_info info;
+        memset(&info, 0, sizeof(info));
+        info.path = slice(paths[i]);
+        info.method = HTTP_METHOD_GET;
+        struct reply get, head;
+        handler_respond(&h, 0, &info, true, NOW_DATE, &get);
+        info.method = HTTP_METHOD_HEAD;
+        handler_respond(&h, 0, &info, true, NOW_DATE, &head);
+        ck_assert_msg(get.head_len == head.head_len && memcmp(get.head, head.head, get.head_len) == 0,
+                      "%s: GET head\n%s\nHEAD head\n%s", paths[i], get.head, head.head);
+        ck_assert_msg(get.body_len > 0 || get.length > 0, "%s: GET has a body", paths[i]);
+        ck_assert_msg(head.body == NULL && head.body_len == 0 && head.fd == -1 && head.length == 0,
+                      "%s: HEAD has a body", paths[i]);
+        if (get.fd >= 0)
+            close(get.fd);
+    }
+    handler_free(&h);
+}
+END_TEST
+
+/* A big file is handed over as a descriptor of its own, the offset and length to send. */
+START_TEST(test_big_file_range_is_a_descriptor_slice)
+{
+    struct config cfg;
+    make_config(&cfg, 0);
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    struct http_request_info info;
+    memset(&info, 0, sizeof(info));
+    info.method = HTTP_METHOD_GET;
+    info.path = slice("/big.bin");
+    info.range = slice("bytes=100-");
+    struct reply r;
+    handler_respond(&h, 0, &info, true, NOW_DATE, &r);
+    ck_assert_int_eq(r.status, 206);
+    ck_assert_int_ge(r.fd, 0);
+    ck_assert_ptr_null(r.body);
+    ck_assert_int_eq(r.offset, 100);
+    ck_assert_int_eq(r.length, BIG_SIZE - 100);
+    /* the descriptor is the reply's own: the caller closes it, the cache keeps its own */
+    close(r.fd);
+    info.range = slice(NULL);
+    handler_respond(&h, 0, &info, true, NOW_DATE, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_int_eq(r.offset, 0);
+    ck_assert_int_eq(r.length, BIG_SIZE);
+    char c;
+    ck_assert_int_eq(pread(r.fd, &c, 1, 27), 1);
+    ck_assert_int_eq(c, 'b');
+    close(r.fd);
+    handler_free(&h);
+}
+END_TEST
+
+/* Makes every new descriptor fail with EMFILE (the limit is the lowest free one); returns the old limit. */
+static struct rlimit no_more_descriptors(void)
+{
+    struct rlimit old, low;
+    ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &old), 0);
+    int lowest = dup(0);
+    ck_assert_int_ge(lowest, 0);
+    close(lowest);
+    low.rlim_cur = (rlim_t)lowest;
+    low.rlim_max = old.rlim_max;
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &low), 0);
+    return old;
+}
+
+/* GETs path and returns the reply's status; *head gets a copy of its head. */
+static int get_status(struct handler *h, const char *path, char *head, size_t cap, bool *close_after)
+{
+    struct http_request_info info;
+    memset(&info, 0, sizeof(info));
+    info.method = HTTP_METHOD_GET;
+    info.path = slice(path);
+    struct reply r;
+    handler_respond(h, 0, &info, true, NOW_DATE, &r);
+    snprintf(head, cap, "%s", r.head);
+    *close_after = r.close;
+    if (r.fd >= 0)
+        close(r.fd);
+    return r.status;
+}
+
+/* Out of descriptors when opening: 503 with Retry-After, then close; never remembered. */
+START_TEST(test_out_of_descriptors_on_open)
+{
+    struct config cfg;
+    make_config(&cfg, 0);
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    char head[HANDLER_HEAD_MAX];
+    bool close_after = false;
+    struct rlimit old = no_more_descriptors();
+    int status = get_status(&h, "/big.bin", head, sizeof(head), &close_after);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    ck_assert_int_eq(status, 503);
+    ck_assert_ptr_nonnull(strstr(head, "Retry-After: 1\r\n"));
+    ck_assert_ptr_nonnull(strstr(head, "Connection: close\r\n"));
+    ck_assert(close_after);
+    /* descriptors are back: served at once, not a remembered failure */
+    ck_assert_int_eq(get_status(&h, "/big.bin", head, sizeof(head), &close_after), 200);
+    ck_assert(!close_after);
+    handler_free(&h);
+}
+END_TEST
+
+/* Out of descriptors for the reply's own copy of a cached one: 503 as well. */
+START_TEST(test_out_of_descriptors_on_dup)
+{
+    struct config cfg;
+    make_config(&cfg, 0);
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    char head[HANDLER_HEAD_MAX];
+    bool close_after = false;
+    ck_assert_int_eq(get_status(&h, "/big.bin", head, sizeof(head), &close_after), 200);
+    struct rlimit old = no_more_descriptors();
+    int status = get_status(&h, "/big.bin", head, sizeof(head), &close_after);
+    ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &old), 0);
+    ck_assert_int_eq(status, 503);
+    ck_assert_ptr_nonnull(strstr(head, "Retry-After: 1\r\n"));
+    ck_assert_ptr_nonnull(strstr(head, "Connection: close\r\n"));
+    ck_assert(close_after);
+    ck_assert_int_eq(get_status(&h, "/big.bin", head, sizeof(head), &close_after), 200);
+    handler_free(&h);
+}
+END_TEST
+
+/* handler_error(): a bare error answer that always closes. */
+START_TEST(test_bare_errors_close)
+{
+    struct config cfg;
+    make_config(&cfg, OPT_HEADERS);
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    struct reply r;
+    handler_error(&h, 431, false, NOW_DATE, &r);
+    ck_assert_int_eq(r.status, 431);
+    ck_assert(r.close);
+    ck_assert_int_eq(r.fd, -1);
+    ck_assert_ptr_nonnull(strstr(r.head, "HTTP/1.1 431 Request Header Fields Too Large\r\n"));
+    ck_assert_ptr_nonnull(strstr(r.head, "X-Test: 1\r\n"));
+    ck_assert_ptr_nonnull(strstr(r.head, "Connection: close\r\n"));
+    ck_assert_uint_gt(r.body_len, 0);
+    handler_error(&h, 408, true, NOW_DATE, &r);
+    ck_assert_int_eq(r.status, 408);
+    ck_assert(r.close);
+    ck_assert_ptr_null(r.body);
+    handler_free(&h);
+}
+END_TEST
+
+static Suite *handler_suite(void)
+{
+    Suite *s = suite_create("handler");
+    TCase *tc = tcase_create("decisions");
+    tcase_add_unchecked_fixture(tc, tree_setup, tree_teardown);
+    tcase_add_loop_test(tc, test_methods, 0, (int)OTU_ARRAY_LEN(method_cases));
+    tcase_add_loop_test(tc, test_paths, 0, (int)OTU_ARRAY_LEN(path_cases));
+    tcase_add_loop_test(tc, test_spa_and_error_pages, 0, (int)OTU_ARRAY_LEN(spa_cases));
+    tcase_add_loop_test(tc, test_conditionals, 0, (int)OTU_ARRAY_LEN(conditional_cases));
+    tcase_add_loop_test(tc, test_ranges, 0, (int)OTU_ARRAY_LEN(range_cases));
+    tcase_add_loop_test(tc, test_encodings, 0, (int)OTU_ARRAY_LEN(encoding_cases));
+    tcase_add_test(tc, test_head_is_get_without_body);
+    tcase_add_test(tc, test_big_file_range_is_a_descriptor_slice);
+    tcase_add_test(tc, test_out_of_descriptors_on_open);
+    tcase_add_test(tc, test_out_of_descriptors_on_dup);
+    tcase_add_test(tc, test_bare_errors_close);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    return check_run(handler_suite());
+}
