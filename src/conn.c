@@ -27,9 +27,7 @@
 #include <unistd.h>
 
 /* Output buffer: a response head plus a small file sent in the same send(). */
-#define CONN_OUT_SIZE (HANDLER_HEAD_MAX + FILE_CACHE_DATA_MAX)
-_Static_assert(HANDLER_HEAD_MAX + FILE_CACHE_DATA_MAX >= HANDLER_HEAD_MAX + 512,
-               "an error page must fit with its head");
+#define CONN_OUT_SIZE (HANDLER_HEAD_MAX + HANDLER_BODY_MAX)
 /* Largest sendfile() chunk, so one fast client cannot hog the worker. */
 #define CONN_SENDFILE_CHUNK ((int64_t)512 * 1024)
 /*
@@ -448,7 +446,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     memcpy(out, r->head, r->head_len);
     c->out_len = r->head_len;
     c->out_sent = 0;
-    /* Always fits: heads are at most HANDLER_HEAD_MAX, bodies FILE_CACHE_DATA_MAX. */
+    /* Always fits: heads are at most HANDLER_HEAD_MAX, bodies HANDLER_BODY_MAX. */
     if (r->body_len > 0) {
         memcpy(out + c->out_len, r->body, r->body_len);
         c->out_len += r->body_len;
@@ -545,6 +543,7 @@ static void conn_reply_error(struct conn *c, int status)
     c->health = false;
     handler_error(&ctx->handler, status, false, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
+    handler_reply_done(&ctx->handler); /* the body is copied, the descriptor ours */
 }
 
 /* Parses the head at the start of the buffer (complete or full) and prepares the answer. */
@@ -587,6 +586,7 @@ static void conn_handle_head(struct conn *c)
     else
         handler_respond(&ctx->handler, rc, &info, keep_alive, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
+    handler_reply_done(&ctx->handler); /* the body is copied, the descriptor ours */
 }
 
 /* Drops request-body bytes still owed from the buffer. */

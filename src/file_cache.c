@@ -23,6 +23,7 @@ struct entry {
     int64_t checked_ms;         /* when the name was last opened again to confirm the answer */
     int64_t stat_ms;            /* when the held descriptor was last fstat()ed */
     int64_t used_ms;            /* when the entry was last looked up */
+    uint64_t pinned;            /* the request scope that pins it (== fc->scope while open), or 0 */
     struct entry *hash_next;    /* chain in the bucket */
     struct entry *prev, *next;  /* LRU list: head is the most recent */
 };
@@ -37,7 +38,15 @@ struct file_cache {
     struct entry *head, *tail;  /* LRU order */
     size_t data_bytes;          /* memory held by file contents */
     size_t sweep_next;          /* the slot the next sweep's descriptor check starts at */
+    uint64_t scope;             /* the open request scope (see file_cache_begin), or 0 */
+    uint64_t last_scope;        /* the last scope number handed out */
 };
+
+/* True while e is held by the request being answered: it is neither evicted nor reloaded. */
+static bool is_pinned(const struct file_cache *fc, const struct entry *e)
+{
+    return fc->scope != 0 && e->pinned == fc->scope;
+}
 
 /* FNV-1a over the name. */
 static uint64_t hash_name(const char *s)
@@ -150,16 +159,12 @@ static void evict(struct file_cache *fc, struct entry *e)
 
 /*
  * Closes the least recently used descriptors, to recover from EMFILE.  The
- * FILE_CACHE_IN_USE most recent entries are spared: the request being
- * answered may still hold their file_info.
+ * entries the request being answered holds (pinned) are spared.
  */
 static void shed_descriptors(struct file_cache *fc, int count)
 {
-    const struct entry *spared = fc->head; /* the last of the spared entries */
-    for (int i = 1; i < FILE_CACHE_IN_USE && spared->next != NULL; i++)
-        spared = spared->next;
-    for (struct entry *e = fc->tail; e != spared && count > 0; e = e->prev) {
-        if (e->info.fd >= 0) {
+    for (struct entry *e = fc->tail; e != NULL && count > 0; e = e->prev) {
+        if (e->info.fd >= 0 && !is_pinned(fc, e)) {
             evict(fc, e);
             count--;
         }
@@ -252,6 +257,9 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
     if (e != NULL) {
         touch(fc, e);
         e->used_ms = now_ms;
+        if (is_pinned(fc, e))
+            return &e->info; /* already looked up for this request: keep its answer */
+        e->pinned = fc->scope;
         if (!fc->remember || e->info.status == FILE_STATUS_BUSY ||
             now_ms - e->checked_ms >= FILE_CACHE_VALID_MS ||
             (e->info.fd >= 0 && now_ms - e->stat_ms >= FILE_CACHE_STAT_MS && descriptor_changed(e))) {
@@ -262,9 +270,16 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
             e->stat_ms = now_ms;
         return &e->info;
     }
-    e = fc->tail; /* the least recently used slot makes room */
+    e = fc->tail; /* the least recently used slot not held by this request makes room */
+    while (e != NULL && is_pinned(fc, e))
+        e = e->prev;
+    if (e == NULL) {
+        static struct file_info busy = {.status = FILE_STATUS_BUSY, .fd = -1};
+        return &busy; /* more names in one request than entries: cannot happen (MIN_ENTRIES) */
+    }
     evict(fc, e);
     touch(fc, e);
+    e->pinned = fc->scope;
     e->rel = strdup(rel);
     if (e->rel == NULL) {
         e->info.status = FILE_STATUS_BUSY; /* out of memory; the slot stays free */
@@ -333,4 +348,14 @@ void file_cache_free(struct file_cache *fc)
     free(fc->entries);
     free(fc->buckets);
     free(fc);
+}
+
+void file_cache_begin(struct file_cache *fc)
+{
+    fc->scope = ++fc->last_scope;
+}
+
+void file_cache_end(struct file_cache *fc)
+{
+    fc->scope = 0;
 }

@@ -45,14 +45,11 @@
 #define FILE_CACHE_DATA_MAX ((size_t)12 * 1024)
 /* Memory for file contents, per worker. */
 #define FILE_CACHE_DATA_TOTAL ((size_t)4 * 1024 * 1024)
-/* Fewest entries: one request looks at up to four names, all of which must stay. */
+/* Names one request may look at (file, fallback, index, sibling, error page) */
+#define FILE_CACHE_REQUEST_NAMES 5
+/* Fewest entries: every name of one request is held at once, with room to spare. */
 #define FILE_CACHE_MIN_ENTRIES 8
-/*
- * Names one request looks at, at most (file, index.html, sibling, error
- * page): the most recent this many entries are never closed to recover from
- * EMFILE, so the request's file_info pointers stay valid.
- */
-#define FILE_CACHE_IN_USE 4
+_Static_assert(FILE_CACHE_MIN_ENTRIES > FILE_CACHE_REQUEST_NAMES, "a request's names must fit");
 
 /* What the cache knows about one name. */
 struct file_info {
@@ -75,10 +72,24 @@ struct file_cache;
 struct file_cache *file_cache_new(const struct file_root *root, size_t entries, bool remember);
 
 /*
+ * Opens a request scope: every entry file_cache_get() returns until
+ * file_cache_end() is pinned - not evicted, not closed to recover from
+ * EMFILE, not reloaded - so the file_info pointers and the contents they
+ * point to stay valid for the whole request and its reply, however many
+ * names it looks at.  Opening a scope ends the one before (scopes do not nest).
+ */
+void file_cache_begin(struct file_cache *fc);
+
+/* Closes the request scope: the pins are gone, every pointer handed out may go stale. */
+void file_cache_end(struct file_cache *fc);
+
+/*
  * Returns what opening rel (relative, no leading '/') under the root gives,
- * from memory when it is fresh.  now_ms is a monotonic clock reading.  The
- * pointer stays valid for FILE_CACHE_IN_USE - 1 further lookups (one
- * request's names), and until file_cache_sweep(), _flush() or _forget().
+ * from memory when it is fresh.  now_ms is a monotonic clock reading.  Inside
+ * a scope (file_cache_begin) the pointer stays valid until file_cache_end();
+ * outside one, until the next lookup.  A name looked up twice in one scope
+ * gives the same answer.  file_cache_sweep(), _flush() and _forget() are for
+ * between requests.
  */
 const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, int64_t now_ms);
 

@@ -209,9 +209,15 @@ static void reply_error(struct handler *h, int status, bool head_only, bool keep
     reply_set_head(r, &rh);
 }
 
+void handler_reply_done(struct handler *h)
+{
+    file_cache_end(h->cache);
+}
+
 void handler_error(struct handler *h, int status, bool head_only, const char *date,
                    struct reply *r)
 {
+    file_cache_begin(h->cache); /* an error page's answer is held until handler_reply_done() */
     reply_reset(r);
     r->close = true;
     reply_error(h, status, head_only, false, date, NULL, r);
@@ -689,6 +695,7 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
     struct exchange_buffers buf;
     struct exchange x = {.h = h, .info = info, .r = r, .date = date, .buf = &buf,
                          .head_only = info->method == HTTP_METHOD_HEAD, .keep_alive = keep_alive};
+    file_cache_begin(h->cache); /* every answer it gives is held until handler_reply_done() */
     reply_reset(r);
     if (rc != 0) {
         answer_error(&x, rc, NULL); /* the parser's or http_request_interpret()'s verdict */

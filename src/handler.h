@@ -29,6 +29,11 @@
 
 /* Room for a response head: status line, our headers and a Location. */
 #define HANDLER_HEAD_MAX 4096
+/* Largest body a reply carries in memory: a small file from the cache, or an error page. */
+#define HANDLER_BODY_MAX FILE_CACHE_DATA_MAX
+/* Room for the built-in error page (response_error_body()). */
+#define HANDLER_ERROR_BODY_MAX 512
+_Static_assert(HANDLER_ERROR_BODY_MAX <= HANDLER_BODY_MAX, "an error page is an in-memory body");
 /* Longest Location we send; a longer redirect target gets 414. */
 #define HANDLER_LOCATION_MAX 2048
 
@@ -38,13 +43,13 @@ struct reply {
     int fd;                 /* file to send from, or -1; the caller closes it */
     int64_t offset;         /* first byte of the file to send */
     int64_t length;         /* bytes of the file to send (0 for HEAD, 304, errors) */
-    const char *body;       /* in-memory body (error page, small file), or NULL; valid
-                               only until the next handler call: copy it at once */
+    const char *body;       /* in-memory body (error page, small file: at most HANDLER_BODY_MAX),
+                               or NULL; valid until handler_reply_done() */
     size_t body_len;        /* its length */
     bool close;             /* close the connection after this answer */
     char head[HANDLER_HEAD_MAX]; /* the formatted response head */
     size_t head_len;        /* its length */
-    char body_buf[512];     /* holds an error page */
+    char body_buf[HANDLER_ERROR_BODY_MAX]; /* holds an error page */
 };
 
 struct handler {
@@ -65,6 +70,9 @@ void handler_free(struct handler *h);
 
 /*
  * Answers the request: status, head bytes and the body source in *r.
+ * The reply holds the file cache's answers (r->body may point into cached
+ * contents) until handler_reply_done(), which the caller calls once it has
+ * copied r->body and taken r->fd.
  * rc is 0 when info is valid, or the status http_request_interpret() or
  * the parser chose (then info may be partial).  keep_alive is what the
  * connection would like; the head says "close" when it is false or the
@@ -72,6 +80,12 @@ void handler_free(struct handler *h);
  */
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
                      bool keep_alive, const char *date, struct reply *r);
+
+/*
+ * Releases what the last reply of handler_respond() or handler_error()
+ * held (the file cache's pins): r->body is no longer valid after it.
+ */
+void handler_reply_done(struct handler *h);
 
 /*
  * Housekeeping for the worker's timer, between requests (never while a

@@ -295,8 +295,8 @@ END_TEST
 
 /*
  * Out of descriptors, the cache closes its least recently used ones to make
- * room, but never the FILE_CACHE_IN_USE most recent: the request being
- * answered may still hold their file_info (and their data).
+ * room, but never one the request being answered holds (looked up since
+ * file_cache_begin): their file_info and data must stay valid.
  */
 START_TEST(test_emfile_shedding_spares_recent_entries)
 {
@@ -309,6 +309,9 @@ START_TEST(test_emfile_shedding_spares_recent_entries)
         ck_assert_int_ge(fds[i], 0);
     }
     write_file("new.txt", "new\n");
+    file_cache_begin(fc); /* a request that holds s0, s1 and s2 */
+    for (int i = 0; i < 3; i++)
+        ck_assert_int_eq(file_cache_get(fc, names[i], 1500)->fd, fds[i]);
     struct rlimit saved, none;
     ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
     int lowest = dup(0);
@@ -320,12 +323,50 @@ START_TEST(test_emfile_shedding_spares_recent_entries)
     int status = fi->status, new_fd = fi->fd;
     ck_assert_int_eq(setrlimit(RLIMIT_NOFILE, &saved), 0);
     ck_assert_int_eq(status, 0);
-    /* the new name and the three before it are the most recent four: kept, not reopened */
-    for (int i = 3; i < 6; i++)
-        ck_assert_msg(file_cache_get(fc, names[i], 2001)->fd == fds[i], "%s was closed", names[i]);
-    /* the three older ones were closed; the new file took one of their numbers */
-    ck_assert(new_fd == fds[0] || new_fd == fds[1] || new_fd == fds[2]);
-    ck_assert_int_eq(!fd_open(fds[0]) + !fd_open(fds[1]) + !fd_open(fds[2]), 2);
+    /* the request's three are kept, not reopened, although s3..s5 were used later */
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(fd_open(fds[i]) && file_cache_get(fc, names[i], 2001)->fd == fds[i],
+                      "%s was closed under the request", names[i]);
+    file_cache_end(fc);
+    /* the unpinned ones were closed; the new file took one of their numbers */
+    ck_assert(new_fd == fds[3] || new_fd == fds[4] || new_fd == fds[5]);
+    ck_assert_int_eq(!fd_open(fds[3]) + !fd_open(fds[4]) + !fd_open(fds[5]), 2);
+    file_cache_free(fc);
+}
+END_TEST
+
+/*
+ * Inside one request scope every answer stays put, however many names the
+ * request looks at: more names than the cache holds get a busy answer
+ * (503), never another name's entry.
+ */
+START_TEST(test_scope_pins_every_answer)
+{
+    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, false); /* reopen always */
+    char name[32];
+    const struct file_info *held[FILE_CACHE_MIN_ENTRIES];
+    file_cache_begin(fc);
+    for (int i = 0; i < FILE_CACHE_MIN_ENTRIES; i++) {
+        snprintf(name, sizeof(name), "p%d.txt", i);
+        write_file(name, name);
+        held[i] = file_cache_get(fc, name, 100);
+        ck_assert_int_eq(held[i]->status, 0);
+    }
+    /* the same name again in the same request: the same answer, not reloaded */
+    write_file("p0.txt", "changed under the request");
+    ck_assert_ptr_eq(file_cache_get(fc, "p0.txt", 100), held[0]);
+    ck_assert_mem_eq(held[0]->data, "p0.txt", 6);
+    /* one name too many: busy, and every held answer intact */
+    write_file("extra.txt", "extra");
+    ck_assert_int_eq(file_cache_get(fc, "extra.txt", 100)->status, FILE_STATUS_BUSY);
+    for (int i = 0; i < FILE_CACHE_MIN_ENTRIES; i++) {
+        snprintf(name, sizeof(name), "p%d.txt", i);
+        ck_assert_mem_eq(held[i]->data, name, strlen(name));
+    }
+    file_cache_end(fc);
+    /* after the request the cache moves on: the change shows, extra.txt opens */
+    ck_assert_mem_eq(file_cache_get(fc, "p0.txt", 200)->data, "changed", 7);
+    ck_assert_int_eq(file_cache_get(fc, "extra.txt", 200)->status, 0);
     file_cache_free(fc);
 }
 END_TEST
@@ -348,6 +389,7 @@ int main(void)
     tcase_add_test(tc, test_sweep_expires_idle_entries);
     tcase_add_test(tc, test_sweep_drops_deleted_files);
     tcase_add_test(tc, test_emfile_shedding_spares_recent_entries);
+    tcase_add_test(tc, test_scope_pins_every_answer);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
