@@ -16,10 +16,12 @@
 #define OTU_PRINTF(f, a) __attribute__((format(printf, f, a)))
 #define OTU_UNUSED       __attribute__((unused))
 #define OTU_COLD         __attribute__((cold))
+#define OTU_UNLIKELY(x)  __builtin_expect(!!(x), 0)
 #else
 #define OTU_PRINTF(f, a)
 #define OTU_UNUSED
 #define OTU_COLD
+#define OTU_UNLIKELY(x)  (x)
 #endif
 
 #define OTU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

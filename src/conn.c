@@ -131,7 +131,7 @@ static struct timeval ms_to_tv(int64_t ms)
 /* Refreshes ctx->date when the second has changed. */
 static void refresh_date(struct conn_ctx *ctx)
 {
-    time_t t = clock_wall().tv_sec;
+    time_t t = clock_tick_wall().tv_sec;
     if ((int64_t)t != ctx->date_sec) {
         http_date_format(t, ctx->date);
         ctx->date_sec = (int64_t)t;
@@ -262,12 +262,13 @@ static void conn_wait(struct conn *c, short what, const struct timeval *tv)
 /* Waits for input until the absolute monotonic deadline (ms). */
 static void conn_wait_until(struct conn *c, int64_t deadline_ms)
 {
-    struct timeval tv = ms_to_tv(deadline_ms - clock_mono_ms());
+    struct timeval tv = ms_to_tv(deadline_ms - clock_tick_ms());
     conn_wait(c, EV_READ, &tv);
 }
 
 int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
+    clock_tick(); /* the first request may be answered in this turn */
     struct conn *c = ctx->spare;
     if (c != NULL) {
         ctx->spare = c->next;
@@ -308,7 +309,7 @@ int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, sockl
     ctx->nconns++;
     metrics_note_accept(ctx->metrics, ctx->slot, ctx->nconns);
     /* The first request gets the header deadline from the moment of accept. */
-    c->deadline_ms = clock_mono_ms() + ctx->cfg->header_timeout_ms;
+    c->deadline_ms = clock_tick_ms() + ctx->cfg->header_timeout_ms;
     conn_run(c);
     return 0;
 }
@@ -337,13 +338,13 @@ static void log_access(struct conn *c)
         .minor_version = c->log_minor,
         .status = c->status,
         .body_bytes = c->bytes_sent - c->head_bytes,
-        .duration_us = clock_mono_us() - c->started_us,
+        .duration_us = clock_tick_us() - c->started_us,
         .referer = c->log_referer,
         .user_agent = c->log_agent,
     };
     if (r.body_bytes < 0)
         r.body_bytes = 0;
-    r.when = clock_wall();
+    r.when = clock_tick_wall();
     char line[LOG_BUFFERED_LINE_MAX];
     size_t n = access_log_format((enum access_log_format)c->ctx->cfg->log_format, &r, line, sizeof(line));
     log_append(line, n);
@@ -400,7 +401,7 @@ static void conn_record_response(struct conn *c)
         else if (c->log_method.len == 4 && memcmp(c->log_method.p, "HEAD", 4) == 0)
             method = METRICS_HEAD;
         metrics_record_request(c->ctx->metrics, c->ctx->slot, method, c->status, c->bytes_sent,
-                               clock_mono_us() - c->started_us);
+                               clock_tick_us() - c->started_us);
     }
 }
 
@@ -434,8 +435,8 @@ static enum step conn_response_done(struct conn *c)
      * reads the answer instead of a reset. */
     shutdown(c->fd, SHUT_WR);
     c->state = CONN_LINGERING;
-    c->deadline_ms = clock_mono_ms() + CONN_LINGER_MS;
-    c->linger_until = clock_mono_ms() + c->ctx->cfg->send_timeout_ms;
+    c->deadline_ms = clock_tick_ms() + CONN_LINGER_MS;
+    c->linger_until = clock_tick_ms() + c->ctx->cfg->send_timeout_ms;
     return STEP_AGAIN;
 }
 
@@ -534,7 +535,7 @@ static void conn_reply_error(struct conn *c, int status)
 {
     struct conn_ctx *ctx = c->ctx;
     refresh_date(ctx);
-    c->started_us = clock_mono_us();
+    c->started_us = clock_tick_us();
     c->head_len = c->in_len; /* nothing after a bad head can be trusted */
     /* Parse again what was read (a rare path: errors and timeouts), so the
      * access line shows as much of the request as the client sent. */
@@ -565,7 +566,7 @@ static void conn_handle_head(struct conn *c)
         return;
     }
     c->head_len = (size_t)n;
-    c->started_us = clock_mono_us();
+    c->started_us = clock_tick_us();
     refresh_date(ctx);
     note_request(c, req);
 
@@ -613,7 +614,7 @@ static enum step conn_step_read(struct conn *c)
             conn_discard_body(c);
         if (c->discard == 0 && c->in_len > 0) {
             if (c->deadline_ms == 0)
-                c->deadline_ms = clock_mono_ms() + cfg->header_timeout_ms;
+                c->deadline_ms = clock_tick_ms() + cfg->header_timeout_ms;
             /* Parse when the blank line may have come, when the buffer is full, and
              * on a request's first bytes, so garbage (a TLS hello) is refused at once
              * without rescanning a trickled head on every byte. */
@@ -659,7 +660,7 @@ static enum step conn_step_read(struct conn *c)
         conn_wait(c, EV_READ, ctx->keepalive_tv);
     } else {
         if (c->deadline_ms == 0)
-            c->deadline_ms = clock_mono_ms() + cfg->header_timeout_ms;
+            c->deadline_ms = clock_tick_ms() + cfg->header_timeout_ms;
         conn_wait_until(c, c->deadline_ms); /* not reset by each byte */
     }
     return STEP_WAIT;
@@ -691,8 +692,8 @@ static enum step conn_step_linger(struct conn *c)
 static void conn_linger_expired(struct conn *c)
 {
     int unacked = 0; /* TIOCOUTQ is SIOCOUTQ for a socket: bytes sent but not acknowledged */
-    if (ioctl(c->fd, TIOCOUTQ, &unacked) == 0 && unacked > 0 && clock_mono_ms() < c->linger_until) {
-        c->deadline_ms = clock_mono_ms() + CONN_LINGER_MS;
+    if (ioctl(c->fd, TIOCOUTQ, &unacked) == 0 && unacked > 0 && clock_tick_ms() < c->linger_until) {
+        c->deadline_ms = clock_tick_ms() + CONN_LINGER_MS;
         conn_wait_until(c, c->deadline_ms);
         return;
     }
@@ -721,6 +722,7 @@ static void conn_run(struct conn *c)
 static void conn_event_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct conn *c = arg;
+    clock_tick(); /* this turn's "now", for the request, its deadlines and its log line */
     (void)fd;
     if (what & EV_TIMEOUT) {
         if (c->state == CONN_READING && c->in_len > 0 && c->discard == 0) {

@@ -7,6 +7,15 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+
+void textbuf_put_cut(struct textbuf *b, const char *s, size_t n)
+{
+    size_t room = b->cap - b->len;
+    memcpy(b->buf + b->len, s, n < room ? n : room);
+    b->len += n < room ? n : room;
+    b->cut = true;
+}
 
 void textbuf_printf(struct textbuf *b, const char *fmt, ...)
 {

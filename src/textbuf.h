@@ -33,13 +33,15 @@ static inline struct textbuf textbuf_over(char *buf, size_t cap)
     return b;
 }
 
+/* The slow path of textbuf_put(): s does not fit whole. */
+void textbuf_put_cut(struct textbuf *b, const char *s, size_t n);
+
 /* Appends n bytes of s (what fits).  Inline: response heads call it a dozen times a request. */
 static inline void textbuf_put(struct textbuf *b, const char *s, size_t n)
 {
-    size_t room = b->cap - b->len;
-    if (n > room) {
-        n = room;
-        b->cut = true;
+    if (OTU_UNLIKELY(n > b->cap - b->len)) {
+        textbuf_put_cut(b, s, n);
+        return;
     }
     memcpy(b->buf + b->len, s, n);
     b->len += n;
