@@ -657,17 +657,21 @@ static int apply(struct config *cfg, const struct option_spec *o, const char *va
     return 2;
 }
 
-int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn getenv_fn,
-                 char *err, size_t errlen)
+/* Step 1 of config_parse(): every option's default.  Returns 0 or 2. */
+static int apply_defaults(struct config *cfg, char *err, size_t errlen)
 {
-    memset(cfg, 0, sizeof(*cfg));
-    cfg->mode = CONFIG_MODE_SERVE;
-    err[0] = '\0';
     for (size_t i = 0; i < OTU_ARRAY_LEN(options); i++) {
         const struct option_spec *o = &options[i];
         if (o->default_value && apply(cfg, o, o->default_value, "default", err, errlen))
             return 2;
     }
+    return 0;
+}
+
+/* Step 2: the OTUSERVER_* variables; service links are noted and skipped.  Returns 0 or 2. */
+static int apply_environment(struct config *cfg, config_getenv_fn getenv_fn, char *err,
+                             size_t errlen)
+{
     for (size_t i = 0; i < OTU_ARRAY_LEN(options); i++) {
         const struct option_spec *o = &options[i];
         const char *v = o->env ? getenv_fn(o->env) : NULL;
@@ -678,6 +682,40 @@ int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn get
         if (v != NULL && *v != '\0' && apply(cfg, o, v, o->env, err, errlen))
             return 2;
     }
+    return 0;
+}
+
+/*
+ * Reads the value of flag argv[*i] (o, named source): "--name=value",
+ * "-pVALUE", or the next argument (*i moves on).  Flags without a value
+ * read "true".  Returns the value, or NULL with err set.
+ */
+static const char *flag_value(const struct option_spec *o, const char *source, int argc,
+                              char **argv, int *i, char *err, size_t errlen)
+{
+    const char *arg = argv[*i];
+    bool is_long = arg[1] == '-';
+    const char *eq = is_long ? strchr(arg, '=') : NULL;
+    if (o->metavar == NULL) {
+        if (eq != NULL || (!is_long && arg[2] != '\0')) {
+            snprintf(err, errlen, "option %s takes no value", source);
+            return NULL;
+        }
+        return "true";
+    }
+    if (eq != NULL)
+        return eq + 1;
+    if (!is_long && arg[2] != '\0')
+        return arg + 2; /* -p8080 */
+    if (*i + 1 < argc)
+        return argv[++*i];
+    snprintf(err, errlen, "option %s needs a value (%s)", source, o->metavar);
+    return NULL;
+}
+
+/* Step 3: the command line, which wins over both.  Returns 0 or 2. */
+static int apply_flags(struct config *cfg, int argc, char **argv, char *err, size_t errlen)
+{
     bool flag_seen[OTU_ARRAY_LEN(options)] = {false};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -698,23 +736,9 @@ int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn get
             snprintf(source, sizeof(source), "--%.*s", (int)name_len, arg + 2);
         else
             snprintf(source, sizeof(source), "-%c", o->short_name);
-        const char *value;
-        if (o->metavar == NULL) {
-            if (eq != NULL || (!is_long && arg[2] != '\0')) {
-                snprintf(err, errlen, "option %s takes no value", source);
-                return 2;
-            }
-            value = "true";
-        } else if (eq != NULL) {
-            value = eq + 1;
-        } else if (!is_long && arg[2] != '\0') {
-            value = arg + 2; /* -p8080 */
-        } else if (i + 1 < argc) {
-            value = argv[++i];
-        } else {
-            snprintf(err, errlen, "option %s needs a value (%s)", source, o->metavar);
+        const char *value = flag_value(o, source, argc, argv, &i, err, errlen);
+        if (value == NULL)
             return 2;
-        }
         if (o->clear != NULL && !flag_seen[o - options]) {
             o->clear(cfg); /* flags replace the variable's list */
             flag_seen[o - options] = true;
@@ -722,6 +746,18 @@ int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn get
         if (apply(cfg, o, value, source, err, errlen))
             return 2;
     }
+    return 0;
+}
+
+int config_parse(struct config *cfg, int argc, char **argv, config_getenv_fn getenv_fn,
+                 char *err, size_t errlen)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->mode = CONFIG_MODE_SERVE;
+    err[0] = '\0';
+    if (apply_defaults(cfg, err, errlen) || apply_environment(cfg, getenv_fn, err, errlen) ||
+        apply_flags(cfg, argc, argv, err, errlen))
+        return 2;
     return 0;
 }
 

@@ -396,6 +396,13 @@ static int split_target(struct http_slice target, struct http_request_info *info
     return 0;
 }
 
+/*
+ * Longer than the house limit on purpose: one switch over the header lines
+ * and, after it, the framing rules that decide them together (Host,
+ * Content-Length against Transfer-Encoding, their repetitions).  The
+ * smuggling defences are easiest to audit when every rule about one
+ * request sits on one screen, in the order RFC 9112 states them.
+ */
 int http_request_interpret(const struct http_request *req, struct http_request_info *info)
 {
     memset(info, 0, sizeof(*info));

@@ -61,6 +61,15 @@ done:
     return what;
 }
 
+/*
+ * Longer than the house limit on purpose: the walk is one loop over a stack
+ * of held directories, a queue of names still to open and a hop count, and
+ * every security property (never above the start, never an absolute link,
+ * at most WALK_HOPS_MAX hops, every descriptor closed on every path) is a
+ * statement about that loop as a whole.  Split, the invariants would be
+ * spread over functions that each look harmless; whole, it reads and is
+ * fuzzed (fuzz/fuzz_walk.c) as one.
+ */
 int walk_open_beneath(int dirfd, const char *path, int flags)
 {
     int stack[WALK_DEPTH_MAX]; /* directories walked into; the top is the current one */
