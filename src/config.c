@@ -10,6 +10,7 @@
 #include "log.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -469,6 +470,111 @@ static void clear_mime(struct config *cfg)
     cfg->mime_count = 0;
 }
 
+/*
+ * Edges: CORS (--cors-*).  An origin is scheme://host[:port] exactly as a
+ * browser serialises it: http or https, a DNS name, IPv4 or [IPv6] host, an
+ * optional port, no path and no trailing slash.  It is stored in lower case,
+ * so the comparison with a request's Origin can ignore case.
+ */
+static int parse_origin(const char *s, size_t len, char *out, size_t cap)
+{
+    size_t scheme = 0;
+    if (len > 7 && strncasecmp(s, "http://", 7) == 0)
+        scheme = 7;
+    else if (len > 8 && strncasecmp(s, "https://", 8) == 0)
+        scheme = 8;
+    if (scheme == 0 || len >= cap)
+        return -1;
+    size_t i = scheme;
+    if (s[i] == '[') {
+        const char *close = memchr(s + i, ']', len - i);
+        if (close == NULL || close == s + i + 1)
+            return -1;
+        for (i++; s + i < close; i++) {
+            if (!isxdigit((unsigned char)s[i]) && s[i] != ':' && s[i] != '.')
+                return -1;
+        }
+        i++;
+    } else {
+        size_t host_start = i;
+        for (; i < len && s[i] != ':'; i++) {
+            if (!isalnum((unsigned char)s[i]) && s[i] != '.' && s[i] != '-')
+                return -1;
+        }
+        if (i == host_start)
+            return -1;
+    }
+    if (i < len) {
+        if (s[i] != ':')
+            return -1; /* a path, or junk after [IPv6] */
+        size_t digits = 0;
+        for (i++; i < len; i++, digits++) {
+            if (s[i] < '0' || s[i] > '9' || digits >= 5)
+                return -1;
+        }
+        if (digits == 0)
+            return -1;
+    }
+    for (i = 0; i < len; i++)
+        out[i] = (char)tolower((unsigned char)s[i]);
+    out[len] = '\0';
+    return 0;
+}
+
+/* --cors-origins '*' or ORIGIN[,ORIGIN...]: the whole list (a later value replaces it). */
+static int set_cors_origins(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    cfg->cors_any = false;
+    cfg->cors_origin_count = 0;
+    if (strcmp(v, "*") == 0) {
+        cfg->cors_any = true;
+        return 0;
+    }
+    for (const char *p = v; *p;) {
+        while (*p == ' ' || *p == ',' || *p == '\n')
+            p++;
+        size_t len = strcspn(p, ", \n");
+        if (len == 0)
+            break;
+        if (cfg->cors_origin_count >= CONFIG_CORS_ORIGINS_MAX)
+            return expected(why, whylen, "at most %d origins", CONFIG_CORS_ORIGINS_MAX);
+        if (parse_origin(p, len, cfg->cors_origins[cfg->cors_origin_count], CONFIG_ORIGIN_MAX) < 0)
+            return expected(why, whylen, "'*' or origins such as https://app.example.com or "
+                                         "http://localhost:3000 (scheme://host[:port], no path)");
+        cfg->cors_origin_count++;
+        p += len;
+    }
+    return 0;
+}
+
+/* --cors-headers NAME[,NAME...]: field names, stored as "A, B"; empty = none. */
+static int set_cors_headers(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    char *out = cfg->cors_headers;
+    size_t cap = sizeof(cfg->cors_headers), n = 0;
+    out[0] = '\0';
+    for (const char *p = v; *p;) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t len = 0;
+        while (p[len] != '\0' && p[len] != ',' && p[len] != ' ') {
+            if (!http_is_token_char((unsigned char)p[len]))
+                return expected(why, whylen, "header names separated by commas, such as Range, Content-Type");
+            len++;
+        }
+        if (len == 0)
+            break;
+        if (n + len + 3 > cap)
+            return expected(why, whylen, "header names of at most %zu bytes in all", cap - 1);
+        n += (size_t)snprintf(out + n, cap - n, "%s%.*s", n ? ", " : "", (int)len, p);
+        p += len;
+    }
+    return 0;
+}
+
+/* A preflight's answer is cached by the browser for this long; a day is past every browser's own cap. */
+INT_SETTER(set_cors_max_age, cors_max_age, 0, 86400)
+
 static int set_mode_help(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     (void)v, (void)why, (void)whylen;
@@ -553,6 +659,16 @@ static const struct option_spec options[] = {
     {0, "header", NULL, "OTUSERVER_HEADERS", NULL, "'NAME: VALUE'",
      "add a header to every response (security headers, CORS); repeatable; the variable takes "
      "several, one per line", set_header, clear_headers},
+    /* edges: CORS, redirects, directory listings */
+    {0, "cors-origins", NULL, "OTUSERVER_CORS_ORIGINS", "", "'*'|ORIGIN,...",
+     "CORS: answer preflights (OPTIONS) and add Access-Control-Allow-Origin for these origins "
+     "(scheme://host[:port], comma-separated), or '*' for any; empty = off", set_cors_origins},
+    {0, "cors-headers", NULL, "OTUSERVER_CORS_HEADERS",
+     "Range, If-None-Match, If-Modified-Since, If-Range", "NAME,...",
+     "CORS: request headers a preflight allows (Access-Control-Allow-Headers)", set_cors_headers},
+    {0, "cors-max-age", NULL, "OTUSERVER_CORS_MAX_AGE", "600", "SECONDS",
+     "CORS: how long a browser may keep a preflight's answer (Access-Control-Max-Age), 0..86400",
+     set_cors_max_age},
     {0, "health-path", NULL, "OTUSERVER_HEALTH_PATH", "", "PATH",
      "health probe path, e.g. /healthz: GET/HEAD answered by the worker itself, 200 when it "
      "can open the root, else 503; logged only at debug; empty = off", set_health_path},

@@ -22,6 +22,10 @@
 #define CONFIG_ERROR_PAGES_MAX 16
 /* --mime overrides a site may set (the mime module holds as many). */
 #define CONFIG_MIME_MAX 64
+/* --cors-origins entries: a site's own front ends, not a registry of the web. */
+#define CONFIG_CORS_ORIGINS_MAX 16
+/* Longest origin: "https://" + a DNS name (253) + ":65535", with room to spare. */
+#define CONFIG_ORIGIN_MAX 280
 
 struct config_error_page {
     int status;                    /* 400..599 */
@@ -70,6 +74,12 @@ struct config {
         char ext[17];              /* extension, no dot */
         char type[128];            /* its media type */
     } mime[CONFIG_MIME_MAX];       /* --mime EXT=TYPE, ahead of the built-in tables */
+    /* edges: CORS, redirects, directory listings */
+    bool cors_any;                 /* --cors-origins '*': every origin, answered with "*" */
+    int cors_origin_count;         /* entries in cors_origins[]; 0 and !cors_any = CORS off */
+    char cors_origins[CONFIG_CORS_ORIGINS_MAX][CONFIG_ORIGIN_MAX]; /* scheme://host[:port], host lower-case */
+    char cors_headers[256];        /* Access-Control-Allow-Headers of a preflight's answer */
+    int cors_max_age;              /* Access-Control-Max-Age, seconds */
 };
 
 /* Looks up an environment variable; tests pass their own. */

@@ -6,6 +6,7 @@
 #include "handler.h"
 
 #include "clock.h"
+#include "cors.h"
 
 #include "log.h"
 #include "mime.h"
@@ -416,6 +417,7 @@ struct exchange_buffers {
     struct path_result pr;                 /* the normalised path (the fallback's, once it applies) */
     char index_rel[PATH_MAX_DECODED + 16]; /* "dir/index.html" */
     char content_range[96];                /* a 206's or 416's Content-Range value */
+    char cors[CORS_LINES_MAX];             /* the answer's Access-Control-* and Vary lines */
 };
 
 /*
@@ -433,17 +435,48 @@ struct exchange {
     struct exchange_buffers *buf;    /* handler_respond()'s, filled by the steps */
     const char *served;              /* the name whose type is sent: buf->pr.rel or buf->index_rel */
     const struct file_info *fi;      /* the file to send (its sibling, once one is chosen) */
+    const char *cors;                /* CORS lines every answer carries, or NULL */
 };
 
 /* Answers with an error status (see reply_error()); extra carries Allow, Location or Content-Range. */
 static void answer_error(struct exchange *x, int status, const struct response_head *extra)
 {
-    reply_error(x->h, status, x->head_only, x->keep_alive, x->date, extra, x->r);
+    struct response_head rh = {.content_length = -1};
+    if (extra != NULL)
+        rh = *extra;
+    rh.cors = x->cors;
+    reply_error(x->h, status, x->head_only, x->keep_alive, x->date, &rh, x->r);
+}
+
+/*
+ * CORS (--cors-origins): settles the lines every answer carries; a
+ * preflight from an allowed origin is answered here, 204 with the
+ * Access-Control-* lines.  A preflight from any other origin is left to
+ * refuse_method() (405, as without CORS).  Returns true when it answered.
+ */
+static bool cors_or_preflight(struct exchange *x)
+{
+    const struct config *cfg = x->h->cfg;
+    if (!cors_enabled(cfg))
+        return false;
+    bool preflight = cors_is_preflight(x->info) && cors_origin_allowed(cfg, x->info->origin);
+    if (cors_lines(cfg, x->info, preflight, x->buf->cors, sizeof(x->buf->cors)) > 0)
+        x->cors = x->buf->cors;
+    if (!preflight)
+        return false;
+    struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
+                               .content_length = -1, .cors = x->cors, .keep_alive = x->keep_alive,
+                               .extra = cfg->headers[0] ? cfg->headers : NULL};
+    x->r->status = 204;
+    x->r->close = !x->keep_alive;
+    reply_set_head(x->r, &rh);
+    return true;
 }
 
 /*
  * Refuses methods other than GET and HEAD: 501 for one we do not know, 405
- * with Allow for a registered one.  Returns true when it answered.
+ * with Allow for a registered one (OPTIONS too, unless cors_or_preflight()
+ * answered it).  Returns true when it answered.
  */
 static bool refuse_method(struct exchange *x)
 {
@@ -451,7 +484,7 @@ static bool refuse_method(struct exchange *x)
         answer_error(x, 501, NULL);
         return true;
     }
-    if (x->info->method == HTTP_METHOD_OTHER) {
+    if (x->info->method == HTTP_METHOD_OTHER || x->info->method == HTTP_METHOD_OPTIONS) {
         struct response_head extra = {.allow = "GET, HEAD", .content_length = -1};
         answer_error(x, 405, &extra);
         return true;
@@ -596,6 +629,7 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
     rh->vary_accept_encoding = true;
     rh->cache_control = cfg->cache_control[0] ? cfg->cache_control : NULL;
     rh->extra = cfg->headers[0] ? cfg->headers : NULL;
+    rh->cors = x->cors;
     rh->keep_alive = x->keep_alive;
 }
 
@@ -702,7 +736,7 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
         return;
     }
     /* Each step either answers, which ends the request, or hands on to the next. */
-    if (refuse_method(&x) || resolve_target(&x) || directory_or_index(&x))
+    if (cors_or_preflight(&x) || refuse_method(&x) || resolve_target(&x) || directory_or_index(&x))
         return;
     serve_file(&x);
 }

@@ -259,13 +259,15 @@ bool http_slice_equals_nocase(struct http_slice a, const char *s)
 /* Methods registered for HTTP that a static server refuses with 405. */
 static enum http_method classify_method(struct http_slice m)
 {
-    static const char *const refused[] = {"POST", "PUT", "DELETE", "OPTIONS", "TRACE",
+    static const char *const refused[] = {"POST", "PUT", "DELETE", "TRACE",
                                           "CONNECT", "PATCH", "PROPFIND", "PROPPATCH",
                                           "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"};
     if (m.len == 3 && memcmp(m.p, "GET", 3) == 0)
         return HTTP_METHOD_GET;
     if (m.len == 4 && memcmp(m.p, "HEAD", 4) == 0)
         return HTTP_METHOD_HEAD;
+    if (m.len == 7 && memcmp(m.p, "OPTIONS", 7) == 0)
+        return HTTP_METHOD_OPTIONS;
     for (size_t k = 0; k < OTU_ARRAY_LEN(refused); k++) {
         if (m.len == strlen(refused[k]) && memcmp(m.p, refused[k], m.len) == 0)
             return HTTP_METHOD_OTHER;
@@ -331,7 +333,9 @@ enum header_id {
     HEADER_IF_MODIFIED_SINCE,
     HEADER_RANGE,
     HEADER_IF_RANGE,
-    HEADER_ACCEPT_ENCODING
+    HEADER_ACCEPT_ENCODING,
+    HEADER_ORIGIN,
+    HEADER_AC_REQUEST_METHOD
 };
 
 /* Names a header field; the length picks the candidates, so most names cost one compare. */
@@ -342,6 +346,8 @@ static enum header_id header_id(struct http_slice n)
         return http_slice_equals_nocase(n, "host") ? HEADER_HOST : HEADER_OTHER;
     case 5:
         return http_slice_equals_nocase(n, "range") ? HEADER_RANGE : HEADER_OTHER;
+    case 6:
+        return http_slice_equals_nocase(n, "origin") ? HEADER_ORIGIN : HEADER_OTHER;
     case 8:
         return http_slice_equals_nocase(n, "if-range") ? HEADER_IF_RANGE : HEADER_OTHER;
     case 10:
@@ -356,6 +362,9 @@ static enum header_id header_id(struct http_slice n)
         if (http_slice_equals_nocase(n, "transfer-encoding"))
             return HEADER_TRANSFER_ENCODING;
         return http_slice_equals_nocase(n, "if-modified-since") ? HEADER_IF_MODIFIED_SINCE : HEADER_OTHER;
+    case 29:
+        return http_slice_equals_nocase(n, "access-control-request-method") ? HEADER_AC_REQUEST_METHOD
+                                                                            : HEADER_OTHER;
     default:
         return HEADER_OTHER;
     }
@@ -449,6 +458,12 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
             break;
         case HEADER_ACCEPT_ENCODING:
             info->accept_encoding = h->value;
+            break;
+        case HEADER_ORIGIN:
+            info->origin = h->value;
+            break;
+        case HEADER_AC_REQUEST_METHOD:
+            info->ac_request_method = h->value;
             break;
         case HEADER_OTHER:
             break;

@@ -48,6 +48,7 @@ enum http_method {
     HTTP_METHOD_UNKNOWN = 0, /* not a method we know: 501 */
     HTTP_METHOD_GET,
     HTTP_METHOD_HEAD,
+    HTTP_METHOD_OPTIONS,     /* a CORS preflight when --cors-origins allows it, else 405 */
     HTTP_METHOD_OTHER        /* a registered method we refuse: 405 */
 };
 
@@ -66,6 +67,8 @@ struct http_request_info {
     struct http_slice range;             /* p NULL when absent */
     struct http_slice if_range;          /* p NULL when absent */
     struct http_slice accept_encoding;   /* p NULL when absent */
+    struct http_slice origin;            /* Origin (CORS); p NULL when absent */
+    struct http_slice ac_request_method; /* Access-Control-Request-Method (a preflight); p NULL when absent */
 };
 
 /*

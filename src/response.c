@@ -14,9 +14,13 @@ const char *response_reason(int status)
 {
     switch (status) {
     case 200: return "OK";
+    case 204: return "No Content";
     case 206: return "Partial Content";
     case 301: return "Moved Permanently";
+    case 302: return "Found";
     case 304: return "Not Modified";
+    case 307: return "Temporary Redirect";
+    case 308: return "Permanent Redirect";
     case 400: return "Bad Request";
     case 403: return "Forbidden";
     case 404: return "Not Found";
@@ -73,6 +77,8 @@ int response_format_head(const struct response_head *h, char *buf, size_t cap)
     out_header(&o, "Location", h->location);
     out_header(&o, "Allow", h->allow);
     out_header(&o, "Retry-After", h->retry_after);
+    if (h->cors != NULL)
+        textbuf_puts(&o, h->cors);
     if (h->extra != NULL)
         textbuf_puts(&o, h->extra);
     textbuf_puts(&o, h->keep_alive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n");

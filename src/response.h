@@ -25,6 +25,7 @@ struct response_head {
     const char *allow;            /* Allow, or NULL */
     const char *retry_after;      /* Retry-After value (seconds), or NULL */
     const char *cache_control;    /* Cache-Control, or NULL */
+    const char *cors;             /* preformatted Access-Control-* and Vary lines, or NULL */
     const char *extra;            /* preformatted "Name: value\r\n" lines, or NULL */
     bool accept_ranges;           /* send "Accept-Ranges: bytes" */
     bool vary_accept_encoding;    /* send "Vary: Accept-Encoding" */

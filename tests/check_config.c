@@ -194,6 +194,16 @@ static const struct bad_case bad_cases[] = {
     {NULL, "stray", NULL, "unexpected argument"},
     {NULL, "-p", NULL, "needs a value"},
     {NULL, "--serve-dotfiles=yes", NULL, "takes no value"},
+    {NULL, "--cors-origins", "app.example", "scheme://host[:port]"},
+    {NULL, "--cors-origins", "https://app.example/", "--cors-origins"},
+    {NULL, "--cors-origins", "https://app.example:", "--cors-origins"},
+    {NULL, "--cors-origins", "https://app.example:123456", "--cors-origins"},
+    {NULL, "--cors-origins", "ftp://app.example", "--cors-origins"},
+    {NULL, "--cors-origins", "https://a\r\nX: y", "--cors-origins"},
+    {NULL, "--cors-origins", "https://[::1", "--cors-origins"},
+    {"OTUSERVER_CORS_ORIGINS=https://a.test,*", NULL, NULL, "OTUSERVER_CORS_ORIGINS"},
+    {NULL, "--cors-headers", "Range, X:Y", "header names"},
+    {"OTUSERVER_CORS_MAX_AGE=86401", NULL, NULL, "0..86400"},
 };
 
 /* A Kubernetes service link in a *_PORT variable is ignored with one warning, not an exit. */
@@ -230,6 +240,30 @@ START_TEST(test_bind_forms_tokens_and_mime)
     ck_assert_int_eq(parse(env, flag_wins), 0);
     ck_assert_int_eq(cfg.mime_count, 1); /* the flag replaces the variable's list */
     ck_assert_str_eq(cfg.mime[0].ext, "c");
+}
+END_TEST
+
+START_TEST(test_cors_options)
+{
+    ck_assert_int_eq(parse(NULL, NULL), 0);
+    ck_assert(!cfg.cors_any);
+    ck_assert_int_eq(cfg.cors_origin_count, 0);
+    ck_assert_int_eq(cfg.cors_max_age, 600);
+    ck_assert_str_eq(cfg.cors_headers, "Range, If-None-Match, If-Modified-Since, If-Range");
+    const char *env[] = {"OTUSERVER_CORS_ORIGINS=https://App.Example, http://localhost:3000,http://[::1]:8080",
+                         "OTUSERVER_CORS_HEADERS=Content-Type,,  X-Requested-With", "OTUSERVER_CORS_MAX_AGE=0",
+                         NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_int_eq(cfg.cors_origin_count, 3);
+    ck_assert_str_eq(cfg.cors_origins[0], "https://app.example");
+    ck_assert_str_eq(cfg.cors_origins[1], "http://localhost:3000");
+    ck_assert_str_eq(cfg.cors_origins[2], "http://[::1]:8080");
+    ck_assert_str_eq(cfg.cors_headers, "Content-Type, X-Requested-With");
+    ck_assert_int_eq(cfg.cors_max_age, 0);
+    const char *any[] = {"--cors-origins", "*", NULL};
+    ck_assert_int_eq(parse(env, any), 0);
+    ck_assert(cfg.cors_any);
+    ck_assert_int_eq(cfg.cors_origin_count, 0); /* the flag replaces the variable's list */
 }
 END_TEST
 
@@ -299,6 +333,7 @@ int main(void)
     tcase_add_test(tc, test_long_forms);
     tcase_add_test(tc, test_env_and_precedence);
     tcase_add_test(tc, test_empty_variable_is_unset);
+    tcase_add_test(tc, test_cors_options);
     tcase_add_loop_test(tc, test_bad_values, 0, (int)OTU_ARRAY_LEN(bad_cases));
     tcase_add_test(tc, test_service_links_ignored);
     tcase_add_test(tc, test_bind_forms_tokens_and_mime);

@@ -42,7 +42,9 @@ enum {
     OPT_ERROR_PAGE = 1 << 1, /* --error-page 404=/404.html, 403=/missing.html */
     OPT_DOTFILES = 1 << 2,   /* --serve-dotfiles */
     OPT_HEADERS = 1 << 3,    /* --header 'X-Test: 1', --cache-control 'max-age=60' */
-    OPT_NO_CACHE = 1 << 4    /* --file-cache 0 */
+    OPT_NO_CACHE = 1 << 4,   /* --file-cache 0 */
+    OPT_CORS = 1 << 5,       /* --cors-origins https://app.example,http://localhost:3000 */
+    OPT_CORS_ANY = 1 << 6    /* --cors-origins '*' */
 };
 
 /* One request and what its reply must be. */
@@ -57,6 +59,8 @@ struct hcase {
     const char *range;        /* Range, or NULL */
     const char *if_range;     /* If-Range, or NULL; ETAG is replaced */
     const char *ae;           /* Accept-Encoding, or NULL */
+    const char *origin;       /* Origin, or NULL */
+    const char *acrm;         /* Access-Control-Request-Method, or NULL */
     int rc;                   /* the status the parser chose, 0 for none */
     bool no_keep_alive;       /* the connection would close anyway */
     int status;               /* expected status */
@@ -163,6 +167,16 @@ static void make_config(struct config *cfg, unsigned opts)
         snprintf(cfg->headers, sizeof(cfg->headers), "X-Test: 1\r\n");
         snprintf(cfg->cache_control, sizeof(cfg->cache_control), "max-age=60");
     }
+    if (opts & (OPT_CORS | OPT_CORS_ANY)) {
+        cfg->cors_any = (opts & OPT_CORS_ANY) != 0;
+        if (opts & OPT_CORS) {
+            snprintf(cfg->cors_origins[0], sizeof(cfg->cors_origins[0]), "https://app.example");
+            snprintf(cfg->cors_origins[1], sizeof(cfg->cors_origins[1]), "http://localhost:3000");
+            cfg->cors_origin_count = 2;
+        }
+        snprintf(cfg->cors_headers, sizeof(cfg->cors_headers), "Range, If-None-Match");
+        cfg->cors_max_age = 600;
+    }
 }
 
 /* A slice over s, absent when s is NULL. */
@@ -199,6 +213,8 @@ static enum http_method method_of(const char *m)
         return HTTP_METHOD_HEAD;
     if (strcmp(m, "POST") == 0 || strcmp(m, "DELETE") == 0)
         return HTTP_METHOD_OTHER;
+    if (strcmp(m, "OPTIONS") == 0)
+        return HTTP_METHOD_OPTIONS;
     return HTTP_METHOD_UNKNOWN;
 }
 
@@ -262,6 +278,8 @@ static void run_case(const struct hcase *c)
     info.range = slice(c->range);
     info.if_range = slice(with_etag(c->if_range, etag, if_range, sizeof(if_range)));
     info.accept_encoding = slice(c->ae);
+    info.origin = slice(c->origin);
+    info.ac_request_method = slice(c->acrm);
 
     struct reply r;
     handler_respond(&h, c->rc, &info, !c->no_keep_alive, NOW_DATE, &r);
@@ -501,9 +519,68 @@ static const struct hcase encoding_cases[] = {
      .has = {"Content-Encoding: gzip\r\n", "Content-Range: bytes 0-1/8\r\n"}, .body = "GZ"},
 };
 
+/* CORS: preflights and the Access-Control-Allow-Origin of simple requests. */
+#define APP "https://app.example"
+static const struct hcase cors_cases[] = {
+    {"without CORS OPTIONS stays 405", .method = "OPTIONS", .origin = APP, .acrm = "GET", .status = 405,
+     .has = {"Allow: GET, HEAD\r\n"}, .lacks = {"Access-Control-", "Vary: Origin"}},
+    {"without CORS a GET with Origin gets no CORS lines", .path = "/ten.txt", .origin = APP, .status = 200,
+     .lacks = {"Access-Control-", "Vary: Origin"}},
+    {"a preflight from an allowed origin: 204", .opts = OPT_CORS, .method = "OPTIONS", .origin = APP, .acrm = "GET",
+     .status = 204,
+     .has = {"Access-Control-Allow-Origin: " APP "\r\n", "Access-Control-Allow-Methods: GET, HEAD, OPTIONS\r\n",
+             "Access-Control-Allow-Headers: Range, If-None-Match\r\n", "Access-Control-Max-Age: 600\r\n"},
+     .lacks = {"Content-Length", "Allow:"}, .body = ""},
+    {"a preflight's answer varies by Origin", .opts = OPT_CORS, .method = "OPTIONS", .origin = APP, .acrm = "GET",
+     .status = 204, .has = {"Vary: Origin\r\n", "Connection: keep-alive\r\n"}},
+    {"the host is compared without case", .opts = OPT_CORS, .method = "OPTIONS", .origin = "https://APP.example",
+     .acrm = "GET", .status = 204, .has = {"Access-Control-Allow-Origin: https://APP.example\r\n"}},
+    {"a port is part of the origin", .opts = OPT_CORS, .method = "OPTIONS", .origin = "http://localhost:3000",
+     .acrm = "GET", .status = 204, .has = {"Access-Control-Allow-Origin: http://localhost:3000\r\n"}},
+    {"another port is another origin: 405", .opts = OPT_CORS, .method = "OPTIONS", .origin = "http://localhost:3001",
+     .acrm = "GET", .status = 405, .has = {"Allow: GET, HEAD\r\n"}, .lacks = {"Access-Control-"}},
+    {"another scheme is another origin", .opts = OPT_CORS, .method = "OPTIONS", .origin = "http://app.example",
+     .acrm = "GET", .status = 405, .lacks = {"Access-Control-"}},
+    {"a prefix of an origin is no match", .opts = OPT_CORS, .method = "OPTIONS", .origin = "https://app.exampl",
+     .acrm = "GET", .status = 405, .lacks = {"Access-Control-"}},
+    {"an origin with a suffix is no match", .opts = OPT_CORS, .path = "/ten.txt",
+     .origin = "https://app.example.evil.test", .status = 200, .lacks = {"Access-Control-"}},
+    {"OPTIONS without Access-Control-Request-Method is no preflight", .opts = OPT_CORS, .method = "OPTIONS",
+     .origin = APP, .status = 405, .has = {"Access-Control-Allow-Origin: " APP "\r\n"},
+     .lacks = {"Access-Control-Allow-Methods"}},
+    {"a simple GET from an allowed origin", .opts = OPT_CORS, .path = "/ten.txt", .origin = APP, .status = 200,
+     .has = {"Access-Control-Allow-Origin: " APP "\r\n", "Vary: Origin\r\n"},
+     .lacks = {"Access-Control-Allow-Methods", "Access-Control-Max-Age"}, .body = "0123456789"},
+    {"a 304 carries it too", .opts = OPT_CORS, .path = "/ten.txt", .inm = ETAG, .origin = APP, .status = 304,
+     .has = {"Access-Control-Allow-Origin: " APP "\r\n", "Vary: Origin\r\n"}},
+    {"a 404 carries it too", .opts = OPT_CORS, .path = "/nope.txt", .origin = APP, .status = 404,
+     .has = {"Access-Control-Allow-Origin: " APP "\r\n", "Vary: Origin\r\n"}},
+    {"a HEAD carries it", .opts = OPT_CORS, .method = "HEAD", .path = "/ten.txt", .origin = APP, .status = 200,
+     .has = {"Access-Control-Allow-Origin: " APP "\r\n"}, .body = ""},
+    {"a GET from another origin: no Allow-Origin, still Vary", .opts = OPT_CORS, .path = "/ten.txt",
+     .origin = "https://evil.test", .status = 200, .has = {"Vary: Origin\r\n"}, .lacks = {"Access-Control-"}},
+    {"a GET without Origin: no Allow-Origin, still Vary", .opts = OPT_CORS, .path = "/ten.txt", .status = 200,
+     .has = {"Vary: Origin\r\n"}, .lacks = {"Access-Control-"}},
+    {"'*': any origin gets *", .opts = OPT_CORS_ANY, .path = "/ten.txt", .origin = "https://evil.test",
+     .status = 200, .has = {"Access-Control-Allow-Origin: *\r\n"}, .lacks = {"Vary: Origin", "evil"}},
+    {"'*': a preflight gets *, no Vary", .opts = OPT_CORS_ANY, .method = "OPTIONS", .origin = "https://x.test",
+     .acrm = "GET", .status = 204, .has = {"Access-Control-Allow-Origin: *\r\n", "Access-Control-Max-Age: 600"},
+     .lacks = {"Vary: Origin", "x.test"}},
+    {"'*': a GET without Origin gets nothing", .opts = OPT_CORS_ANY, .path = "/ten.txt", .status = 200,
+     .lacks = {"Access-Control-"}},
+    {"other methods stay 405 with CORS", .opts = OPT_CORS, .method = "POST", .path = "/ten.txt", .origin = APP,
+     .status = 405, .has = {"Allow: GET, HEAD\r\n"}},
+};
+
 START_TEST(test_methods)
 {
     run_case(&method_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_cors)
+{
+    run_case(&cors_cases[_i]);
 }
 END_TEST
 
@@ -705,6 +782,7 @@ static Suite *handler_suite(void)
     TCase *tc = tcase_create("decisions");
     tcase_add_unchecked_fixture(tc, tree_setup, tree_teardown);
     tcase_add_loop_test(tc, test_methods, 0, (int)OTU_ARRAY_LEN(method_cases));
+    tcase_add_loop_test(tc, test_cors, 0, (int)OTU_ARRAY_LEN(cors_cases));
     tcase_add_loop_test(tc, test_paths, 0, (int)OTU_ARRAY_LEN(path_cases));
     tcase_add_loop_test(tc, test_spa_and_error_pages, 0, (int)OTU_ARRAY_LEN(spa_cases));
     tcase_add_loop_test(tc, test_conditionals, 0, (int)OTU_ARRAY_LEN(conditional_cases));

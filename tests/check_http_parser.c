@@ -231,7 +231,9 @@ static const struct interpret_case interpret_cases[] = {
     {"TE on 1.0", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
     {"TE chunked", "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 0, HTTP_METHOD_GET, 1, "/"},
     {"POST is refused", "POST / HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_OTHER, 1, NULL},
-    {"OPTIONS * is refused", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_OTHER, 1, NULL},
+    {"OPTIONS * is told apart (a preflight or 405)", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0,
+     HTTP_METHOD_OPTIONS, 1, NULL},
+    {"options in lower case is unknown", "options / HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_UNKNOWN, 1, NULL},
     {"CONNECT is refused", "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n", 0, HTTP_METHOD_OTHER, 1, NULL},
     {"TRACE is refused", "TRACE / HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_OTHER, 1, NULL},
     {"unknown method", "FOO / HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_UNKNOWN, 1, NULL},
@@ -275,6 +277,27 @@ START_TEST(test_interpret_conditional_fields)
 }
 END_TEST
 
+START_TEST(test_interpret_cors_fields)
+{
+    const char *s = "OPTIONS /f HTTP/1.1\r\nHost: a\r\nORIGIN: https://app.example\r\n"
+                    "access-control-request-method: GET\r\n\r\n";
+    size_t len = strlen(s);
+    ck_assert_int_eq(http_parse_request(guarded(s, len), len, 100, &req), (int)len);
+    struct http_request_info info;
+    ck_assert_int_eq(http_request_interpret(&req, &info), 0);
+    ck_assert_int_eq(info.method, HTTP_METHOD_OPTIONS);
+    ck_assert(http_slice_equals_nocase(info.origin, "https://app.example"));
+    ck_assert(http_slice_equals_nocase(info.ac_request_method, "GET"));
+    /* absent fields stay absent */
+    s = "GET /f HTTP/1.1\r\nHost: a\r\n\r\n";
+    len = strlen(s);
+    ck_assert_int_eq(http_parse_request(guarded(s, len), len, 100, &req), (int)len);
+    ck_assert_int_eq(http_request_interpret(&req, &info), 0);
+    ck_assert_ptr_null(info.origin.p);
+    ck_assert_ptr_null(info.ac_request_method.p);
+}
+END_TEST
+
 static Suite *parser_suite(void)
 {
     Suite *s = suite_create("http_parser");
@@ -289,6 +312,7 @@ static Suite *parser_suite(void)
     tc = tcase_create("interpret");
     tcase_add_loop_test(tc, test_interpret_table, 0, (int)OTU_ARRAY_LEN(interpret_cases));
     tcase_add_test(tc, test_interpret_conditional_fields);
+    tcase_add_test(tc, test_interpret_cors_fields);
     suite_add_tcase(s, tc);
     return s;
 }

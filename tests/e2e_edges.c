@@ -1,8 +1,8 @@
 /*
  * e2e_edges.c - end-to-end tests for what users meet at the edges: one
  * dual-stack socket for IPv6 and IPv4 clients, bracketed IPv6 binds,
- * Kubernetes service-link variables, the Server header's version, and the
- * media types of real sites (Debian's table, --mime overrides).
+ * Kubernetes service-link variables, the Server header's version, the
+ * media types of real sites (Debian's table, --mime overrides), and CORS.
  */
 #include "compat.h"
 
@@ -221,6 +221,93 @@ START_TEST(test_mime_table_and_overrides)
 }
 END_TEST
 
+/* A browser's preflight for a GET with a Range header, from origin. */
+#define PREFLIGHT(origin)                                                                          \
+    "OPTIONS /cors/data.json HTTP/1.1\r\nHost: api.test\r\nOrigin: " origin "\r\n"                 \
+    "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: range\r\n"              \
+    "User-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n"
+
+START_TEST(test_cors_preflight_and_simple_requests)
+{
+    make_dir("cors");
+    write_text("cors/data.json", "{\"ok\":true}\n");
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--cors-origins", "https://app.example,http://localhost:3000",
+                                 "--cors-max-age", "120"), &p);
+    struct e2e_response r;
+    char v[256];
+    /* a preflight from an allowed origin: 204 and every Access-Control-* line */
+    expect_status_on(p, PREFLIGHT("https://app.example"), 204, &r);
+    expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
+    expect_header(&r, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    expect_header(&r, "Access-Control-Allow-Headers", "Range, If-None-Match, If-Modified-Since, If-Range");
+    expect_header(&r, "Access-Control-Max-Age", "120");
+    expect_header(&r, "Vary", "Origin");
+    expect_no_header(&r, "Content-Length");
+    ck_assert_uint_eq(r.body_len, 0);
+    e2e_response_free(&r);
+    /* from a disallowed origin: today's 405, and no CORS line names it */
+    expect_status_on(p, PREFLIGHT("https://evil.test"), 405, &r);
+    expect_header(&r, "Allow", "GET, HEAD");
+    expect_no_header(&r, "Access-Control-Allow-Origin");
+    expect_no_header(&r, "Access-Control-Allow-Methods");
+    ck_assert_ptr_null(strstr(r.head, "evil.test"));
+    e2e_response_free(&r);
+    /* a simple GET with an allowed Origin: the origin echoed, on 200, 304 and 404 alike */
+    expect_status_on(p, "GET /cors/data.json HTTP/1.0\r\nOrigin: http://localhost:3000\r\n\r\n", 200, &r);
+    expect_header(&r, "Access-Control-Allow-Origin", "http://localhost:3000");
+    ck_assert_ptr_nonnull(strstr(r.head, "Vary: Origin\r\n"));
+    ck_assert_ptr_nonnull(e2e_header(&r, "ETag", v, sizeof(v)));
+    e2e_response_free(&r);
+    char req[512];
+    snprintf(req, sizeof(req), "GET /cors/data.json HTTP/1.0\r\nOrigin: https://app.example\r\n"
+                               "If-None-Match: %s\r\n\r\n", v);
+    expect_status_on(p, req, 304, &r);
+    expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /cors/none.json HTTP/1.0\r\nOrigin: https://app.example\r\n\r\n", 404, &r);
+    expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
+    e2e_response_free(&r);
+    /* without Origin, or from another one: no Access-Control-Allow-Origin */
+    expect_status_on(p, "GET /cors/data.json HTTP/1.0\r\n\r\n", 200, &r);
+    expect_no_header(&r, "Access-Control-Allow-Origin");
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /cors/data.json HTTP/1.0\r\nOrigin: https://app.example.evil.test\r\n\r\n", 200, &r);
+    expect_no_header(&r, "Access-Control-Allow-Origin");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+
+    /* '*': any origin, answered with "*" and no Vary */
+    master = lc_start(ARGS("-w", "1", "--cors-origins", "*"), &p);
+    expect_status_on(p, PREFLIGHT("https://anyone.test"), 204, &r);
+    expect_header(&r, "Access-Control-Allow-Origin", "*");
+    expect_header(&r, "Access-Control-Max-Age", "600");
+    expect_no_header(&r, "Vary");
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /cors/data.json HTTP/1.0\r\nOrigin: https://anyone.test\r\n\r\n", 200, &r);
+    expect_header(&r, "Access-Control-Allow-Origin", "*");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+
+    /* without CORS: OPTIONS is 405 with Allow, a GET with Origin gets nothing */
+    master = lc_start(ARGS("-w", "1"), &p);
+    expect_status_on(p, PREFLIGHT("https://app.example"), 405, &r);
+    expect_header(&r, "Allow", "GET, HEAD");
+    expect_no_header(&r, "Access-Control-Allow-Origin");
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /cors/data.json HTTP/1.0\r\nOrigin: https://app.example\r\n\r\n", 200, &r);
+    expect_no_header(&r, "Access-Control-Allow-Origin");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+
+    char err[512];
+    ck_assert_int_eq(run_binary(ARGS("--cors-origins", "https://app.example/path"), NULL, err, sizeof(err)), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--cors-origins"));
+    ck_assert_int_eq(run_binary(NULL, "OTUSERVER_CORS_ORIGINS=app.example", err, sizeof(err)), 2);
+    ck_assert_ptr_nonnull(strstr(err, "OTUSERVER_CORS_ORIGINS"));
+}
+END_TEST
+
 TCase *e2e_edges_tcase(void)
 {
     TCase *tc = tcase_create("edges");
@@ -232,5 +319,6 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_service_link_variable_ignored_with_a_warning);
     tcase_add_test(tc, test_server_tokens);
     tcase_add_test(tc, test_mime_table_and_overrides);
+    tcase_add_test(tc, test_cors_preflight_and_simple_requests);
     return tc;
 }
