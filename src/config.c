@@ -575,6 +575,78 @@ static int set_cors_headers(struct config *cfg, const char *v, char *why, size_t
 /* A preflight's answer is cached by the browser for this long; a day is past every browser's own cap. */
 INT_SETTER(set_cors_max_age, cors_max_age, 0, 86400)
 
+/*
+ * Edges: --redirect FROM=TO[:CODE].  A trailing ":3xx" is the code (301,
+ * 302, 307 or 308; default 301), so TO may be a URL with a port
+ * (https://h:8443/x); FROM is a path, a trailing '*' making it a prefix
+ * whose rest a TO ending in '*' receives.
+ */
+static int add_redirect(struct config *cfg, char *item, char *why, size_t whylen)
+{
+    static const char usage[] = "FROM=TO[:CODE], such as /old/*=/new/*:301 or /blog=https://blog.example.com/:302 "
+                                "(FROM a path, TO a path or http(s) URL, no spaces; CODE 301, 302, 307 or 308)";
+    char *eq = strchr(item, '=');
+    if (eq == NULL || item[0] != '/')
+        return expected(why, whylen, "%s", usage);
+    *eq = '\0';
+    char *to = eq + 1;
+    size_t to_len = strlen(to);
+    int code = 301;
+    if (to_len > 4 && to[to_len - 4] == ':' && to[to_len - 3] == '3' && isdigit((unsigned char)to[to_len - 2]) &&
+        isdigit((unsigned char)to[to_len - 1])) {
+        code = 300 + (to[to_len - 2] - '0') * 10 + (to[to_len - 1] - '0'); /* digits checked above */
+        if (code != 301 && code != 302 && code != 307 && code != 308)
+            return expected(why, whylen, "%s", usage);
+        to[to_len - 4] = '\0';
+        to_len -= 4;
+    }
+    if (cfg->redirect_count >= CONFIG_REDIRECTS_MAX)
+        return expected(why, whylen, "at most %d redirects", CONFIG_REDIRECTS_MAX);
+    struct config_redirect *r = &cfg->redirects[cfg->redirect_count];
+    size_t from_len = strlen(item);
+    r->prefix = item[from_len - 1] == '*';
+    if (r->prefix)
+        item[from_len - 1] = '\0';
+    bool to_ok = to[0] == '/' || strncmp(to, "http://", 7) == 0 || strncmp(to, "https://", 8) == 0;
+    const char *star = strchr(to, '*');
+    bool to_carries = star != NULL && star == to + to_len - 1;
+    if (!to_ok || strchr(item, '*') != NULL || (star != NULL && !to_carries) || (to_carries && !r->prefix) ||
+        copy_printable(r->from, sizeof(r->from), item, false) < 0 ||
+        copy_printable(r->to, sizeof(r->to), to, false) < 0)
+        return expected(why, whylen, "%s", usage);
+    r->code = code;
+    cfg->redirect_count++;
+    return 0;
+}
+
+/* --redirect, repeatable; a value holds several, newline-separated, or comma-separated without a newline. */
+static int set_redirect(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    const char *seps = strchr(v, '\n') ? "\n" : ",";
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, seps);
+        char item[sizeof(cfg->redirects[0].from) + sizeof(cfg->redirects[0].to) + 8];
+        if (len >= sizeof(item))
+            return expected(why, whylen, "FROM=TO[:CODE] entries under %zu bytes each", sizeof(item));
+        memcpy(item, p, len);
+        item[len] = '\0';
+        while (len > 0 && (item[len - 1] == '\r' || item[len - 1] == ' '))
+            item[--len] = '\0';
+        char *start = item + strspn(item, " ");
+        if (*start != '\0' && add_redirect(cfg, start, why, whylen) < 0)
+            return -1;
+        p += strcspn(p, seps);
+        if (*p)
+            p++;
+    }
+    return 0;
+}
+
+static void clear_redirects(struct config *cfg)
+{
+    cfg->redirect_count = 0;
+}
+
 static int set_mode_help(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     (void)v, (void)why, (void)whylen;
@@ -669,6 +741,10 @@ static const struct option_spec options[] = {
     {0, "cors-max-age", NULL, "OTUSERVER_CORS_MAX_AGE", "600", "SECONDS",
      "CORS: how long a browser may keep a preflight's answer (Access-Control-Max-Age), 0..86400",
      set_cors_max_age},
+    {0, "redirect", NULL, "OTUSERVER_REDIRECTS", NULL, "FROM=TO[:CODE]",
+     "answer FROM with CODE (301 default, 302, 307, 308) and Location TO: an exact path or a prefix "
+     "/old/* whose rest goes to a TO ending in *; query kept; repeatable; the variable takes several, "
+     "comma- or newline-separated", set_redirect, clear_redirects},
     {0, "health-path", NULL, "OTUSERVER_HEALTH_PATH", "", "PATH",
      "health probe path, e.g. /healthz: GET/HEAD answered by the worker itself, 200 when it "
      "can open the root, else 503; logged only at debug; empty = off", set_health_path},

@@ -26,6 +26,16 @@
 #define CONFIG_CORS_ORIGINS_MAX 16
 /* Longest origin: "https://" + a DNS name (253) + ":65535", with room to spare. */
 #define CONFIG_ORIGIN_MAX 280
+/* --redirect rules: each request walks them in order, so a short list (a site's moved pages). */
+#define CONFIG_REDIRECTS_MAX 64
+
+/* One --redirect FROM=TO[:CODE]. */
+struct config_redirect {
+    char from[256];                /* request path; for a prefix, without its trailing '*' */
+    bool prefix;                   /* FROM ended in '*': paths starting with from match */
+    char to[512];                  /* a path or an http(s) URL; a trailing '*' takes the rest */
+    int code;                      /* 301, 302, 307 or 308 */
+};
 
 struct config_error_page {
     int status;                    /* 400..599 */
@@ -80,6 +90,8 @@ struct config {
     char cors_origins[CONFIG_CORS_ORIGINS_MAX][CONFIG_ORIGIN_MAX]; /* scheme://host[:port], host lower-case */
     char cors_headers[256];        /* Access-Control-Allow-Headers of a preflight's answer */
     int cors_max_age;              /* Access-Control-Max-Age, seconds */
+    int redirect_count;            /* entries in redirects[] */
+    struct config_redirect redirects[CONFIG_REDIRECTS_MAX]; /* --redirect, in the order given */
 };
 
 /* Looks up an environment variable; tests pass their own. */

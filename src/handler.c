@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mime.h"
 #include "path.h"
+#include "redirect.h"
 #include "version.h"
 
 #include <errno.h>
@@ -418,6 +419,8 @@ struct exchange_buffers {
     char index_rel[PATH_MAX_DECODED + 16]; /* "dir/index.html" */
     char content_range[96];                /* a 206's or 416's Content-Range value */
     char cors[CORS_LINES_MAX];             /* the answer's Access-Control-* and Vary lines */
+    char request_path[PATH_MAX_DECODED + 2]; /* "/" + pr.rel (+ "/"): what --redirect rules match */
+    char location[HANDLER_LOCATION_MAX];   /* a --redirect answer's Location */
 };
 
 /*
@@ -512,8 +515,29 @@ static int open_with_fallback(struct exchange *x)
 }
 
 /*
+ * --redirect: matches the decoded, normalised path (buf->pr) against the
+ * rules and answers the first that matches with its status and Location
+ * (414 when that does not fit).  Returns true when it answered.
+ */
+static bool apply_redirects(struct exchange *x)
+{
+    if (x->h->cfg->redirect_count == 0)
+        return false;
+    struct exchange_buffers *b = x->buf;
+    bool root = strcmp(b->pr.rel, ".") == 0;
+    snprintf(b->request_path, sizeof(b->request_path), "/%s%s", root ? "" : b->pr.rel,
+             b->pr.trailing_slash && !root ? "/" : "");
+    int status = redirect_find(x->h->cfg, b->request_path, x->info->query, b->location, sizeof(b->location));
+    if (status == 0)
+        return false;
+    struct response_head extra = {.location = status == 414 ? NULL : b->location, .content_length = -1};
+    answer_error(x, status, &extra);
+    return true;
+}
+
+/*
  * Turns the request path into an open name under the root: normalised (400,
- * 414), not hidden (dot-files and dot-folders are 404 unless
+ * 414), redirected by a --redirect rule, not hidden (dot-files and dot-folders are 404 unless
  * --serve-dotfiles; /.well-known/ never is), opened with the fallback.
  * Returns true when it answered (an error).
  */
@@ -521,6 +545,8 @@ static bool resolve_target(struct exchange *x)
 {
     struct path_result *pr = &x->buf->pr;
     int status = path_normalize(x->info->path.p, x->info->path.len, pr);
+    if (status == 0 && apply_redirects(x))
+        return true;
     if (status == 0 && !x->h->cfg->serve_dotfiles && path_is_hidden(pr->rel))
         status = 404;
     x->now = clock_mono_ms();

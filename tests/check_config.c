@@ -204,6 +204,16 @@ static const struct bad_case bad_cases[] = {
     {"OTUSERVER_CORS_ORIGINS=https://a.test,*", NULL, NULL, "OTUSERVER_CORS_ORIGINS"},
     {NULL, "--cors-headers", "Range, X:Y", "header names"},
     {"OTUSERVER_CORS_MAX_AGE=86401", NULL, NULL, "0..86400"},
+    {NULL, "--redirect", "/a", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "a=/b", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "/a=b", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "/a=/b:303", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "/a=/b*", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "/a*/b=/c", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "/a/*=/b/*/c", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "/a=/b c", "--redirect"},
+    {NULL, "--redirect", "/a=/b\r\nX: y", "--redirect"},
+    {"OTUSERVER_REDIRECTS=/a=javascript:alert(1)", NULL, NULL, "OTUSERVER_REDIRECTS"},
 };
 
 /* A Kubernetes service link in a *_PORT variable is ignored with one warning, not an exit. */
@@ -264,6 +274,35 @@ START_TEST(test_cors_options)
     ck_assert_int_eq(parse(env, any), 0);
     ck_assert(cfg.cors_any);
     ck_assert_int_eq(cfg.cors_origin_count, 0); /* the flag replaces the variable's list */
+}
+END_TEST
+
+START_TEST(test_redirect_options)
+{
+    const char *env[] = {"OTUSERVER_REDIRECTS=/old/*=/new/*:301, /blog=https://blog.example.com/:302,"
+                         "/x=https://h.example:8443/y,/t/*=/u:307", NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_int_eq(cfg.redirect_count, 4);
+    ck_assert_str_eq(cfg.redirects[0].from, "/old/");
+    ck_assert(cfg.redirects[0].prefix);
+    ck_assert_str_eq(cfg.redirects[0].to, "/new/*");
+    ck_assert_int_eq(cfg.redirects[0].code, 301);
+    ck_assert_str_eq(cfg.redirects[1].from, "/blog");
+    ck_assert(!cfg.redirects[1].prefix);
+    ck_assert_str_eq(cfg.redirects[1].to, "https://blog.example.com/");
+    ck_assert_int_eq(cfg.redirects[1].code, 302);
+    ck_assert_str_eq(cfg.redirects[2].to, "https://h.example:8443/y"); /* a port is no code */
+    ck_assert_int_eq(cfg.redirects[2].code, 301);
+    ck_assert_int_eq(cfg.redirects[3].code, 307);
+    const char *nl[] = {"OTUSERVER_REDIRECTS=/a=/b?x=1,2:308\n/c=/d", NULL};
+    ck_assert_int_eq(parse(nl, NULL), 0);
+    ck_assert_int_eq(cfg.redirect_count, 2); /* with a newline, commas belong to the entries */
+    ck_assert_str_eq(cfg.redirects[0].to, "/b?x=1,2");
+    ck_assert_int_eq(cfg.redirects[0].code, 308);
+    const char *flags[] = {"--redirect", "/p=/q", "--redirect", "/r/*=/s/*:302", NULL};
+    ck_assert_int_eq(parse(env, flags), 0);
+    ck_assert_int_eq(cfg.redirect_count, 2); /* the flags replace the variable's list */
+    ck_assert_str_eq(cfg.redirects[1].from, "/r/");
 }
 END_TEST
 
@@ -334,6 +373,7 @@ int main(void)
     tcase_add_test(tc, test_env_and_precedence);
     tcase_add_test(tc, test_empty_variable_is_unset);
     tcase_add_test(tc, test_cors_options);
+    tcase_add_test(tc, test_redirect_options);
     tcase_add_loop_test(tc, test_bad_values, 0, (int)OTU_ARRAY_LEN(bad_cases));
     tcase_add_test(tc, test_service_links_ignored);
     tcase_add_test(tc, test_bind_forms_tokens_and_mime);

@@ -44,7 +44,8 @@ enum {
     OPT_HEADERS = 1 << 3,    /* --header 'X-Test: 1', --cache-control 'max-age=60' */
     OPT_NO_CACHE = 1 << 4,   /* --file-cache 0 */
     OPT_CORS = 1 << 5,       /* --cors-origins https://app.example,http://localhost:3000 */
-    OPT_CORS_ANY = 1 << 6    /* --cors-origins '*' */
+    OPT_CORS_ANY = 1 << 6,   /* --cors-origins '*' */
+    OPT_REDIRECTS = 1 << 7   /* the --redirect rules of make_config() */
 };
 
 /* One request and what its reply must be. */
@@ -176,6 +177,20 @@ static void make_config(struct config *cfg, unsigned opts)
         }
         snprintf(cfg->cors_headers, sizeof(cfg->cors_headers), "Range, If-None-Match");
         cfg->cors_max_age = 600;
+    }
+    if (opts & OPT_REDIRECTS) {
+        static const struct config_redirect rules[] = {
+            {"/blog", false, "https://blog.example.com/", 302},
+            {"/old/", true, "/new/*", 301},
+            {"/docs/", true, "/manual/*", 308},
+            {"/tmp/", true, "/temp", 307},
+            {"/go", true, "/*", 301},
+            {"/search", false, "/find?src=old", 301},
+            {"/ten.txt", false, "/dir/", 301},
+            {"/ext/", true, "https://cdn.example.com:8443/assets/*", 302},
+        };
+        memcpy(cfg->redirects, rules, sizeof(rules));
+        cfg->redirect_count = (int)OTU_ARRAY_LEN(rules);
     }
 }
 
@@ -572,6 +587,47 @@ static const struct hcase cors_cases[] = {
      .status = 405, .has = {"Allow: GET, HEAD\r\n"}},
 };
 
+/* --redirect: exact and prefix rules, codes, the query, what a Location may carry. */
+#define R OPT_REDIRECTS
+static const struct hcase redirect_cases[] = {
+    {"an exact path to an absolute URL, 302", .opts = R, .path = "/blog", .status = 302,
+     .has = {"Location: https://blog.example.com/\r\n", "Connection: keep-alive\r\n"}, .body_has = "302 Found"},
+    {"exact means exact: /blog/ is not /blog", .opts = R, .path = "/blog/", .status = 404},
+    {"a prefix carries its rest, 301 by default", .opts = R, .path = "/old/a/b.html", .status = 301,
+     .has = {"Location: /new/a/b.html\r\n"}},
+    {"the prefix itself: an empty rest", .opts = R, .path = "/old/", .status = 301, .has = {"Location: /new/\r\n"}},
+    {"the prefix needs its slash", .opts = R, .path = "/old", .status = 404},
+    {"308", .opts = R, .path = "/docs/x", .status = 308, .has = {"Location: /manual/x\r\n"},
+     .body_has = "308 Permanent Redirect"},
+    {"307, and a TO without * drops the rest", .opts = R, .path = "/tmp/a/b", .status = 307,
+     .has = {"Location: /temp\r\n"}, .body_has = "307 Temporary Redirect"},
+    {"the query is kept", .opts = R, .path = "/old/p", .query = "a=1&b=2", .status = 301,
+     .has = {"Location: /new/p?a=1&b=2\r\n"}},
+    {"a TO with a query gets &", .opts = R, .path = "/search", .query = "q=x", .status = 301,
+     .has = {"Location: /find?src=old&q=x\r\n"}},
+    {"an absolute URL with a port takes the rest", .opts = R, .path = "/ext/app.js", .status = 302,
+     .has = {"Location: https://cdn.example.com:8443/assets/app.js\r\n"}},
+    {"matched on the decoded, normalised path", .opts = R, .path = "/x/../%6Fld/./a", .status = 301,
+     .has = {"Location: /new/a\r\n"}},
+    {"the rest is encoded again: space and UTF-8", .opts = R, .path = "/old/a%20b/%C3%A9.txt", .status = 301,
+     .has = {"Location: /new/a%20b/%C3%A9.txt\r\n"}},
+    {"quotes and angle brackets are encoded", .opts = R, .path = "/old/%22%3Cx%3E", .status = 301,
+     .has = {"Location: /new/%22%3Cx%3E\r\n"}},
+    {"CR LF in the rest never reaches the head: 400", .opts = R, .path = "/old/x%0d%0aSet-Cookie:%20a=b",
+     .status = 400, .lacks = {"Set-Cookie", "Location"}},
+    {"no //host from a rest that starts with /", .opts = R, .path = "/go/evil.example/x", .status = 301,
+     .has = {"Location: /evil.example/x\r\n"}, .lacks = {"Location: //"}},
+    {"a prefix without a slash joins as written", .opts = R, .path = "/gone", .status = 301,
+     .has = {"Location: /ne\r\n"}},
+    {"a rule wins over an existing file", .opts = R, .path = "/ten.txt", .status = 301,
+     .has = {"Location: /dir/\r\n"}},
+    {"a HEAD redirect has no body", .opts = R, .method = "HEAD", .path = "/blog", .status = 302,
+     .has = {"Location: https://blog.example.com/\r\n"}, .body = ""},
+    {"unmatched paths are served", .opts = R, .path = "/dir/", .status = 200, .body = "dir index\n"},
+    {"without rules /old/a is 404", .path = "/old/a", .status = 404},
+};
+#undef R
+
 START_TEST(test_methods)
 {
     run_case(&method_cases[_i]);
@@ -581,6 +637,12 @@ END_TEST
 START_TEST(test_cors)
 {
     run_case(&cors_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_redirects)
+{
+    run_case(&redirect_cases[_i]);
 }
 END_TEST
 
@@ -783,6 +845,7 @@ static Suite *handler_suite(void)
     tcase_add_unchecked_fixture(tc, tree_setup, tree_teardown);
     tcase_add_loop_test(tc, test_methods, 0, (int)OTU_ARRAY_LEN(method_cases));
     tcase_add_loop_test(tc, test_cors, 0, (int)OTU_ARRAY_LEN(cors_cases));
+    tcase_add_loop_test(tc, test_redirects, 0, (int)OTU_ARRAY_LEN(redirect_cases));
     tcase_add_loop_test(tc, test_paths, 0, (int)OTU_ARRAY_LEN(path_cases));
     tcase_add_loop_test(tc, test_spa_and_error_pages, 0, (int)OTU_ARRAY_LEN(spa_cases));
     tcase_add_loop_test(tc, test_conditionals, 0, (int)OTU_ARRAY_LEN(conditional_cases));

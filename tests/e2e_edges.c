@@ -2,7 +2,8 @@
  * e2e_edges.c - end-to-end tests for what users meet at the edges: one
  * dual-stack socket for IPv6 and IPv4 clients, bracketed IPv6 binds,
  * Kubernetes service-link variables, the Server header's version, the
- * media types of real sites (Debian's table, --mime overrides), and CORS.
+ * media types of real sites (Debian's table, --mime overrides), CORS and
+ * --redirect.
  */
 #include "compat.h"
 
@@ -308,6 +309,70 @@ START_TEST(test_cors_preflight_and_simple_requests)
 }
 END_TEST
 
+/* GET raw_path on port p expecting status and Location want. */
+static void expect_redirect(int p, const char *raw_path, int status, const char *want)
+{
+    char req[512];
+    snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n", raw_path);
+    struct e2e_response r;
+    expect_status_on(p, req, status, &r);
+    expect_header(&r, "Location", want);
+    e2e_response_free(&r);
+}
+
+START_TEST(test_redirect_rules)
+{
+    write_text("kept.txt", "kept\n");
+    setenv("OTUSERVER_REDIRECTS", "/old/*=/new/*,/blog=https://blog.example.com/:302", 1);
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--redirect", "/old/*=/new/*", "--redirect",
+                                 "/blog=https://blog.example.com/:302", "--redirect", "/t/*=/temp/*:307",
+                                 "--redirect", "/p=/perm:308", "--redirect", "/go*=/*"), &p);
+    unsetenv("OTUSERVER_REDIRECTS");
+    expect_redirect(p, "/blog", 302, "https://blog.example.com/");            /* exact, absolute URL */
+    expect_redirect(p, "/old/a/b.html", 301, "/new/a/b.html");                 /* prefix, default 301 */
+    expect_redirect(p, "/t/x", 307, "/temp/x");
+    expect_redirect(p, "/p", 308, "/perm");
+    expect_redirect(p, "/old/q?a=1&b=%20", 301, "/new/q?a=1&b=%20");           /* the query kept */
+    expect_redirect(p, "http://h/old/abs", 301, "/new/abs");                   /* absolute-form target */
+    expect_redirect(p, "/old/a%20b%3C%22%26/%C3%A9", 301, "/new/a%20b%3C%22%26/%C3%A9"); /* re-encoded */
+    expect_redirect(p, "/go//evil.example", 301, "/evil.example");             /* never //host */
+    /* CR LF in the rest: refused before any Location is built */
+    struct e2e_response r;
+    expect_status_on(p, "GET /old/x%0d%0aSet-Cookie:%20a=b HTTP/1.0\r\n\r\n", 400, &r);
+    expect_no_header(&r, "Location");
+    expect_no_header(&r, "Set-Cookie");
+    e2e_response_free(&r);
+    /* HEAD: the same head, no body; files outside the rules are served */
+    int fd = e2e_connect(p);
+    ck_assert_int_ge(fd, 0);
+    const char *head = "HEAD /blog HTTP/1.0\r\n\r\n";
+    ck_assert_int_eq(e2e_send(fd, head, strlen(head)), 0);
+    ck_assert_int_eq(e2e_read_response(fd, true, &r), 0);
+    ck_assert_int_eq(r.status, 302);
+    expect_header(&r, "Location", "https://blog.example.com/");
+    e2e_response_free(&r);
+    close(fd);
+    expect_status_on(p, "GET /kept.txt HTTP/1.0\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /old HTTP/1.0\r\n\r\n", 404, &r);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+
+    /* the variable alone, comma-separated */
+    setenv("OTUSERVER_REDIRECTS", "/old/*=/new/*:308,/blog=https://blog.example.com/:302", 1);
+    master = lc_start(ARGS("-w", "1"), &p);
+    unsetenv("OTUSERVER_REDIRECTS");
+    expect_redirect(p, "/old/z?k=v", 308, "/new/z?k=v");
+    expect_redirect(p, "/blog", 302, "https://blog.example.com/");
+    ck_assert_int_eq(e2e_stop(master), 0);
+
+    char err[512];
+    ck_assert_int_eq(run_binary(ARGS("--redirect", "/a=/b:303"), NULL, err, sizeof(err)), 2);
+    ck_assert_ptr_nonnull(strstr(err, "FROM=TO[:CODE]"));
+}
+END_TEST
+
 TCase *e2e_edges_tcase(void)
 {
     TCase *tc = tcase_create("edges");
@@ -320,5 +385,6 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_server_tokens);
     tcase_add_test(tc, test_mime_table_and_overrides);
     tcase_add_test(tc, test_cors_preflight_and_simple_requests);
+    tcase_add_test(tc, test_redirect_rules);
     return tc;
 }
