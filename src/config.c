@@ -647,6 +647,17 @@ static void clear_redirects(struct config *cfg)
     cfg->redirect_count = 0;
 }
 
+static int set_autoindex(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
+        cfg->autoindex = true;
+    else if (strcmp(v, "0") == 0 || strcmp(v, "false") == 0 || strcmp(v, "no") == 0)
+        cfg->autoindex = false;
+    else
+        return expected(why, whylen, "true or false");
+    return 0;
+}
+
 static int set_mode_help(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     (void)v, (void)why, (void)whylen;
@@ -745,6 +756,9 @@ static const struct option_spec options[] = {
      "answer FROM with CODE (301 default, 302, 307, 308) and Location TO: an exact path or a prefix "
      "/old/* whose rest goes to a TO ending in *; query kept; repeatable; the variable takes several, "
      "comma- or newline-separated", set_redirect, clear_redirects},
+    {0, "autoindex", NULL, "OTUSERVER_AUTOINDEX", "false", NULL,
+     "list a folder without index.html (HTML; JSON for Accept: application/json; ?sort=name|size|time"
+     "&order=asc|desc; at most 10000 entries) instead of 403", set_autoindex},
     {0, "health-path", NULL, "OTUSERVER_HEALTH_PATH", "", "PATH",
      "health probe path, e.g. /healthz: GET/HEAD answered by the worker itself, 200 when it "
      "can open the root, else 503; logged only at debug; empty = off", set_health_path},

@@ -92,6 +92,7 @@ struct config {
     int cors_max_age;              /* Access-Control-Max-Age, seconds */
     int redirect_count;            /* entries in redirects[] */
     struct config_redirect redirects[CONFIG_REDIRECTS_MAX]; /* --redirect, in the order given */
+    bool autoindex;                /* list folders without an index file (else 403) */
 };
 
 /* Looks up an environment variable; tests pass their own. */

@@ -5,6 +5,7 @@
 
 #include "handler.h"
 
+#include "autoindex.h"
 #include "clock.h"
 #include "cors.h"
 
@@ -580,8 +581,48 @@ static void redirect_to_directory(struct exchange *x)
 }
 
 /*
+ * --autoindex: answers a folder without an index file (dir, still pinned by
+ * the request's scope) with its listing: HTML, or JSON when the client
+ * accepts application/json; sent from an in-memory file like any file.
+ */
+static void answer_listing(struct exchange *x, const struct file_info *dir)
+{
+    struct exchange_buffers *b = x->buf;
+    bool root = strcmp(b->pr.rel, ".") == 0;
+    snprintf(b->request_path, sizeof(b->request_path), "/%s%s", root ? "" : b->pr.rel, root ? "" : "/");
+    struct autoindex_view v = {.title_path = b->request_path, .json = autoindex_wants_json(x->info->accept),
+                               .show_dotfiles = x->h->cfg->serve_dotfiles,
+                               .max_entries = AUTOINDEX_ENTRIES_MAX};
+    autoindex_parse_query(x->info->query, &v);
+    int64_t len = 0;
+    int status = 0;
+    int fd = autoindex_render(dir->fd, &v, &len, &status);
+    if (fd < 0) {
+        if (status == 503)
+            x->keep_alive = false;
+        answer_error(x, status, NULL);
+        return;
+    }
+    struct response_head rh = {.status = 200, .server = x->h->server, .date = x->date,
+                               .content_type = v.json ? "application/json" : "text/html; charset=utf-8",
+                               .content_length = len, .vary = "Accept", .cors = x->cors,
+                               .extra = x->h->cfg->headers[0] ? x->h->cfg->headers : NULL,
+                               .keep_alive = x->keep_alive};
+    x->r->status = 200;
+    x->r->close = !x->keep_alive;
+    if (x->head_only || len == 0) {
+        close(fd);
+    } else {
+        x->r->fd = fd;
+        x->r->offset = 0;
+        x->r->length = len;
+    }
+    reply_set_head(x->r, &rh);
+}
+
+/*
  * A directory named without its slash is redirected; with it, its
- * index.html is served (403 without one: there is no listing).  A file
+ * index.html is served (403 without one, or its listing with --autoindex).  A file
  * named with a trailing slash ("/page.html/") is 404, anything but a regular
  * file (FIFO, device, socket) 403.  Returns true when it answered.
  */
@@ -598,7 +639,12 @@ static bool directory_or_index(struct exchange *x)
         snprintf(b->index_rel, sizeof(b->index_rel), "%.*s/index.html", (int)sizeof(b->pr.rel) - 1,
                  b->pr.rel);
         x->served = b->index_rel;
+        const struct file_info *dir = x->fi;
         x->fi = file_cache_get(x->h->cache, b->index_rel, x->now);
+        if (x->fi->status == 404 && x->h->cfg->autoindex) {
+            answer_listing(x, dir);
+            return true;
+        }
         if (x->fi->status != 0)
             status = x->fi->status == 404 ? 403 : x->fi->status;
     } else if (b->pr.trailing_slash) {

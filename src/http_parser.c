@@ -335,7 +335,8 @@ enum header_id {
     HEADER_IF_RANGE,
     HEADER_ACCEPT_ENCODING,
     HEADER_ORIGIN,
-    HEADER_AC_REQUEST_METHOD
+    HEADER_AC_REQUEST_METHOD,
+    HEADER_ACCEPT
 };
 
 /* Names a header field; the length picks the candidates, so most names cost one compare. */
@@ -347,7 +348,9 @@ static enum header_id header_id(struct http_slice n)
     case 5:
         return http_slice_equals_nocase(n, "range") ? HEADER_RANGE : HEADER_OTHER;
     case 6:
-        return http_slice_equals_nocase(n, "origin") ? HEADER_ORIGIN : HEADER_OTHER;
+        if (http_slice_equals_nocase(n, "origin"))
+            return HEADER_ORIGIN;
+        return http_slice_equals_nocase(n, "accept") ? HEADER_ACCEPT : HEADER_OTHER;
     case 8:
         return http_slice_equals_nocase(n, "if-range") ? HEADER_IF_RANGE : HEADER_OTHER;
     case 10:
@@ -464,6 +467,9 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
             break;
         case HEADER_AC_REQUEST_METHOD:
             info->ac_request_method = h->value;
+            break;
+        case HEADER_ACCEPT:
+            info->accept = h->value;
             break;
         case HEADER_OTHER:
             break;

@@ -73,6 +73,7 @@ int response_format_head(const struct response_head *h, char *buf, size_t cap)
         textbuf_puts(&o, "Accept-Ranges: bytes\r\n");
     if (h->vary_accept_encoding)
         textbuf_puts(&o, "Vary: Accept-Encoding\r\n");
+    out_header(&o, "Vary", h->vary);
     out_header(&o, "Cache-Control", h->cache_control);
     out_header(&o, "Location", h->location);
     out_header(&o, "Allow", h->allow);

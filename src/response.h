@@ -29,6 +29,7 @@ struct response_head {
     const char *extra;            /* preformatted "Name: value\r\n" lines, or NULL */
     bool accept_ranges;           /* send "Accept-Ranges: bytes" */
     bool vary_accept_encoding;    /* send "Vary: Accept-Encoding" */
+    const char *vary;             /* another Vary value (a listing's "Accept"), or NULL */
     bool keep_alive;              /* Connection: keep-alive, else close */
 };
 

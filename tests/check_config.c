@@ -214,6 +214,8 @@ static const struct bad_case bad_cases[] = {
     {NULL, "--redirect", "/a=/b c", "--redirect"},
     {NULL, "--redirect", "/a=/b\r\nX: y", "--redirect"},
     {"OTUSERVER_REDIRECTS=/a=javascript:alert(1)", NULL, NULL, "OTUSERVER_REDIRECTS"},
+    {"OTUSERVER_AUTOINDEX=maybe", NULL, NULL, "true or false"},
+    {NULL, "--autoindex=yes", NULL, "takes no value"},
 };
 
 /* A Kubernetes service link in a *_PORT variable is ignored with one warning, not an exit. */

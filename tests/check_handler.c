@@ -45,7 +45,8 @@ enum {
     OPT_NO_CACHE = 1 << 4,   /* --file-cache 0 */
     OPT_CORS = 1 << 5,       /* --cors-origins https://app.example,http://localhost:3000 */
     OPT_CORS_ANY = 1 << 6,   /* --cors-origins '*' */
-    OPT_REDIRECTS = 1 << 7   /* the --redirect rules of make_config() */
+    OPT_REDIRECTS = 1 << 7,  /* the --redirect rules of make_config() */
+    OPT_AUTOINDEX = 1 << 8   /* --autoindex */
 };
 
 /* One request and what its reply must be. */
@@ -60,6 +61,7 @@ struct hcase {
     const char *range;        /* Range, or NULL */
     const char *if_range;     /* If-Range, or NULL; ETAG is replaced */
     const char *ae;           /* Accept-Encoding, or NULL */
+    const char *accept;       /* Accept, or NULL */
     const char *origin;       /* Origin, or NULL */
     const char *acrm;         /* Access-Control-Request-Method, or NULL */
     int rc;                   /* the status the parser chose, 0 for none */
@@ -178,6 +180,7 @@ static void make_config(struct config *cfg, unsigned opts)
         snprintf(cfg->cors_headers, sizeof(cfg->cors_headers), "Range, If-None-Match");
         cfg->cors_max_age = 600;
     }
+    cfg->autoindex = (opts & OPT_AUTOINDEX) != 0;
     if (opts & OPT_REDIRECTS) {
         static const struct config_redirect rules[] = {
             {"/blog", false, "https://blog.example.com/", 302},
@@ -294,6 +297,7 @@ static void run_case(const struct hcase *c)
     info.if_range = slice(with_etag(c->if_range, etag, if_range, sizeof(if_range)));
     info.accept_encoding = slice(c->ae);
     info.origin = slice(c->origin);
+    info.accept = slice(c->accept);
     info.ac_request_method = slice(c->acrm);
 
     struct reply r;
@@ -628,6 +632,32 @@ static const struct hcase redirect_cases[] = {
 };
 #undef R
 
+/* --autoindex: a folder without index.html is listed; everything else as before. */
+#define A OPT_AUTOINDEX
+static const struct hcase autoindex_cases[] = {
+    {"without --autoindex: 403", .path = "/noindex/", .status = 403},
+    {"an empty folder's listing", .opts = A, .path = "/noindex/", .status = 200,
+     .has = {"Content-Type: text/html; charset=utf-8\r\n", "Vary: Accept\r\n"}, .lacks = {"ETag"},
+     .body_has = "<title>Index of /noindex/</title>"},
+    {"the listing links its parent", .opts = A, .path = "/noindex/", .status = 200, .body_has = "href=\"../\""},
+    {"dot-names are left out", .opts = A, .path = "/sub/", .status = 200, .body_has = "</table>"},
+    {"JSON for Accept: application/json", .opts = A, .path = "/noindex/", .accept = "application/json",
+     .status = 200, .has = {"Content-Type: application/json\r\n"}, .body = "[\n]\n"},
+    {"JSON among other types", .opts = A, .path = "/noindex/", .accept = "text/html;q=0.9, application/json",
+     .status = 200, .body = "[\n]\n"},
+    {"application/json;q=0 is HTML", .opts = A, .path = "/noindex/", .accept = "application/json;q=0",
+     .status = 200, .has = {"Content-Type: text/html"}},
+    {"HEAD: the length, no body", .opts = A, .method = "HEAD", .path = "/noindex/", .status = 200,
+     .has = {"Content-Length: "}, .body = ""},
+    {"index.html still wins", .opts = A, .path = "/dir/", .status = 200, .body = "dir index\n"},
+    {"a folder without its slash still redirects", .opts = A, .path = "/noindex", .status = 301,
+     .has = {"Location: /noindex/\r\n"}},
+    {"a dot-folder stays hidden", .opts = A, .path = "/sub/.git/", .status = 404},
+    {"a listing of .well-known (never hidden)", .opts = A, .path = "/.well-known/", .status = 200,
+     .body_has = "<a href=\"./acme.txt\">acme.txt</a>"},
+};
+#undef A
+
 START_TEST(test_methods)
 {
     run_case(&method_cases[_i]);
@@ -643,6 +673,12 @@ END_TEST
 START_TEST(test_redirects)
 {
     run_case(&redirect_cases[_i]);
+}
+END_TEST
+
+START_TEST(test_autoindex)
+{
+    run_case(&autoindex_cases[_i]);
 }
 END_TEST
 
@@ -846,6 +882,7 @@ static Suite *handler_suite(void)
     tcase_add_loop_test(tc, test_methods, 0, (int)OTU_ARRAY_LEN(method_cases));
     tcase_add_loop_test(tc, test_cors, 0, (int)OTU_ARRAY_LEN(cors_cases));
     tcase_add_loop_test(tc, test_redirects, 0, (int)OTU_ARRAY_LEN(redirect_cases));
+    tcase_add_loop_test(tc, test_autoindex, 0, (int)OTU_ARRAY_LEN(autoindex_cases));
     tcase_add_loop_test(tc, test_paths, 0, (int)OTU_ARRAY_LEN(path_cases));
     tcase_add_loop_test(tc, test_spa_and_error_pages, 0, (int)OTU_ARRAY_LEN(spa_cases));
     tcase_add_loop_test(tc, test_conditionals, 0, (int)OTU_ARRAY_LEN(conditional_cases));

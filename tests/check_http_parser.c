@@ -280,7 +280,7 @@ END_TEST
 START_TEST(test_interpret_cors_fields)
 {
     const char *s = "OPTIONS /f HTTP/1.1\r\nHost: a\r\nORIGIN: https://app.example\r\n"
-                    "access-control-request-method: GET\r\n\r\n";
+                    "access-control-request-method: GET\r\nAccept: application/json\r\n\r\n";
     size_t len = strlen(s);
     ck_assert_int_eq(http_parse_request(guarded(s, len), len, 100, &req), (int)len);
     struct http_request_info info;
@@ -288,6 +288,7 @@ START_TEST(test_interpret_cors_fields)
     ck_assert_int_eq(info.method, HTTP_METHOD_OPTIONS);
     ck_assert(http_slice_equals_nocase(info.origin, "https://app.example"));
     ck_assert(http_slice_equals_nocase(info.ac_request_method, "GET"));
+    ck_assert(http_slice_equals_nocase(info.accept, "application/json"));
     /* absent fields stay absent */
     s = "GET /f HTTP/1.1\r\nHost: a\r\n\r\n";
     len = strlen(s);
@@ -295,6 +296,7 @@ START_TEST(test_interpret_cors_fields)
     ck_assert_int_eq(http_request_interpret(&req, &info), 0);
     ck_assert_ptr_null(info.origin.p);
     ck_assert_ptr_null(info.ac_request_method.p);
+    ck_assert_ptr_null(info.accept.p);
 }
 END_TEST
 

@@ -2,8 +2,8 @@
  * e2e_edges.c - end-to-end tests for what users meet at the edges: one
  * dual-stack socket for IPv6 and IPv4 clients, bracketed IPv6 binds,
  * Kubernetes service-link variables, the Server header's version, the
- * media types of real sites (Debian's table, --mime overrides), CORS and
- * --redirect.
+ * media types of real sites (Debian's table, --mime overrides), CORS,
+ * --redirect and --autoindex.
  */
 #include "compat.h"
 
@@ -373,6 +373,114 @@ START_TEST(test_redirect_rules)
 }
 END_TEST
 
+/* Writes r's body to base_dir/name and returns the path (static). */
+static const char *body_to_file(const struct e2e_response *r, const char *name)
+{
+    static char path[400];
+    snprintf(path, sizeof(path), "%s/%s", base_dir, name);
+    ck_assert_int_eq(e2e_write_file(path, r->body, r->body_len), 0);
+    return path;
+}
+
+/* Position of needle in the body (asserts it is there). */
+static long body_pos(const struct e2e_response *r, const char *needle)
+{
+    const char *at = strstr(r->body, needle);
+    ck_assert_msg(at != NULL, "the listing lacks %s", needle);
+    return (long)(at - r->body);
+}
+
+START_TEST(test_autoindex_listing)
+{
+    make_dir("list");
+    make_dir("list/zfolder");
+    make_dir("list/.hiddendir");
+    write_text("list/a<b>&\"c d.txt", "12345");  /* 5 bytes */
+    write_text("list/\xc3\xa9t\xc3\xa9.txt", "1");  /* "été.txt", 1 byte */
+    write_text("list/big.txt", "0123456789");      /* 10 bytes, oldest */
+    write_text("list/.secret", "s");
+    touch_delta("list/big.txt", -100);
+    touch_delta("list/\xc3\xa9t\xc3\xa9.txt", -50);
+    make_dir("withindex");
+    write_text("withindex/index.html", "the index\n");
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "cd '%s' && mkdir -p many && cd many && seq -f 'f%%05g' 1 10005 | xargs touch",
+             root_dir);
+    ck_assert_int_eq(sh(cmd), 0);
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--autoindex"), &p);
+    struct e2e_response r;
+    expect_status_on(p, "GET /list/ HTTP/1.0\r\n\r\n", 200, &r);
+    expect_header(&r, "Content-Type", "text/html; charset=utf-8");
+    /* names escaped in the text, percent-encoded in the links */
+    body_pos(&r, "<a href=\"./a%3Cb%3E%26%22c%20d.txt\">a&lt;b&gt;&amp;&quot;c d.txt</a>");
+    body_pos(&r, "<a href=\"./%C3%A9t%C3%A9.txt\">\xc3\xa9t\xc3\xa9.txt</a>");
+    ck_assert_ptr_null(strstr(r.body, "<b>"));
+    ck_assert_ptr_null(strstr(r.body, "secret"));   /* dot-files hidden */
+    ck_assert_ptr_null(strstr(r.body, "hiddendir"));
+    /* folders first, then files by name */
+    ck_assert_int_lt(body_pos(&r, "zfolder/"), body_pos(&r, "a&lt;b"));
+    ck_assert_int_lt(body_pos(&r, "a&lt;b"), body_pos(&r, ">big.txt<"));
+    ck_assert_int_lt(body_pos(&r, ">big.txt<"), body_pos(&r, ">\xc3\xa9t\xc3\xa9.txt<"));
+    e2e_response_free(&r);
+    /* by size, descending: 10, 5, 1 bytes */
+    expect_status_on(p, "GET /list/?sort=size&order=desc HTTP/1.0\r\n\r\n", 200, &r);
+    ck_assert_int_lt(body_pos(&r, "zfolder/"), body_pos(&r, ">big.txt<"));
+    ck_assert_int_lt(body_pos(&r, ">big.txt<"), body_pos(&r, "a&lt;b"));
+    ck_assert_int_lt(body_pos(&r, "a&lt;b"), body_pos(&r, ">\xc3\xa9t\xc3\xa9.txt<"));
+    e2e_response_free(&r);
+    /* by time, ascending: big.txt (-100 s), été.txt (-50 s), then the newest */
+    expect_status_on(p, "GET /list/?sort=time HTTP/1.0\r\n\r\n", 200, &r);
+    ck_assert_int_lt(body_pos(&r, ">big.txt<"), body_pos(&r, ">\xc3\xa9t\xc3\xa9.txt<"));
+    ck_assert_int_lt(body_pos(&r, ">\xc3\xa9t\xc3\xa9.txt<"), body_pos(&r, "a&lt;b"));
+    e2e_response_free(&r);
+    /* JSON for Accept: application/json, which python3 parses */
+    expect_status_on(p, "GET /list/?sort=size HTTP/1.0\r\nAccept: application/json\r\n\r\n", 200, &r);
+    expect_header(&r, "Content-Type", "application/json");
+    expect_header(&r, "Vary", "Accept");
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys; d=json.load(sys.stdin); "
+             "assert [e[\"name\"] for e in d] == [\"zfolder\", \"\\u00e9t\\u00e9.txt\", \"a<b>&\\\"c d.txt\", \"big.txt\"], d; "
+             "assert d[0][\"type\"] == \"directory\" and d[3] [\"type\"] == \"file\" and d[3][\"size\"] == 10, d; "
+             "assert all(set(e) == {\"name\", \"type\", \"size\", \"mtime\"} for e in d)' < '%s'",
+             body_to_file(&r, "list.json"));
+    ck_assert_int_eq(sh(cmd), 0);
+    e2e_response_free(&r);
+    /* index.html still wins; HEAD has the length and no body */
+    expect_status_on(p, "GET /withindex/ HTTP/1.0\r\n\r\n", 200, &r);
+    ck_assert_str_eq(r.body, "the index\n");
+    e2e_response_free(&r);
+    /* a huge folder: the first 10,000 entries and a note */
+    expect_status_on(p, "GET /many/?sort=name HTTP/1.0\r\n\r\n", 200, &r);
+    body_pos(&r, "Only the first 10000 entries are listed.");
+    int rows = 0;
+    for (const char *q = r.body; (q = strstr(q, "<tr><td><a href=\"./f")) != NULL; q++)
+        rows++;
+    ck_assert_int_eq(rows, 10000);
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /many/ HTTP/1.0\r\nAccept: application/json\r\n\r\n", 200, &r);
+    snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 10000' < '%s'",
+             body_to_file(&r, "many.json"));
+    ck_assert_int_eq(sh(cmd), 0);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+
+    /* --serve-dotfiles lists dot-names; without --autoindex a folder without index stays 403 */
+    master = lc_start(ARGS("-w", "1", "--autoindex", "--serve-dotfiles"), &p);
+    expect_status_on(p, "GET /list/ HTTP/1.0\r\n\r\n", 200, &r);
+    body_pos(&r, ">.secret<");
+    body_pos(&r, ">.hiddendir/<");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    master = lc_start(ARGS("-w", "1"), &p);
+    expect_status_on(p, "GET /list/ HTTP/1.0\r\n\r\n", 403, &r);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/many'", root_dir);
+    ck_assert_int_eq(sh(cmd), 0);
+}
+END_TEST
+
 TCase *e2e_edges_tcase(void)
 {
     TCase *tc = tcase_create("edges");
@@ -386,5 +494,6 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_mime_table_and_overrides);
     tcase_add_test(tc, test_cors_preflight_and_simple_requests);
     tcase_add_test(tc, test_redirect_rules);
+    tcase_add_test(tc, test_autoindex_listing);
     return tc;
 }
