@@ -526,8 +526,9 @@ static bool apply_redirects(struct exchange *x)
         return false;
     struct exchange_buffers *b = x->buf;
     bool root = strcmp(b->pr.rel, ".") == 0;
-    snprintf(b->request_path, sizeof(b->request_path), "/%s%s", root ? "" : b->pr.rel,
-             b->pr.trailing_slash && !root ? "/" : "");
+    /* the precision tells the compiler what path_normalize() guarantees: it fits */
+    snprintf(b->request_path, sizeof(b->request_path), "/%.*s%s", (int)sizeof(b->pr.rel) - 1,
+             root ? "" : b->pr.rel, b->pr.trailing_slash && !root ? "/" : "");
     int status = redirect_find(x->h->cfg, b->request_path, x->info->query, b->location, sizeof(b->location));
     if (status == 0)
         return false;
@@ -589,7 +590,8 @@ static void answer_listing(struct exchange *x, const struct file_info *dir)
 {
     struct exchange_buffers *b = x->buf;
     bool root = strcmp(b->pr.rel, ".") == 0;
-    snprintf(b->request_path, sizeof(b->request_path), "/%s%s", root ? "" : b->pr.rel, root ? "" : "/");
+    snprintf(b->request_path, sizeof(b->request_path), "/%.*s%s", (int)sizeof(b->pr.rel) - 1,
+             root ? "" : b->pr.rel, root ? "" : "/");
     struct autoindex_view v = {.title_path = b->request_path, .json = autoindex_wants_json(x->info->accept),
                                .show_dotfiles = x->h->cfg->serve_dotfiles,
                                .max_entries = AUTOINDEX_ENTRIES_MAX};
