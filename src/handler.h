@@ -1,9 +1,10 @@
 /*
  * handler.h - decide the answer to one parsed request.
  *
- * Everything between "the head parsed" and "bytes to send": method,
- * path resolution, dot-files, directories and index.html, conditional
- * requests, ranges, precompressed siblings and error pages.  It opens
+ * Everything between "the head parsed" and "bytes to send": method and
+ * CORS preflights, --redirect rules, path resolution, dot-files,
+ * directories, index.html and listings, conditional requests, ranges,
+ * precompressed siblings and error pages.  It opens
  * files but never touches a socket, so tests can call it directly.
  */
 #ifndef OTU_HANDLER_H
