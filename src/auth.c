@@ -9,6 +9,7 @@
 #include "log.h"
 #include "response.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -404,8 +405,27 @@ static struct auth_peer *peer_find(struct auth_limiter *l, const char *addr)
     return NULL;
 }
 
+/*
+ * The limiter's key for a client address: an IPv6 address stands for its
+ * /64 (one host usually holds a whole /64 and could rotate through it);
+ * IPv4 as it is.  key holds AUTH_PEER_KEY_MAX bytes.
+ */
+#define AUTH_PEER_KEY_MAX 48
+static const char *peer_key(const char *addr, char *key)
+{
+    unsigned char a6[16];
+    if (strchr(addr, ':') == NULL || inet_pton(AF_INET6, addr, a6) != 1)
+        return addr;
+    memset(a6 + 8, 0, 8);
+    if (inet_ntop(AF_INET6, a6, key, AUTH_PEER_KEY_MAX) == NULL)
+        return addr;
+    return key;
+}
+
 bool auth_limiter_allow(struct auth_limiter *l, const char *addr, int64_t now_ms)
 {
+    char key[AUTH_PEER_KEY_MAX];
+    addr = peer_key(addr, key);
     struct auth_peer *p = peer_find(l, addr);
     if (p == NULL)
         return true; /* no failures remembered: a full bucket */
@@ -415,6 +435,8 @@ bool auth_limiter_allow(struct auth_limiter *l, const char *addr, int64_t now_ms
 
 void auth_limiter_fail(struct auth_limiter *l, const char *addr, int64_t now_ms)
 {
+    char key[AUTH_PEER_KEY_MAX];
+    addr = peer_key(addr, key);
     struct auth_peer *p = peer_find(l, addr);
     if (p == NULL) {
         /* A free slot, else the least suspicious address: the one with the most credit. */

@@ -139,7 +139,10 @@ struct auth_limiter {
 /* Empties the limiter. */
 void auth_limiter_init(struct auth_limiter *l);
 
-/* Returns true when addr may have its credentials checked with crypt() at now_ms. */
+/*
+ * Returns true when addr (text; an IPv6 address counts as its /64) may have
+ * its credentials checked with crypt() at now_ms.
+ */
 bool auth_limiter_allow(struct auth_limiter *l, const char *addr, int64_t now_ms);
 
 /* Charges one failed check to addr. */

@@ -209,6 +209,21 @@ START_TEST(test_limiter_burst_and_refill)
 }
 END_TEST
 
+/* Addresses of one IPv6 /64 share a budget; another /64 and IPv4 do not. */
+START_TEST(test_limiter_ipv6_by_prefix)
+{
+    auth_limiter_init(&lim);
+    for (int i = 0; i < AUTH_PEER_BURST; i++) {
+        char addr[48];
+        snprintf(addr, sizeof(addr), "2001:db8:1:2::%x", i + 1); /* a new address each time */
+        auth_limiter_fail(&lim, addr, 0);
+    }
+    ck_assert(!auth_limiter_allow(&lim, "2001:db8:1:2:ffff::9", 0));
+    ck_assert(auth_limiter_allow(&lim, "2001:db8:1:3::1", 0));
+    ck_assert(auth_limiter_allow(&lim, "192.0.2.1", 0));
+}
+END_TEST
+
 /* A full table drops the address with the most credit, so an attacker cannot flush itself out. */
 START_TEST(test_limiter_full_table_keeps_attacker)
 {
@@ -243,6 +258,7 @@ static Suite *auth_suite(void)
     TCase *limiter = tcase_create("limiter");
     tcase_add_test(limiter, test_limiter_burst_and_refill);
     tcase_add_test(limiter, test_limiter_full_table_keeps_attacker);
+    tcase_add_test(limiter, test_limiter_ipv6_by_prefix);
     suite_add_tcase(s, limiter);
     return s;
 }
