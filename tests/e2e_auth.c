@@ -1,7 +1,8 @@
 /*
  * e2e_auth.c - end-to-end tests for basic authentication (--basic-auth-file):
  * 401 with the challenge, 200 with the right password, the health path
- * open, 401 before 404; bad files refused at start; 1,000 keep-alive
+ * open, 401 before 404; SIGHUP re-reads the file; bad files refused at
+ * start; 1,000 keep-alive
  * requests cost one crypt(); a password-guessing client does not slow
  * another client of the same worker.
  */
@@ -102,6 +103,38 @@ START_TEST(test_auth_statuses)
     master = lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--basic-auth-realm", "Staff area"), &p);
     get(p, "/auth-page.txt", "", 401, &r);
     expect_header(&r, "WWW-Authenticate", "Basic realm=\"Staff area\", charset=\"UTF-8\"");
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+START_TEST(test_auth_sighup_rereads_the_file)
+{
+    write_users();
+    write_text("auth-page.txt", "behind the door\n");
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd), &p);
+    struct e2e_response r;
+    get(p, "/auth-page.txt", ALICE_OK, 200, &r); /* now in the cache */
+    e2e_response_free(&r);
+    const char *only_bob = "bob:" SHA512_SECRET "\n";
+    ck_assert_int_eq(e2e_write_file(htpasswd, only_bob, strlen(only_bob)), 0);
+    kill(master, SIGHUP);
+    char *log = wait_for_log(lc_log, "reloaded: 1 users", slow(3000));
+    ck_assert_ptr_nonnull(log);
+    free(log);
+    get(p, "/auth-page.txt", ALICE_OK, 401, &r); /* removed: the cache was emptied too */
+    e2e_response_free(&r);
+    get(p, "/auth-page.txt", BOB_OK, 200, &r);
+    e2e_response_free(&r);
+    /* a file that no longer loads keeps the old users */
+    const char *broken = "bob:plaintext\n";
+    ck_assert_int_eq(e2e_write_file(htpasswd, broken, strlen(broken)), 0);
+    kill(master, SIGHUP);
+    log = wait_for_log(lc_log, "not reloaded, the old users stay", slow(3000));
+    ck_assert_ptr_nonnull(log);
+    free(log);
+    get(p, "/auth-page.txt", BOB_OK, 200, &r);
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
@@ -268,6 +301,7 @@ TCase *e2e_auth_tcase(void)
     tcase_set_timeout(tc, 120);
     tcase_add_unchecked_fixture(tc, serve_setup, serve_teardown);
     tcase_add_test(tc, test_auth_statuses);
+    tcase_add_test(tc, test_auth_sighup_rereads_the_file);
     tcase_add_test(tc, test_auth_bad_files_stop_the_start);
     tcase_add_test(tc, test_auth_thousand_requests_one_crypt);
     tcase_add_test(tc, test_auth_guessing_does_not_slow_others);
