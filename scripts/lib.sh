@@ -74,3 +74,29 @@ apt_install() {
     fi
     DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 }
+
+# apt_source PKG DIR: unpacks Debian's source package PKG into DIR (once; prints
+# the tree's path).  A deb-src entry is made from the machine's own apt sources
+# when none exists (as root), so no address is written here.
+apt_source() {
+    local pkg=$1 dir=$2 tree
+    mkdir -p "$dir"
+    tree=$(find "$dir" -maxdepth 1 -type d -name "$pkg-*" | head -n 1)
+    if [ -z "$tree" ]; then
+        if ! apt-get source --print-uris "$pkg" 2>/dev/null | grep -q "'"; then
+            [ "$(id -u)" -eq 0 ] || { echo "apt_source: adding a deb-src entry needs root" >&2; return 1; }
+            if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+                sed 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
+                    > /etc/apt/sources.list.d/otuserver-deb-src.sources
+            elif [ -f /etc/apt/sources.list ]; then
+                sed -n 's/^deb \(.*\)/deb-src \1/p' /etc/apt/sources.list \
+                    > /etc/apt/sources.list.d/otuserver-deb-src.list
+            fi
+            apt-get update -q >/dev/null
+        fi
+        (cd "$dir" && apt-get source -q "$pkg" >/dev/null 2>&1) \
+            || { echo "apt_source: apt-get source $pkg failed" >&2; return 1; }
+        tree=$(find "$dir" -maxdepth 1 -type d -name "$pkg-*" | head -n 1)
+    fi
+    echo "$tree"
+}

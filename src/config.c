@@ -658,6 +658,24 @@ static int set_autoindex(struct config *cfg, const char *v, char *why, size_t wh
     return 0;
 }
 
+/* --basic-auth-file: a path, or "" for none; auth_file_check() reads it at start. */
+static int set_basic_auth_file(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (copy_string(cfg->basic_auth_file, sizeof(cfg->basic_auth_file), v) < 0)
+        return expected(why, whylen, "an htpasswd file path, or empty for none");
+    return 0;
+}
+
+/* --basic-auth-realm: goes inside a quoted string, so no '"' or '\\'. */
+static int set_basic_auth_realm(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (*v == '\0' || strpbrk(v, "\"\\") != NULL ||
+        copy_printable(cfg->basic_auth_realm, sizeof(cfg->basic_auth_realm), v, true) < 0)
+        return expected(why, whylen, "1 to %zu printable ASCII characters without '\"' or '\\'",
+                        sizeof(cfg->basic_auth_realm) - 1);
+    return 0;
+}
+
 static int set_mode_help(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     (void)v, (void)why, (void)whylen;
@@ -762,6 +780,13 @@ static const struct option_spec options[] = {
     {0, "health-path", NULL, "OTUSERVER_HEALTH_PATH", "", "PATH",
      "health probe path, e.g. /healthz: GET/HEAD answered by the worker itself, 200 when it "
      "can open the root, else 503; logged only at debug; empty = off", set_health_path},
+    /* basic authentication (issue 16) */
+    {0, "basic-auth-file", NULL, "OTUSERVER_BASIC_AUTH_FILE", "", "FILE",
+     "htpasswd file (user:hash, bcrypt $2y$/$2b$ or SHA-crypt $5$/$6$): every request but the "
+     "health path needs its credentials (401); read at start and on SIGHUP; empty = off",
+     set_basic_auth_file},
+    {0, "basic-auth-realm", NULL, "OTUSERVER_BASIC_AUTH_REALM", "otuserver", "REALM",
+     "realm named in WWW-Authenticate (printable ASCII, no quotes)", set_basic_auth_realm},
     {0, "healthcheck", NULL, NULL, NULL, NULL,
      "probe http://127.0.0.1:PORT/ (or the bind address) and exit 0 if it answers 200, else 1",
      set_mode_healthcheck},

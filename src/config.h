@@ -77,6 +77,9 @@ struct config {
     int metrics_port;              /* Prometheus /metrics listener; 0 = off */
     char fallback[256];            /* SPA fallback path, "" = none */
     char headers[CONFIG_HEADERS_MAX]; /* extra response headers, "Name: value\r\n" each */
+    char basic_auth_file[PATH_MAX]; /* htpasswd file: every request but the health path needs
+                                       a user of it; "" = no authentication */
+    char basic_auth_realm[64];     /* realm named in WWW-Authenticate */
     int error_page_count;          /* entries in error_pages[] */
     struct config_error_page error_pages[CONFIG_ERROR_PAGES_MAX]; /* custom error pages */
     int mime_count;                /* entries in mime[] */

@@ -6,6 +6,7 @@
 #include "conn.h"
 
 #include "access_log.h"
+#include "auth.h"
 #include "clock.h"
 #include "handler.h"
 #include "health.h"
@@ -76,6 +77,7 @@ struct conn_ctx {
     const struct timeval *send_tv;      /* shared timeout: a client that takes no bytes */
     struct metrics *metrics;     /* shared counters, or NULL when metrics are off */
     int slot;                    /* this worker's block in metrics */
+    struct auth *auth;           /* basic authentication, or NULL when off */
 };
 
 enum conn_state {
@@ -109,6 +111,7 @@ struct conn {
     int status;                 /* status of the response being sent, for the log */
     bool response_open;         /* a response was started and is not yet logged and counted */
     bool health;                /* the response answers the health path (debug log, own counter) */
+    unsigned auth_failures;     /* wrong credentials sent on this connection */
     int64_t bytes_sent;         /* bytes of this response sent so far */
     int64_t head_bytes;         /* of which the response head */
     struct http_slice log_method, log_target; /* for the access line: slices into buf */
@@ -159,8 +162,17 @@ struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
     ctx->keepalive_tv = event_base_init_common_timeout(base, &tv);
     tv = ms_to_tv(cfg->send_timeout_ms);
     ctx->send_tv = event_base_init_common_timeout(base, &tv);
-    if (ctx->spare_bufs == NULL || ctx->scratch == NULL || handler_init(&ctx->handler, cfg) < 0) {
+    char err[256];
+    if (cfg->basic_auth_file[0] != '\0' &&
+        (ctx->auth = auth_new(cfg, metrics, slot, err, sizeof(err))) == NULL) {
+        LOG_ERROR("basic auth file '%s': %s", cfg->basic_auth_file, err);
+        errno = EINVAL;
+    }
+    if (ctx->spare_bufs == NULL || ctx->scratch == NULL ||
+        (cfg->basic_auth_file[0] != '\0' && ctx->auth == NULL) ||
+        handler_init(&ctx->handler, cfg) < 0) {
         int saved = errno;
+        auth_free(ctx->auth);
         free(ctx->spare_bufs);
         free(ctx->scratch);
         free(ctx);
@@ -547,6 +559,25 @@ static void conn_reply_error(struct conn *c, int status)
     handler_reply_done(&ctx->handler); /* the body is copied, the descriptor ours */
 }
 
+/*
+ * With basic auth on, answers the request with 401 (or 429) in ctx->reply
+ * unless it carries valid credentials; returns true when it did.  After
+ * AUTH_CONN_FAILURES_MAX wrong ones the connection is closed.
+ */
+static bool conn_auth_refused(struct conn *c, const struct http_request_info *info, bool keep_alive)
+{
+    struct conn_ctx *ctx = c->ctx;
+    enum auth_verdict v = auth_check(ctx->auth, &ctx->req, c->peer, clock_tick_ms());
+    if (v == AUTH_OK)
+        return false;
+    if (v == AUTH_WRONG)
+        c->auth_failures++;
+    bool close = !keep_alive || v == AUTH_LIMITED || c->auth_failures >= AUTH_CONN_FAILURES_MAX;
+    auth_respond(ctx->auth, v, info->method == HTTP_METHOD_HEAD, close, ctx->handler.server,
+                 ctx->date, &ctx->reply);
+    return true;
+}
+
 /* Parses the head at the start of the buffer (complete or full) and prepares the answer. */
 static void conn_handle_head(struct conn *c)
 {
@@ -584,6 +615,8 @@ static void conn_handle_head(struct conn *c)
         health_respond(cfg, health_root_ok(cfg->root, ctx->handler.root.fd),
                        info.method == HTTP_METHOD_HEAD, keep_alive, ctx->handler.server, ctx->date,
                        &ctx->reply);
+    else if (rc == 0 && ctx->auth != NULL && conn_auth_refused(c, &info, keep_alive))
+        ; /* 401 or 429: nothing of the site is looked at */
     else
         handler_respond(&ctx->handler, rc, &info, keep_alive, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
@@ -771,6 +804,7 @@ void conn_ctx_free(struct conn_ctx *ctx)
     for (int i = 0; i < ctx->spare_buf_count; i++)
         free(ctx->spare_bufs[i]);
     free(ctx->spare_bufs);
+    auth_free(ctx->auth);
     free(ctx->scratch);
     handler_free(&ctx->handler);
     free(ctx);
@@ -784,4 +818,10 @@ void conn_ctx_tick(struct conn_ctx *ctx)
 void conn_ctx_refresh_root(struct conn_ctx *ctx)
 {
     handler_refresh_root(&ctx->handler);
+}
+
+void conn_ctx_reload_auth(struct conn_ctx *ctx)
+{
+    if (ctx->auth != NULL)
+        auth_reload(ctx->auth);
 }

@@ -56,6 +56,9 @@ void conn_ctx_tick(struct conn_ctx *ctx);
 /* Re-resolves the document root now (SIGHUP after a deploy; see handler_refresh_root()). */
 void conn_ctx_refresh_root(struct conn_ctx *ctx);
 
+/* Reads the basic-auth file again (SIGHUP; see auth_reload()); nothing when auth is off. */
+void conn_ctx_reload_auth(struct conn_ctx *ctx);
+
 /*
  * Starts a graceful stop: idle connections close now, busy ones after
  * their current response.  on_close reports each close.

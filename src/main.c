@@ -3,6 +3,7 @@
  */
 #include "compat.h"
 
+#include "auth.h"
 #include "config.h"
 #include "healthcheck.h"
 #include "log.h"
@@ -44,6 +45,11 @@ int main(int argc, char **argv)
     }
     if (config_validate(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "otuserver: %s\n", err);
+        return 2;
+    }
+    if (cfg.basic_auth_file[0] != '\0' && auth_file_check(cfg.basic_auth_file, err, sizeof(err)) < 0) {
+        fprintf(stderr, "otuserver: invalid basic auth file '%s' (--basic-auth-file, "
+                        "OTUSERVER_BASIC_AUTH_FILE): %s\n", cfg.basic_auth_file, err);
         return 2;
     }
     if (log_open(cfg.log_file) < 0) {

@@ -32,6 +32,8 @@ struct slot_counters {
     _Atomic uint64_t accepted;                     /* connections accepted */
     _Atomic int64_t open;                          /* connections open now */
     _Atomic uint64_t health[2];                    /* health-path answers: [0] 200, [1] 503 */
+    _Atomic uint64_t auth[3];                      /* basic auth: crypt() calls, of which refused,
+                                                      429s without crypt() */
 } __attribute__((aligned(64)));
 
 struct metrics {
@@ -79,6 +81,21 @@ void metrics_note_health(struct metrics *m, int slot, int status)
 {
     if (m != NULL)
         bump(&m->slot[slot].health[status == 200 ? 0 : 1], 1);
+}
+
+void metrics_note_auth_crypt(struct metrics *m, int slot, bool accepted)
+{
+    if (m == NULL)
+        return;
+    bump(&m->slot[slot].auth[0], 1);
+    if (!accepted)
+        bump(&m->slot[slot].auth[1], 1);
+}
+
+void metrics_note_auth_limited(struct metrics *m, int slot)
+{
+    if (m != NULL)
+        bump(&m->slot[slot].auth[2], 1);
 }
 
 void metrics_note_accept(struct metrics *m, int slot, int open_connections)
@@ -135,6 +152,18 @@ int metrics_render(const struct metrics *m, char *buf, size_t cap)
              "otuserver_health_checks_total{status=\"503\"} %llu\n",
          (unsigned long long)sum_at(m, offsetof(struct slot_counters, health)),
          (unsigned long long)sum_at(m, offsetof(struct slot_counters, health) + sizeof(uint64_t)));
+#define AUTH_AT(i) (offsetof(struct slot_counters, auth) + (size_t)(i) * sizeof(uint64_t))
+    textbuf_printf(&o, "# HELP otuserver_auth_crypt_calls_total Basic-auth password checks with crypt() (cached credentials need none).\n"
+             "# TYPE otuserver_auth_crypt_calls_total counter\n"
+             "otuserver_auth_crypt_calls_total %llu\n"
+             "# HELP otuserver_auth_crypt_failures_total Of those, the ones that refused the credentials.\n"
+             "# TYPE otuserver_auth_crypt_failures_total counter\n"
+             "otuserver_auth_crypt_failures_total %llu\n"
+             "# HELP otuserver_auth_limited_total Requests answered 429 without crypt(): their address failed too often.\n"
+             "# TYPE otuserver_auth_limited_total counter\n"
+             "otuserver_auth_limited_total %llu\n",
+         (unsigned long long)sum_at(m, AUTH_AT(0)), (unsigned long long)sum_at(m, AUTH_AT(1)),
+         (unsigned long long)sum_at(m, AUTH_AT(2)));
     textbuf_printf(&o, "# HELP otuserver_response_bytes_total Bytes sent in responses, heads included.\n"
              "# TYPE otuserver_response_bytes_total counter\n"
              "otuserver_response_bytes_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, bytes)));

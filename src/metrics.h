@@ -10,6 +10,7 @@
 #ifndef OTU_METRICS_H
 #define OTU_METRICS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,6 +31,12 @@ void metrics_record_request(struct metrics *m, int slot, int method, int status,
 
 /* Records one answer to the health path (200 or 503); kept out of the request counters. */
 void metrics_note_health(struct metrics *m, int slot, int status);
+
+/* Counts one crypt() call of basic auth, and whether it refused the credentials. */
+void metrics_note_auth_crypt(struct metrics *m, int slot, bool accepted);
+
+/* Counts a basic-auth request refused with 429 (its address failed too often) without crypt(). */
+void metrics_note_auth_limited(struct metrics *m, int slot);
 
 /* Counts a connection accepted by the worker in slot, and sets its open-connection gauge. */
 void metrics_note_accept(struct metrics *m, int slot, int open_connections);

@@ -255,6 +255,7 @@ static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)
     if (log_reopen() < 0)
         LOG_ERROR("worker: cannot reopen the log: %s", strerror(errno));
     conn_ctx_refresh_root(w->conns); /* a deploy behind a symlinked root, at once */
+    conn_ctx_reload_auth(w->conns);  /* a changed htpasswd file */
 }
 
 /* Signals a worker takes through its event loop: three stop signals, then HUP and USR1. */

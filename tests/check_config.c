@@ -190,6 +190,9 @@ static const struct bad_case bad_cases[] = {
     {"OTUSERVER_HEALTH_PATH=healthz", NULL, NULL, "OTUSERVER_HEALTH_PATH"},
     {NULL, "--health-path", "/healthz?x", "without spaces or '?'"},
     {NULL, "--health-path", "/a b", "--health-path"},
+    {"OTUSERVER_BASIC_AUTH_REALM=a\"b", NULL, NULL, "OTUSERVER_BASIC_AUTH_REALM"},
+    {NULL, "--basic-auth-realm", "a\\b", "without '\"' or '\\'"},
+    {NULL, "--basic-auth-realm", "", "--basic-auth-realm"},
     {NULL, "--nope", NULL, "unknown option"},
     {NULL, "stray", NULL, "unexpected argument"},
     {NULL, "-p", NULL, "needs a value"},
@@ -308,6 +311,22 @@ START_TEST(test_redirect_options)
 }
 END_TEST
 
+START_TEST(test_basic_auth_options)
+{
+    ck_assert_int_eq(parse(NULL, NULL), 0);
+    ck_assert_str_eq(cfg.basic_auth_file, ""); /* off by default */
+    ck_assert_str_eq(cfg.basic_auth_realm, "otuserver");
+    const char *env[] = {"OTUSERVER_BASIC_AUTH_FILE=/etc/htpasswd", "OTUSERVER_BASIC_AUTH_REALM=Staff area",
+                         NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_str_eq(cfg.basic_auth_file, "/etc/htpasswd");
+    ck_assert_str_eq(cfg.basic_auth_realm, "Staff area");
+    const char *flags[] = {"--basic-auth-file", "/srv/users", NULL};
+    ck_assert_int_eq(parse(env, flags), 0);
+    ck_assert_str_eq(cfg.basic_auth_file, "/srv/users");
+}
+END_TEST
+
 START_TEST(test_bad_values)
 {
     const struct bad_case *c = &bad_cases[_i];
@@ -379,6 +398,7 @@ int main(void)
     tcase_add_loop_test(tc, test_bad_values, 0, (int)OTU_ARRAY_LEN(bad_cases));
     tcase_add_test(tc, test_service_links_ignored);
     tcase_add_test(tc, test_bind_forms_tokens_and_mime);
+    tcase_add_test(tc, test_basic_auth_options);
     tcase_add_test(tc, test_modes);
     tcase_add_test(tc, test_help_lists_every_variable);
     tcase_add_test(tc, test_validate_root);
