@@ -63,7 +63,7 @@ help:
 	@echo "make fuzz         libFuzzer on the parser and path resolution (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
-	@echo "make k8s-check    validate k8s/ against the Kubernetes API types and the project's policy"
+	@echo "make k8s-check    k8s/ and the Helm chart's renderings: API types, the project's policy, helm lint"
 	@echo "make k8s-smoke    apply k8s/ to a real cluster (KUBECONFIG), run the load-test Job"
 	@echo "make actionlint   lint the GitHub workflows"
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
@@ -218,9 +218,10 @@ GO ?= go
 k8s-check: build/otuserver
 	build/otuserver --help > build/help.txt
 	cd scripts/k8scheck && $(GO) build -o ../../build/k8scheck .
-	build/k8scheck -help-text build/help.txt k8s
-	cd scripts/k8scheck && OTU_HELP_FILE=$(CURDIR)/build/help.txt $(GO) test -count=1 -v ./... | \
+	build/k8scheck -help-text build/help.txt -version $(VERSION) k8s
+	cd scripts/k8scheck && OTU_HELP_FILE=$(CURDIR)/build/help.txt OTU_VERSION=$(VERSION) $(GO) test -count=1 -v ./... | \
 		grep -E '^(=== RUN|--- |ok|FAIL|PASS)'; exit $${PIPESTATUS[0]}
+	scripts/helm-check $(VERSION)
 
 # Apply to a real cluster (KUBECONFIG), run the load-test Job, clean up.
 k8s-smoke:

@@ -154,6 +154,7 @@ func CheckFiles(files []string, opts Options) []string {
 		p.list = append(p.list, "the --help text names no OTUSERVER_ variable")
 	}
 	patches := patchFiles(files)
+	ck := &checker{helpVars: helpVars, version: opts.Version, hpaMin: hpaTargets(files)}
 	for _, path := range files {
 		p.file = path
 		data, err := os.ReadFile(path)
@@ -163,7 +164,7 @@ func CheckFiles(files []string, opts Options) []string {
 		}
 		patch := patches[filepath.Clean(path)]
 		for i, doc := range splitDocuments(data) {
-			checkDocument(p, doc, i, patch, &checker{helpVars: helpVars, version: opts.Version})
+			checkDocument(p, doc, i, patch, ck)
 		}
 	}
 	return p.list
@@ -173,6 +174,26 @@ func CheckFiles(files []string, opts Options) []string {
 type checker struct {
 	helpVars map[string]bool
 	version  string
+	hpaMin   map[string]int32 // Deployment name -> minReplicas of the HPA that scales it
+}
+
+// hpaTargets finds the Deployments an HPA scales: those may leave replicas to it.
+func hpaTargets(files []string) map[string]int32 {
+	targets := map[string]int32{}
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		for _, doc := range splitDocuments(data) {
+			var h autoscalingv2.HorizontalPodAutoscaler
+			if yaml.Unmarshal(doc, &h) == nil && h.Kind == "HorizontalPodAutoscaler" &&
+				h.Spec.ScaleTargetRef.Kind == "Deployment" && h.Spec.MinReplicas != nil {
+				targets[h.Spec.ScaleTargetRef.Name] = *h.Spec.MinReplicas
+			}
+		}
+	}
+	return targets
 }
 
 func checkDocument(p *problems, doc []byte, index int, patch bool, ck *checker) {
@@ -286,7 +307,11 @@ func checkDocument(p *problems, doc []byte, index int, patch bool, ck *checker) 
 
 func checkDeployment(p *problems, d *appsv1.Deployment, ck *checker) {
 	helpVars := ck.helpVars
-	if d.Spec.Replicas == nil || *d.Spec.Replicas < 2 {
+	if d.Spec.Replicas == nil {
+		if ck.hpaMin[d.Name] < 2 {
+			p.add("spec.replicas", "missing, and no HorizontalPodAutoscaler with minReplicas >= 2 scales it")
+		}
+	} else if *d.Spec.Replicas < 2 {
 		p.add("spec.replicas", "must be at least 2")
 	}
 	checkLabels(p, "spec.template.metadata.labels", d.Spec.Template.Labels)

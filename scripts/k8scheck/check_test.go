@@ -35,6 +35,9 @@ func manifestFiles(t *testing.T) []string {
 	t.Helper()
 	var files []string
 	err := filepath.WalkDir("../../k8s", func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.IsDir() && isChart(p) {
+			return filepath.SkipDir
+		}
 		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".yaml") {
 			files = append(files, p)
 		}
@@ -233,4 +236,23 @@ func TestMonitorsAreDecodedStrictly(t *testing.T) {
 	expectProblem(t, p, "podmonitor.yaml", "unknown field", "intervall")
 	p = mutated(t, "monitoring/servicemonitor.yaml", "  endpoints:\n", "  endpoint:\n")
 	expectProblem(t, p, "servicemonitor.yaml", "unknown field")
+}
+
+func TestReplicasMayBeLeftToAnHPA(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"base/deployment.yaml", "base/hpa.yaml"} {
+		data, err := os.ReadFile(filepath.Join("../../k8s", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := strings.Replace(string(data), "  replicas: 2\n", "", 1)
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	both := []string{filepath.Join(dir, "deployment.yaml"), filepath.Join(dir, "hpa.yaml")}
+	if p := CheckFiles(both, opts(t)); len(p) > 0 {
+		t.Fatalf("a Deployment scaled by an HPA needs no replicas: %s", strings.Join(p, "\n"))
+	}
+	expectProblem(t, CheckFiles(both[:1], opts(t)), "spec.replicas", "no HorizontalPodAutoscaler")
 }
