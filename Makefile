@@ -46,7 +46,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-binaries release-upload deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -64,7 +64,8 @@ help:
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
 	@echo "make k8s-check    k8s/ and the Helm chart's renderings: API types, the project's policy, helm lint"
-	@echo "make k8s-smoke    apply k8s/ to a real cluster (KUBECONFIG), run the load-test Job"
+	@echo "make k8s-smoke    k8s/ and the chart on a real cluster (KUBECONFIG): load, rollouts, evictions, HPA"
+	@echo "make k8s-local-up / k8s-local-down  a single-node cluster on this machine (root)"
 	@echo "make actionlint   lint the GitHub workflows"
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
 	@echo "make bench        otuserver vs nginx, lighttpd, h2o: medians of 3 rounds, docs/bench.svg"
@@ -223,9 +224,18 @@ k8s-check: build/otuserver
 		grep -E '^(=== RUN|--- |ok|FAIL|PASS)'; exit $${PIPESTATUS[0]}
 	scripts/helm-check $(VERSION)
 
-# Apply to a real cluster (KUBECONFIG), run the load-test Job, clean up.
+# k8s/ and the chart on a real cluster (KUBECONFIG): Pod Security, the load Job,
+# metrics, a rolling restart and evictions under load, the HPA, helm install.
 k8s-smoke:
 	scripts/k8s-smoke
+
+# A single-node cluster on this machine (root, Debian): Kubernetes built from
+# the Go module proxy, the images from the local Docker engine.
+k8s-local-up:
+	scripts/k8s-local up
+
+k8s-local-down:
+	scripts/k8s-local down
 
 # The GitHub workflows: actionlint, and the make targets they name exist and
 # cover what .ci/run runs.
