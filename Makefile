@@ -46,7 +46,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-binaries release-upload deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -261,12 +261,26 @@ RELEASE_IMAGE   ?= ghcr.io/otuserver/otuserver
 RELEASE_VERSION ?= $(VERSION)
 RELEASE_TAG     ?= v$(VERSION)
 PLATFORMS       ?= linux/amd64,linux/arm64
+# VERSION, MAJOR.MINOR, MAJOR and latest; a pre-release (1.1.0-rc1) only its own
+RELEASE_TAGS    ?= $(if $(findstring -,$(RELEASE_VERSION)),$(RELEASE_VERSION),$(RELEASE_VERSION) \
+	$(word 1,$(subst ., ,$(RELEASE_VERSION))).$(word 2,$(subst ., ,$(RELEASE_VERSION))) \
+	$(word 1,$(subst ., ,$(RELEASE_VERSION))) latest)
+# each image carries an SBOM and SLSA provenance (max mode) as registry attestations
+ATTEST          ?= --sbom=true --provenance=mode=max
 
 release-image:
-	docker buildx build --platform $(PLATFORMS) --push \
+	docker buildx build --platform $(PLATFORMS) --push $(ATTEST) \
 		--build-arg VERSION=$(RELEASE_VERSION) --build-arg REVISION=$(REVISION) \
 		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
-		-t $(RELEASE_IMAGE):$(RELEASE_VERSION) .
+		$(foreach t,$(RELEASE_TAGS),-t $(RELEASE_IMAGE):$(t)) .
+	docker buildx build --platform $(PLATFORMS) --push $(ATTEST) \
+		$(foreach t,$(RELEASE_TAGS),-t $(RELEASE_IMAGE)-loadtest:$(t)) loadtest
+
+release-inspect:
+	@for img in $(RELEASE_IMAGE) $(RELEASE_IMAGE)-loadtest; do for t in $(RELEASE_TAGS); do \
+		echo "== $$img:$$t"; docker buildx imagetools inspect "$$img:$$t" | grep -E 'Name:|Digest:|Platform:' || exit 1; \
+	done; docker buildx imagetools inspect "$$img:$(RELEASE_VERSION)" --format '{{json .SBOM}}' | head -c 300; echo; \
+	docker buildx imagetools inspect "$$img:$(RELEASE_VERSION)" --format '{{json .Provenance}}' | head -c 300; echo; done
 
 release-binaries:
 	@mkdir -p dist
