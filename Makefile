@@ -53,7 +53,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-binaries release-upload deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -70,8 +70,9 @@ help:
 	@echo "make fuzz         libFuzzer on the parser, path resolution and the path walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
-	@echo "make k8s-check    validate k8s/ against the Kubernetes API types and the project's policy"
-	@echo "make k8s-smoke    apply k8s/ to a real cluster (KUBECONFIG), run the load-test Job"
+	@echo "make k8s-check    k8s/ and the Helm chart's renderings: API types, the project's policy, helm lint"
+	@echo "make k8s-smoke    k8s/ and the chart on a real cluster (KUBECONFIG): load, rollouts, evictions, HPA"
+	@echo "make k8s-local-up / k8s-local-down  a single-node cluster on this machine (root)"
 	@echo "make actionlint   lint the GitHub workflows"
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
 	@echo "make bench        otuserver vs nginx, lighttpd, h2o: medians of 3 rounds, docs/bench.svg"
@@ -253,13 +254,23 @@ GO ?= go
 k8s-check: build/otuserver
 	build/otuserver --help > build/help.txt
 	cd scripts/k8scheck && $(GO) build -o ../../build/k8scheck .
-	build/k8scheck -help-text build/help.txt k8s
-	cd scripts/k8scheck && OTU_HELP_FILE=$(CURDIR)/build/help.txt $(GO) test -count=1 -v ./... | \
+	build/k8scheck -help-text build/help.txt -version $(VERSION) k8s
+	cd scripts/k8scheck && OTU_HELP_FILE=$(CURDIR)/build/help.txt OTU_VERSION=$(VERSION) $(GO) test -count=1 -v ./... | \
 		grep -E '^(=== RUN|--- |ok|FAIL|PASS)'; exit $${PIPESTATUS[0]}
+	scripts/helm-check $(VERSION)
 
-# Apply to a real cluster (KUBECONFIG), run the load-test Job, clean up.
+# k8s/ and the chart on a real cluster (KUBECONFIG): Pod Security, the load Job,
+# metrics, a rolling restart and evictions under load, the HPA, helm install.
 k8s-smoke:
 	scripts/k8s-smoke
+
+# A single-node cluster on this machine (root, Debian): Kubernetes built from
+# the Go module proxy, the images from the local Docker engine.
+k8s-local-up:
+	scripts/k8s-local up
+
+k8s-local-down:
+	scripts/k8s-local down
 
 # The GitHub workflows: actionlint, and the make targets they name exist and
 # cover what .ci/run runs.
@@ -285,12 +296,26 @@ RELEASE_IMAGE   ?= ghcr.io/otuserver/otuserver
 RELEASE_VERSION ?= $(VERSION)
 RELEASE_TAG     ?= v$(VERSION)
 PLATFORMS       ?= linux/amd64,linux/arm64
+# VERSION, MAJOR.MINOR, MAJOR and latest; a pre-release (1.1.0-rc1) only its own
+RELEASE_TAGS    ?= $(if $(findstring -,$(RELEASE_VERSION)),$(RELEASE_VERSION),$(RELEASE_VERSION) \
+	$(word 1,$(subst ., ,$(RELEASE_VERSION))).$(word 2,$(subst ., ,$(RELEASE_VERSION))) \
+	$(word 1,$(subst ., ,$(RELEASE_VERSION))) latest)
+# each image carries an SBOM and SLSA provenance (max mode) as registry attestations
+ATTEST          ?= --sbom=true --provenance=mode=max
 
 release-image:
-	docker buildx build --platform $(PLATFORMS) --push \
+	docker buildx build --platform $(PLATFORMS) --push $(ATTEST) \
 		--build-arg VERSION=$(RELEASE_VERSION) --build-arg REVISION=$(REVISION) \
 		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
-		-t $(RELEASE_IMAGE):$(RELEASE_VERSION) .
+		$(foreach t,$(RELEASE_TAGS),-t $(RELEASE_IMAGE):$(t)) .
+	docker buildx build --platform $(PLATFORMS) --push $(ATTEST) \
+		$(foreach t,$(RELEASE_TAGS),-t $(RELEASE_IMAGE)-loadtest:$(t)) loadtest
+
+release-inspect:
+	@for img in $(RELEASE_IMAGE) $(RELEASE_IMAGE)-loadtest; do for t in $(RELEASE_TAGS); do \
+		echo "== $$img:$$t"; docker buildx imagetools inspect "$$img:$$t" | grep -E 'Name:|Digest:|Platform:' || exit 1; \
+	done; docker buildx imagetools inspect "$$img:$(RELEASE_VERSION)" --format '{{json .SBOM}}' | head -c 300; echo; \
+	docker buildx imagetools inspect "$$img:$(RELEASE_VERSION)" --format '{{json .Provenance}}' | head -c 300; echo; done
 
 release-binaries:
 	@mkdir -p dist

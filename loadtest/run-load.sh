@@ -1,8 +1,11 @@
 #!/bin/bash
 # Runs one load test against $TARGET_URL$TARGET_PATH and judges it.
-#   TOOL=ab  : ab -r -n $AB_REQUESTS -c $AB_CONCURRENCY  (the classic command)
+#   TOOL=ab  : ab -r -n $AB_REQUESTS -c $AB_CONCURRENCY  (the classic command);
+#              with AB_SECONDS, for that long instead (ab -t), however many requests that is
 #   TOOL=wrk : wrk -t $WRK_THREADS -c $WRK_CONNECTIONS -d $WRK_DURATION --latency (keep-alive)
-# Prints the tool's report, then "summary: tool=... requests/s=... p50=... p99=... failed=N".
+# Prints the tool's report, then "summary: tool=... requests/s=... p50=... p99=... failed=N"
+# and, for ab, how the failures split (connect, receive, length, exceptions,
+# non-2xx, connections reset by the server).
 # Exit status: 0 when every request succeeded, 1 when any failed, 2 when the
 # target never answered within $WAIT_SECONDS.
 set -u
@@ -11,6 +14,7 @@ TARGET_PATH=${TARGET_PATH:-/httptest/dir2/page.html}
 TOOL=${TOOL:-ab}
 AB_REQUESTS=${AB_REQUESTS:-50000}
 AB_CONCURRENCY=${AB_CONCURRENCY:-100}
+AB_SECONDS=${AB_SECONDS:-}
 WRK_DURATION=${WRK_DURATION:-10s}
 WRK_CONNECTIONS=${WRK_CONNECTIONS:-100}
 WRK_THREADS=${WRK_THREADS:-2}
@@ -31,8 +35,15 @@ fi
 
 case "$TOOL" in
 ab)
-    echo "ab -r -n $AB_REQUESTS -c $AB_CONCURRENCY $url"
-    ab -r -n "$AB_REQUESTS" -c "$AB_CONCURRENCY" "$url" > "$out" 2>&1
+    if [ -n "$AB_SECONDS" ]; then
+        # -t first: it implies -n 50000, which the -n after it lifts
+        echo "ab -r -t $AB_SECONDS -n 100000000 -c $AB_CONCURRENCY $url"
+        ab -r -t "$AB_SECONDS" -n 100000000 -c "$AB_CONCURRENCY" "$url" > "$out" 2>&1
+        AB_REQUESTS=$(awk '/^Complete requests/ {print $3}' "$out")
+    else
+        echo "ab -r -n $AB_REQUESTS -c $AB_CONCURRENCY $url"
+        ab -r -n "$AB_REQUESTS" -c "$AB_CONCURRENCY" "$url" > "$out" 2>&1
+    fi
     cat "$out"
     rps=$(awk '/^Requests per second/ {print $4}' "$out")
     p50=$(awk '$1 == "50%" {print $2 "ms"}' "$out")
@@ -40,7 +51,10 @@ ab)
     complete=$(awk '/^Complete requests/ {print $3}' "$out")
     failed=$(awk '/^Failed requests/ {print $3}' "$out")
     non2xx=$(awk '/^Non-2xx responses/ {print $3}' "$out")
-    failed=$(( ${failed:-0} + ${non2xx:-0} + AB_REQUESTS - ${complete:-0} ))
+    failed=$(( ${failed:-0} + ${non2xx:-0} + ${AB_REQUESTS:-1} - ${complete:-0} ))
+    split=$(sed -n 's/^ *(Connect: \([0-9]*\), Receive: \([0-9]*\), Length: \([0-9]*\), Exceptions: \([0-9]*\))/connect=\1 receive=\2 length=\3 exceptions=\4/p' "$out")
+    resets=$(grep -c 'reset by peer' "$out")
+    detail=" requests=${complete:-0} ${split:-connect=0 receive=0 length=0 exceptions=0} non2xx=${non2xx:-0} resets=$resets"
     ;;
 wrk)
     echo "wrk -t $WRK_THREADS -c $WRK_CONNECTIONS -d $WRK_DURATION --latency $url"
@@ -61,5 +75,5 @@ wrk)
     ;;
 esac
 rm -f "$out"
-echo "summary: tool=$TOOL target=$url requests/s=${rps:-?} p50=${p50:-?} p99=${p99:-?} failed=$failed"
+echo "summary: tool=$TOOL target=$url requests/s=${rps:-?} p50=${p50:-?} p99=${p99:-?} failed=$failed${detail:-}"
 [ "$failed" -eq 0 ]

@@ -6,7 +6,13 @@
 // probes, resources, image tags, graceful rollouts), and the environment
 // variables and port are checked against the server's own --help text.
 //
-//	usage: k8scheck -help-text FILE DIR...
+// PodMonitor and ServiceMonitor are decoded into the prometheus-operator's
+// own API types.  Every object carries the app.kubernetes.io labels, selectors
+// use name and instance only, the metrics port is the project's (MetricsPort),
+// probes ask the site's named port, and images are the project's own at its
+// version (kustomize `images:` included).
+//
+//	usage: k8scheck -help-text FILE -version VERSION DIR...
 package main
 
 import (
@@ -20,9 +26,10 @@ import (
 
 func main() {
 	helpFile := flag.String("help-text", "", "file holding `otuserver --help` output (required)")
+	version := flag.String("version", "", "the server's version, for image tags and labels (required)")
 	flag.Parse()
-	if *helpFile == "" || flag.NArg() == 0 {
-		fmt.Fprintln(os.Stderr, "usage: k8scheck -help-text FILE DIR...")
+	if *helpFile == "" || *version == "" || flag.NArg() == 0 {
+		fmt.Fprintln(os.Stderr, "usage: k8scheck -help-text FILE -version VERSION DIR...")
 		os.Exit(2)
 	}
 	help, err := os.ReadFile(*helpFile)
@@ -36,6 +43,9 @@ func main() {
 			if err != nil {
 				return err
 			}
+			if d.IsDir() && isChart(path) {
+				return filepath.SkipDir // templates are not YAML: charts are checked through helm template
+			}
 			if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
 				files = append(files, path)
 			}
@@ -47,7 +57,7 @@ func main() {
 		}
 	}
 	sort.Strings(files)
-	problems := CheckFiles(files, string(help))
+	problems := CheckFiles(files, Options{Help: string(help), Version: *version})
 	for _, p := range problems {
 		fmt.Println("FAIL:", p)
 	}
@@ -57,4 +67,10 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Printf("1 passed, 0 failed\n")
+}
+
+// isChart tells a Helm chart's folder (it holds Chart.yaml).
+func isChart(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "Chart.yaml"))
+	return err == nil
 }
