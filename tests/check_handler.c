@@ -658,59 +658,31 @@ static const struct hcase autoindex_cases[] = {
 };
 #undef A
 
-START_TEST(test_methods)
-{
-    run_case(&method_cases[_i]);
-}
-END_TEST
+/* Each table above is one loop test: a case per row (Check's _i). */
+#define TABLE_TEST(name, table) \
+    START_TEST(name) \
+    { \
+        run_case(&table[_i]); \
+    } \
+    END_TEST
 
-START_TEST(test_cors)
-{
-    run_case(&cors_cases[_i]);
-}
-END_TEST
+TABLE_TEST(test_methods, method_cases)
 
-START_TEST(test_redirects)
-{
-    run_case(&redirect_cases[_i]);
-}
-END_TEST
+TABLE_TEST(test_cors, cors_cases)
 
-START_TEST(test_autoindex)
-{
-    run_case(&autoindex_cases[_i]);
-}
-END_TEST
+TABLE_TEST(test_redirects, redirect_cases)
 
-START_TEST(test_paths)
-{
-    run_case(&path_cases[_i]);
-}
-END_TEST
+TABLE_TEST(test_autoindex, autoindex_cases)
 
-START_TEST(test_spa_and_error_pages)
-{
-    run_case(&spa_cases[_i]);
-}
-END_TEST
+TABLE_TEST(test_paths, path_cases)
 
-START_TEST(test_conditionals)
-{
-    run_case(&conditional_cases[_i]);
-}
-END_TEST
+TABLE_TEST(test_spa_and_error_pages, spa_cases)
 
-START_TEST(test_ranges)
-{
-    run_case(&range_cases[_i]);
-}
-END_TEST
+TABLE_TEST(test_conditionals, conditional_cases)
 
-START_TEST(test_encodings)
-{
-    run_case(&encoding_cases[_i]);
-}
-END_TEST
+TABLE_TEST(test_ranges, range_cases)
+
+TABLE_TEST(test_encodings, encoding_cases)
 
 /* The head of a HEAD answer is the GET answer's, byte for byte. */
 START_TEST(test_head_is_get_without_body)

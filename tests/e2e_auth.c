@@ -171,14 +171,21 @@ static void keepalive_gets(int fd, const char *header, int n)
     }
 }
 
-START_TEST(test_auth_thousand_requests_one_crypt)
+/* One worker behind the users' file, with metrics on a port of its own: *p and *mport. */
+static pid_t start_auth_with_metrics(int *p, int *mport)
 {
     write_users();
     write_text("auth-page.txt", "behind the door\n");
-    int p, mport = e2e_free_port();
+    *mport = e2e_free_port();
     char mp[16];
-    snprintf(mp, sizeof(mp), "%d", mport);
-    pid_t master = lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--metrics-port", mp), &p);
+    snprintf(mp, sizeof(mp), "%d", *mport);
+    return lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--metrics-port", mp), p);
+}
+
+START_TEST(test_auth_thousand_requests_one_crypt)
+{
+    int p, mport;
+    pid_t master = start_auth_with_metrics(&p, &mport);
     for (int c = 0; c < 2; c++) { /* two connections of 500: the cache is per worker, not per connection */
         int fd = e2e_connect(p);
         ck_assert_int_ge(fd, 0);
@@ -247,12 +254,8 @@ static int cmp_ll(const void *a, const void *b)
 
 START_TEST(test_auth_guessing_does_not_slow_others)
 {
-    write_users();
-    write_text("auth-page.txt", "behind the door\n");
-    int p, mport = e2e_free_port();
-    char mp[16];
-    snprintf(mp, sizeof(mp), "%d", mport);
-    pid_t master = lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--metrics-port", mp), &p);
+    int p, mport;
+    pid_t master = start_auth_with_metrics(&p, &mport);
     int fd = e2e_connect(p);
     ck_assert_int_ge(fd, 0);
     long long t0 = e2e_now_ms();

@@ -172,6 +172,19 @@ START_TEST(test_chunked_get_answered_then_closed)
 }
 END_TEST
 
+/* Sends req on fd: the answer says Connection: close, then the server closes; fd is closed. */
+static void expect_answered_then_closed(int fd, const char *req)
+{
+    struct e2e_response r;
+    ck_assert_int_ge(fd, 0);
+    e2e_send(fd, req, strlen(req));
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    expect_header(&r, "Connection", "close");
+    ck_assert(e2e_peer_closes(fd, 3000));
+    e2e_response_free(&r);
+    close(fd);
+}
+
 START_TEST(test_keep_alive_rules)
 {
     /* HTTP/1.1: open by default, two requests on one connection */
@@ -185,23 +198,10 @@ START_TEST(test_keep_alive_rules)
         e2e_response_free(&r);
     }
     /* Connection: close is honoured */
-    const char *req = "GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-    e2e_send(fd, req, strlen(req));
-    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
-    expect_header(&r, "Connection", "close");
-    ck_assert(e2e_peer_closes(fd, 3000));
-    e2e_response_free(&r);
-    close(fd);
-
+    expect_answered_then_closed(fd, "GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n");
     /* HTTP/1.0 closes unless asked */
-    fd = e2e_connect(port);
-    req = "GET /page.html HTTP/1.0\r\n\r\n";
-    e2e_send(fd, req, strlen(req));
-    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
-    expect_header(&r, "Connection", "close");
-    ck_assert(e2e_peer_closes(fd, 3000));
-    e2e_response_free(&r);
-    close(fd);
+    expect_answered_then_closed(e2e_connect(port), "GET /page.html HTTP/1.0\r\n\r\n");
+    const char *req;
 
     fd = e2e_connect(port);
     for (int i = 0; i < 2; i++) {
