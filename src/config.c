@@ -647,6 +647,44 @@ static void clear_redirects(struct config *cfg)
     cfg->redirect_count = 0;
 }
 
+/* --index NAME[,NAME...]: plain file names (no '/', not "." or ".."), at most CONFIG_INDEX_MAX. */
+static int set_index(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    cfg->index_count = 0;
+    for (const char *p = v; *p;) {
+        size_t len = strcspn(p, ",");
+        char name[64];
+        if (len == 0 || len >= sizeof(name) || cfg->index_count >= CONFIG_INDEX_MAX)
+            return expected(why, whylen, "1 to %d file names, comma-separated, such as "
+                                         "index.html,index.htm", CONFIG_INDEX_MAX);
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
+            copy_printable(cfg->index_names[cfg->index_count], sizeof(cfg->index_names[0]), name,
+                           false) < 0)
+            return expected(why, whylen, "file names without '/' or spaces, such as index.htm");
+        cfg->index_count++;
+        p += len;
+        if (*p)
+            p++;
+    }
+    if (cfg->index_count == 0)
+        return expected(why, whylen, "at least one file name, such as index.html");
+    return 0;
+}
+
+/* --charset: a token such as utf-8, or "" for none. */
+static int set_charset(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    for (const char *p = v; *p; p++) {
+        if (!http_is_token_char((unsigned char)*p))
+            return expected(why, whylen, "a charset name such as utf-8, or empty for none");
+    }
+    if (copy_string(cfg->charset, sizeof(cfg->charset), v) < 0)
+        return expected(why, whylen, "a charset name of up to %zu characters", sizeof(cfg->charset) - 1);
+    return 0;
+}
+
 static int set_autoindex(struct config *cfg, const char *v, char *why, size_t whylen)
 {
     if (strcmp(v, "1") == 0 || strcmp(v, "true") == 0 || strcmp(v, "yes") == 0)
@@ -774,6 +812,13 @@ static const struct option_spec options[] = {
      "answer FROM with CODE (301 default, 302, 307, 308) and Location TO: an exact path or a prefix "
      "/old/* whose rest goes to a TO ending in *; query kept; repeatable; the variable takes several, "
      "comma- or newline-separated", set_redirect, clear_redirects},
+    {0, "index", NULL, "OTUSERVER_INDEX", "index.html", "NAME,...",
+     "the file a folder serves, the first of these names that exists (e.g. index.html,index.htm)",
+     set_index},
+    {0, "charset", NULL, "OTUSERVER_CHARSET", "", "NAME",
+     "append '; charset=NAME' (e.g. utf-8) to text types: text/*, JavaScript, JSON, XML, SVG; "
+     "empty = none (the classic contract sends text/html bare)",
+     set_charset},
     {0, "autoindex", NULL, "OTUSERVER_AUTOINDEX", "false", NULL,
      "list a folder without index.html (HTML; JSON for Accept: application/json; ?sort=name|size|time"
      "&order=asc|desc; at most 10000 entries) instead of 403", set_autoindex},

@@ -22,6 +22,8 @@
 #define CONFIG_ERROR_PAGES_MAX 16
 /* --mime overrides a site may set (the mime module holds as many). */
 #define CONFIG_MIME_MAX 64
+/* Index names tried in a folder, in order (--index); each costs a lookup per folder request. */
+#define CONFIG_INDEX_MAX 4
 /* --cors-origins entries: a site's own front ends, not a registry of the web. */
 #define CONFIG_CORS_ORIGINS_MAX 16
 /* Longest origin: "https://" + a DNS name (253) + ":65535", with room to spare. */
@@ -96,6 +98,9 @@ struct config {
     int redirect_count;            /* entries in redirects[] */
     struct config_redirect redirects[CONFIG_REDIRECTS_MAX]; /* --redirect, in the order given */
     bool autoindex;                /* list folders without an index file (else 403) */
+    int index_count;               /* names in index_names[] */
+    char index_names[CONFIG_INDEX_MAX][64]; /* --index: a folder's file, first found wins */
+    char charset[32];              /* --charset: appended to text types; "" = none */
 };
 
 /* Looks up an environment variable; tests pass their own. */

@@ -45,10 +45,10 @@
 #define FILE_CACHE_DATA_MAX ((size_t)12 * 1024)
 /* Memory for file contents, per worker. */
 #define FILE_CACHE_DATA_TOTAL ((size_t)4 * 1024 * 1024)
-/* Names one request may look at (file, fallback, index, sibling, error page) */
-#define FILE_CACHE_REQUEST_NAMES 5
+/* Names one request may look at: file, fallback, up to four index names, sibling, error page */
+#define FILE_CACHE_REQUEST_NAMES 8
 /* Fewest entries: every name of one request is held at once, with room to spare. */
-#define FILE_CACHE_MIN_ENTRIES 8
+#define FILE_CACHE_MIN_ENTRIES 16
 _Static_assert(FILE_CACHE_MIN_ENTRIES > FILE_CACHE_REQUEST_NAMES, "a request's names must fit");
 
 /* What the cache knows about one name. */

@@ -417,7 +417,8 @@ static const struct file_info *fresh_sibling(struct handler *h, const char *rel,
  */
 struct exchange_buffers {
     struct path_result pr;                 /* the normalised path (the fallback's, once it applies) */
-    char index_rel[PATH_MAX_DECODED + 16]; /* "dir/index.html" */
+    char index_rel[PATH_MAX_DECODED + 72]; /* "dir/" + an --index name */
+    char content_type[160];                /* a type with --charset's "; charset=" */
     char content_range[96];                /* a 206's or 416's Content-Range value */
     char cors[CORS_LINES_MAX];             /* the answer's Access-Control-* and Vary lines */
     char request_path[PATH_MAX_DECODED + 2]; /* "/" + pr.rel (+ "/"): what --redirect rules match */
@@ -637,12 +638,16 @@ static bool directory_or_index(struct exchange *x)
             redirect_to_directory(x);
             return true;
         }
-        /* the precision tells the compiler what path_normalize() guarantees: it fits */
-        snprintf(b->index_rel, sizeof(b->index_rel), "%.*s/index.html", (int)sizeof(b->pr.rel) - 1,
-                 b->pr.rel);
-        x->served = b->index_rel;
         const struct file_info *dir = x->fi;
-        x->fi = file_cache_get(x->h->cache, b->index_rel, x->now);
+        x->served = b->index_rel;
+        for (int i = 0; i < x->h->cfg->index_count; i++) { /* the first index name that exists */
+            /* the precision tells the compiler what path_normalize() guarantees: it fits */
+            snprintf(b->index_rel, sizeof(b->index_rel), "%.*s/%s", (int)sizeof(b->pr.rel) - 1,
+                     b->pr.rel, x->h->cfg->index_names[i]);
+            x->fi = file_cache_get(x->h->cache, b->index_rel, x->now);
+            if (x->fi->status != 404)
+                break;
+        }
         if (x->fi->status == 404 && x->h->cfg->autoindex) {
             answer_listing(x, dir);
             return true;
@@ -688,6 +693,27 @@ static const char *choose_encoding(struct exchange *x)
     return NULL;
 }
 
+/*
+ * The Content-Type for name: its media type, with "; charset=" and
+ * --charset appended for text types (text/..., JavaScript, JSON, XML, SVG,
+ * the web manifest) when one is set.  Uses buf only then.
+ */
+static const char *content_type_for(const struct config *cfg, const char *name, char *buf,
+                                    size_t cap)
+{
+    const char *type = mime_type_for(name);
+    if (cfg->charset[0] == '\0')
+        return type;
+    size_t n = strlen(type);
+    bool text = strncmp(type, "text/", 5) == 0 || strcmp(type, "application/javascript") == 0 ||
+                strcmp(type, "image/svg+xml") == 0 || strcmp(type, "application/manifest+json") == 0 ||
+                (n >= 4 && (strcmp(type + n - 4, "json") == 0 || strcmp(type + n - 3, "xml") == 0));
+    if (!text || strchr(type, ';') != NULL)
+        return type;
+    snprintf(buf, cap, "%s; charset=%s", type, cfg->charset);
+    return buf;
+}
+
 /* Fills the head of a file answer: type (of the name asked for), coding, validators, configured headers. */
 static void fill_head(const struct exchange *x, const char *coding, struct response_head *rh)
 {
@@ -695,7 +721,8 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
     memset(rh, 0, sizeof(*rh));
     rh->server = x->h->server;
     rh->date = x->date;
-    rh->content_type = mime_type_for(x->served);
+    rh->content_type = content_type_for(cfg, x->served, x->buf->content_type,
+                                        sizeof(x->buf->content_type));
     rh->content_encoding = coding;
     rh->etag = x->fi->etag;
     rh->last_modified = x->fi->last_modified;

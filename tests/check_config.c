@@ -52,6 +52,9 @@ START_TEST(test_defaults)
     ck_assert_str_eq(cfg.bind_addr, "::");
     ck_assert(cfg.server_tokens);
     ck_assert_int_eq(cfg.mime_count, 0);
+    ck_assert_int_eq(cfg.index_count, 1);
+    ck_assert_str_eq(cfg.index_names[0], "index.html");
+    ck_assert_str_eq(cfg.charset, "");
     ck_assert_str_eq(cfg.warning, "");
     ck_assert_int_eq(cfg.grace_ms, 10000);
     ck_assert_int_eq(cfg.max_head_size, 8192);
@@ -166,6 +169,10 @@ static const struct bad_case bad_cases[] = {
     {NULL, "-b", "[127.0.0.1]", "-b"},
     {NULL, "--server-tokens", "maybe", "on or off"},
     {NULL, "--mime", "yaml", "EXT=TYPE"},
+    {NULL, "--index", "a/b.html", "--index"},
+    {NULL, "--index", "a.html,,b.html", "--index"},
+    {NULL, "--index", "1,2,3,4,5", "--index"},
+    {NULL, "--charset", "utf 8", "--charset"},
     {NULL, "--mime", "yaml=text", "EXT=TYPE"},
     {NULL, "--mime", "yaml=text/plain\r\nX: y", "EXT=TYPE"},
     {NULL, "--mime", "a/b=text/plain", "EXT=TYPE"},

@@ -155,6 +155,8 @@ static void make_config(struct config *cfg, unsigned opts)
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->root, sizeof(cfg->root), "%s", root);
     cfg->server_tokens = true; /* the default: Server names the version */
+    cfg->index_count = 1;      /* the default --index */
+    snprintf(cfg->index_names[0], sizeof(cfg->index_names[0]), "index.html");
     cfg->file_cache_entries = opts & OPT_NO_CACHE ? 0 : 1024;
     cfg->serve_dotfiles = (opts & OPT_DOTFILES) != 0;
     if (opts & OPT_FALLBACK)

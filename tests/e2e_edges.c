@@ -481,6 +481,50 @@ START_TEST(test_autoindex_listing)
 }
 END_TEST
 
+START_TEST(test_index_names_and_charset)
+{
+    make_dir("htm");
+    write_text("htm/index.htm", "the htm index\n");
+    make_dir("both");
+    write_text("both/index.html", "html first\n");
+    write_text("both/index.htm", "htm second\n");
+    write_text("cs.html", "<p>x</p>\n");
+    write_text("cs.js", "x\n");
+    write_text("cs.json", "{}\n");
+    write_text("cs.png", "x");
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1"), &p);
+    struct e2e_response r;
+    expect_status_on(p, "GET /htm/ HTTP/1.0\r\n\r\n", 403, &r); /* the default: index.html only */
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /cs.html HTTP/1.0\r\n\r\n", 200, &r);
+    expect_header(&r, "Content-Type", "text/html"); /* the classic contract: no charset */
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+
+    master = lc_start(ARGS("-w", "1", "--index", "index.html,index.htm", "--charset", "utf-8"), &p);
+    expect_status_on(p, "GET /htm/ HTTP/1.0\r\n\r\n", 200, &r);
+    ck_assert_mem_eq(r.body, "the htm index\n", 14);
+    expect_header(&r, "Content-Type", "text/html; charset=utf-8"); /* the type of the file served */
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /both/ HTTP/1.0\r\n\r\n", 200, &r);
+    ck_assert_mem_eq(r.body, "html first\n", 11); /* the first name listed wins */
+    e2e_response_free(&r);
+    static const char *const types[][2] = {{"/cs.html", "text/html; charset=utf-8"},
+                                           {"/cs.js", "application/javascript; charset=utf-8"},
+                                           {"/cs.json", "application/json; charset=utf-8"},
+                                           {"/cs.png", "image/png"}};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(types); i++) {
+        char req[96];
+        snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\n\r\n", types[i][0]);
+        expect_status_on(p, req, 200, &r);
+        expect_header(&r, "Content-Type", types[i][1]);
+        e2e_response_free(&r);
+    }
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_edges_tcase(void)
 {
     TCase *tc = tcase_create("edges");
@@ -492,6 +536,7 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_service_link_variable_ignored_with_a_warning);
     tcase_add_test(tc, test_server_tokens);
     tcase_add_test(tc, test_mime_table_and_overrides);
+    tcase_add_test(tc, test_index_names_and_charset);
     tcase_add_test(tc, test_cors_preflight_and_simple_requests);
     tcase_add_test(tc, test_redirect_rules);
     tcase_add_test(tc, test_autoindex_listing);

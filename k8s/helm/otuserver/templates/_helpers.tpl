@@ -61,6 +61,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "OTUSERVER_HEALTH_PATH" .Values.probes.path
   "OTUSERVER_SERVER_TOKENS" .Values.config.serverTokens
   "OTUSERVER_MIME_TYPES" .Values.config.mimeTypes
+  "OTUSERVER_INDEX" .Values.config.index
+  "OTUSERVER_CHARSET" .Values.config.charset
   "OTUSERVER_CORS_ORIGINS" .Values.config.corsOrigins
   "OTUSERVER_CORS_HEADERS" .Values.config.corsHeaders
   "OTUSERVER_CORS_MAX_AGE" .Values.config.corsMaxAge
