@@ -7,6 +7,7 @@
 
 #include "http_date.h"
 #include "textbuf.h"
+#include "utf8.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,33 +18,6 @@
 /* Most output bytes a client-chosen field may take, after escaping. */
 #define FIELD_TARGET_MAX 1024
 #define FIELD_HEADER_MAX 512
-
-/*
- * Returns the length (2..4) of the well-formed UTF-8 sequence at p[0..n), or
- * 0 when it is not one: a stray continuation byte, an overlong form, a
- * surrogate, a code point past U+10FFFF or a sequence cut short (RFC 3629).
- */
-static size_t utf8_sequence(const unsigned char *p, size_t n)
-{
-    unsigned char c = p[0];
-    size_t len;
-    unsigned char lo = 0x80, hi = 0xbf; /* the range of the second byte */
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef)
-        len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
-    else if (c >= 0xf0 && c <= 0xf4)
-        len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
-    else
-        return 0;
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++) {
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    return len;
-}
 
 /*
  * Appends a client-chosen field, escaped.  Text and combined: '"', '\\',

@@ -6,6 +6,7 @@
 #include "autoindex.h"
 
 #include "path.h"
+#include "utf8.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -223,31 +224,12 @@ static void sort_listing(struct listing *l, const struct autoindex_view *v)
     reverse(l->e, dirs, l->n);
 }
 
-/* Length of the valid UTF-8 sequence at s (left bytes), or 0 for an invalid byte. */
-static size_t utf8_len(const unsigned char *s, size_t left)
-{
-    if (s[0] < 0x80)
-        return 1;
-    size_t n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
-    if (n == 0 || n > left)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    }
-    /* overlong three- and four-byte forms, surrogates, past U+10FFFF */
-    if ((s[0] == 0xe0 && s[1] < 0xa0) || (s[0] == 0xed && s[1] >= 0xa0) || (s[0] == 0xf0 && s[1] < 0x90) ||
-        (s[0] == 0xf4 && s[1] >= 0x90))
-        return 0;
-    return n;
-}
-
 /* Writes name as HTML text: & < > " ' as references, bytes that are not UTF-8 as U+FFFD. */
 static void put_html(FILE *f, const char *name)
 {
     const unsigned char *s = (const unsigned char *)name;
     for (size_t left = strlen(name); left > 0;) {
-        size_t n = utf8_len(s, left);
+        size_t n = utf8_sequence(s, left);
         if (n == 0) {
             fputs("\xef\xbf\xbd", f);
             n = 1;
@@ -275,7 +257,7 @@ static void put_json_string(FILE *f, const char *name)
     const unsigned char *s = (const unsigned char *)name;
     fputc('"', f);
     for (size_t left = strlen(name); left > 0;) {
-        size_t n = utf8_len(s, left);
+        size_t n = utf8_sequence(s, left);
         if (n == 0) {
             fputs("\\ufffd", f);
             n = 1;

@@ -1,10 +1,11 @@
 /*
- * check_textbuf.c - the bounded appender and the clock helpers.
+ * check_textbuf.c - the bounded appender, the clock helpers and the UTF-8 check.
  */
 #include "compat.h"
 
 #include "clock.h"
 #include "textbuf.h"
+#include "utf8.h"
 
 #include "check_run.h"
 
@@ -114,6 +115,33 @@ START_TEST(test_clock_monotonic_and_units)
 }
 END_TEST
 
+START_TEST(test_utf8_sequences)
+{
+    static const struct {
+        const char *bytes;
+        size_t n, want;
+    } cases[] = {
+        {"a", 1, 1},                       /* ASCII */
+        {"\xc3\xa9", 2, 2},              /* e acute */
+        {"\xe2\x82\xac", 3, 3},         /* euro sign */
+        {"\xf0\x9f\x98\x80", 4, 4},    /* an emoji */
+        {"\xc3", 1, 0},                   /* cut short */
+        {"\x80", 1, 0},                   /* a stray continuation byte */
+        {"\xc0\xaf", 2, 0},              /* overlong '/' */
+        {"\xe0\x80\xaf", 3, 0},         /* overlong, three bytes */
+        {"\xed\xa0\x80", 3, 0},         /* a surrogate */
+        {"\xf4\x90\x80\x80", 4, 0},    /* past U+10FFFF */
+        {"\xf8\x88\x80\x80\x80", 5, 0}, /* a five-byte lead: never UTF-8 */
+        {"\xff\x80\x80", 3, 0},         /* 0xff */
+        {"\xe2\x28\xa1", 3, 0},         /* a bad continuation */
+    };
+    for (size_t i = 0; i < OTU_ARRAY_LEN(cases); i++)
+        ck_assert_msg(utf8_sequence((const unsigned char *)cases[i].bytes, cases[i].n) == cases[i].want,
+                      "case %zu: %zu, expected %zu", i,
+                      utf8_sequence((const unsigned char *)cases[i].bytes, cases[i].n), cases[i].want);
+}
+END_TEST
+
 static Suite *textbuf_suite(void)
 {
     Suite *s = suite_create("textbuf");
@@ -124,6 +152,7 @@ static Suite *textbuf_suite(void)
     tcase_add_test(tc, test_zero_capacity);
     tcase_add_test(tc, test_clock_conversions);
     tcase_add_test(tc, test_clock_monotonic_and_units);
+    tcase_add_test(tc, test_utf8_sequences);
     suite_add_tcase(s, tc);
     return s;
 }
