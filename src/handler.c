@@ -517,6 +517,22 @@ static int open_with_fallback(struct exchange *x)
 }
 
 /*
+ * The request's decoded, normalised path as the client named it: "/" +
+ * buf->pr.rel, with its trailing '/' when it had one ("/" for the root),
+ * what --redirect rules match and a listing's title shows.  Written into
+ * buf->request_path.
+ */
+static const char *request_path(struct exchange *x)
+{
+    struct exchange_buffers *b = x->buf;
+    bool root = strcmp(b->pr.rel, ".") == 0;
+    /* the precision tells the compiler what path_normalize() guarantees: it fits */
+    snprintf(b->request_path, sizeof(b->request_path), "/%.*s%s", (int)sizeof(b->pr.rel) - 1,
+             root ? "" : b->pr.rel, b->pr.trailing_slash && !root ? "/" : "");
+    return b->request_path;
+}
+
+/*
  * --redirect: matches the decoded, normalised path (buf->pr) against the
  * rules and answers the first that matches with its status and Location
  * (414 when that does not fit).  Returns true when it answered.
@@ -526,11 +542,7 @@ static bool apply_redirects(struct exchange *x)
     if (x->h->cfg->redirect_count == 0)
         return false;
     struct exchange_buffers *b = x->buf;
-    bool root = strcmp(b->pr.rel, ".") == 0;
-    /* the precision tells the compiler what path_normalize() guarantees: it fits */
-    snprintf(b->request_path, sizeof(b->request_path), "/%.*s%s", (int)sizeof(b->pr.rel) - 1,
-             root ? "" : b->pr.rel, b->pr.trailing_slash && !root ? "/" : "");
-    int status = redirect_find(x->h->cfg, b->request_path, x->info->query, b->location, sizeof(b->location));
+    int status = redirect_find(x->h->cfg, request_path(x), x->info->query, b->location, sizeof(b->location));
     if (status == 0)
         return false;
     struct response_head extra = {.location = status == 414 ? NULL : b->location, .content_length = -1};
@@ -589,11 +601,7 @@ static void redirect_to_directory(struct exchange *x)
  */
 static void answer_listing(struct exchange *x, const struct file_info *dir)
 {
-    struct exchange_buffers *b = x->buf;
-    bool root = strcmp(b->pr.rel, ".") == 0;
-    snprintf(b->request_path, sizeof(b->request_path), "/%.*s%s", (int)sizeof(b->pr.rel) - 1,
-             root ? "" : b->pr.rel, root ? "" : "/");
-    struct autoindex_view v = {.title_path = b->request_path, .json = autoindex_wants_json(x->info->accept),
+    struct autoindex_view v = {.title_path = request_path(x), .json = autoindex_wants_json(x->info->accept),
                                .show_dotfiles = x->h->cfg->serve_dotfiles,
                                .max_entries = AUTOINDEX_ENTRIES_MAX};
     autoindex_parse_query(x->info->query, &v);

@@ -6,40 +6,22 @@
 #include "redirect.h"
 
 #include "path.h"
+#include "textbuf.h"
 
 #include <stdbool.h>
 #include <string.h>
 
-/* A bounded writer into the caller's Location buffer; overflow is remembered, not written. */
-struct location_out {
-    char *buf;   /* the caller's buffer */
-    size_t cap;  /* its size, including the NUL */
-    size_t len;  /* bytes written */
-    bool cut;    /* something did not fit */
-};
-
-static void out_bytes(struct location_out *o, const char *s, size_t n)
-{
-    if (o->cut || o->len + n >= o->cap) {
-        o->cut = true;
-        return;
-    }
-    memcpy(o->buf + o->len, s, n);
-    o->len += n;
-    o->buf[o->len] = '\0';
-}
-
 /* Appends the query: its bytes are the parser's (no CTL, no space); non-ASCII ones are encoded. */
-static void out_query(struct location_out *o, struct http_slice query)
+static void out_query(struct textbuf *o, struct http_slice query)
 {
     static const char hex[] = "0123456789ABCDEF";
     for (size_t i = 0; i < query.len; i++) {
         unsigned char c = (unsigned char)query.p[i];
         if (c < 0x80) {
-            out_bytes(o, (const char *)&query.p[i], 1);
+            textbuf_put(o, (const char *)&query.p[i], 1);
         } else {
             char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-            out_bytes(o, esc, sizeof(esc));
+            textbuf_put(o, esc, sizeof(esc));
         }
     }
 }
@@ -61,12 +43,14 @@ int redirect_find(const struct config *cfg, const char *path, struct http_slice 
         const char *rest = rule_match(rule, path);
         if (rest == NULL)
             continue;
-        struct location_out o = {location, cap, 0, cap == 0};
+        if (cap == 0)
+            return 414;
+        struct textbuf o = textbuf_over(location, cap - 1); /* room for the NUL */
         size_t to_len = strlen(rule->to);
         bool carry = to_len > 0 && rule->to[to_len - 1] == '*';
         if (carry)
             to_len--;
-        out_bytes(&o, rule->to, to_len);
+        textbuf_put(&o, rule->to, to_len);
         if (carry && *rest != '\0') {
             char encoded[PATH_MAX_DECODED * 3 + 2];
             /* path_encode() writes "/" + rest: skip that '/', and a second one at the join ("/" + "/x") */
@@ -75,12 +59,13 @@ int redirect_find(const struct config *cfg, const char *path, struct http_slice 
                 return 414;
             size_t skip = rest[0] == '/' && to_len > 0 && rule->to[to_len - 1] == '/' ? 2 : 1;
             if ((size_t)n > skip)
-                out_bytes(&o, encoded + skip, (size_t)n - skip);
+                textbuf_put(&o, encoded + skip, (size_t)n - skip);
         }
         if (query.len > 0) {
-            out_bytes(&o, strchr(rule->to, '?') ? "&" : "?", 1);
+            textbuf_put(&o, strchr(rule->to, '?') ? "&" : "?", 1);
             out_query(&o, query);
         }
+        location[o.len] = '\0';
         return o.cut ? 414 : rule->code;
     }
     return 0;
