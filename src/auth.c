@@ -640,13 +640,5 @@ void auth_respond(const struct auth *a, enum auth_verdict verdict, bool head_onl
         .extra = limited ? (a->cfg->headers[0] ? a->cfg->headers : NULL) : a->challenge,
         .keep_alive = !close,
     };
-    r->status = status;
-    r->fd = -1;
-    r->offset = 0;
-    r->length = 0;
-    r->body = head_only ? NULL : r->body_buf;
-    r->body_len = head_only ? 0 : (size_t)n;
-    r->close = close;
-    int len = response_format_head(&h, r->head, sizeof(r->head));
-    r->head_len = len > 0 ? (size_t)len : 0; /* fits: the extra headers are bounded */
+    handler_reply_memory(r, &h, r->body_buf, (size_t)n, head_only);
 }

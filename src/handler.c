@@ -134,6 +134,17 @@ static void reply_set_head(struct reply *r, struct response_head *rh)
     r->head_len = (size_t)n;
 }
 
+void handler_reply_memory(struct reply *r, struct response_head *h, const char *body,
+                          size_t body_len, bool head_only)
+{
+    reply_reset(r);
+    r->status = h->status;
+    r->close = !h->keep_alive;
+    r->body = head_only ? NULL : body;
+    r->body_len = head_only ? 0 : body_len;
+    reply_set_head(r, h);
+}
+
 /* Returns the configured error page for status when it can be served, else NULL. */
 static const struct file_info *error_page_for(struct handler *h, int status, const char **name)
 {

@@ -83,6 +83,15 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
                      bool keep_alive, const char *date, struct reply *r);
 
 /*
+ * Fills *r with an answer built outside the handler (the health path, a
+ * 401): the head from *h (its status and Connection decide r's), then
+ * body_len bytes of body, none with head_only.  body must live as long as
+ * the reply: static text, or r->body_buf.
+ */
+void handler_reply_memory(struct reply *r, struct response_head *h, const char *body,
+                          size_t body_len, bool head_only);
+
+/*
  * Releases what the last reply of handler_respond() or handler_error()
  * held (the file cache's pins): r->body is no longer valid after it.
  */

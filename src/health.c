@@ -48,13 +48,5 @@ void health_respond(const struct config *cfg, bool ok, bool head_only, bool keep
         .extra = cfg->headers[0] != '\0' ? cfg->headers : NULL,
         .keep_alive = keep_alive,
     };
-    r->status = h.status;
-    r->fd = -1;
-    r->offset = 0;
-    r->length = 0;
-    r->body = head_only ? NULL : body;
-    r->body_len = head_only ? 0 : body_len;
-    r->close = !keep_alive;
-    int n = response_format_head(&h, r->head, sizeof(r->head));
-    r->head_len = n > 0 ? (size_t)n : 0; /* always fits: a few short headers */
+    handler_reply_memory(r, &h, body, body_len, head_only);
 }
