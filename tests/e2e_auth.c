@@ -176,9 +176,8 @@ static pid_t start_auth_with_metrics(int *p, int *mport)
 {
     write_users();
     write_text("auth-page.txt", "behind the door\n");
-    *mport = e2e_free_port();
     char mp[16];
-    snprintf(mp, sizeof(mp), "%d", *mport);
+    free_port_arg(mport, mp);
     return lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--metrics-port", mp), p);
 }
 

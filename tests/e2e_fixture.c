@@ -259,6 +259,13 @@ void expect_no_header(const struct e2e_response *r, const char *name)
     ck_assert_msg(e2e_header(r, name, v, sizeof(v)) == NULL, "unexpected %s: %s", name, v);
 }
 
+const char *free_port_arg(int *p, char buf[16])
+{
+    *p = e2e_free_port();
+    snprintf(buf, 16, "%d", *p);
+    return buf;
+}
+
 /* Starts a server of a test's own over root_dir, logging to lc_log; asserts it started. */
 pid_t lc_start(const char *const extra[], int *out_port)
 {

@@ -66,6 +66,9 @@ void expect_no_header(const struct e2e_response *r, const char *name);
 
 /* ---- servers of a test's own, and processes ---- */
 
+/* Picks a free port into *p and writes it as text into buf (16 bytes); returns buf. */
+const char *free_port_arg(int *p, char buf[16]);
+
 /* Starts a server of its own with extra on a free port (*out_port) over root_dir, logging
  * to lc_log; asserts it started and returns its master's pid.  Stop it with e2e_stop(). */
 pid_t lc_start(const char *const extra[], int *out_port);

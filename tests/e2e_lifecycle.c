@@ -568,10 +568,10 @@ START_TEST(test_health_path)
     ck_assert_int_eq(e2e_write_file(path, "page\n", 5), 0);
     snprintf(path, sizeof(path), "%s/healthz", root);
     ck_assert_int_eq(e2e_write_file(path, "a file of the site\n", 19), 0);
-    int p = e2e_free_port(), mport = e2e_free_port();
+    int p, mport;
     char mp[16], portarg[16];
-    snprintf(mp, sizeof(mp), "%d", mport);
-    snprintf(portarg, sizeof(portarg), "%d", p);
+    free_port_arg(&mport, mp);
+    free_port_arg(&p, portarg);
     snprintf(lc_log, sizeof(lc_log), "%s/health-%d.log", base_dir, p);
     const char *extra[] = {"-w", "1", "-l", "info", "--health-path", "/healthz", "--metrics-port", mp, NULL};
     pid_t master = e2e_start(server_bin, p, root, lc_log, extra, err_path);

@@ -306,9 +306,9 @@ END_TEST
  */
 START_TEST(test_metrics_listener_at_emfile_does_not_spin)
 {
-    int p, mport = e2e_free_port();
+    int p, mport;
     char mp[16];
-    snprintf(mp, sizeof(mp), "%d", mport);
+    free_port_arg(&mport, mp);
     setenv("OTU_E2E_NOFILE", "48", 1); /* the server's whole fd table: 48 */
     pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp), &p);
     unsetenv("OTU_E2E_NOFILE");

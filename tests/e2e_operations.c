@@ -225,9 +225,9 @@ START_TEST(test_cut_responses_are_logged_and_counted)
     memset(data, 'c', CUT_SIZE);
     ck_assert_int_eq(e2e_write_file(path, data, CUT_SIZE), 0);
     free(data);
-    int p, mport = e2e_free_port();
+    int p, mport;
     char mp[16];
-    snprintf(mp, sizeof(mp), "%d", mport);
+    free_port_arg(&mport, mp);
     pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp, "--send-timeout", "1s"), &p);
     char *m = fetch_metrics(mport);
     long long before = metric_sum(m, "otuserver_requests_total{");
@@ -284,9 +284,9 @@ END_TEST
 
 START_TEST(test_metrics_counts_and_survive_a_worker)
 {
-    int p, mport = e2e_free_port();
+    int p, mport;
     char mp[16];
-    snprintf(mp, sizeof(mp), "%d", mport);
+    free_port_arg(&mport, mp);
     pid_t master = lc_start(ARGS("-w", "2", "--metrics-port", mp), &p);
     pid_t kids[2];
     ck_assert_int_eq(wait_children(master, kids, 2), 2);
@@ -357,9 +357,9 @@ END_TEST
 
 START_TEST(test_metrics_listener_refuses_junk)
 {
-    int p, mport = e2e_free_port();
+    int p, mport;
     char mp[16];
-    snprintf(mp, sizeof(mp), "%d", mport);
+    free_port_arg(&mport, mp);
     pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp), &p);
     /* a head that never ends: 431, closed */
     int fd = e2e_connect(mport);
