@@ -563,17 +563,6 @@ static int base64_decode(const char *in, size_t n, char *out, size_t cap)
     return (int)len;
 }
 
-/* The Authorization header's value, or a slice with p NULL. */
-static struct http_slice find_authorization(const struct http_request *req)
-{
-    struct http_slice none = {NULL, 0};
-    for (size_t i = 0; i < req->num_headers; i++) {
-        if (http_slice_equals_nocase(req->headers[i].name, "authorization"))
-            return req->headers[i].value;
-    }
-    return none;
-}
-
 /*
  * Checks credentials (value = "Basic <base64>") with crypt(): returns the
  * user's index, or -1.  An unknown user costs a crypt() too, against the
@@ -600,10 +589,8 @@ static int verify(struct auth *a, struct http_slice value, const char *peer)
     return ok ? user : -1;
 }
 
-enum auth_verdict auth_check(struct auth *a, const struct http_request *req, const char *peer,
-                             int64_t now_ms)
+enum auth_verdict auth_check(struct auth *a, struct http_slice v, const char *peer, int64_t now_ms)
 {
-    struct http_slice v = find_authorization(req);
     if (v.p == NULL || v.len < 6 || strncasecmp(v.p, "Basic ", 6) != 0)
         return AUTH_MISSING;
     if (v.len > AUTH_HEADER_MAX)

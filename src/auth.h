@@ -178,8 +178,11 @@ void auth_free(struct auth *a);
  */
 void auth_reload(struct auth *a);
 
-/* Decides whether req (from client address peer) may be served, at now_ms. */
-enum auth_verdict auth_check(struct auth *a, const struct http_request *req, const char *peer,
+/*
+ * Decides whether a request with this Authorization value (p NULL when it
+ * had none), from client address peer, may be served, at now_ms.
+ */
+enum auth_verdict auth_check(struct auth *a, struct http_slice authorization, const char *peer,
                              int64_t now_ms);
 
 /*

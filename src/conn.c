@@ -567,7 +567,7 @@ static void conn_reply_error(struct conn *c, int status)
 static bool conn_auth_refused(struct conn *c, const struct http_request_info *info, bool keep_alive)
 {
     struct conn_ctx *ctx = c->ctx;
-    enum auth_verdict v = auth_check(ctx->auth, &ctx->req, c->peer, clock_tick_ms());
+    enum auth_verdict v = auth_check(ctx->auth, info->authorization, c->peer, clock_tick_ms());
     if (v == AUTH_OK)
         return false;
     if (v == AUTH_WRONG)

@@ -336,7 +336,8 @@ enum header_id {
     HEADER_ACCEPT_ENCODING,
     HEADER_ORIGIN,
     HEADER_AC_REQUEST_METHOD,
-    HEADER_ACCEPT
+    HEADER_ACCEPT,
+    HEADER_AUTHORIZATION
 };
 
 /* Names a header field; the length picks the candidates, so most names cost one compare. */
@@ -356,6 +357,8 @@ static enum header_id header_id(struct http_slice n)
     case 10:
         return http_slice_equals_nocase(n, "connection") ? HEADER_CONNECTION : HEADER_OTHER;
     case 13:
+        if (http_slice_equals_nocase(n, "authorization"))
+            return HEADER_AUTHORIZATION;
         return http_slice_equals_nocase(n, "if-none-match") ? HEADER_IF_NONE_MATCH : HEADER_OTHER;
     case 14:
         return http_slice_equals_nocase(n, "content-length") ? HEADER_CONTENT_LENGTH : HEADER_OTHER;
@@ -470,6 +473,10 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
             break;
         case HEADER_ACCEPT:
             info->accept = h->value;
+            break;
+        case HEADER_AUTHORIZATION:
+            if (info->authorization.p == NULL) /* the first one counts */
+                info->authorization = h->value;
             break;
         case HEADER_OTHER:
             break;

@@ -68,6 +68,7 @@ struct http_request_info {
     struct http_slice if_range;          /* p NULL when absent */
     struct http_slice accept_encoding;   /* p NULL when absent */
     struct http_slice origin;            /* Origin (CORS); p NULL when absent */
+    struct http_slice authorization;     /* the first Authorization (basic auth); p NULL when absent */
     struct http_slice ac_request_method; /* Access-Control-Request-Method (a preflight); p NULL when absent */
     struct http_slice accept;            /* Accept (--autoindex's JSON form); p NULL when absent */
 };

@@ -297,6 +297,20 @@ START_TEST(test_interpret_cors_fields)
     ck_assert_ptr_null(info.origin.p);
     ck_assert_ptr_null(info.ac_request_method.p);
     ck_assert_ptr_null(info.accept.p);
+    ck_assert_ptr_null(info.authorization.p);
+}
+END_TEST
+
+/* Basic auth reads the first Authorization line, whatever its case. */
+START_TEST(test_interpret_authorization)
+{
+    const char *s = "GET /f HTTP/1.1\r\nHost: a\r\nauthorization: Basic dTpw\r\n"
+                    "Authorization: Basic second\r\n\r\n";
+    size_t len = strlen(s);
+    ck_assert_int_eq(http_parse_request(guarded(s, len), len, 100, &req), (int)len);
+    struct http_request_info info;
+    ck_assert_int_eq(http_request_interpret(&req, &info), 0);
+    ck_assert(http_slice_equals_nocase(info.authorization, "Basic dTpw"));
 }
 END_TEST
 
@@ -315,6 +329,7 @@ static Suite *parser_suite(void)
     tcase_add_loop_test(tc, test_interpret_table, 0, (int)OTU_ARRAY_LEN(interpret_cases));
     tcase_add_test(tc, test_interpret_conditional_fields);
     tcase_add_test(tc, test_interpret_cors_fields);
+    tcase_add_test(tc, test_interpret_authorization);
     suite_add_tcase(s, tc);
     return s;
 }
