@@ -70,8 +70,12 @@ static void report_bind_error(const struct config *cfg, int port, int err)
         LOG_ERROR("%s", msg);
 }
 
-/* Opens one listening socket on port; returns it, or -1 with errno set. */
-static int open_listener_on(const struct config *cfg, int port, bool reuseport)
+/*
+ * Opens one socket bound to port, listening unless it is only a probe that
+ * the port is free (listening, it would accept connections and reset them
+ * when closed).  Returns it, or -1 with errno set.
+ */
+static int open_listener_on(const struct config *cfg, int port, bool reuseport, bool listening)
 {
     struct sockaddr_storage ss;
     socklen_t len = config_socket_addr(cfg, port, false, &ss);
@@ -91,7 +95,7 @@ static int open_listener_on(const struct config *cfg, int port, bool reuseport)
         goto fail;
     if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
         goto fail;
-    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, MASTER_BACKLOG) < 0)
+    if (bind(fd, (struct sockaddr *)&ss, len) < 0 || (listening && listen(fd, MASTER_BACKLOG) < 0))
         goto fail;
     return fd;
 fail:
@@ -102,7 +106,7 @@ fail:
 /* Opens one listening socket on the site's port. */
 static int open_listener(const struct config *cfg, bool reuseport)
 {
-    return open_listener_on(cfg, cfg->port, reuseport);
+    return open_listener_on(cfg, cfg->port, reuseport, true);
 }
 
 /*
@@ -110,11 +114,13 @@ static int open_listener(const struct config *cfg, bool reuseport)
  * so the kernel spreads connections over the workers with no thundering
  * herd, and a worker replaced at once inherits its slot's queue intact.  A first
  * plain bind proves no other program holds the port (SO_REUSEPORT alone
- * would quietly share it with another of our own).  Returns 0 or -1.
+ * would quietly share it with another of our own); it never listens, so no
+ * client can connect to it in the moment before the real listeners exist
+ * and be reset when it closes.  Returns 0 or -1.
  */
 static int open_listeners(const struct config *cfg, struct slot *slots, int n)
 {
-    int probe = open_listener(cfg, false);
+    int probe = open_listener_on(cfg, cfg->port, false, false); /* bound, never listening */
     if (probe < 0) {
         report_bind_error(cfg, cfg->port, errno);
         return -1;
@@ -320,7 +326,7 @@ static int open_sockets(struct master *m)
             LOG_ERROR("cannot map the metrics region: %s", strerror(errno));
             return -1;
         }
-        m->sh.metrics_fd = open_listener_on(cfg, cfg->metrics_port, false);
+        m->sh.metrics_fd = open_listener_on(cfg, cfg->metrics_port, false, true);
         if (m->sh.metrics_fd < 0) {
             report_bind_error(cfg, cfg->metrics_port, errno);
             return -1;

@@ -510,6 +510,26 @@ START_TEST(test_port_taken)
 }
 END_TEST
 
+/*
+ * The first connection the port takes is served: the master's check that
+ * the port is free must not listen, or a client that connects in that
+ * moment is reset when the check's socket closes.  lc_start() returns at
+ * the first accepted connection; the request right after it must be served.
+ */
+START_TEST(test_first_connection_is_served)
+{
+    write_text("first.txt", "first\n");
+    for (int i = 0; i < 10; i++) {
+        int p;
+        pid_t master = lc_start(ARGS("-w", "1"), &p);
+        struct e2e_response r;
+        expect_status_on(p, "GET /first.txt HTTP/1.0\r\n\r\n", 200, &r);
+        e2e_response_free(&r);
+        ck_assert_int_eq(e2e_stop(master), 0);
+    }
+}
+END_TEST
+
 START_TEST(test_help_and_version)
 {
     char err[256];
@@ -654,6 +674,7 @@ TCase *e2e_lifecycle_tcase(void)
     tcase_add_test(tc, test_sighup_reopens_log);
     tcase_add_loop_test(tc, test_bad_config_exits_2_with_one_line, 0, (int)OTU_ARRAY_LEN(bad_configs));
     tcase_add_test(tc, test_port_taken);
+    tcase_add_test(tc, test_first_connection_is_served);
     tcase_add_test(tc, test_help_and_version);
     tcase_add_test(tc, test_healthcheck_mode);
     tcase_add_test(tc, test_worker_kill_under_load);
