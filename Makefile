@@ -73,7 +73,7 @@ help:
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make fuzz         libFuzzer on the parser, path resolution and the path walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
-	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
+	@echo "make precompress SITE=DIR  write .gz (and .br, .zst) siblings for a site's text files"
 	@echo "make k8s-check    k8s/ and the Helm chart's renderings: API types, the project's policy, helm lint"
 	@echo "make k8s-smoke    k8s/ and the chart on a real cluster (KUBECONFIG): load, rollouts, evictions, HPA"
 	@echo "make k8s-local-up / k8s-local-down  a single-node cluster on this machine (root)"
