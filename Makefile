@@ -45,8 +45,8 @@ check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
 check_metrics_http_OBJS = metrics_http metrics http_parser response textbuf
-check_auth_OBJS        = auth handler autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
-check_handler_OBJS     = handler autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
+check_auth_OBJS        = auth handler path_rules autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
+check_handler_OBJS     = handler path_rules autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
