@@ -306,7 +306,8 @@ static int add_cache_control(struct config *cfg, const char *s, size_t len, int 
     }
     if (form == 0) {
         if (++*plain > 1)
-            return expected(why, whylen, "one plain value, the other lines PATTERN=VALUE rules");
+            return expected(why, whylen,
+                            "one plain value, the other lines PATTERN=VALUE rules (a glob starts with / or *)");
         memcpy(cfg->cache_control, value, t.value_len + 1);
         return 0;
     }

@@ -461,9 +461,10 @@ struct exchange {
 };
 
 /*
- * The header lines of an answer: the all-paths ones, and with --header
- * rules those matching the request's path or file, the path of the file
- * that answers it (NULL for errors and listings); see path_rules_headers().
+ * The header lines of an answer: the all-paths ones, with the lines of the
+ * --header rules that match the request's path or file, the path of the
+ * file that answers it (NULL for errors and listings); see
+ * path_rules_headers().
  */
 static const char *headers_for(const struct exchange *x, const char *file)
 {
