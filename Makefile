@@ -35,18 +35,19 @@ REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth
+UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_path_rules
 check_http_parser_OBJS = http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime
 check_response_OBJS    = response http_date textbuf
-check_config_OBJS      = config log access_log clock http_date http_parser textbuf
+check_config_OBJS      = config path_rules log access_log clock http_date http_parser textbuf
 check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
 check_metrics_http_OBJS = metrics_http metrics http_parser response textbuf
-check_auth_OBJS        = auth handler autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
-check_handler_OBJS     = handler autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
+check_auth_OBJS        = auth handler path_rules autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
+check_handler_OBJS     = handler path_rules autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
+check_path_rules_OBJS  = path_rules
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1

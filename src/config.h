@@ -8,6 +8,8 @@
 #ifndef OTU_CONFIG_H
 #define OTU_CONFIG_H
 
+#include "path_rules.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -73,12 +75,16 @@ struct config {
     int max_connections;           /* open connections per worker */
     int file_cache_entries;        /* names remembered per worker; 0 = reopen every time */
     bool serve_dotfiles;           /* serve names starting with '.' */
-    char cache_control[CONFIG_HEADER_VALUE_MAX]; /* Cache-Control on files, "" = none */
+    char cache_control[CONFIG_HEADER_VALUE_MAX]; /* Cache-Control on files no rule matches, "" = none */
+    struct path_rules cache_rules; /* --cache-control PATTERN=VALUE: first match wins ("" = none) */
     char health_path[256];         /* answered by the worker itself (GET/HEAD): 200 or 503; "" = off */
     char healthcheck_path[256];    /* path --healthcheck requests; "" = see config_probe_path() */
     int metrics_port;              /* Prometheus /metrics listener; 0 = off */
     char fallback[256];            /* SPA fallback path, "" = none */
     char headers[CONFIG_HEADERS_MAX]; /* extra response headers, "Name: value\r\n" each */
+    struct path_rules header_rules; /* --header PATTERN=Name: value: one "Name: value\r\n" line
+                                       each, for matching paths; with headers[], at most
+                                       CONFIG_HEADERS_MAX bytes in all */
     char basic_auth_file[PATH_MAX]; /* htpasswd file: every request but the health path needs
                                        a user of it; "" = no authentication */
     char basic_auth_realm[64];     /* realm named in WWW-Authenticate */

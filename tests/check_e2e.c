@@ -17,6 +17,8 @@
  *                                 descriptors running out, 10,000 idle connections, a big download's share
  *   edges       e2e_edges.c       IPv6 dual stack, service-link variables, --server-tokens, media types
  *   auth        e2e_auth.c        basic auth: 401/200/404, bad files, crypt() once, guessing limited
+ *   rules       e2e_rules.c       cache and header rules per path: the SPA example from flags and
+ *                                 variables on 200, 304 and 404; bad rules stop the start
  *   corpus      e2e_httptest.c    suite "httptest": the shared corpus byte for byte, when
  *                                 $OTU_HTTPTEST_ROOT names the folder that holds httptest/
  *
@@ -50,6 +52,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_limits_tcase());
         suite_add_tcase(e2e, e2e_edges_tcase());
         suite_add_tcase(e2e, e2e_auth_tcase());
+        suite_add_tcase(e2e, e2e_rules_tcase());
     }
     SRunner *sr = srunner_create(e2e);
     if (httptest_root) {
