@@ -103,10 +103,18 @@ fail:
     return -1;
 }
 
-/* Opens one listening socket on the site's port. */
+/*
+ * Opens one listening socket on the site's port, which hands over connections
+ * with their request in (see config_defer_accept_s); best effort: without
+ * TCP_DEFER_ACCEPT the worker's first recv() finds nothing and it waits.
+ */
 static int open_listener(const struct config *cfg, bool reuseport)
 {
-    return open_listener_on(cfg, cfg->port, reuseport, true);
+    int fd = open_listener_on(cfg, cfg->port, reuseport, true);
+    int defer = config_defer_accept_s(cfg);
+    if (fd >= 0 && defer > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
+    return fd;
 }
 
 /*
