@@ -76,7 +76,7 @@ help:
 	@echo "make k8s-local-up / k8s-local-down  a single-node cluster on this machine (root)"
 	@echo "make actionlint   lint the GitHub workflows"
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
-	@echo "make bench        otuserver vs nginx, lighttpd, h2o: medians of 3 rounds, docs/bench.svg"
+	@echo "make bench        otuserver vs nginx, lighttpd, h2o: pinned, half a core, medians of 5 (BENCH_MODE=spread: 2 workers)"
 	@echo "make callgrind    instructions per keep-alive request"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
@@ -329,7 +329,8 @@ release-binaries:
 release-upload:
 	gh release upload $(RELEASE_TAG) dist/* --clobber
 
-# Side by side with nginx, lighttpd and h2o: medians of three rounds, ratios, chart.
+# Side by side with nginx, lighttpd and h2o (bench/run-bench: BENCH_MODE=pinned, one worker
+# on CPU 1 under half a core, medians of five; BENCH_MODE=spread, the 2-worker way): ratios, chart.
 bench: build/otuserver
 	OTU_BIN=build/otuserver DOCROOT=$(SHARED) bench/run-bench
 

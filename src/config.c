@@ -1270,6 +1270,20 @@ socklen_t config_socket_addr(const struct config *cfg, int port, bool for_client
     return sizeof(*v6);
 }
 
+/*
+ * The deferral's length.  One second is the kernel's unit and its first SYN-ACK
+ * retransmission (a longer one is rounded up along the doubling schedule,
+ * 3, 7, 15 s): a real client's request follows its handshake within a round
+ * trip, and a longer hold would only keep silent connections out of sight of
+ * --max-connections and the metrics for longer.
+ */
+#define CONFIG_DEFER_ACCEPT_S 1
+
+int config_defer_accept_s(const struct config *cfg)
+{
+    return cfg->header_timeout_ms >= CONFIG_DEFER_ACCEPT_S * 1000 ? CONFIG_DEFER_ACCEPT_S : 0;
+}
+
 bool config_fall_back_to_ipv4(struct config *cfg)
 {
     if (strcmp(cfg->bind_addr, "::") != 0)

@@ -144,6 +144,18 @@ void config_print_help(FILE *out);
 int config_cpu_count(void);
 
 /*
+ * Seconds the site's listener holds a new connection in the kernel until its
+ * first bytes arrive (TCP_DEFER_ACCEPT), so the worker accepts it with the
+ * request already readable: one recv() finds it and the connection is never
+ * registered with epoll.  CONFIG_DEFER_ACCEPT_S, or 0 (off) when the header
+ * timeout is shorter.  A connection still silent then is accepted anyway;
+ * conn shortens its header deadline by this much, so a silent client is
+ * bounded by the header timeout as before, and a client whose first bytes
+ * came meanwhile by this plus the header timeout.
+ */
+int config_defer_accept_s(const struct config *cfg);
+
+/*
  * Fills *ss with the socket address of cfg->bind_addr (an IPv4 or IPv6
  * literal, checked when the configuration was read) and port; returns its
  * length.  With for_client, a wildcard (0.0.0.0 or ::) becomes the loopback

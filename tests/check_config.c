@@ -488,6 +488,21 @@ START_TEST(test_validate_root)
 }
 END_TEST
 
+/* The accept deferral: a second, or none under a header timeout shorter than that. */
+START_TEST(test_defer_accept)
+{
+    const char *dflt[] = {NULL};
+    ck_assert_int_eq(parse(NULL, dflt), 0);
+    ck_assert_int_eq(config_defer_accept_s(&cfg), 1); /* 10 s header timeout */
+    const char *one[] = {"--header-timeout", "1s", NULL};
+    ck_assert_int_eq(parse(NULL, one), 0);
+    ck_assert_int_eq(config_defer_accept_s(&cfg), 1);
+    const char *short_one[] = {"--header-timeout", "999ms", NULL};
+    ck_assert_int_eq(parse(NULL, short_one), 0);
+    ck_assert_int_eq(config_defer_accept_s(&cfg), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -510,6 +525,7 @@ int main(void)
     tcase_add_test(tc, test_modes);
     tcase_add_test(tc, test_help_lists_every_variable);
     tcase_add_test(tc, test_validate_root);
+    tcase_add_test(tc, test_defer_accept);
     suite_add_tcase(s, tc);
     return check_run(s);
 }
