@@ -38,18 +38,19 @@ REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_compress
+UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_path_rules check_compress
 check_http_parser_OBJS = http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime
 check_response_OBJS    = response http_date textbuf
-check_config_OBJS      = config log access_log clock http_date http_parser textbuf
+check_config_OBJS      = config path_rules log access_log clock http_date http_parser textbuf
 check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
 check_metrics_http_OBJS = metrics_http metrics http_parser response textbuf
-check_auth_OBJS        = auth handler compress autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
-check_handler_OBJS     = handler compress autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
+check_auth_OBJS        = auth handler compress path_rules autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
+check_handler_OBJS     = handler compress path_rules autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
+check_path_rules_OBJS  = path_rules
 check_compress_OBJS    = compress clock log
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
@@ -79,7 +80,7 @@ help:
 	@echo "make k8s-local-up / k8s-local-down  a single-node cluster on this machine (root)"
 	@echo "make actionlint   lint the GitHub workflows"
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
-	@echo "make bench        otuserver vs nginx, lighttpd, h2o: medians of 3 rounds, docs/bench.svg"
+	@echo "make bench        otuserver vs nginx, lighttpd, h2o: pinned, half a core, medians of 5 (BENCH_MODE=spread: 2 workers)"
 	@echo "make callgrind    instructions per keep-alive request"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
@@ -338,7 +339,8 @@ release-binaries:
 release-upload:
 	gh release upload $(RELEASE_TAG) dist/* --clobber
 
-# Side by side with nginx, lighttpd and h2o: medians of three rounds, ratios, chart.
+# Side by side with nginx, lighttpd and h2o (bench/run-bench: BENCH_MODE=pinned, one worker
+# on CPU 1 under half a core, medians of five; BENCH_MODE=spread, the 2-worker way): ratios, chart.
 bench: build/otuserver
 	OTU_BIN=build/otuserver DOCROOT=$(SHARED) bench/run-bench
 

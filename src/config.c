@@ -35,6 +35,7 @@ struct option_spec {
     option_setter set;        /* parses and stores the value */
     void (*clear)(struct config *cfg); /* repeatable options: forget the variable's values
                                           when the first flag comes; else NULL */
+    const char *examples;     /* --help lines after "e.g.", newline-separated, or NULL */
 };
 
 /* Writes "expected ..." into why and returns -1. */
@@ -255,12 +256,88 @@ static int set_serve_dotfiles(struct config *cfg, const char *v, char *why, size
     return 0;
 }
 
+/*
+ * Steps *p over one line of a value that holds several, one per line (a
+ * flag's value or a variable): *s and *n get the line with the spaces and
+ * CR around it dropped (n may be 0).  Returns false once *p is at the end.
+ */
+static bool next_line(const char **p, const char **s, size_t *n)
+{
+    if (**p == '\0')
+        return false;
+    size_t len = strcspn(*p, "\n");
+    *s = *p;
+    *n = len;
+    while (*n > 0 && (**s == ' ' || **s == '\t')) {
+        (*s)++;
+        (*n)--;
+    }
+    while (*n > 0 && ((*s)[*n - 1] == ' ' || (*s)[*n - 1] == '\t' || (*s)[*n - 1] == '\r'))
+        (*n)--;
+    *p += len;
+    if (**p != '\0')
+        (*p)++;
+    return true;
+}
+
+/* What --cache-control takes, for its errors. */
+#define CACHE_CONTROL_USAGE                                                                        \
+    "a Cache-Control value, or PATTERN=VALUE with a glob starting with / or * "                    \
+    "(*.html=no-cache), one per line"
+
+/*
+ * One --cache-control item of len bytes at s: a plain value (files no rule
+ * matches) or a PATTERN=VALUE rule.  *plain counts the plain ones of the
+ * value it came in.
+ */
+static int add_cache_control(struct config *cfg, const char *s, size_t len, int *plain, char *why,
+                             size_t whylen)
+{
+    struct path_rule_text t;
+    int form = path_rule_split(s, len, &t);
+    char value[CONFIG_HEADER_VALUE_MAX];
+    if (form < 0 || t.value_len >= sizeof(value))
+        return expected(why, whylen, "%s, values under %zu bytes", CACHE_CONTROL_USAGE, sizeof(value));
+    memcpy(value, t.value, t.value_len);
+    value[t.value_len] = '\0';
+    for (size_t i = 0; i < t.value_len; i++) {
+        if ((unsigned char)value[i] < 0x20 || (unsigned char)value[i] >= 0x7f)
+            return expected(why, whylen, "%s, values of printable ASCII", CACHE_CONTROL_USAGE);
+    }
+    if (form == 0) {
+        if (++*plain > 1)
+            return expected(why, whylen,
+                            "one plain value, the other lines PATTERN=VALUE rules (a glob starts with / or *)");
+        memcpy(cfg->cache_control, value, t.value_len + 1);
+        return 0;
+    }
+    if (path_rules_add(&cfg->cache_rules, t.pattern, t.pattern_len, t.value, t.value_len) < 0)
+        return expected(why, whylen, "at most %d rules, each a glob of up to %d bytes starting with / or *",
+                        PATH_RULES_MAX, PATH_RULE_PATTERN_MAX - 1);
+    return 0;
+}
+
+/*
+ * --cache-control VALUE or PATTERN=VALUE, repeatable; a value holds several,
+ * one per line, at most one of them plain.  A later plain value replaces an
+ * earlier one, as when the option took a single value.
+ */
 static int set_cache_control(struct config *cfg, const char *v, char *why, size_t whylen)
 {
-    if (copy_printable(cfg->cache_control, sizeof(cfg->cache_control), v, true) < 0)
-        return expected(why, whylen, "a header value of printable ASCII, under %zu bytes",
-                        sizeof(cfg->cache_control));
+    int plain = 0;
+    const char *s;
+    size_t n;
+    for (const char *p = v; next_line(&p, &s, &n);) {
+        if (n > 0 && add_cache_control(cfg, s, n, &plain, why, whylen) < 0)
+            return -1;
+    }
     return 0;
+}
+
+static void clear_cache_control(struct config *cfg)
+{
+    cfg->cache_control[0] = '\0';
+    path_rules_clear(&cfg->cache_rules);
 }
 
 /* Stores a request path (or "" for none) in dst: it starts with '/', has no space, and a
@@ -326,8 +403,11 @@ static bool header_breaks_framing(const char *name, size_t len)
     return false;
 }
 
-/* Adds one "Name: value" to cfg->headers; returns 0 or -1 with why. */
-static int add_header(struct config *cfg, const char *line, size_t len, char *why, size_t whylen)
+/*
+ * Formats one "Name: value" (len bytes at line) as "Name: value\r\n" into
+ * out (cap bytes).  Returns its length, or -1 with why.
+ */
+static int format_header(const char *line, size_t len, char *out, size_t cap, char *why, size_t whylen)
 {
     size_t colon = 0;
     while (colon < len && line[colon] != ':') {
@@ -348,29 +428,49 @@ static int add_header(struct config *cfg, const char *line, size_t len, char *wh
         if ((c < 0x20 && c != '\t') || c == 0x7f)
             return expected(why, whylen, "a header value without control characters");
     }
-    size_t used = strlen(cfg->headers);
-    size_t need = colon + 2 + (len - vstart) + 2;
-    if (used + need + 1 > sizeof(cfg->headers))
-        return expected(why, whylen, "headers of at most %zu bytes in all", sizeof(cfg->headers));
-    int n = snprintf(cfg->headers + used, sizeof(cfg->headers) - used, "%.*s: %.*s\r\n", (int)colon,
-                     line, (int)(len - vstart), line + vstart);
-    return n > 0 ? 0 : -1;
+    int n = snprintf(out, cap, "%.*s: %.*s\r\n", (int)colon, line, (int)(len - vstart), line + vstart);
+    if (n < 0 || (size_t)n >= cap)
+        return expected(why, whylen, "headers of at most %zu bytes in all", cap - 1);
+    return n;
 }
 
-/* --header, repeatable; the variable holds several, one per line. */
+/*
+ * Adds one --header item: "Name: value" to cfg->headers (every answer), or
+ * "PATTERN=Name: value" to cfg->header_rules (paths matching the glob).
+ * Both together stay within CONFIG_HEADERS_MAX, so every line a path may
+ * get fits in one head.  Returns 0 or -1 with why.
+ */
+static int add_header(struct config *cfg, const char *item, size_t len, char *why, size_t whylen)
+{
+    struct path_rule_text t;
+    int form = path_rule_split(item, len, &t);
+    if (form < 0)
+        return expected(why, whylen, "'Name: value', or PATTERN=Name: value with a glob starting with / or *");
+    char line[CONFIG_HEADERS_MAX];
+    int n = format_header(t.value, t.value_len, line, sizeof(line), why, whylen);
+    if (n < 0)
+        return -1;
+    size_t used = strlen(cfg->headers) + cfg->header_rules.value_bytes;
+    if (used + (size_t)n + 1 > sizeof(cfg->headers))
+        return expected(why, whylen, "headers of at most %zu bytes in all", sizeof(cfg->headers));
+    if (form == 0) {
+        memcpy(cfg->headers + strlen(cfg->headers), line, (size_t)n + 1);
+        return 0;
+    }
+    if (path_rules_add(&cfg->header_rules, t.pattern, t.pattern_len, line, (size_t)n) < 0)
+        return expected(why, whylen, "at most %d rules, each a glob of up to %d bytes starting with / or *",
+                        PATH_RULES_MAX, PATH_RULE_PATTERN_MAX - 1);
+    return 0;
+}
+
+/* --header [PATTERN=]'Name: value', repeatable; the variable holds several, one per line. */
 static int set_header(struct config *cfg, const char *v, char *why, size_t whylen)
 {
-    const char *p = v;
-    while (*p) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (len > 0 && p[len - 1] == '\r')
-            len--;
-        if (len > 0 && add_header(cfg, p, len, why, whylen) < 0)
+    const char *s;
+    size_t n;
+    for (const char *p = v; next_line(&p, &s, &n);) {
+        if (n > 0 && add_header(cfg, s, n, why, whylen) < 0)
             return -1;
-        if (nl == NULL)
-            break;
-        p = nl + 1;
     }
     return 0;
 }
@@ -378,6 +478,7 @@ static int set_header(struct config *cfg, const char *v, char *why, size_t whyle
 static void clear_headers(struct config *cfg)
 {
     cfg->headers[0] = '\0';
+    path_rules_clear(&cfg->header_rules);
 }
 
 /* --error-page STATUS=PATH, repeatable; the variable holds several, comma- or newline-separated. */
@@ -860,9 +961,15 @@ static const struct option_spec options[] = {
     {0, "serve-dotfiles", NULL, "OTUSERVER_SERVE_DOTFILES", "false", NULL,
      "serve names starting with '.' (otherwise 404; /.well-known/ is always served)",
      set_serve_dotfiles},
-    {0, "cache-control", NULL, "OTUSERVER_CACHE_CONTROL", "", "VALUE",
-     "Cache-Control sent with every file, e.g. \"public, max-age=3600\"; empty = none",
-     set_cache_control},
+    {0, "cache-control", NULL, "OTUSERVER_CACHE_CONTROL", "", "[PATTERN=]VALUE",
+     "Cache-Control on files (200, 206, 304): VALUE for all, or PATTERN=VALUE for paths matching a "
+     "glob (* any run, / included; ? one character), the request's or the answering file's "
+     "(/ -> /index.html); first match wins, the plain VALUE where none does; repeatable; the "
+     "variable takes several, one per line; empty = none",
+     set_cache_control, clear_cache_control,
+     "--cache-control 'public, max-age=3600'\n"
+     "--cache-control '*.html=no-cache' --cache-control '/assets/*=public, max-age=31536000, immutable'\n"
+     "OTUSERVER_CACHE_CONTROL=$'*.html=no-cache\\n/assets/*=public, max-age=31536000, immutable'"},
     {0, "metrics-port", NULL, "OTUSERVER_METRICS_PORT", "0", "PORT",
      "serve Prometheus metrics at http://BIND:PORT/metrics (its own listener); 0 = off",
      set_metrics_port},
@@ -875,9 +982,13 @@ static const struct option_spec options[] = {
     {0, "error-page", NULL, "OTUSERVER_ERROR_PAGES", NULL, "STATUS=PATH",
      "serve PATH as the body of STATUS (e.g. 404=/404.html); repeatable; the variable takes "
      "several, comma-separated", set_error_page, clear_error_pages},
-    {0, "header", NULL, "OTUSERVER_HEADERS", NULL, "'NAME: VALUE'",
-     "add a header to every response (security headers, CORS); repeatable; the variable takes "
-     "several, one per line", set_header, clear_headers},
+    {0, "header", NULL, "OTUSERVER_HEADERS", NULL, "'[PATTERN=]NAME: VALUE'",
+     "add a header to every response (security headers), or with PATTERN= to answers for paths "
+     "matching the glob (as --cache-control's; errors too), where it replaces an all-paths header "
+     "of its name; every matching rule applies; repeatable; the variable takes several, one per line",
+     set_header, clear_headers,
+     "--header 'X-Frame-Options: DENY' --header '/embed/*=X-Frame-Options: SAMEORIGIN'\n"
+     "OTUSERVER_HEADERS=$'X-Frame-Options: DENY\\n/embed/*=X-Frame-Options: SAMEORIGIN'"},
     /* edges: CORS, redirects, directory listings */
     {0, "cors-origins", NULL, "OTUSERVER_CORS_ORIGINS", "", "'*'|ORIGIN,...",
      "CORS: answer preflights (OPTIONS) and add Access-Control-Allow-Origin for these origins "
@@ -1171,6 +1282,11 @@ void config_print_help(FILE *out)
         snprintf(flags + n, sizeof(flags) - (size_t)n, "--%s%s%s", o->long_name,
                  o->metavar ? " " : "", o->metavar ? o->metavar : "");
         fprintf(out, "  %-32s %s\n", flags, o->help);
+        for (const char *e = o->examples; e != NULL && *e != '\0';) {
+            size_t len = strcspn(e, "\n");
+            fprintf(out, "  %-32s e.g. %.*s\n", "", (int)len, e);
+            e += len + (e[len] == '\n');
+        }
         if (o->alias)
             fprintf(out, "  %-32s also --%s\n", "", o->alias);
         if (o->env)
@@ -1250,6 +1366,20 @@ socklen_t config_socket_addr(const struct config *cfg, int port, bool for_client
     v6->sin6_family = AF_INET6;
     v6->sin6_port = htons((uint16_t)port);
     return sizeof(*v6);
+}
+
+/*
+ * The deferral's length.  One second is the kernel's unit and its first SYN-ACK
+ * retransmission (a longer one is rounded up along the doubling schedule,
+ * 3, 7, 15 s): a real client's request follows its handshake within a round
+ * trip, and a longer hold would only keep silent connections out of sight of
+ * --max-connections and the metrics for longer.
+ */
+#define CONFIG_DEFER_ACCEPT_S 1
+
+int config_defer_accept_s(const struct config *cfg)
+{
+    return cfg->header_timeout_ms >= CONFIG_DEFER_ACCEPT_S * 1000 ? CONFIG_DEFER_ACCEPT_S : 0;
 }
 
 bool config_fall_back_to_ipv4(struct config *cfg)

@@ -8,6 +8,8 @@
 #ifndef OTU_CONFIG_H
 #define OTU_CONFIG_H
 
+#include "path_rules.h"
+
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -75,12 +77,16 @@ struct config {
     int max_connections;           /* open connections per worker */
     int file_cache_entries;        /* names remembered per worker; 0 = reopen every time */
     bool serve_dotfiles;           /* serve names starting with '.' */
-    char cache_control[CONFIG_HEADER_VALUE_MAX]; /* Cache-Control on files, "" = none */
+    char cache_control[CONFIG_HEADER_VALUE_MAX]; /* Cache-Control on files no rule matches, "" = none */
+    struct path_rules cache_rules; /* --cache-control PATTERN=VALUE: first match wins ("" = none) */
     char health_path[256];         /* answered by the worker itself (GET/HEAD): 200 or 503; "" = off */
     char healthcheck_path[256];    /* path --healthcheck requests; "" = see config_probe_path() */
     int metrics_port;              /* Prometheus /metrics listener; 0 = off */
     char fallback[256];            /* SPA fallback path, "" = none */
     char headers[CONFIG_HEADERS_MAX]; /* extra response headers, "Name: value\r\n" each */
+    struct path_rules header_rules; /* --header PATTERN=Name: value: one "Name: value\r\n" line
+                                       each, for matching paths; with headers[], at most
+                                       CONFIG_HEADERS_MAX bytes in all */
     char basic_auth_file[PATH_MAX]; /* htpasswd file: every request but the health path needs
                                        a user of it; "" = no authentication */
     char basic_auth_realm[64];     /* realm named in WWW-Authenticate */
@@ -145,6 +151,18 @@ void config_print_help(FILE *out);
  * cgroup CPU quota when one is set (containers), at least 1.
  */
 int config_cpu_count(void);
+
+/*
+ * Seconds the site's listener holds a new connection in the kernel until its
+ * first bytes arrive (TCP_DEFER_ACCEPT), so the worker accepts it with the
+ * request already readable: one recv() finds it and the connection is never
+ * registered with epoll.  CONFIG_DEFER_ACCEPT_S, or 0 (off) when the header
+ * timeout is shorter.  A connection still silent then is accepted anyway;
+ * conn shortens its header deadline by this much, so a silent client is
+ * bounded by the header timeout as before, and a client whose first bytes
+ * came meanwhile by this plus the header timeout.
+ */
+int config_defer_accept_s(const struct config *cfg);
 
 /*
  * Fills *ss with the socket address of cfg->bind_addr (an IPv4 or IPv6

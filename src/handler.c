@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mime.h"
 #include "path.h"
+#include "path_rules.h"
 #include "redirect.h"
 #include "version.h"
 
@@ -211,7 +212,8 @@ static void reply_error(struct handler *h, int status, bool head_only, bool keep
     rh.status = status;
     rh.server = h->server;
     rh.date = date;
-    rh.extra = h->cfg->headers[0] ? h->cfg->headers : NULL;
+    if (rh.extra == NULL) /* answer_error() passes the lines for its path */
+        rh.extra = h->cfg->headers[0] ? h->cfg->headers : NULL;
     rh.keep_alive = !r->close;
     if (status == 503)
         rh.retry_after = HANDLER_RETRY_AFTER;
@@ -446,6 +448,8 @@ struct exchange_buffers {
     char request_path[PATH_MAX_DECODED + 2]; /* "/" + pr.rel (+ "/"): what --redirect rules match */
     char location[HANDLER_LOCATION_MAX];   /* a --redirect answer's Location */
     char etag[sizeof(((struct file_info *)0)->etag) + 4]; /* a gzip variant's: the file's + "-gz" */
+    char served_path[PATH_MAX_DECODED + 72]; /* "/" + the served name: what rules match besides */
+    char headers[CONFIG_HEADERS_MAX];      /* the all-paths and matching rules' header lines */
 };
 
 /*
@@ -465,7 +469,24 @@ struct exchange {
     const struct file_info *fi;      /* the file to send (its sibling, once one is chosen) */
     const char *cors;                /* CORS lines every answer carries, or NULL */
     struct compress_variant gz;      /* the gzip variant made on the fly (len 0: none) */
+    const char *asked;               /* the request path --cache-control and --header rules match
+                                        (before a fallback), or NULL: no rules, or no path yet */
 };
+
+/*
+ * The header lines of an answer: the all-paths ones, with the lines of the
+ * --header rules that match the request's path or file, the path of the
+ * file that answers it (NULL for errors and listings); see
+ * path_rules_headers().
+ */
+static const char *headers_for(const struct exchange *x, const char *file)
+{
+    const struct config *cfg = x->h->cfg;
+    const char *all = cfg->headers[0] ? cfg->headers : NULL;
+    if (cfg->header_rules.count == 0 || x->asked == NULL)
+        return all;
+    return path_rules_headers(&cfg->header_rules, all, x->asked, file, x->buf->headers, sizeof(x->buf->headers));
+}
 
 /* Answers with an error status (see reply_error()); extra carries Allow, Location or Content-Range. */
 static void answer_error(struct exchange *x, int status, const struct response_head *extra)
@@ -474,6 +495,7 @@ static void answer_error(struct exchange *x, int status, const struct response_h
     if (extra != NULL)
         rh = *extra;
     rh.cors = x->cors;
+    rh.extra = headers_for(x, NULL);
     reply_error(x->h, status, x->head_only, x->keep_alive, x->date, &rh, x->r);
 }
 
@@ -584,6 +606,9 @@ static bool resolve_target(struct exchange *x)
 {
     struct path_result *pr = &x->buf->pr;
     int status = path_normalize(x->info->path.p, x->info->path.len, pr);
+    const struct config *cfg = x->h->cfg;
+    if (status == 0 && (cfg->cache_rules.count > 0 || cfg->header_rules.count > 0))
+        x->asked = request_path(x); /* before a fallback replaces pr->rel */
     if (status == 0 && apply_redirects(x))
         return true;
     if (status == 0 && !x->h->cfg->serve_dotfiles && path_is_hidden(pr->rel))
@@ -641,8 +666,7 @@ static void answer_listing(struct exchange *x, const struct file_info *dir)
     struct response_head rh = {.status = 200, .server = x->h->server, .date = x->date,
                                .content_type = v.json ? "application/json" : "text/html; charset=utf-8",
                                .content_length = len, .vary = "Accept", .cors = x->cors,
-                               .extra = x->h->cfg->headers[0] ? x->h->cfg->headers : NULL,
-                               .keep_alive = x->keep_alive};
+                               .extra = headers_for(x, NULL), .keep_alive = x->keep_alive};
     x->r->status = 200;
     x->r->close = !x->keep_alive;
     if (x->head_only || len == 0) {
@@ -778,10 +802,39 @@ static const char *content_type_for(const struct config *cfg, const char *name, 
     return buf;
 }
 
+/*
+ * The path of the file that answers, "/" + x->served ("/index.html" for
+ * "/" or a fallback route), which rules match besides the request's; NULL
+ * without rules.
+ */
+static const char *served_path(const struct exchange *x)
+{
+    if (x->asked == NULL)
+        return NULL;
+    const char *name = strncmp(x->served, "./", 2) == 0 ? x->served + 2 : x->served; /* the root's index */
+    snprintf(x->buf->served_path, sizeof(x->buf->served_path), "/%s", name);
+    return x->buf->served_path;
+}
+
+/*
+ * The Cache-Control of a file answer: the first --cache-control rule that
+ * matches the request's path or the file's, else the plain value; NULL
+ * for none (an empty rule value included).
+ */
+static const char *cache_control_for(const struct exchange *x, const char *file)
+{
+    const struct config *cfg = x->h->cfg;
+    const char *v = x->asked ? path_rules_first(&cfg->cache_rules, x->asked, file) : NULL;
+    if (v == NULL)
+        v = cfg->cache_control;
+    return v[0] != '\0' ? v : NULL;
+}
+
 /* Fills the head of a file answer: type (of the name asked for), coding, validators, configured headers. */
 static void fill_head(const struct exchange *x, const char *coding, struct response_head *rh)
 {
     const struct config *cfg = x->h->cfg;
+    const char *file = served_path(x);
     memset(rh, 0, sizeof(*rh));
     rh->server = x->h->server;
     rh->date = x->date;
@@ -792,8 +845,8 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
     rh->last_modified = x->fi->last_modified;
     rh->accept_ranges = true;
     rh->vary_accept_encoding = true;
-    rh->cache_control = cfg->cache_control[0] ? cfg->cache_control : NULL;
-    rh->extra = cfg->headers[0] ? cfg->headers : NULL;
+    rh->cache_control = cache_control_for(x, file);
+    rh->extra = headers_for(x, file);
     rh->cors = x->cors;
     rh->keep_alive = x->keep_alive;
 }

@@ -103,10 +103,18 @@ fail:
     return -1;
 }
 
-/* Opens one listening socket on the site's port. */
+/*
+ * Opens one listening socket on the site's port, which hands over connections
+ * with their request in (see config_defer_accept_s); best effort: without
+ * TCP_DEFER_ACCEPT the worker's first recv() finds nothing and it waits.
+ */
 static int open_listener(const struct config *cfg, bool reuseport)
 {
-    return open_listener_on(cfg, cfg->port, reuseport, true);
+    int fd = open_listener_on(cfg, cfg->port, reuseport, true);
+    int defer = config_defer_accept_s(cfg);
+    if (fd >= 0 && defer > 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &defer, sizeof(defer));
+    return fd;
 }
 
 /*
@@ -369,15 +377,23 @@ static void respawn_due(struct master *m)
     }
 }
 
-/* Waits for a signal until the next respawn is due (at most a second); returns it or -1. */
+/*
+ * Waits for a signal, or until the next respawn is due when one is scheduled;
+ * returns it or -1.  With none scheduled it sleeps until a signal: a worker's
+ * death comes as SIGCHLD (blocked, so it waits pending and is never missed),
+ * and a master that wakes on a timer would take CPU time from its workers'
+ * quota in a container for nothing.
+ */
 static int next_signal(struct master *m)
 {
     int64_t now = clock_mono_ms();
-    int64_t wake = now + 1000;
+    int64_t wake = 0;
     for (int i = 0; i < m->n; i++) {
-        if (m->slots[i].respawn_ms && m->slots[i].respawn_ms < wake)
+        if (m->slots[i].respawn_ms && (wake == 0 || m->slots[i].respawn_ms < wake))
             wake = m->slots[i].respawn_ms;
     }
+    if (wake == 0)
+        return sigwaitinfo(&m->watched, NULL);
     struct timespec ts = clock_ms_to_timespec(wake - now);
     return sigtimedwait(&m->watched, NULL, &ts);
 }

@@ -21,7 +21,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* Connections accepted per wake-up before other events get a turn. */
+/*
+ * Connections accepted per wake-up before other events get a turn.  Each
+ * comes with its request in (the listener defers accepting, see
+ * config_defer_accept_s) and is answered in the same turn, so this also
+ * bounds a turn's work: this many first answers, each at most conn.c's
+ * CONN_TURN_BUDGET of file bytes before it waits for the next turn.
+ */
 #define WORKER_ACCEPT_BATCH 64
 /* How often buffered access lines are written out. */
 #define WORKER_LOG_FLUSH_MS 200

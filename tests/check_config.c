@@ -192,7 +192,18 @@ static const struct bad_case bad_cases[] = {
     {"OTUSERVER_MAX_HEAD_SIZE=10", NULL, NULL, "1024"},
     {"OTUSERVER_MAX_HEADERS=100000", NULL, NULL, "OTUSERVER_MAX_HEADERS"},
     {"OTUSERVER_SERVE_DOTFILES=maybe", NULL, NULL, "true or false"},
-    {"OTUSERVER_CACHE_CONTROL=a\nb", NULL, NULL, "OTUSERVER_CACHE_CONTROL"},
+    {"OTUSERVER_CACHE_CONTROL=a\nb", NULL, NULL, "one plain value"},
+    {"OTUSERVER_CACHE_CONTROL=a\x01b", NULL, NULL, "OTUSERVER_CACHE_CONTROL"},
+    {NULL, "--cache-control", "/assets/*", "PATTERN=VALUE"},
+    {NULL, "--cache-control", "*.html=no\tcache", "printable ASCII"},
+    {"OTUSERVER_CACHE_CONTROL=*.html=no-cache\n/a/*=x\x7f", NULL, NULL, "OTUSERVER_CACHE_CONTROL"},
+    {NULL, "--cache-control", "/a\x01b=no-cache", "starting with / or *"},
+    {NULL, "--header", "/embed/*", "PATTERN=Name: value"},
+    {NULL, "--header", "/embed/*=X-Frame-Options", "'Name: value'"},
+    {NULL, "--header", "/embed/*=Content-Length: 5", "framing"},
+    {NULL, "--header", "*.html=Transfer-Encoding: chunked", "framing"},
+    {"OTUSERVER_HEADERS=X-A: 1\n/x=Connection: close", NULL, NULL, "framing"},
+    {NULL, "--header", "/x=X-A: a\x01", "control characters"},
     {"OTUSERVER_HEALTHCHECK_PATH=health", NULL, NULL, "OTUSERVER_HEALTHCHECK_PATH"},
     {"OTUSERVER_HEALTH_PATH=healthz", NULL, NULL, "OTUSERVER_HEALTH_PATH"},
     {NULL, "--health-path", "/healthz?x", "without spaces or '?'"},
@@ -269,6 +280,87 @@ START_TEST(test_compress_options)
     ck_assert(cfg.compress_gzip);
     ck_assert_int_eq(cfg.compress_min_size, 0);
     ck_assert_int_eq(cfg.compress_cache_size, 16 * 1024 * 1024);
+}
+END_TEST
+
+/* --cache-control: one plain value and PATTERN=VALUE rules, from the variable (one per line) or flags. */
+START_TEST(test_cache_control_rules)
+{
+    const char *one[] = {"OTUSERVER_CACHE_CONTROL=public, max-age=3600", NULL};
+    ck_assert_int_eq(parse(one, NULL), 0);
+    ck_assert_str_eq(cfg.cache_control, "public, max-age=3600"); /* its '=' makes no rule */
+    ck_assert_int_eq(cfg.cache_rules.count, 0);
+    const char *spa[] = {"OTUSERVER_CACHE_CONTROL=*.html=no-cache\n"
+                         "/assets/*=public, max-age=31536000, immutable\r\n\n  public, max-age=60 \n",
+                         NULL};
+    ck_assert_int_eq(parse(spa, NULL), 0);
+    ck_assert_str_eq(cfg.cache_control, "public, max-age=60");
+    ck_assert_int_eq(cfg.cache_rules.count, 2);
+    ck_assert_str_eq(path_rules_first(&cfg.cache_rules, "/", "/index.html"), "no-cache");
+    ck_assert_str_eq(path_rules_first(&cfg.cache_rules, "/assets/app.3f9a.js", NULL),
+                     "public, max-age=31536000, immutable");
+    ck_assert_ptr_null(path_rules_first(&cfg.cache_rules, "/robots.txt", NULL));
+    /* the flags replace the variable's value and rules; a later plain flag replaces an earlier one */
+    const char *flags[] = {"--cache-control", "no-store", "--cache-control", "/api/*=",
+                           "--cache-control", "private", NULL};
+    ck_assert_int_eq(parse(spa, flags), 0);
+    ck_assert_str_eq(cfg.cache_control, "private");
+    ck_assert_int_eq(cfg.cache_rules.count, 1);
+    ck_assert_str_eq(path_rules_first(&cfg.cache_rules, "/api/x", NULL), ""); /* empty: none there */
+    const char *only_rule[] = {"--cache-control=*.html=no-cache", NULL};
+    ck_assert_int_eq(parse(one, only_rule), 0);
+    ck_assert_str_eq(cfg.cache_control, ""); /* the variable's plain value went with the flag */
+    ck_assert_int_eq(cfg.cache_rules.count, 1);
+}
+END_TEST
+
+/* --header: all-paths lines and PATTERN=Name: value rules, within one budget. */
+START_TEST(test_header_rules)
+{
+    const char *env[] = {"OTUSERVER_HEADERS=X-Frame-Options: DENY\n/embed/*=X-Frame-Options:SAMEORIGIN\n"
+                         "*.html = X-Html: 1", NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_str_eq(cfg.headers, "X-Frame-Options: DENY\r\n");
+    ck_assert_int_eq(cfg.header_rules.count, 2);
+    ck_assert_str_eq(path_rules_first(&cfg.header_rules, "/embed/a", NULL), "X-Frame-Options: SAMEORIGIN\r\n");
+    ck_assert_str_eq(path_rules_first(&cfg.header_rules, "/index.html", NULL), "X-Html: 1\r\n");
+    const char *flags[] = {"--header", "/embed/*=X-A: 1", NULL};
+    ck_assert_int_eq(parse(env, flags), 0);
+    ck_assert_str_eq(cfg.headers, ""); /* the flags replace the variable's lines and rules */
+    ck_assert_int_eq(cfg.header_rules.count, 1);
+    /* every rule counts against the one budget of CONFIG_HEADERS_MAX bytes */
+    static char big[CONFIG_HEADERS_MAX + 512];
+    int n = snprintf(big, sizeof(big), "OTUSERVER_HEADERS=X-All: %0900d\n/a=X-A: %0900d\n", 0, 0);
+    const char *fits[] = {big, NULL};
+    ck_assert_int_eq(parse(fits, NULL), 0);
+    snprintf(big + n, sizeof(big) - (size_t)n, "/b=X-B: %0300d", 0);
+    ck_assert_int_eq(parse(fits, NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "at most 2048 bytes in all"));
+}
+END_TEST
+
+/* At most PATH_RULES_MAX rules, each pattern shorter than PATH_RULE_PATTERN_MAX. */
+START_TEST(test_rule_limits)
+{
+    static char v[PATH_RULES_MAX * 16 + 64];
+    int n = snprintf(v, sizeof(v), "OTUSERVER_CACHE_CONTROL=");
+    for (int i = 0; i < PATH_RULES_MAX; i++)
+        n += snprintf(v + n, sizeof(v) - (size_t)n, "/p%d/*=no-cache\n", i);
+    const char *env[] = {v, NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert_int_eq(cfg.cache_rules.count, PATH_RULES_MAX);
+    snprintf(v + n, sizeof(v) - (size_t)n, "/one-more=no-cache");
+    ck_assert_int_eq(parse(env, NULL), 2);
+    ck_assert_ptr_nonnull(strstr(err, "at most 32 rules"));
+    char pattern[PATH_RULE_PATTERN_MAX + 16];
+    memset(pattern, 'a', sizeof(pattern));
+    pattern[0] = '/';
+    snprintf(pattern + PATH_RULE_PATTERN_MAX, 16, "=no-cache");
+    const char *long_pattern[] = {"--cache-control", pattern, NULL};
+    ck_assert_int_eq(parse(NULL, long_pattern), 2);
+    ck_assert_ptr_nonnull(strstr(err, "--cache-control"));
+    snprintf(pattern + PATH_RULE_PATTERN_MAX - 1, 16, "=no-cache");
+    ck_assert_int_eq(parse(NULL, long_pattern), 0);
 }
 END_TEST
 
@@ -414,7 +506,13 @@ START_TEST(test_help_lists_every_variable)
                                         "OTUSERVER_ROOT", "OTUSERVER_LOG_FILE", "OTUSERVER_BIND",
                                         "--level_log", "--root_document", "--file_log", "default 80",
                                         /* the conventional names come first, the classic ones after */
-                                        "-l, --log-level LEVEL", "-r, --root DIR", "-f, --log-file PATH"};
+                                        "-l, --log-level LEVEL", "-r, --root DIR", "-f, --log-file PATH",
+                                        /* an example of each rule form */
+                                        "e.g. --cache-control '*.html=no-cache'",
+                                        "e.g. OTUSERVER_CACHE_CONTROL=$'*.html=no-cache\\n/assets/*=",
+                                        "e.g. --header 'X-Frame-Options: DENY' --header '/embed/*=X-Frame-Options: "
+                                        "SAMEORIGIN'",
+                                        "e.g. OTUSERVER_HEADERS=$'"};
     for (size_t i = 0; i < OTU_ARRAY_LEN(names); i++)
         ck_assert_msg(strstr(text, names[i]) != NULL, "--help lacks %s", names[i]);
     free(text);
@@ -434,6 +532,21 @@ START_TEST(test_validate_root)
 }
 END_TEST
 
+/* The accept deferral: a second, or none under a header timeout shorter than that. */
+START_TEST(test_defer_accept)
+{
+    const char *dflt[] = {NULL};
+    ck_assert_int_eq(parse(NULL, dflt), 0);
+    ck_assert_int_eq(config_defer_accept_s(&cfg), 1); /* 10 s header timeout */
+    const char *one[] = {"--header-timeout", "1s", NULL};
+    ck_assert_int_eq(parse(NULL, one), 0);
+    ck_assert_int_eq(config_defer_accept_s(&cfg), 1);
+    const char *short_one[] = {"--header-timeout", "999ms", NULL};
+    ck_assert_int_eq(parse(NULL, short_one), 0);
+    ck_assert_int_eq(config_defer_accept_s(&cfg), 0);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("config");
@@ -446,6 +559,9 @@ int main(void)
     tcase_add_test(tc, test_empty_variable_is_unset);
     tcase_add_test(tc, test_cors_options);
     tcase_add_test(tc, test_redirect_options);
+    tcase_add_test(tc, test_cache_control_rules);
+    tcase_add_test(tc, test_header_rules);
+    tcase_add_test(tc, test_rule_limits);
     tcase_add_loop_test(tc, test_bad_values, 0, (int)OTU_ARRAY_LEN(bad_cases));
     tcase_add_test(tc, test_service_links_ignored);
     tcase_add_test(tc, test_bind_forms_tokens_and_mime);
@@ -454,6 +570,7 @@ int main(void)
     tcase_add_test(tc, test_modes);
     tcase_add_test(tc, test_help_lists_every_variable);
     tcase_add_test(tc, test_validate_root);
+    tcase_add_test(tc, test_defer_accept);
     suite_add_tcase(s, tc);
     return check_run(s);
 }

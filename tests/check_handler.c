@@ -1,8 +1,8 @@
 /*
  * check_handler.c - the handler's decisions, without a socket: methods,
- * paths, dot-files, directories, --fallback, --error-page, conditionals,
- * ranges, precompressed siblings, gzip on the fly, HEAD and running out of
- * descriptors.
+ * paths, dot-files, directories, --fallback, --error-page, per-path cache
+ * and header rules, conditionals, ranges, precompressed siblings, gzip on
+ * the fly, HEAD and running out of descriptors.
  *
  * Each case is one request (a struct http_request_info built here, as the
  * parser would leave it) against a real tree in a temporary directory, and
@@ -49,7 +49,8 @@ enum {
     OPT_CORS_ANY = 1 << 6,   /* --cors-origins '*' */
     OPT_REDIRECTS = 1 << 7,  /* the --redirect rules of make_config() */
     OPT_AUTOINDEX = 1 << 8,  /* --autoindex */
-    OPT_GZIP = 1 << 9        /* --compress gzip, the default types, --compress-min-size 1k */
+    OPT_RULES = 1 << 9,      /* the --cache-control and --header rules of make_config() */
+    OPT_GZIP = 1 << 10       /* --compress gzip, the default types, --compress-min-size 1k */
 };
 /* Sizes of the files gzip on the fly is tried on. */
 #define PAGE_SIZE 4000
@@ -225,6 +226,20 @@ static void make_config(struct config *cfg, unsigned opts)
         cfg->compress_max_size = 1024 * 1024;
         cfg->compress_cache_size = 1024 * 1024;
         cfg->compress_level = 6;
+    }
+    if (opts & OPT_RULES) {
+        static const char *const cache[][2] = {
+            {"*.html", "no-cache"}, {"*.css", "public, max-age=31536000, immutable"}, {"/ten.txt", ""}};
+        static const char *const headers[][2] = {
+            {"/dir/*", "X-Frame-Options: SAMEORIGIN\r\n"}, {"*.css", "X-Asset: 1\r\n"}};
+        for (size_t i = 0; i < OTU_ARRAY_LEN(cache); i++)
+            ck_assert_int_eq(path_rules_add(&cfg->cache_rules, cache[i][0], strlen(cache[i][0]), cache[i][1],
+                                            strlen(cache[i][1])), 0);
+        for (size_t i = 0; i < OTU_ARRAY_LEN(headers); i++)
+            ck_assert_int_eq(path_rules_add(&cfg->header_rules, headers[i][0], strlen(headers[i][0]),
+                                            headers[i][1], strlen(headers[i][1])), 0);
+        snprintf(cfg->cache_control, sizeof(cfg->cache_control), "max-age=60");
+        snprintf(cfg->headers, sizeof(cfg->headers), "X-Frame-Options: DENY\r\n");
     }
     if (opts & OPT_REDIRECTS) {
         static const struct config_redirect rules[] = {
@@ -473,6 +488,53 @@ static const struct hcase spa_cases[] = {
     {"other statuses keep the built-in page", .opts = OPT_ERROR_PAGE, .path = "/../x", .status = 400,
      .body_has = "400 Bad Request"},
 };
+
+/*
+ * --cache-control and --header rules (OPT_RULES, with --fallback): *.html
+ * no-cache, *.css immutable, /ten.txt none, max-age=60 elsewhere; all
+ * paths X-Frame-Options: DENY, /dir/ + '*' SAMEORIGIN instead, *.css X-Asset.
+ */
+#define RULES (OPT_RULES | OPT_FALLBACK)
+#define IMMUTABLE "Cache-Control: public, max-age=31536000, immutable\r\n"
+static const struct hcase rule_cases[] = {
+    {"/ matches *.html by its file, /index.html", .opts = RULES, .path = "/", .status = 200,
+     .has = {"Cache-Control: no-cache\r\n", "X-Frame-Options: DENY\r\n"}, .lacks = {"X-Asset", "SAMEORIGIN"}},
+    {"/index.html is no-cache", .opts = RULES, .path = "/index.html", .status = 200,
+     .has = {"Cache-Control: no-cache\r\n"}},
+    {"a fallback route gets the shell's no-cache", .opts = RULES, .path = "/users/42", .status = 200,
+     .has = {"Cache-Control: no-cache\r\n"}, .body = "<h1>home</h1>\n"},
+    {"an asset is immutable, with its rule's header", .opts = RULES, .path = "/style.css", .status = 200,
+     .has = {IMMUTABLE, "X-Asset: 1\r\n", "X-Frame-Options: DENY\r\n"}},
+    {"its precompressed sibling matches by the name asked for", .opts = RULES, .path = "/style.css", .ae = "gzip",
+     .status = 200, .has = {IMMUTABLE, "Content-Encoding: gzip\r\n", "X-Asset: 1\r\n"}},
+    {"a 304 keeps the rule's Cache-Control and headers", .opts = RULES, .path = "/style.css", .inm = ETAG,
+     .status = 304, .has = {IMMUTABLE, "X-Asset: 1\r\n"}},
+    {"a 206 keeps it too", .opts = RULES, .path = "/style.css", .range = "bytes=0-1", .status = 206,
+     .has = {IMMUTABLE}, .body = "bo"},
+    {"an empty rule value sends none", .opts = RULES, .path = "/ten.txt", .status = 200,
+     .lacks = {"Cache-Control"}},
+    {"no rule matches: the plain value", .opts = RULES, .path = "/empty.txt", .status = 200,
+     .has = {"Cache-Control: max-age=60\r\n"}, .lacks = {"X-Asset"}},
+    {"a folder's index: its rules by both paths", .opts = RULES, .path = "/dir/", .status = 200,
+     .has = {"Cache-Control: no-cache\r\n", "X-Frame-Options: SAMEORIGIN\r\n"}, .lacks = {"DENY"}},
+    {"a 404 under a header rule gets its header, no Cache-Control", .opts = RULES, .path = "/dir/nope.txt",
+     .status = 404, .has = {"X-Frame-Options: SAMEORIGIN\r\n"}, .lacks = {"Cache-Control", "DENY"}},
+    {"a 404 by the request path alone", .opts = RULES, .path = "/nope.css", .status = 404,
+     .has = {"X-Asset: 1\r\n", "X-Frame-Options: DENY\r\n"}, .lacks = {"Cache-Control"}},
+    {"a 416 carries no Cache-Control", .opts = RULES, .path = "/style.css", .range = "bytes=100-", .status = 416,
+     .has = {"X-Asset: 1\r\n"}, .lacks = {"Cache-Control"}},
+    {"an encoded slash is decoded before matching", .opts = RULES, .path = "/dir%2f", .status = 200,
+     .has = {"X-Frame-Options: SAMEORIGIN\r\n"}},
+    {"a redirect matches by its own path: /dir is not under /dir/", .opts = RULES, .path = "/dir", .status = 301,
+     .has = {"Location: /dir/\r\n", "X-Frame-Options: DENY\r\n"}, .lacks = {"SAMEORIGIN", "Cache-Control"}},
+    {"a refused method comes before the path: all-paths lines only", .opts = RULES, .method = "POST",
+     .path = "/dir/", .status = 405, .has = {"X-Frame-Options: DENY\r\n"}, .lacks = {"SAMEORIGIN"}},
+    {"the path is matched decoded and normalised", .opts = RULES, .path = "/x/../st%79le.css", .status = 200,
+     .has = {IMMUTABLE, "X-Asset: 1\r\n"}},
+    {"without rules nothing changes", .path = "/style.css", .status = 200, .lacks = {"Cache-Control", "X-Asset"}},
+};
+#undef RULES
+#undef IMMUTABLE
 
 /* If-None-Match and If-Modified-Since (RFC 9110 section 13). */
 static const struct hcase conditional_cases[] = {
@@ -760,6 +822,8 @@ TABLE_TEST(test_paths, path_cases)
 
 TABLE_TEST(test_spa_and_error_pages, spa_cases)
 
+TABLE_TEST(test_rules, rule_cases)
+
 TABLE_TEST(test_conditionals, conditional_cases)
 
 TABLE_TEST(test_ranges, range_cases)
@@ -1026,6 +1090,7 @@ static Suite *handler_suite(void)
     tcase_add_loop_test(tc, test_autoindex, 0, (int)OTU_ARRAY_LEN(autoindex_cases));
     tcase_add_loop_test(tc, test_paths, 0, (int)OTU_ARRAY_LEN(path_cases));
     tcase_add_loop_test(tc, test_spa_and_error_pages, 0, (int)OTU_ARRAY_LEN(spa_cases));
+    tcase_add_loop_test(tc, test_rules, 0, (int)OTU_ARRAY_LEN(rule_cases));
     tcase_add_loop_test(tc, test_conditionals, 0, (int)OTU_ARRAY_LEN(conditional_cases));
     tcase_add_loop_test(tc, test_ranges, 0, (int)OTU_ARRAY_LEN(range_cases));
     tcase_add_loop_test(tc, test_encodings, 0, (int)OTU_ARRAY_LEN(encoding_cases));
