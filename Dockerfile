@@ -13,7 +13,7 @@ WORKDIR /src
 COPY Makefile ./
 COPY scripts/ scripts/
 COPY src/ src/
-# Builds libevent from Debian's source package with musl-gcc, then otuserver.
+# Builds libevent and libdeflate from Debian's source packages with musl-gcc, then otuserver.
 RUN make static && scripts/check-static build/otuserver-static
 
 FROM scratch

@@ -22,6 +22,9 @@ EVENT_LIBS   = $(shell $(PKG_CONFIG) --libs libevent_core 2>/dev/null || echo -l
 # crypt() for basic auth: glibc's comes from libcrypt (libxcrypt, package libcrypt-dev);
 # the static build links musl's own (scripts/crypt-musl: Debian's musl libc.a lacks it).
 CRYPT_LIBS  ?= -lcrypt
+# gzip on the fly: libdeflate (package libdeflate-dev); the static build links one built from
+# Debian's source with musl (scripts/libdeflate-musl).
+DEFLATE_LIBS ?= -ldeflate
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -35,7 +38,7 @@ REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_path_rules
+UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_path_rules check_compress
 check_http_parser_OBJS = http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime
@@ -45,9 +48,10 @@ check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
 check_metrics_http_OBJS = metrics_http metrics http_parser response textbuf
-check_auth_OBJS        = auth handler path_rules autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
-check_handler_OBJS     = handler path_rules autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
+check_auth_OBJS        = auth handler compress path_rules autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
+check_handler_OBJS     = handler compress path_rules autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules
+check_compress_OBJS    = compress clock log
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
@@ -70,7 +74,7 @@ help:
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make fuzz         libFuzzer on the parser, path resolution and the path walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
-	@echo "make precompress SITE=DIR  write .gz (and .br) siblings for a site's text files"
+	@echo "make precompress SITE=DIR  write .gz (and .br, .zst) siblings for a site's text files"
 	@echo "make k8s-check    k8s/ and the Helm chart's renderings: API types, the project's policy, helm lint"
 	@echo "make k8s-smoke    k8s/ and the chart on a real cluster (KUBECONFIG): load, rollouts, evictions, HPA"
 	@echo "make k8s-local-up / k8s-local-down  a single-node cluster on this machine (root)"
@@ -93,10 +97,10 @@ build/gen/mime_table.inc: scripts/gen-mime-table
 build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
 
 build/asan/otuserver: $(SAN_OBJS)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(LDFLAGS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(LDFLAGS)
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -112,7 +116,7 @@ build/asan/tests/%.o: tests/%.c
 
 .SECONDEXPANSION:
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS)
 
 # The end-to-end suite: check_e2e.c (main) and every tests/e2e_*.c: the subject files, the
 # fixture they share (e2e_fixture.c) and the raw HTTP client (e2e_util.c).
@@ -161,18 +165,24 @@ test: deps
 MUSL_CC     ?= musl-gcc
 DEPS_MUSL    = build/deps/libevent-musl
 DEPS_CRYPT   = build/deps/crypt-musl
+DEPS_DEFLATE = build/deps/libdeflate-musl
 STATIC_LINK  = $(shell scripts/static-pie-probe $(MUSL_CC))
-STATIC_FLAGS = $(STD) $(WARN) -O2 $(HARDEN) -I$(DEPS_MUSL)/include -Ibuild/gen
+STATIC_FLAGS = $(STD) $(WARN) -O2 $(HARDEN) -I$(DEPS_MUSL)/include -I$(DEPS_DEFLATE)/include -Ibuild/gen
 
 $(DEPS_MUSL)/lib/libevent_core.a:
 	scripts/libevent-musl $(DEPS_MUSL)
+
+# libdeflate (gzip on the fly), from Debian's source package, static, with musl-gcc.
+$(DEPS_DEFLATE)/lib/libdeflate.a:
+	scripts/libdeflate-musl $(DEPS_DEFLATE)
 
 # Debian's musl libc.a lacks crypt(): musl's own, from its source package.
 $(DEPS_CRYPT)/lib/libcrypt.a:
 	scripts/crypt-musl $(DEPS_CRYPT)
 
-build/otuserver-static: $(SRCS) $(wildcard src/*.h) $(DEPS_MUSL)/lib/libevent_core.a $(DEPS_CRYPT)/lib/libcrypt.a build/gen/mime_table.inc
+build/otuserver-static: $(SRCS) $(wildcard src/*.h) $(DEPS_MUSL)/lib/libevent_core.a $(DEPS_CRYPT)/lib/libcrypt.a $(DEPS_DEFLATE)/lib/libdeflate.a build/gen/mime_table.inc
 	$(MUSL_CC) $(STATIC_FLAGS) $(STATIC_LINK) -o $@ $(SRCS) $(DEPS_MUSL)/lib/libevent_core.a $(DEPS_CRYPT)/lib/libcrypt.a \
+		$(DEPS_DEFLATE)/lib/libdeflate.a \
 		-Wl,-z,relro,-z,now,-z,noexecstack
 	strip $@
 

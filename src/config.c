@@ -797,6 +797,86 @@ static int set_autoindex(struct config *cfg, const char *v, char *why, size_t wh
     return 0;
 }
 
+/* compression on the fly (issue 15) */
+
+/* Most bytes one file may have to be compressed on the fly: 16 MiB takes about 0.3 s at level 6. */
+#define CONFIG_COMPRESS_MAX_SIZE_LIMIT (16L * 1024 * 1024)
+/* Most compressed bytes a worker may keep: 1 GiB. */
+#define CONFIG_COMPRESS_CACHE_LIMIT (1024L * 1024 * 1024)
+
+/* Parses a size in bytes, or with a unit k (KiB) or m (MiB), in [min, max]; returns it or -1. */
+static long parse_size(const char *s, long min, long max)
+{
+    char digits[16];
+    size_t n = strspn(s, "0123456789");
+    long scale = 1;
+    if (s[n] == 'k' || s[n] == 'K')
+        scale = 1024;
+    else if (s[n] == 'm' || s[n] == 'M')
+        scale = 1024L * 1024;
+    else if (s[n] != '\0')
+        return -1;
+    if (n == 0 || n >= sizeof(digits) || (scale > 1 && s[n + 1] != '\0'))
+        return -1;
+    memcpy(digits, s, n);
+    digits[n] = '\0';
+    long v;
+    if (parse_int(digits, 0, 2000000000, &v) < 0 || v > max / scale)
+        return -1;
+    v *= scale;
+    return v < min ? -1 : v;
+}
+
+/* Defines a setter for a size field (bytes, or k/m) with its range and what to say. */
+#define SIZE_SETTER(fn, field, min, max, what)                                                     \
+    static int fn(struct config *cfg, const char *v, char *why, size_t whylen)                     \
+    {                                                                                              \
+        long n = parse_size(v, min, max);                                                          \
+        if (n < 0)                                                                                 \
+            return expected(why, whylen, "%s, in bytes or with k or m (KiB, MiB)", what);          \
+        cfg->field = (int)n;                                                                       \
+        return 0;                                                                                  \
+    }
+SIZE_SETTER(set_compress_min_size, compress_min_size, 0, CONFIG_COMPRESS_MAX_SIZE_LIMIT,
+            "a size from 0 to 16m")
+SIZE_SETTER(set_compress_max_size, compress_max_size, 0, CONFIG_COMPRESS_MAX_SIZE_LIMIT,
+            "a size from 0 to 16m")
+SIZE_SETTER(set_compress_cache_size, compress_cache_size, 4096, CONFIG_COMPRESS_CACHE_LIMIT,
+            "a size from 4k to 1024m")
+INT_SETTER(set_compress_level, compress_level, 1, 12)
+
+static int set_compress(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    if (strcmp(v, "gzip") == 0)
+        cfg->compress_gzip = true;
+    else if (strcmp(v, "off") == 0)
+        cfg->compress_gzip = false;
+    else
+        return expected(why, whylen, "off or gzip");
+    return 0;
+}
+
+/* --compress-types: media types (type/subtype, or a type and "/" + "*" for a prefix), comma-separated. */
+static int set_compress_types(struct config *cfg, const char *v, char *why, size_t whylen)
+{
+    const char *p = v;
+    while (*p != '\0') {
+        p += strspn(p, " ,");
+        size_t n = strcspn(p, ", ");
+        const char *slash = memchr(p, '/', n);
+        bool ok = slash != NULL && slash > p && slash < p + n - 1;
+        for (size_t i = 0; ok && i < n; i++) /* '*' only as the whole subtype */
+            ok = p[i] == '*' ? i == n - 1 && p[i - 1] == '/'
+                             : http_is_token_char((unsigned char)p[i]) || p + i == slash;
+        if (n > 0 && !ok)
+            return expected(why, whylen, "media types such as text/*,application/json, comma-separated");
+        p += n;
+    }
+    if (copy_string(cfg->compress_types, sizeof(cfg->compress_types), v) < 0)
+        return expected(why, whylen, "a list of media types under %zu bytes", sizeof(cfg->compress_types));
+    return 0;
+}
+
 /* --basic-auth-file: a path, or "" for none; auth_file_check() reads it at start. */
 static int set_basic_auth_file(struct config *cfg, const char *v, char *why, size_t whylen)
 {
@@ -943,6 +1023,24 @@ static const struct option_spec options[] = {
      set_basic_auth_file},
     {0, "basic-auth-realm", NULL, "OTUSERVER_BASIC_AUTH_REALM", "otuserver", "REALM",
      "realm named in WWW-Authenticate (printable ASCII, no quotes)", set_basic_auth_realm},
+    /* compression on the fly (issue 15) */
+    {0, "compress", NULL, "OTUSERVER_COMPRESS", "gzip", "off|gzip",
+     "gzip compressible files for clients that accept it, once: the result is kept per worker "
+     "(precompressed .br/.zst/.gz siblings come first)", set_compress},
+    {0, "compress-types", NULL, "OTUSERVER_COMPRESS_TYPES",
+     "text/*,application/javascript,application/json,application/xml,application/manifest+json,"
+     "application/wasm,image/svg+xml,font/ttf,font/otf,application/vnd.ms-fontobject", "TYPE,...",
+     "media types compressed on the fly; type/* takes a whole type", set_compress_types},
+    {0, "compress-min-size", NULL, "OTUSERVER_COMPRESS_MIN_SIZE", "1k", "SIZE",
+     "smaller files are sent as they are (bytes, or k, m)", set_compress_min_size},
+    {0, "compress-max-size", NULL, "OTUSERVER_COMPRESS_MAX_SIZE", "1m", "SIZE",
+     "larger files are never compressed on the fly (bounds a worker's pause), up to 16m",
+     set_compress_max_size},
+    {0, "compress-cache-size", NULL, "OTUSERVER_COMPRESS_CACHE_SIZE", "8m", "SIZE",
+     "compressed bytes each worker keeps, least recently used dropped first, 4k..1024m",
+     set_compress_cache_size},
+    {0, "compress-level", NULL, "OTUSERVER_COMPRESS_LEVEL", "6", "N",
+     "gzip level 1 (fastest) .. 12 (smallest)", set_compress_level},
     {0, "healthcheck", NULL, NULL, NULL, NULL,
      "probe http://127.0.0.1:PORT/ (or the bind address) and exit 0 if it answers 200, else 1",
      set_mode_healthcheck},

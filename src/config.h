@@ -32,6 +32,8 @@
 #define CONFIG_ORIGIN_MAX 280
 /* --redirect rules: each request walks them in order, so a short list (a site's moved pages). */
 #define CONFIG_REDIRECTS_MAX 64
+/* Room for --compress-types: a few dozen media types, comma-separated. */
+#define CONFIG_COMPRESS_TYPES_MAX 512
 
 /* One --redirect FROM=TO[:CODE]. */
 struct config_redirect {
@@ -107,6 +109,13 @@ struct config {
     int index_count;               /* names in index_names[] */
     char index_names[CONFIG_INDEX_MAX][64]; /* --index: a folder's file, first found wins */
     char charset[32];              /* --charset: appended to text types; "" = none */
+    /* compression on the fly (issue 15) */
+    bool compress_gzip;            /* --compress gzip (else off): compressible files, gzip'ed once */
+    char compress_types[CONFIG_COMPRESS_TYPES_MAX]; /* media types compressed; "text/" + "*" a prefix */
+    int compress_min_size;         /* smaller files go out as they are (bytes) */
+    int compress_max_size;         /* larger ones too: bounds one compression's time (bytes) */
+    int compress_cache_size;       /* compressed bytes kept per worker */
+    int compress_level;            /* libdeflate level, 1..12 */
 };
 
 /* Looks up an environment variable; tests pass their own. */

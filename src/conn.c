@@ -583,6 +583,17 @@ static bool conn_auth_refused(struct conn *c, const struct http_request_info *in
     return true;
 }
 
+/* Has the handler answer a request of the site, and counts its gzip on the fly. */
+static void conn_respond(struct conn *c, int rc, const struct http_request_info *info, bool keep_alive)
+{
+    struct conn_ctx *ctx = c->ctx;
+    struct reply *r = &ctx->reply;
+    handler_respond(&ctx->handler, rc, info, keep_alive, ctx->date, r);
+    if (r->gzip_hit || r->gzip_made || r->gzip_cache_bytes >= 0)
+        metrics_note_gzip(ctx->metrics, ctx->slot, r->gzip_hit, r->gzip_made, r->gzip_saved,
+                          r->gzip_cache_bytes);
+}
+
 /* Parses the head at the start of the buffer (complete or full) and prepares the answer. */
 static void conn_handle_head(struct conn *c)
 {
@@ -623,7 +634,7 @@ static void conn_handle_head(struct conn *c)
     else if (rc == 0 && ctx->auth != NULL && conn_auth_refused(c, &info, keep_alive))
         ; /* 401 or 429: nothing of the site is looked at */
     else
-        handler_respond(&ctx->handler, rc, &info, keep_alive, ctx->date, &ctx->reply);
+        conn_respond(c, rc, &info, keep_alive);
     conn_start_reply(c, &ctx->reply);
     handler_reply_done(&ctx->handler); /* the body is copied, the descriptor ours */
 }

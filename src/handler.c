@@ -34,6 +34,7 @@ int handler_init(struct handler *h, const struct config *cfg)
 {
     h->cfg = cfg;
     h->cache = NULL;
+    h->gzip = NULL;
     h->root_checked_ms = clock_mono_ms();
     h->root_warned = false;
     snprintf(h->server, sizeof(h->server), "otuserver%s%s", cfg->server_tokens ? "/" : "",
@@ -50,7 +51,11 @@ int handler_init(struct handler *h, const struct config *cfg)
     }
     h->cache = file_cache_new(&h->root, cfg->file_cache_entries > 0 ? (size_t)cfg->file_cache_entries : 0,
                               cfg->file_cache_entries > 0);
-    if (h->cache == NULL) {
+    if (h->cache != NULL && cfg->compress_gzip)
+        h->gzip = compress_cache_new((size_t)cfg->compress_cache_size, HANDLER_BODY_MAX, cfg->compress_level);
+    if (h->cache == NULL || (cfg->compress_gzip && h->gzip == NULL)) {
+        file_cache_free(h->cache);
+        h->cache = NULL;
         file_root_close(&h->root);
         return -1;
     }
@@ -61,6 +66,8 @@ void handler_free(struct handler *h)
 {
     file_cache_free(h->cache);
     h->cache = NULL;
+    compress_cache_free(h->gzip);
+    h->gzip = NULL;
     file_root_close(&h->root);
 }
 
@@ -119,6 +126,10 @@ static void reply_reset(struct reply *r)
     r->status = 0;
     r->close = false;
     r->head_len = 0;
+    r->gzip_hit = false;
+    r->gzip_made = false;
+    r->gzip_saved = 0;
+    r->gzip_cache_bytes = -1;
 }
 
 /* Formats rh into r->head; an overflow (never expected) degrades to a bare 500. */
@@ -436,6 +447,7 @@ struct exchange_buffers {
     char cors[CORS_LINES_MAX];             /* the answer's Access-Control-* and Vary lines */
     char request_path[PATH_MAX_DECODED + 2]; /* "/" + pr.rel (+ "/"): what --redirect rules match */
     char location[HANDLER_LOCATION_MAX];   /* a --redirect answer's Location */
+    char etag[sizeof(((struct file_info *)0)->etag) + 4]; /* a gzip variant's: the file's + "-gz" */
     char served_path[PATH_MAX_DECODED + 72]; /* "/" + the served name: what rules match besides */
     char headers[CONFIG_HEADERS_MAX];      /* the all-paths and matching rules' header lines */
 };
@@ -456,6 +468,7 @@ struct exchange {
     const char *served;              /* the name whose type is sent: buf->pr.rel or buf->index_rel */
     const struct file_info *fi;      /* the file to send (its sibling, once one is chosen) */
     const char *cors;                /* CORS lines every answer carries, or NULL */
+    struct compress_variant gz;      /* the gzip variant made on the fly (len 0: none) */
     const char *asked;               /* the request path --cache-control and --header rules match
                                         (before a fallback), or NULL: no rules, or no path yet */
 };
@@ -711,7 +724,7 @@ static bool directory_or_index(struct exchange *x)
 
 /*
  * Picks the precompressed sibling to send instead of the file: the first of
- * br, gzip that the client accepts and that is fresh.  Makes it x->fi and
+ * br, zstd, gzip that the client accepts and that is fresh.  Makes it x->fi and
  * returns its coding, or returns NULL (the file itself).
  */
 static const char *choose_encoding(struct exchange *x)
@@ -719,7 +732,7 @@ static const char *choose_encoding(struct exchange *x)
     static const struct {
         const char *coding;
         const char *suffix;
-    } preferred[] = {{"br", ".br"}, {"gzip", ".gz"}};
+    } preferred[] = {{"br", ".br"}, {"zstd", ".zst"}, {"gzip", ".gz"}};
     struct http_slice ae = x->info->accept_encoding;
     if (ae.p == NULL)
         return NULL;
@@ -734,6 +747,38 @@ static const char *choose_encoding(struct exchange *x)
         }
     }
     return NULL;
+}
+
+/*
+ * gzip on the fly (--compress gzip), when choose_encoding() found no
+ * sibling: for a client that accepts gzip, a request without Range (a range
+ * is of the file as it is, as nginx does), a type in --compress-types and a
+ * size from --compress-min-size to --compress-max-size.  The variant comes
+ * from the worker's cache, compressed now on a miss (and HEAD looks it up
+ * too, for GET's Content-Length).  Makes it x->gz, its ETag (the file's
+ * with "-gz" inside the quotes) buf->etag, and returns "gzip"; or NULL
+ * (the file itself).
+ */
+static const char *compress_on_the_fly(struct exchange *x)
+{
+    struct handler *h = x->h;
+    const struct config *cfg = h->cfg;
+    const struct file_info *fi = x->fi;
+    int64_t size = (int64_t)fi->st.st_size;
+    if (h->gzip == NULL || x->info->range.p != NULL || x->info->accept_encoding.p == NULL ||
+        size < cfg->compress_min_size || size > cfg->compress_max_size ||
+        !accepts_encoding(x->info->accept_encoding, "gzip") ||
+        !compress_type_listed(cfg->compress_types, mime_type_for(x->served)))
+        return NULL;
+    enum compress_outcome o = compress_get(h->gzip, &fi->st, fi->data, fi->fd, x->served, &x->gz);
+    x->r->gzip_cache_bytes = (int64_t)compress_cache_bytes(h->gzip);
+    if (o == COMPRESS_NONE)
+        return NULL;
+    x->r->gzip_hit = o == COMPRESS_HIT;
+    x->r->gzip_made = o == COMPRESS_MADE;
+    size_t n = strlen(fi->etag); /* "...": the suffix goes before the closing quote */
+    snprintf(x->buf->etag, sizeof(x->buf->etag), "%.*s-gz\"", (int)(n > 0 ? n - 1 : 0), fi->etag);
+    return "gzip";
 }
 
 /*
@@ -807,13 +852,15 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
 }
 
 /*
- * True when the client's copy of fi is current (304).  RFC 9110 section
- * 13.2.2: If-None-Match first; If-Modified-Since only without it.
+ * True when the client's copy of fi, sent with etag (the variant's), is
+ * current (304).  RFC 9110 section 13.2.2: If-None-Match first;
+ * If-Modified-Since only without it.
  */
-static bool evaluate_conditionals(const struct http_request_info *info, const struct file_info *fi)
+static bool evaluate_conditionals(const struct http_request_info *info, const struct file_info *fi,
+                                  const char *etag)
 {
     if (info->if_none_match.p != NULL)
-        return if_none_match_hits(info->if_none_match, fi->etag);
+        return if_none_match_hits(info->if_none_match, etag);
     if (info->if_modified_since.p == NULL)
         return false;
     time_t ims = http_date_parse(info->if_modified_since.p, info->if_modified_since.len);
@@ -880,18 +927,53 @@ static void attach_body(struct exchange *x, struct response_head *rh, int64_t fi
 }
 
 /*
- * Answers with the file x->fi (or its fresh precompressed sibling): 304 when
- * the client's copy is current, else 416, 206 or 200 with the bytes to send.
+ * Points the reply at the gzip variant x->gz, 200 (nothing for HEAD): from
+ * memory, or from a duplicate of its memfd (the cache may drop its own
+ * while this one is sent); 503 (then close) when no descriptor is left.
+ */
+static void attach_variant(struct exchange *x, struct response_head *rh)
+{
+    struct reply *r = x->r;
+    r->status = rh->status = 200;
+    rh->content_length = x->gz.len;
+    if (!x->head_only && x->gz.data != NULL) {
+        r->body = x->gz.data;
+        r->body_len = (size_t)x->gz.len;
+    } else if (!x->head_only) {
+        r->fd = fcntl(x->gz.fd, F_DUPFD_CLOEXEC, 0);
+        if (r->fd < 0) {
+            x->keep_alive = false;
+            answer_error(x, 503, NULL);
+            return;
+        }
+        r->offset = 0;
+        r->length = x->gz.len;
+    }
+    if (!x->head_only)
+        r->gzip_saved = (int64_t)x->fi->st.st_size - x->gz.len;
+    reply_set_head(r, rh);
+}
+
+/*
+ * Answers with the file x->fi (or its fresh precompressed sibling, or its
+ * gzip variant): 304 when the client's copy is current, else 416, 206 or
+ * 200 with the bytes to send.
  */
 static void serve_file(struct exchange *x)
 {
     struct response_head rh;
     int64_t first = 0, len = 0;
     const char *coding = choose_encoding(x);
+    if (coding == NULL)
+        coding = compress_on_the_fly(x);
     fill_head(x, coding, &rh);
+    if (x->gz.len > 0)
+        rh.etag = x->buf->etag;
     x->r->close = !x->keep_alive;
-    if (evaluate_conditionals(x->info, x->fi))
+    if (evaluate_conditionals(x->info, x->fi, rh.etag))
         answer_not_modified(x, &rh);
+    else if (x->gz.len > 0)
+        attach_variant(x, &rh);
     else if (!apply_range(x, &rh, &first, &len))
         attach_body(x, &rh, first, len);
 }

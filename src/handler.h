@@ -4,12 +4,13 @@
  * Everything between "the head parsed" and "bytes to send": method and
  * CORS preflights, --redirect rules, path resolution, dot-files,
  * directories, index.html and listings, conditional requests, ranges,
- * precompressed siblings and error pages.  It opens
+ * precompressed siblings, gzip on the fly and error pages.  It opens
  * files but never touches a socket, so tests can call it directly.
  */
 #ifndef OTU_HANDLER_H
 #define OTU_HANDLER_H
 
+#include "compress.h"
 #include "config.h"
 #include "file.h"
 #include "file_cache.h"
@@ -44,19 +45,25 @@ struct reply {
     int fd;                 /* file to send from, or -1; the caller closes it */
     int64_t offset;         /* first byte of the file to send */
     int64_t length;         /* bytes of the file to send (0 for HEAD, 304, errors) */
-    const char *body;       /* in-memory body (error page, small file: at most HANDLER_BODY_MAX),
-                               or NULL; valid until handler_reply_done() */
+    const char *body;       /* in-memory body (error page, small file or gzip variant: at most
+                               HANDLER_BODY_MAX), or NULL; valid until handler_reply_done() */
     size_t body_len;        /* its length */
     bool close;             /* close the connection after this answer */
     char head[HANDLER_HEAD_MAX]; /* the formatted response head */
     size_t head_len;        /* its length */
     char body_buf[HANDLER_ERROR_BODY_MAX]; /* holds an error page */
+    /* gzip on the fly, for the metrics: */
+    bool gzip_hit;          /* the variant came from the compression cache */
+    bool gzip_made;         /* ...or was compressed for this answer (and kept) */
+    int64_t gzip_saved;     /* the file's size minus the variant's, when its body is sent */
+    int64_t gzip_cache_bytes; /* what the worker's compression cache holds, -1 = not looked at */
 };
 
 struct handler {
     const struct config *cfg;  /* settings */
     struct file_root root;     /* the opened document root */
     struct file_cache *cache;  /* remembered opens, validators and small files */
+    struct compress_cache *gzip; /* gzip variants made on the fly (--compress gzip), or NULL */
     char server[64];           /* Server header value */
     char fallback_rel[PATH_MAX_DECODED]; /* --fallback, normalised; "" = none */
     int64_t root_checked_ms;   /* when the root's path was last opened again */

@@ -34,6 +34,9 @@ struct slot_counters {
     _Atomic uint64_t health[2];                    /* health-path answers: [0] 200, [1] 503 */
     _Atomic uint64_t auth[3];                      /* basic auth: crypt() calls, of which refused,
                                                       429s without crypt() */
+    _Atomic uint64_t gzip[3];                      /* gzip on the fly: cache hits, compressions
+                                                      made, bytes saved */
+    _Atomic int64_t gzip_cache_bytes;              /* compressed bytes the worker holds now */
 } __attribute__((aligned(64)));
 
 struct metrics {
@@ -96,6 +99,19 @@ void metrics_note_auth_limited(struct metrics *m, int slot)
 {
     if (m != NULL)
         bump(&m->slot[slot].auth[2], 1);
+}
+
+void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, int64_t saved,
+                       int64_t cache_bytes)
+{
+    if (m == NULL)
+        return;
+    struct slot_counters *s = &m->slot[slot];
+    bump(&s->gzip[0], hit ? 1 : 0);
+    bump(&s->gzip[1], made ? 1 : 0);
+    bump(&s->gzip[2], (uint64_t)(saved > 0 ? saved : 0));
+    if (cache_bytes >= 0)
+        atomic_store_explicit(&s->gzip_cache_bytes, cache_bytes, memory_order_relaxed);
 }
 
 void metrics_note_accept(struct metrics *m, int slot, int open_connections)
@@ -164,6 +180,24 @@ int metrics_render(const struct metrics *m, char *buf, size_t cap)
              "otuserver_auth_limited_total %llu\n",
          (unsigned long long)sum_at(m, AUTH_AT(0)), (unsigned long long)sum_at(m, AUTH_AT(1)),
          (unsigned long long)sum_at(m, AUTH_AT(2)));
+#define GZIP_AT(i) (offsetof(struct slot_counters, gzip) + (size_t)(i) * sizeof(uint64_t))
+    int64_t gzip_held = 0;
+    for (int i = 0; i < m->slots; i++)
+        gzip_held += atomic_load_explicit(&m->slot[i].gzip_cache_bytes, memory_order_relaxed);
+    textbuf_printf(&o, "# HELP otuserver_compress_cache_hits_total Answers gzip'ed on the fly that came from the workers' compression caches.\n"
+             "# TYPE otuserver_compress_cache_hits_total counter\n"
+             "otuserver_compress_cache_hits_total %llu\n"
+             "# HELP otuserver_compress_cache_misses_total Files gzip'ed on the fly and kept (a cache miss).\n"
+             "# TYPE otuserver_compress_cache_misses_total counter\n"
+             "otuserver_compress_cache_misses_total %llu\n"
+             "# HELP otuserver_compress_bytes_saved_total Bytes not sent thanks to gzip on the fly: file sizes minus variant sizes of bodies sent.\n"
+             "# TYPE otuserver_compress_bytes_saved_total counter\n"
+             "otuserver_compress_bytes_saved_total %llu\n"
+             "# HELP otuserver_compress_cache_bytes Compressed bytes the workers' caches hold.\n"
+             "# TYPE otuserver_compress_cache_bytes gauge\n"
+             "otuserver_compress_cache_bytes %lld\n",
+         (unsigned long long)sum_at(m, GZIP_AT(0)), (unsigned long long)sum_at(m, GZIP_AT(1)),
+         (unsigned long long)sum_at(m, GZIP_AT(2)), (long long)gzip_held);
     textbuf_printf(&o, "# HELP otuserver_response_bytes_total Bytes sent in responses, heads included.\n"
              "# TYPE otuserver_response_bytes_total counter\n"
              "otuserver_response_bytes_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, bytes)));

@@ -38,6 +38,14 @@ void metrics_note_auth_crypt(struct metrics *m, int slot, bool accepted);
 /* Counts a basic-auth request refused with 429 (its address failed too often) without crypt(). */
 void metrics_note_auth_limited(struct metrics *m, int slot);
 
+/*
+ * Counts one answer's part in gzip on the fly: a cache hit, a compression
+ * made, the bytes it saved (the file's size minus the variant's), and sets
+ * the slot's gauge of compressed bytes held (cache_bytes < 0: unchanged).
+ */
+void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, int64_t saved,
+                       int64_t cache_bytes);
+
 /* Counts a connection accepted by the worker in slot, and sets its open-connection gauge. */
 void metrics_note_accept(struct metrics *m, int slot, int open_connections);
 

@@ -237,7 +237,51 @@ static const struct bad_case bad_cases[] = {
     {"OTUSERVER_REDIRECTS=/a=javascript:alert(1)", NULL, NULL, "OTUSERVER_REDIRECTS"},
     {"OTUSERVER_AUTOINDEX=maybe", NULL, NULL, "true or false"},
     {NULL, "--autoindex=yes", NULL, "takes no value"},
+    {"OTUSERVER_COMPRESS=brotli", NULL, NULL, "off or gzip"},
+    {NULL, "--compress-types", "text", "--compress-types"},
+    {NULL, "--compress-types", "text/html;q=1", "media types"},
+    {NULL, "--compress-types", "text/*x", "--compress-types"},
+    {NULL, "--compress-min-size", "1g", "k or m"},
+    {NULL, "--compress-min-size", "-1", "--compress-min-size"},
+    {"OTUSERVER_COMPRESS_MAX_SIZE=17m", NULL, NULL, "0 to 16m"},
+    {NULL, "--compress-max-size", "1mb", "--compress-max-size"},
+    {"OTUSERVER_COMPRESS_CACHE_SIZE=1k", NULL, NULL, "4k to 1024m"},
+    {NULL, "--compress-cache-size", "2048m", "--compress-cache-size"},
+    {NULL, "--compress-level", "0", "1..12"},
+    {"OTUSERVER_COMPRESS_LEVEL=13", NULL, NULL, "OTUSERVER_COMPRESS_LEVEL"},
 };
+
+/* Compression: gzip by default, sizes in bytes or with k or m, each flag over its variable. */
+START_TEST(test_compress_options)
+{
+    ck_assert_int_eq(parse(NULL, NULL), 0);
+    ck_assert(cfg.compress_gzip);
+    ck_assert_int_eq(cfg.compress_min_size, 1024);
+    ck_assert_int_eq(cfg.compress_max_size, 1024 * 1024);
+    ck_assert_int_eq(cfg.compress_cache_size, 8 * 1024 * 1024);
+    ck_assert_int_eq(cfg.compress_level, 6);
+    ck_assert_ptr_nonnull(strstr(cfg.compress_types, "text/*"));
+    ck_assert_ptr_nonnull(strstr(cfg.compress_types, "image/svg+xml"));
+    ck_assert_ptr_null(strstr(cfg.compress_types, "image/png"));
+    const char *env[] = {"OTUSERVER_COMPRESS=off", "OTUSERVER_COMPRESS_MIN_SIZE=200",
+                         "OTUSERVER_COMPRESS_MAX_SIZE=2M", "OTUSERVER_COMPRESS_CACHE_SIZE=64k",
+                         "OTUSERVER_COMPRESS_LEVEL=9", "OTUSERVER_COMPRESS_TYPES=text/html, application/json",
+                         NULL};
+    ck_assert_int_eq(parse(env, NULL), 0);
+    ck_assert(!cfg.compress_gzip);
+    ck_assert_int_eq(cfg.compress_min_size, 200);
+    ck_assert_int_eq(cfg.compress_max_size, 2 * 1024 * 1024);
+    ck_assert_int_eq(cfg.compress_cache_size, 64 * 1024);
+    ck_assert_int_eq(cfg.compress_level, 9);
+    ck_assert_str_eq(cfg.compress_types, "text/html, application/json");
+    const char *flags[] = {"--compress", "gzip", "--compress-min-size", "0", "--compress-cache-size", "16m",
+                           NULL};
+    ck_assert_int_eq(parse(env, flags), 0);
+    ck_assert(cfg.compress_gzip);
+    ck_assert_int_eq(cfg.compress_min_size, 0);
+    ck_assert_int_eq(cfg.compress_cache_size, 16 * 1024 * 1024);
+}
+END_TEST
 
 /* --cache-control: one plain value and PATTERN=VALUE rules, from the variable (one per line) or flags. */
 START_TEST(test_cache_control_rules)
@@ -522,6 +566,7 @@ int main(void)
     tcase_add_test(tc, test_service_links_ignored);
     tcase_add_test(tc, test_bind_forms_tokens_and_mime);
     tcase_add_test(tc, test_basic_auth_options);
+    tcase_add_test(tc, test_compress_options);
     tcase_add_test(tc, test_modes);
     tcase_add_test(tc, test_help_lists_every_variable);
     tcase_add_test(tc, test_validate_root);

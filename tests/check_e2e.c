@@ -17,6 +17,8 @@
  *                                 descriptors running out, 10,000 idle connections, a big download's share
  *   edges       e2e_edges.c       IPv6 dual stack, service-link variables, --server-tokens, media types
  *   auth        e2e_auth.c        basic auth: 401/200/404, bad files, crypt() once, guessing limited
+ *   compress    e2e_compress.c    gzip on the fly: once then from memory, ETag, 304, Range, sizes,
+ *                                 types, eviction, a rewritten file compressed again
  *   rules       e2e_rules.c       cache and header rules per path: the SPA example from flags and
  *                                 variables on 200, 304 and 404; bad rules stop the start
  *   corpus      e2e_httptest.c    suite "httptest": the shared corpus byte for byte, when
@@ -52,6 +54,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_limits_tcase());
         suite_add_tcase(e2e, e2e_edges_tcase());
         suite_add_tcase(e2e, e2e_auth_tcase());
+        suite_add_tcase(e2e, e2e_compress_tcase());
         suite_add_tcase(e2e, e2e_rules_tcase());
     }
     SRunner *sr = srunner_create(e2e);

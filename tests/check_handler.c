@@ -1,8 +1,8 @@
 /*
  * check_handler.c - the handler's decisions, without a socket: methods,
  * paths, dot-files, directories, --fallback, --error-page, per-path cache
- * and header rules, conditionals,
- * ranges, precompressed siblings, HEAD and running out of descriptors.
+ * and header rules, conditionals, ranges, precompressed siblings, gzip on
+ * the fly, HEAD and running out of descriptors.
  *
  * Each case is one request (a struct http_request_info built here, as the
  * parser would leave it) against a real tree in a temporary directory, and
@@ -18,6 +18,7 @@
 
 #include <check.h>
 #include <fcntl.h>
+#include <libdeflate.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +49,12 @@ enum {
     OPT_CORS_ANY = 1 << 6,   /* --cors-origins '*' */
     OPT_REDIRECTS = 1 << 7,  /* the --redirect rules of make_config() */
     OPT_AUTOINDEX = 1 << 8,  /* --autoindex */
-    OPT_RULES = 1 << 9       /* the --cache-control and --header rules of make_config() */
+    OPT_RULES = 1 << 9,      /* the --cache-control and --header rules of make_config() */
+    OPT_GZIP = 1 << 10       /* --compress gzip, the default types, --compress-min-size 1k */
 };
+/* Sizes of the files gzip on the fly is tried on. */
+#define PAGE_SIZE 4000
+#define HEX_SIZE 60000
 
 /* One request and what its reply must be. */
 struct hcase {
@@ -103,6 +108,19 @@ static void make_dir(const char *name)
     ck_assert_int_eq(mkdir(path, 0755), 0);
 }
 
+/* Fills buf (len bytes) with numbered HTML lines: text that compresses well. */
+static void fill_lines(char *buf, size_t len)
+{
+    char line[32];
+    size_t n = 0;
+    for (int i = 0; n < len; i++) {
+        int k = snprintf(line, sizeof(line), "<p>line %d</p>\n", i);
+        size_t take = (size_t)k < len - n ? (size_t)k : len - n;
+        memcpy(buf + n, line, take);
+        n += take;
+    }
+}
+
 /* The tree every case reads; nothing changes it afterwards. */
 static void tree_setup(void)
 {
@@ -139,6 +157,22 @@ static void tree_setup(void)
     put_text("same.txt.gz", "GZ-same");
     put_text("newer.txt", "newer text\n");
     put("newer.txt.gz", "GZ-newer", 8, 1, 0);
+    /* gzip on the fly: text that compresses, an image, and larger text that goes to a memfd */
+    static char page[PAGE_SIZE], hex[HEX_SIZE];
+    fill_lines(page, sizeof(page));
+    put("page.html", page, sizeof(page), 0, 0);
+    put("pic.png", page, sizeof(page), 0, 0);
+    put("sib.html", page, sizeof(page), 0, 0);
+    put_text("sib.html.gz", "GZ-sib");
+    put("z.js", page, sizeof(page), 0, 0);
+    put_text("z.js.zst", "ZST-z");
+    put_text("z.js.gz", "GZ-z");
+    unsigned x = 2463534242u;
+    for (size_t i = 0; i < sizeof(hex); i++) { /* about half as large gzip'ed: over HANDLER_BODY_MAX */
+        x ^= x << 13, x ^= x >> 17, x ^= x << 5;
+        hex[i] = "0123456789abcdef"[x >> 28];
+    }
+    put("hex.js", hex, sizeof(hex), 0, 0);
     char path[256];
     snprintf(path, sizeof(path), "%s/fifo", root);
     ck_assert_int_eq(mkfifo(path, 0644), 0);
@@ -185,6 +219,14 @@ static void make_config(struct config *cfg, unsigned opts)
         cfg->cors_max_age = 600;
     }
     cfg->autoindex = (opts & OPT_AUTOINDEX) != 0;
+    if (opts & OPT_GZIP) {
+        cfg->compress_gzip = true;
+        snprintf(cfg->compress_types, sizeof(cfg->compress_types), "text/*,application/javascript,image/svg+xml");
+        cfg->compress_min_size = 1024;
+        cfg->compress_max_size = 1024 * 1024;
+        cfg->compress_cache_size = 1024 * 1024;
+        cfg->compress_level = 6;
+    }
     if (opts & OPT_RULES) {
         static const char *const cache[][2] = {
             {"*.html", "no-cache"}, {"*.css", "public, max-age=31536000, immutable"}, {"/ten.txt", ""}};
@@ -603,6 +645,43 @@ static const struct hcase encoding_cases[] = {
      .has = {"Content-Encoding: gzip\r\n", "Content-Range: bytes 0-1/8\r\n"}, .body = "GZ"},
 };
 
+/* .zst siblings, and gzip on the fly (OPT_GZIP); the variant's bytes are checked in test_gzip_on_the_fly. */
+#define G OPT_GZIP
+static const struct hcase on_the_fly_cases[] = {
+    {"zstd sibling before gzip", .path = "/z.js", .ae = "gzip, zstd", .status = 200,
+     .has = {"Content-Encoding: zstd\r\n", "Vary: Accept-Encoding\r\n"}, .body = "ZST-z"},
+    {"zstd;q=0: the gzip sibling", .path = "/z.js", .ae = "zstd;q=0, gzip", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}, .body = "GZ-z"},
+    {"zstd alone without a sibling: the file", .path = "/page.html", .ae = "zstd", .status = 200,
+     .lacks = {"Content-Encoding"}},
+    {"--compress off: no gzip on the fly", .path = "/page.html", .ae = "gzip", .status = 200,
+     .has = {"Vary: Accept-Encoding\r\n"}, .lacks = {"Content-Encoding"}},
+    {"gzip on the fly, its own ETag", .opts = G, .path = "/page.html", .ae = "gzip, deflate", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n", "-gz\"\r\n", "Vary: Accept-Encoding\r\n", "Content-Type: text/html\r\n"},
+     .lacks = {"Content-Length: 4000\r\n"}},
+    {"a fresh sibling comes first", .opts = G, .path = "/sib.html", .ae = "gzip", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}, .lacks = {"-gz\""}, .body = "GZ-sib"},
+    {"a Range gets the file itself", .opts = G, .path = "/page.html", .ae = "gzip", .range = "bytes=0-7",
+     .status = 206, .has = {"Content-Range: bytes 0-7/4000\r\n", "Vary: Accept-Encoding\r\n"},
+     .lacks = {"Content-Encoding", "-gz\""}, .body = "<p>line "},
+    {"not accepted (gzip;q=0): the file", .opts = G, .path = "/page.html", .ae = "gzip;q=0, br;q=0",
+     .status = 200, .lacks = {"Content-Encoding"}},
+    {"identity;q=0 and nothing acceptable: the file anyway", .opts = G, .path = "/page.html",
+     .ae = "identity;q=0", .status = 200, .lacks = {"Content-Encoding"}},
+    {"* accepts gzip", .opts = G, .path = "/page.html", .ae = "*", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}},
+    {"no Accept-Encoding: the file", .opts = G, .path = "/page.html", .status = 200,
+     .has = {"Content-Length: 4000\r\n"}, .lacks = {"Content-Encoding"}},
+    {"an image is not compressed", .opts = G, .path = "/pic.png", .ae = "gzip", .status = 200,
+     .lacks = {"Content-Encoding"}},
+    {"below --compress-min-size: the file", .opts = G, .path = "/ten.txt", .ae = "gzip", .status = 200,
+     .lacks = {"Content-Encoding"}, .body = "0123456789"},
+    {"the file's ETag does not match the variant", .opts = G, .path = "/page.html", .ae = "gzip",
+     .inm = ETAG, .status = 200, .has = {"Content-Encoding: gzip\r\n"}},
+    {"the file's ETag still matches the file", .opts = G, .path = "/page.html", .inm = ETAG, .status = 304},
+};
+#undef G
+
 /* CORS: preflights and the Access-Control-Allow-Origin of simple requests. */
 #define APP "https://app.example"
 static const struct hcase cors_cases[] = {
@@ -750,6 +829,93 @@ TABLE_TEST(test_conditionals, conditional_cases)
 TABLE_TEST(test_ranges, range_cases)
 
 TABLE_TEST(test_encodings, encoding_cases)
+
+TABLE_TEST(test_on_the_fly, on_the_fly_cases)
+
+/* GETs path with Accept-Encoding: gzip (and If-None-Match inm, method HEAD when head) into *r. */
+static void get_gzip(struct handler *h, const char *path, const char *inm, bool head, struct reply *r)
+{
+    struct http_request_info info;
+    memset(&info, 0, sizeof(info));
+    info.method = head ? HTTP_METHOD_HEAD : HTTP_METHOD_GET;
+    info.path = slice(path);
+    info.accept_encoding = slice("gzip");
+    info.if_none_match = slice(inm);
+    handler_respond(h, 0, &info, true, NOW_DATE, r);
+}
+
+/* The reply's body gunzipped equals the n bytes of root/name; returns the gzip length. */
+static size_t expect_gunzips_to_file(const struct reply *r, const char *name, size_t n)
+{
+    static char gz[HEX_SIZE], out[HEX_SIZE + 1], want[HEX_SIZE];
+    size_t len = body_of(r, gz, sizeof(gz));
+    ck_assert_uint_gt(len, 0);
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", root, name);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    ck_assert_int_eq(read(fd, want, n), (ssize_t)n);
+    close(fd);
+    struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
+    size_t got = 0;
+    ck_assert_int_eq(libdeflate_gzip_decompress(d, gz, len, out, sizeof(out), &got), LIBDEFLATE_SUCCESS);
+    libdeflate_free_decompressor(d);
+    ck_assert_uint_eq(got, n);
+    ck_assert_mem_eq(out, want, n);
+    return len;
+}
+
+/*
+ * gzip on the fly: compressed once (then from the cache), byte-identical
+ * after gunzip, from memory when small and from a memfd of the reply's own
+ * when larger; its ETag gives 304; HEAD's head is GET's.
+ */
+START_TEST(test_gzip_on_the_fly)
+{
+    struct config cfg;
+    make_config(&cfg, OPT_GZIP);
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    struct reply r;
+    get_gzip(&h, "/page.html", NULL, false, &r);
+    ck_assert(r.gzip_made && !r.gzip_hit);
+    ck_assert_ptr_nonnull(r.body); /* small: from memory */
+    size_t len = expect_gunzips_to_file(&r, "page.html", PAGE_SIZE);
+    ck_assert_int_eq(r.gzip_saved, PAGE_SIZE - (int64_t)len);
+    ck_assert_int_eq(r.gzip_cache_bytes, (int64_t)len);
+    char etag[80];
+    const char *p = strstr(r.head, "ETag: ");
+    ck_assert_ptr_nonnull(p);
+    snprintf(etag, sizeof(etag), "%.*s", (int)strcspn(p + 6, "\r"), p + 6);
+    ck_assert_ptr_nonnull(strstr(etag, "-gz\""));
+    char get_head[HANDLER_HEAD_MAX];
+    snprintf(get_head, sizeof(get_head), "%s", r.head);
+
+    get_gzip(&h, "/page.html", NULL, false, &r); /* the second time: from the cache */
+    ck_assert(r.gzip_hit && !r.gzip_made);
+    ck_assert_uint_eq(expect_gunzips_to_file(&r, "page.html", PAGE_SIZE), len);
+
+    get_gzip(&h, "/page.html", NULL, true, &r); /* HEAD: the same head, no body */
+    ck_assert_str_eq(r.head, get_head);
+    ck_assert(r.body == NULL && r.fd == -1);
+    ck_assert_int_eq(r.gzip_saved, 0);
+
+    get_gzip(&h, "/page.html", etag, false, &r); /* the variant's ETag: 304 with it */
+    ck_assert_int_eq(r.status, 304);
+    ck_assert_ptr_nonnull(strstr(r.head, etag));
+    ck_assert_ptr_nonnull(strstr(r.head, "Vary: Accept-Encoding\r\n"));
+
+    get_gzip(&h, "/hex.js", NULL, false, &r); /* larger: a memfd, the reply's own descriptor */
+    ck_assert(r.gzip_made);
+    ck_assert_ptr_null(r.body);
+    ck_assert_int_ge(r.fd, 0);
+    ck_assert_int_gt(r.length, (int64_t)HANDLER_BODY_MAX);
+    expect_gunzips_to_file(&r, "hex.js", HEX_SIZE);
+    int fd = r.fd;
+    handler_free(&h); /* the cache is gone; the reply's descriptor still reads */
+    expect_gunzips_to_file(&r, "hex.js", HEX_SIZE);
+    close(fd);
+}
+END_TEST
 
 /* The head of a HEAD answer is the GET answer's, byte for byte. */
 START_TEST(test_head_is_get_without_body)
@@ -928,6 +1094,8 @@ static Suite *handler_suite(void)
     tcase_add_loop_test(tc, test_conditionals, 0, (int)OTU_ARRAY_LEN(conditional_cases));
     tcase_add_loop_test(tc, test_ranges, 0, (int)OTU_ARRAY_LEN(range_cases));
     tcase_add_loop_test(tc, test_encodings, 0, (int)OTU_ARRAY_LEN(encoding_cases));
+    tcase_add_loop_test(tc, test_on_the_fly, 0, (int)OTU_ARRAY_LEN(on_the_fly_cases));
+    tcase_add_test(tc, test_gzip_on_the_fly);
     tcase_add_test(tc, test_head_is_get_without_body);
     tcase_add_test(tc, test_big_file_range_is_a_descriptor_slice);
     tcase_add_test(tc, test_out_of_descriptors_on_open);

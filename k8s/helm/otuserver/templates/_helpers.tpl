@@ -70,6 +70,12 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "OTUSERVER_AUTOINDEX" .Values.config.autoindex
   "OTUSERVER_BASIC_AUTH_FILE" .Values.config.basicAuthFile
   "OTUSERVER_BASIC_AUTH_REALM" .Values.config.basicAuthRealm
+  "OTUSERVER_COMPRESS" .Values.config.compress
+  "OTUSERVER_COMPRESS_TYPES" .Values.config.compressTypes
+  "OTUSERVER_COMPRESS_MIN_SIZE" .Values.config.compressMinSize
+  "OTUSERVER_COMPRESS_MAX_SIZE" .Values.config.compressMaxSize
+  "OTUSERVER_COMPRESS_CACHE_SIZE" .Values.config.compressCacheSize
+  "OTUSERVER_COMPRESS_LEVEL" .Values.config.compressLevel
   "OTUSERVER_HEADERS" .Values.config.headers
 -}}
 - name: OTUSERVER_PORT
