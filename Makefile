@@ -58,7 +58,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -74,6 +74,7 @@ help:
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make fuzz         libFuzzer on the parser, path resolution and the path walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
+	@echo "make browser-check  headless Chromium loads examples/spa: types, gzip, Cache-Control, the app ran"
 	@echo "make precompress SITE=DIR  write .gz (and .br, .zst) siblings for a site's text files"
 	@echo "make k8s-check    k8s/ and the Helm chart's renderings: API types, the project's policy, helm lint"
 	@echo "make k8s-smoke    k8s/ and the chart on a real cluster (KUBECONFIG): load, rollouts, evictions, HPA"
@@ -253,6 +254,11 @@ fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 # Conditional and range answers compared with nginx's on the same files.
 nginx-compare: build/otuserver
 	scripts/nginx-compare build/otuserver
+
+# A real browser (Debian's chromium, installed when missing) loads examples/spa
+# from the server: what arrived (types, gzip, Cache-Control) and what ran.
+browser-check: build/otuserver
+	OTU_BIN=build/otuserver scripts/browser-check
 
 # Writes FILE.gz (and FILE.br with brotli) next to every compressible file of SITE.
 SITE ?= DOCUMENT_ROOT
