@@ -176,21 +176,31 @@ static const struct file_info *error_page_for(struct handler *h, int status, con
     return NULL;
 }
 
-/* Sets the body of r to len bytes of fi from first: from memory, or from a dup'ed descriptor. */
-static int reply_file_body(const struct file_info *fi, int64_t first, int64_t len, struct reply *r)
+/*
+ * Sets the body of r to len bytes from first: from data when the bytes are
+ * in memory (a small file or variant, sent with the head), else from a dup
+ * of fd (its owner, a cache, keeps its own descriptor).  Returns 0, or -1
+ * when no descriptor is left.
+ */
+static int reply_body_from(const char *data, int fd, int64_t first, int64_t len, struct reply *r)
 {
-    if (fi->data != NULL) {
-        r->body = fi->data + first; /* small file: from memory, with the head */
+    if (data != NULL) {
+        r->body = data + first;
         r->body_len = (size_t)len;
         return 0;
     }
-    /* The cache keeps its descriptor; the connection sends from its own. */
-    r->fd = fcntl(fi->fd, F_DUPFD_CLOEXEC, 0);
+    r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
     if (r->fd < 0)
         return -1;
     r->offset = first;
     r->length = len;
     return 0;
+}
+
+/* Sets the body of r to len bytes of fi from first (see reply_body_from()). */
+static int reply_file_body(const struct file_info *fi, int64_t first, int64_t len, struct reply *r)
+{
+    return reply_body_from(fi->data, fi->fd, first, len, r);
 }
 
 /* Fills an error answer; extra fields (Allow, Content-Range, Location) come through rh_extra. */
@@ -913,12 +923,14 @@ static bool apply_range(struct exchange *x, struct response_head *rh, int64_t *f
 }
 
 /*
- * Points the reply at len bytes of x->fi from first (nothing for HEAD) and
- * formats its head; 503 (then close) when no descriptor is left for the body.
+ * Points the reply at len bytes from first of a body in memory (data) or
+ * open on fd (nothing for HEAD) and formats its head; 503 (then close) when
+ * no descriptor is left for the body.
  */
-static void attach_body(struct exchange *x, struct response_head *rh, int64_t first, int64_t len)
+static void attach_body(struct exchange *x, struct response_head *rh, const char *data, int fd,
+                        int64_t first, int64_t len)
 {
-    if (!x->head_only && len > 0 && reply_file_body(x->fi, first, len, x->r) < 0) {
+    if (!x->head_only && len > 0 && reply_body_from(data, fd, first, len, x->r) < 0) {
         x->keep_alive = false;
         answer_error(x, 503, NULL); /* out of descriptors */
         return;
@@ -933,25 +945,11 @@ static void attach_body(struct exchange *x, struct response_head *rh, int64_t fi
  */
 static void attach_variant(struct exchange *x, struct response_head *rh)
 {
-    struct reply *r = x->r;
-    r->status = rh->status = 200;
+    x->r->status = rh->status = 200;
     rh->content_length = x->gz.len;
-    if (!x->head_only && x->gz.data != NULL) {
-        r->body = x->gz.data;
-        r->body_len = (size_t)x->gz.len;
-    } else if (!x->head_only) {
-        r->fd = fcntl(x->gz.fd, F_DUPFD_CLOEXEC, 0);
-        if (r->fd < 0) {
-            x->keep_alive = false;
-            answer_error(x, 503, NULL);
-            return;
-        }
-        r->offset = 0;
-        r->length = x->gz.len;
-    }
-    if (!x->head_only)
-        r->gzip_saved = (int64_t)x->fi->st.st_size - x->gz.len;
-    reply_set_head(r, rh);
+    attach_body(x, rh, x->gz.data, x->gz.fd, 0, x->gz.len);
+    if (!x->head_only && x->r->status == 200) /* its body is sent: count the bytes it saves */
+        x->r->gzip_saved = (int64_t)x->fi->st.st_size - x->gz.len;
 }
 
 /*
@@ -975,7 +973,7 @@ static void serve_file(struct exchange *x)
     else if (x->gz.len > 0)
         attach_variant(x, &rh);
     else if (!apply_range(x, &rh, &first, &len))
-        attach_body(x, &rh, first, len);
+        attach_body(x, &rh, x->fi->data, x->fi->fd, first, len);
 }
 
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
