@@ -10,9 +10,12 @@
 
 #include "e2e_fixture.h"
 
+#include <linux/tcp.h> /* struct tcp_info with tcpi_data_segs_in (glibc's lacks it) */
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -213,6 +216,41 @@ START_TEST(test_keep_alive_rules)
         e2e_response_free(&r);
     }
     close(fd);
+}
+END_TEST
+
+/*
+ * A closing answer leaves with its FIN: the server holds the answer's tail
+ * back (MSG_MORE) until its shutdown(), so the client receives answer and
+ * FIN in one segment (8 packets a connection, not 10).  Counted by the
+ * client's kernel: segments received without data are the SYN-ACK, the
+ * server's ACK of the request (when it sends one), and a FIN that came
+ * alone; the answer is one data segment.
+ */
+START_TEST(test_closing_answer_carries_the_fin)
+{
+    const char *reqs[] = {"GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+                          "GET /page.html HTTP/1.0\r\n\r\n", "HEAD /nothing-here HTTP/1.0\r\n\r\n"};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(reqs); i++) {
+        int fd = e2e_connect(port);
+        ck_assert_int_ge(fd, 0);
+        ck_assert_int_eq(e2e_send(fd, reqs[i], strlen(reqs[i])), 0);
+        char buf[4096];
+        size_t got = 0;
+        ssize_t n;
+        while (got < sizeof(buf) && (n = recv(fd, buf + got, sizeof(buf) - got, 0)) > 0)
+            got += (size_t)n;
+        ck_assert_msg(n == 0, "%s: no FIN after %zu bytes", reqs[i], got);
+        struct tcp_info ti;
+        socklen_t len = sizeof(ti);
+        memset(&ti, 0, sizeof(ti));
+        ck_assert_int_eq(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
+        close(fd);
+        ck_assert_msg(got > 0 && ti.tcpi_data_segs_in == 1, "%s: %zu bytes in %u data segments",
+                      reqs[i], got, ti.tcpi_data_segs_in);
+        unsigned bare = ti.tcpi_segs_in - ti.tcpi_data_segs_in;
+        ck_assert_msg(bare <= 2, "%s: the FIN came alone (%u segments without data)", reqs[i], bare);
+    }
 }
 END_TEST
 
@@ -549,6 +587,7 @@ TCase *e2e_protocol_tcase(void)
     tcase_add_test(tc, test_chunked_get_answered_then_closed);
     tcase_add_test(tc, test_keep_alive_rules);
     tcase_add_test(tc, test_pipelined_in_order);
+    tcase_add_test(tc, test_closing_answer_carries_the_fin);
     tcase_add_test(tc, test_oversized_heads);
     tcase_add_loop_test(tc, test_bad_heads_get_status_and_close, 0, (int)OTU_ARRAY_LEN(bad_heads));
     tcase_add_test(tc, test_raw_nul_in_request);
