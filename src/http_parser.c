@@ -329,6 +329,8 @@ enum header_id {
     HEADER_CONTENT_LENGTH,
     HEADER_TRANSFER_ENCODING,
     HEADER_CONNECTION,
+    HEADER_IF_MATCH,
+    HEADER_IF_UNMODIFIED_SINCE,
     HEADER_IF_NONE_MATCH,
     HEADER_IF_MODIFIED_SINCE,
     HEADER_RANGE,
@@ -353,6 +355,8 @@ static enum header_id header_id(struct http_slice n)
             return HEADER_ORIGIN;
         return http_slice_equals_nocase(n, "accept") ? HEADER_ACCEPT : HEADER_OTHER;
     case 8:
+        if (http_slice_equals_nocase(n, "if-match"))
+            return HEADER_IF_MATCH;
         return http_slice_equals_nocase(n, "if-range") ? HEADER_IF_RANGE : HEADER_OTHER;
     case 10:
         return http_slice_equals_nocase(n, "connection") ? HEADER_CONNECTION : HEADER_OTHER;
@@ -368,6 +372,8 @@ static enum header_id header_id(struct http_slice n)
         if (http_slice_equals_nocase(n, "transfer-encoding"))
             return HEADER_TRANSFER_ENCODING;
         return http_slice_equals_nocase(n, "if-modified-since") ? HEADER_IF_MODIFIED_SINCE : HEADER_OTHER;
+    case 19:
+        return http_slice_equals_nocase(n, "if-unmodified-since") ? HEADER_IF_UNMODIFIED_SINCE : HEADER_OTHER;
     case 29:
         return http_slice_equals_nocase(n, "access-control-request-method") ? HEADER_AC_REQUEST_METHOD
                                                                             : HEADER_OTHER;
@@ -449,6 +455,16 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
             break;
         case HEADER_CONNECTION:
             for_each_token(h->value, note_connection_token, &conn);
+            break;
+        case HEADER_IF_MATCH: /* a repeated precondition is refused, not half-read (nginx: 400) */
+            if (info->if_match.p != NULL)
+                return 400;
+            info->if_match = h->value;
+            break;
+        case HEADER_IF_UNMODIFIED_SINCE:
+            if (info->if_unmodified_since.p != NULL)
+                return 400;
+            info->if_unmodified_since = h->value;
             break;
         case HEADER_IF_NONE_MATCH:
             info->if_none_match = h->value;

@@ -62,6 +62,8 @@ struct http_request_info {
     struct http_slice path;         /* target path, still percent-encoded, no query */
     struct http_slice query;        /* after '?', without it; len 0 when absent */
     struct http_slice host;         /* Host value; p NULL when absent */
+    struct http_slice if_match;          /* p NULL when absent */
+    struct http_slice if_unmodified_since; /* p NULL when absent */
     struct http_slice if_none_match;     /* p NULL when absent */
     struct http_slice if_modified_since; /* p NULL when absent */
     struct http_slice range;             /* p NULL when absent */
@@ -96,7 +98,8 @@ bool http_head_may_be_complete(const char *buf, size_t len, size_t from);
 /*
  * Reads a parsed request into *info.  Returns 0 when the request may be
  * served, or the status to answer instead: 400 for a missing or repeated
- * Host in HTTP/1.1, conflicting or malformed Content-Length,
+ * Host in HTTP/1.1, a repeated If-Match or If-Unmodified-Since (as nginx
+ * does), conflicting or malformed Content-Length,
  * Content-Length together with Transfer-Encoding, Transfer-Encoding in
  * HTTP/1.0 or an unusable request-target; 501 for a transfer coding other
  * than chunked.  Method acceptance is left to the caller (info->method).

@@ -274,6 +274,24 @@ START_TEST(test_interpret_conditional_fields)
     ck_assert(http_slice_equals_nocase(info.range, "bytes=0-1"));
     ck_assert(http_slice_equals_nocase(info.if_range, "\"x\""));
     ck_assert(http_slice_equals_nocase(info.accept_encoding, "GZIP"));
+    ck_assert_ptr_null(info.if_match.p);
+    ck_assert_ptr_null(info.if_unmodified_since.p);
+    s = "GET /f HTTP/1.1\r\nHost: a\r\nif-match: \"y\"\r\nIF-UNMODIFIED-SINCE: d2\r\n\r\n";
+    len = strlen(s);
+    ck_assert_int_eq(http_parse_request(guarded(s, len), len, 100, &req), (int)len);
+    ck_assert_int_eq(http_request_interpret(&req, &info), 0);
+    ck_assert(http_slice_equals_nocase(info.if_match, "\"y\""));
+    ck_assert(http_slice_equals_nocase(info.if_unmodified_since, "d2"));
+    /* a repeated precondition is 400, as nginx answers, rather than one of them read */
+    static const char *const repeated[] = {
+        "GET /f HTTP/1.1\r\nHost: a\r\nIf-Match: \"y\"\r\nIf-Match: \"z\"\r\n\r\n",
+        "GET /f HTTP/1.1\r\nHost: a\r\nIf-Unmodified-Since: d\r\nif-unmodified-since: d\r\n\r\n",
+    };
+    for (size_t i = 0; i < OTU_ARRAY_LEN(repeated); i++) {
+        len = strlen(repeated[i]);
+        ck_assert_int_eq(http_parse_request(guarded(repeated[i], len), len, 100, &req), (int)len);
+        ck_assert_int_eq(http_request_interpret(&req, &info), 400);
+    }
 }
 END_TEST
 
