@@ -539,6 +539,26 @@ static bool cors_or_preflight(struct exchange *x)
 }
 
 /*
+ * OPTIONS * (RFC 9110 section 9.3.7) asks about the server as a whole: 204
+ * with the methods it serves, "GET, HEAD", the Allow that OPTIONS /path's
+ * 405 carries (OPTIONS itself is no method of any resource here).
+ * Returns true when it answered.
+ */
+static bool answer_options_asterisk(struct exchange *x)
+{
+    if (!x->info->asterisk)
+        return false;
+    const struct config *cfg = x->h->cfg;
+    struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
+                               .content_length = -1, .allow = "GET, HEAD", .cors = x->cors,
+                               .keep_alive = x->keep_alive, .extra = cfg->headers[0] ? cfg->headers : NULL};
+    x->r->status = 204;
+    x->r->close = !x->keep_alive;
+    reply_set_head(x->r, &rh);
+    return true;
+}
+
+/*
  * Refuses methods other than GET and HEAD: 501 for one we do not know, 405
  * with Allow for a registered one (OPTIONS too, unless cors_or_preflight()
  * answered it).  Returns true when it answered.
@@ -1012,7 +1032,8 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
         return;
     }
     /* Each step either answers, which ends the request, or hands on to the next. */
-    if (cors_or_preflight(&x) || refuse_method(&x) || resolve_target(&x) || directory_or_index(&x))
+    if (cors_or_preflight(&x) || answer_options_asterisk(&x) || refuse_method(&x) || resolve_target(&x) ||
+        directory_or_index(&x))
         return;
     serve_file(&x);
 }

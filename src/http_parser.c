@@ -518,7 +518,9 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
     else
         info->keep_alive = conn.keep_alive && !conn.close;
 
+    if (info->method == HTTP_METHOD_OPTIONS && req->target.len == 1 && req->target.p[0] == '*')
+        info->asterisk = true; /* the server as a whole: 204 with Allow */
     if (info->method != HTTP_METHOD_GET && info->method != HTTP_METHOD_HEAD)
-        return 0; /* the caller answers 405/501 without looking at the target */
+        return 0; /* the caller answers 204/405/501 without looking at the target */
     return split_target(req->target, info);
 }

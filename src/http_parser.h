@@ -48,7 +48,7 @@ enum http_method {
     HTTP_METHOD_UNKNOWN = 0, /* not a method we know: 501 */
     HTTP_METHOD_GET,
     HTTP_METHOD_HEAD,
-    HTTP_METHOD_OPTIONS,     /* a CORS preflight when --cors-origins allows it, else 405 */
+    HTTP_METHOD_OPTIONS,     /* OPTIONS * is 204; a CORS preflight when --cors-origins allows it, else 405 */
     HTTP_METHOD_OTHER        /* a registered method we refuse: 405 */
 };
 
@@ -59,6 +59,7 @@ struct http_request_info {
     bool keep_alive;                /* the client allows the connection to stay open */
     int64_t content_length;         /* -1 when the request has no Content-Length */
     bool chunked;                   /* Transfer-Encoding: chunked (a body we do not read) */
+    bool asterisk;                  /* OPTIONS with the request-target "*" (RFC 9112 section 3.2.4) */
     struct http_slice path;         /* target path, still percent-encoded, no query */
     struct http_slice query;        /* after '?', without it; len 0 when absent */
     struct http_slice host;         /* Host value; p NULL when absent */

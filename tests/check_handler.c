@@ -73,6 +73,7 @@ struct hcase {
     const char *accept;       /* Accept, or NULL */
     const char *origin;       /* Origin, or NULL */
     const char *acrm;         /* Access-Control-Request-Method, or NULL */
+    bool asterisk;            /* OPTIONS * (the path is not looked at) */
     int rc;                   /* the status the parser chose, 0 for none */
     bool no_keep_alive;       /* the connection would close anyway */
     int status;               /* expected status */
@@ -349,6 +350,7 @@ static void run_case(const struct hcase *c)
     struct http_request_info info;
     memset(&info, 0, sizeof(info));
     info.method = method_of(c->method);
+    info.asterisk = c->asterisk;
     info.minor_version = 1;
     info.keep_alive = !c->no_keep_alive;
     info.content_length = -1;
@@ -727,6 +729,13 @@ static const struct hcase on_the_fly_cases[] = {
 static const struct hcase cors_cases[] = {
     {"without CORS OPTIONS stays 405", .method = "OPTIONS", .origin = APP, .acrm = "GET", .status = 405,
      .has = {"Allow: GET, HEAD\r\n"}, .lacks = {"Access-Control-", "Vary: Origin"}},
+    {"OPTIONS *: 204 with Allow", .method = "OPTIONS", .asterisk = true, .status = 204,
+     .has = {"Allow: GET, HEAD\r\n", "Connection: keep-alive\r\n"}, .lacks = {"Content-Length", "Content-Type"},
+     .body = ""},
+    {"OPTIONS * on a closing connection", .method = "OPTIONS", .asterisk = true, .no_keep_alive = true,
+     .status = 204, .has = {"Allow: GET, HEAD\r\n", "Connection: close\r\n"}},
+    {"OPTIONS * with CORS on: 204 with Allow", .opts = OPT_CORS, .method = "OPTIONS", .asterisk = true,
+     .origin = APP, .status = 204, .has = {"Allow: GET, HEAD\r\n", "Access-Control-Allow-Origin: " APP "\r\n"}},
     {"without CORS a GET with Origin gets no CORS lines", .path = "/ten.txt", .origin = APP, .status = 200,
      .lacks = {"Access-Control-", "Vary: Origin"}},
     {"a preflight from an allowed origin: 204", .opts = OPT_CORS, .method = "OPTIONS", .origin = APP, .acrm = "GET",

@@ -231,7 +231,7 @@ static const struct interpret_case interpret_cases[] = {
     {"TE on 1.0", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
     {"TE chunked", "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 0, HTTP_METHOD_GET, 1, "/"},
     {"POST is refused", "POST / HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_OTHER, 1, NULL},
-    {"OPTIONS * is told apart (a preflight or 405)", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0,
+    {"OPTIONS * is told apart (204, or a preflight)", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0,
      HTTP_METHOD_OPTIONS, 1, NULL},
     {"options in lower case is unknown", "options / HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_UNKNOWN, 1, NULL},
     {"CONNECT is refused", "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n", 0, HTTP_METHOD_OTHER, 1, NULL},
@@ -295,6 +295,31 @@ START_TEST(test_interpret_conditional_fields)
 }
 END_TEST
 
+/* The asterisk-form is noted for OPTIONS only (RFC 9112 section 3.2.4); GET * stays 400. */
+START_TEST(test_interpret_options_asterisk)
+{
+    static const struct {
+        const char *raw;
+        int rc;
+        bool asterisk;
+    } cases[] = {
+        {"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0, true},
+        {"OPTIONS * HTTP/1.0\r\n\r\n", 0, true},
+        {"OPTIONS / HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},
+        {"OPTIONS *x HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},
+        {"POST * HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},
+        {"GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+    };
+    for (size_t i = 0; i < OTU_ARRAY_LEN(cases); i++) {
+        size_t len = strlen(cases[i].raw);
+        ck_assert_int_eq(http_parse_request(guarded(cases[i].raw, len), len, 100, &req), (int)len);
+        struct http_request_info info;
+        ck_assert_int_eq(http_request_interpret(&req, &info), cases[i].rc);
+        ck_assert_msg(info.asterisk == cases[i].asterisk, "%s: asterisk %d", cases[i].raw, info.asterisk);
+    }
+}
+END_TEST
+
 START_TEST(test_interpret_cors_fields)
 {
     const char *s = "OPTIONS /f HTTP/1.1\r\nHost: a\r\nORIGIN: https://app.example\r\n"
@@ -347,6 +372,7 @@ static Suite *parser_suite(void)
     tcase_add_loop_test(tc, test_interpret_table, 0, (int)OTU_ARRAY_LEN(interpret_cases));
     tcase_add_test(tc, test_interpret_conditional_fields);
     tcase_add_test(tc, test_interpret_cors_fields);
+    tcase_add_test(tc, test_interpret_options_asterisk);
     tcase_add_test(tc, test_interpret_authorization);
     suite_add_tcase(s, tc);
     return s;
