@@ -99,7 +99,9 @@ bool http_head_may_be_complete(const char *buf, size_t len, size_t from);
 /*
  * Reads a parsed request into *info.  Returns 0 when the request may be
  * served, or the status to answer instead: 400 for a missing or repeated
- * Host in HTTP/1.1, a repeated If-Match or If-Unmodified-Since (as nginx
+ * Host in HTTP/1.1, a Host value that is not host[:port] (RFC 9112 section
+ * 3.2; empty is allowed), an absolute-form target with userinfo or an
+ * invalid host, a repeated If-Match or If-Unmodified-Since (as nginx
  * does), conflicting or malformed Content-Length,
  * Content-Length together with Transfer-Encoding, Transfer-Encoding in
  * HTTP/1.0 or an unusable request-target; 501 for a transfer coding other
