@@ -677,10 +677,13 @@ static int set_cors_headers(struct config *cfg, const char *v, char *why, size_t
 INT_SETTER(set_cors_max_age, cors_max_age, 0, 86400)
 
 /*
- * Edges: --redirect FROM=TO[:CODE].  A trailing ":3xx" is the code (301,
- * 302, 307 or 308; default 301), so TO may be a URL with a port
- * (https://h:8443/x); FROM is a path, a trailing '*' making it a prefix
- * whose rest a TO ending in '*' receives.
+ * Edges: --redirect FROM=TO[:CODE].  A trailing ':' and three digits is
+ * always the code, which must be 301, 302, 307 or 308 (default 301): a
+ * mistyped "/b:999" or "/b:200" is refused rather than sent as part of the
+ * Location.  TO may still be a URL with a port (https://h:8443/x); one that
+ * ends in a three-digit port or ":NNN" adds a path or its code after it
+ * (https://h:999/, /b:999:301).  FROM is a path, a trailing '*' making it a
+ * prefix whose rest a TO ending in '*' receives.
  */
 static int add_redirect(struct config *cfg, char *item, char *why, size_t whylen)
 {
@@ -693,9 +696,9 @@ static int add_redirect(struct config *cfg, char *item, char *why, size_t whylen
     char *to = eq + 1;
     size_t to_len = strlen(to);
     int code = 301;
-    if (to_len > 4 && to[to_len - 4] == ':' && to[to_len - 3] == '3' && isdigit((unsigned char)to[to_len - 2]) &&
-        isdigit((unsigned char)to[to_len - 1])) {
-        code = 300 + (to[to_len - 2] - '0') * 10 + (to[to_len - 1] - '0'); /* digits checked above */
+    if (to_len > 4 && to[to_len - 4] == ':' && isdigit((unsigned char)to[to_len - 3]) &&
+        isdigit((unsigned char)to[to_len - 2]) && isdigit((unsigned char)to[to_len - 1])) {
+        code = (to[to_len - 3] - '0') * 100 + (to[to_len - 2] - '0') * 10 + (to[to_len - 1] - '0');
         if (code != 301 && code != 302 && code != 307 && code != 308)
             return expected(why, whylen, "%s", usage);
         to[to_len - 4] = '\0';

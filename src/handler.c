@@ -261,10 +261,13 @@ void handler_error(struct handler *h, int status, bool head_only, const char *da
 }
 
 /*
- * Weak comparison of our ETag against an If-None-Match list (RFC 9110
- * section 13.1.2): "*" matches any current representation; W/ is ignored.
+ * True when our ETag is in an If-None-Match or If-Match list, or the list
+ * is "*" (the file exists: it matches any current representation).  weak
+ * for If-None-Match (RFC 9110 section 13.1.2): W/ is ignored; strong for
+ * If-Match (section 13.1.1): a W/ tag never matches.  A malformed list
+ * matches nothing.
  */
-static bool if_none_match_hits(struct http_slice v, const char *etag)
+static bool etag_list_matches(struct http_slice v, const char *etag, bool weak)
 {
     size_t etag_len = strlen(etag);
     size_t i = 0;
@@ -276,17 +279,18 @@ static bool if_none_match_hits(struct http_slice v, const char *etag)
         }
         if (c == '*')
             return true;
-        if (c == 'W' && i + 1 < v.len && v.p[i + 1] == '/')
+        bool is_weak = c == 'W' && i + 1 < v.len && v.p[i + 1] == '/';
+        if (is_weak)
             i += 2;
         if (i >= v.len || v.p[i] != '"')
-            return false; /* malformed list: no match, serve normally */
+            return false;
         size_t start = i++;
         while (i < v.len && v.p[i] != '"')
             i++;
         if (i >= v.len)
             return false;
         i++;
-        if (i - start == etag_len && memcmp(v.p + start, etag, etag_len) == 0)
+        if ((weak || !is_weak) && i - start == etag_len && memcmp(v.p + start, etag, etag_len) == 0)
             return true;
     }
     return false;
@@ -528,6 +532,26 @@ static bool cors_or_preflight(struct exchange *x)
     struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
                                .content_length = -1, .cors = x->cors, .keep_alive = x->keep_alive,
                                .extra = cfg->headers[0] ? cfg->headers : NULL};
+    x->r->status = 204;
+    x->r->close = !x->keep_alive;
+    reply_set_head(x->r, &rh);
+    return true;
+}
+
+/*
+ * OPTIONS * (RFC 9110 section 9.3.7) asks about the server as a whole: 204
+ * with the methods it serves, "GET, HEAD", the Allow that OPTIONS /path's
+ * 405 carries (OPTIONS itself is no method of any resource here).
+ * Returns true when it answered.
+ */
+static bool answer_options_asterisk(struct exchange *x)
+{
+    if (!x->info->asterisk)
+        return false;
+    const struct config *cfg = x->h->cfg;
+    struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
+                               .content_length = -1, .allow = "GET, HEAD", .cors = x->cors,
+                               .keep_alive = x->keep_alive, .extra = cfg->headers[0] ? cfg->headers : NULL};
     x->r->status = 204;
     x->r->close = !x->keep_alive;
     reply_set_head(x->r, &rh);
@@ -862,6 +886,23 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
 }
 
 /*
+ * False when a precondition on fi, sent with etag (the variant's), fails
+ * (412).  RFC 9110 section 13.2.2: If-Match first, strong comparison;
+ * If-Unmodified-Since only without it, and an invalid date is ignored
+ * (nginx answers 412 to one, and reads both fields).
+ */
+static bool preconditions_hold(const struct http_request_info *info, const struct file_info *fi,
+                               const char *etag)
+{
+    if (info->if_match.p != NULL)
+        return etag_list_matches(info->if_match, etag, false);
+    if (info->if_unmodified_since.p == NULL)
+        return true;
+    time_t ius = http_date_parse(info->if_unmodified_since.p, info->if_unmodified_since.len);
+    return ius == (time_t)-1 || fi->st.st_mtime <= ius;
+}
+
+/*
  * True when the client's copy of fi, sent with etag (the variant's), is
  * current (304).  RFC 9110 section 13.2.2: If-None-Match first;
  * If-Modified-Since only without it.
@@ -870,7 +911,7 @@ static bool evaluate_conditionals(const struct http_request_info *info, const st
                                   const char *etag)
 {
     if (info->if_none_match.p != NULL)
-        return if_none_match_hits(info->if_none_match, etag);
+        return etag_list_matches(info->if_none_match, etag, true);
     if (info->if_modified_since.p == NULL)
         return false;
     time_t ims = http_date_parse(info->if_modified_since.p, info->if_modified_since.len);
@@ -954,8 +995,8 @@ static void attach_variant(struct exchange *x, struct response_head *rh)
 
 /*
  * Answers with the file x->fi (or its fresh precompressed sibling, or its
- * gzip variant): 304 when the client's copy is current, else 416, 206 or
- * 200 with the bytes to send.
+ * gzip variant): 412 when If-Match or If-Unmodified-Since fails, 304 when
+ * the client's copy is current, else 416, 206 or 200 with the bytes to send.
  */
 static void serve_file(struct exchange *x)
 {
@@ -968,7 +1009,9 @@ static void serve_file(struct exchange *x)
     if (x->gz.len > 0)
         rh.etag = x->buf->etag;
     x->r->close = !x->keep_alive;
-    if (evaluate_conditionals(x->info, x->fi, rh.etag))
+    if (!preconditions_hold(x->info, x->fi, rh.etag))
+        answer_error(x, 412, NULL);
+    else if (evaluate_conditionals(x->info, x->fi, rh.etag))
         answer_not_modified(x, &rh);
     else if (x->gz.len > 0)
         attach_variant(x, &rh);
@@ -989,7 +1032,8 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
         return;
     }
     /* Each step either answers, which ends the request, or hands on to the next. */
-    if (cors_or_preflight(&x) || refuse_method(&x) || resolve_target(&x) || directory_or_index(&x))
+    if (cors_or_preflight(&x) || answer_options_asterisk(&x) || refuse_method(&x) || resolve_target(&x) ||
+        directory_or_index(&x))
         return;
     serve_file(&x);
 }

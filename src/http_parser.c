@@ -6,6 +6,8 @@
 
 #include "http_parser.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 
@@ -329,6 +331,8 @@ enum header_id {
     HEADER_CONTENT_LENGTH,
     HEADER_TRANSFER_ENCODING,
     HEADER_CONNECTION,
+    HEADER_IF_MATCH,
+    HEADER_IF_UNMODIFIED_SINCE,
     HEADER_IF_NONE_MATCH,
     HEADER_IF_MODIFIED_SINCE,
     HEADER_RANGE,
@@ -353,6 +357,8 @@ static enum header_id header_id(struct http_slice n)
             return HEADER_ORIGIN;
         return http_slice_equals_nocase(n, "accept") ? HEADER_ACCEPT : HEADER_OTHER;
     case 8:
+        if (http_slice_equals_nocase(n, "if-match"))
+            return HEADER_IF_MATCH;
         return http_slice_equals_nocase(n, "if-range") ? HEADER_IF_RANGE : HEADER_OTHER;
     case 10:
         return http_slice_equals_nocase(n, "connection") ? HEADER_CONNECTION : HEADER_OTHER;
@@ -368,12 +374,89 @@ static enum header_id header_id(struct http_slice n)
         if (http_slice_equals_nocase(n, "transfer-encoding"))
             return HEADER_TRANSFER_ENCODING;
         return http_slice_equals_nocase(n, "if-modified-since") ? HEADER_IF_MODIFIED_SINCE : HEADER_OTHER;
+    case 19:
+        return http_slice_equals_nocase(n, "if-unmodified-since") ? HEADER_IF_UNMODIFIED_SINCE : HEADER_OTHER;
     case 29:
         return http_slice_equals_nocase(n, "access-control-request-method") ? HEADER_AC_REQUEST_METHOD
                                                                             : HEADER_OTHER;
     default:
         return HEADER_OTHER;
     }
+}
+
+static bool is_hex_digit(unsigned char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* unreserved or sub-delims (RFC 3986 section 2): a reg-name's bytes besides %XX. */
+static bool is_reg_name_char(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           (c != '\0' && strchr("-._~!$&'()*+,;=", c) != NULL);
+}
+
+/* The inside of "[...]" (RFC 3986 section 3.2.2): an IPv6 address, or IPvFuture "v" 1*HEXDIG "." 1*(...). */
+static bool valid_ip_literal(const char *p, size_t n)
+{
+    if (n > 0 && (p[0] == 'v' || p[0] == 'V')) {
+        size_t i = 1;
+        while (i < n && is_hex_digit((unsigned char)p[i]))
+            i++;
+        if (i == 1 || i + 1 >= n || p[i] != '.')
+            return false;
+        for (i++; i < n; i++)
+            if (p[i] != ':' && !is_reg_name_char((unsigned char)p[i]))
+                return false;
+        return true;
+    }
+    char text[INET6_ADDRSTRLEN];
+    struct in6_addr addr;
+    if (n == 0 || n >= sizeof(text))
+        return false;
+    memcpy(text, p, n);
+    text[n] = '\0';
+    return inet_pton(AF_INET6, text, &addr) == 1;
+}
+
+/*
+ * True when v is uri-host [ ":" port ] (RFC 9112 section 3.2, RFC 3986
+ * section 3.2.2): an IP-literal, or a reg-name (an IPv4 address is one too)
+ * of unreserved bytes, sub-delims and %XX, empty only when empty_ok (a Host
+ * field may be empty, an http URI's host may not); then ':' and *DIGIT.
+ * Stricter than the grammar as nginx is: "..", an empty label, is refused.
+ */
+static bool valid_host_port(struct http_slice v, bool empty_ok)
+{
+    size_t i = 0;
+    if (v.len > 0 && v.p[0] == '[') {
+        const char *close = memchr(v.p, ']', v.len);
+        if (close == NULL || !valid_ip_literal(v.p + 1, (size_t)(close - v.p) - 1))
+            return false;
+        i = (size_t)(close - v.p) + 1;
+    } else {
+        for (; i < v.len && v.p[i] != ':'; i++) {
+            unsigned char c = (unsigned char)v.p[i];
+            if (c == '%') {
+                if (i + 2 >= v.len || !is_hex_digit((unsigned char)v.p[i + 1]) ||
+                    !is_hex_digit((unsigned char)v.p[i + 2]))
+                    return false;
+                i += 2;
+            } else if (!is_reg_name_char(c) || (c == '.' && i > 0 && v.p[i - 1] == '.')) {
+                return false;
+            }
+        }
+        if (i == 0 && !empty_ok)
+            return false;
+    }
+    if (i == v.len)
+        return true;
+    if (v.p[i] != ':')
+        return false;
+    for (i++; i < v.len; i++)
+        if (v.p[i] < '0' || v.p[i] > '9')
+            return false;
+    return true;
 }
 
 /* Splits the request-target into path and query; returns 0 or 400. */
@@ -393,8 +476,11 @@ static int split_target(struct http_slice target, struct http_request_info *info
         const char *auth = p;
         while (p < end && *p != '/' && *p != '?' && *p != '#')
             p++;
-        if (p == auth)
-            return 400; /* no authority */
+        struct http_slice authority = {auth, (size_t)(p - auth)};
+        if (memchr(auth, '@', authority.len) != NULL)
+            return 400; /* userinfo (RFC 9110 section 4.2.4): refused, never passed on */
+        if (!valid_host_port(authority, false))
+            return 400; /* no host, or not a host: "http:///x", "http://:80/x", "http://a b/" */
     }
     const char *path = p;
     while (p < end && *p != '?' && *p != '#')
@@ -450,6 +536,16 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
         case HEADER_CONNECTION:
             for_each_token(h->value, note_connection_token, &conn);
             break;
+        case HEADER_IF_MATCH: /* a repeated precondition is refused, not half-read (nginx: 400) */
+            if (info->if_match.p != NULL)
+                return 400;
+            info->if_match = h->value;
+            break;
+        case HEADER_IF_UNMODIFIED_SINCE:
+            if (info->if_unmodified_since.p != NULL)
+                return 400;
+            info->if_unmodified_since = h->value;
+            break;
         case HEADER_IF_NONE_MATCH:
             info->if_none_match = h->value;
             break;
@@ -487,6 +583,8 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
         return 400; /* RFC 9112 section 3.2: exactly one Host in HTTP/1.1 */
     if (host_count > 1)
         return 400;
+    if (host_count == 1 && !valid_host_port(info->host, true))
+        return 400; /* RFC 9112 section 3.2: an invalid Host value is 400 */
     if (te.p != NULL) {
         if (info->content_length >= 0)
             return 400; /* RFC 9112 section 6.1: a smuggling shape */
@@ -502,7 +600,9 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
     else
         info->keep_alive = conn.keep_alive && !conn.close;
 
+    if (info->method == HTTP_METHOD_OPTIONS && req->target.len == 1 && req->target.p[0] == '*')
+        info->asterisk = true; /* the server as a whole: 204 with Allow */
     if (info->method != HTTP_METHOD_GET && info->method != HTTP_METHOD_HEAD)
-        return 0; /* the caller answers 405/501 without looking at the target */
+        return 0; /* the caller answers 204/405/501 without looking at the target */
     return split_target(req->target, info);
 }

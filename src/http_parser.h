@@ -48,7 +48,7 @@ enum http_method {
     HTTP_METHOD_UNKNOWN = 0, /* not a method we know: 501 */
     HTTP_METHOD_GET,
     HTTP_METHOD_HEAD,
-    HTTP_METHOD_OPTIONS,     /* a CORS preflight when --cors-origins allows it, else 405 */
+    HTTP_METHOD_OPTIONS,     /* OPTIONS * is 204; a CORS preflight when --cors-origins allows it, else 405 */
     HTTP_METHOD_OTHER        /* a registered method we refuse: 405 */
 };
 
@@ -59,9 +59,12 @@ struct http_request_info {
     bool keep_alive;                /* the client allows the connection to stay open */
     int64_t content_length;         /* -1 when the request has no Content-Length */
     bool chunked;                   /* Transfer-Encoding: chunked (a body we do not read) */
+    bool asterisk;                  /* OPTIONS with the request-target "*" (RFC 9112 section 3.2.4) */
     struct http_slice path;         /* target path, still percent-encoded, no query */
     struct http_slice query;        /* after '?', without it; len 0 when absent */
     struct http_slice host;         /* Host value; p NULL when absent */
+    struct http_slice if_match;          /* p NULL when absent */
+    struct http_slice if_unmodified_since; /* p NULL when absent */
     struct http_slice if_none_match;     /* p NULL when absent */
     struct http_slice if_modified_since; /* p NULL when absent */
     struct http_slice range;             /* p NULL when absent */
@@ -96,7 +99,10 @@ bool http_head_may_be_complete(const char *buf, size_t len, size_t from);
 /*
  * Reads a parsed request into *info.  Returns 0 when the request may be
  * served, or the status to answer instead: 400 for a missing or repeated
- * Host in HTTP/1.1, conflicting or malformed Content-Length,
+ * Host in HTTP/1.1, a Host value that is not host[:port] (RFC 9112 section
+ * 3.2; empty is allowed), an absolute-form target with userinfo or an
+ * invalid host, a repeated If-Match or If-Unmodified-Since (as nginx
+ * does), conflicting or malformed Content-Length,
  * Content-Length together with Transfer-Encoding, Transfer-Encoding in
  * HTTP/1.0 or an unusable request-target; 501 for a transfer coding other
  * than chunked.  Method acceptance is left to the caller (info->method).

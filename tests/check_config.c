@@ -229,6 +229,9 @@ static const struct bad_case bad_cases[] = {
     {NULL, "--redirect", "a=/b", "FROM=TO[:CODE]"},
     {NULL, "--redirect", "/a=b", "FROM=TO[:CODE]"},
     {NULL, "--redirect", "/a=/b:303", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "/a=/b:999", "FROM=TO[:CODE]"},       /* any trailing :NNN is the code */
+    {NULL, "--redirect", "/a=/b:200", "FROM=TO[:CODE]"},
+    {NULL, "--redirect", "/a=https://h:999", "FROM=TO[:CODE]"}, /* a 3-digit port needs a path or a code */
     {NULL, "--redirect", "/a=/b*", "FROM=TO[:CODE]"},
     {NULL, "--redirect", "/a*/b=/c", "FROM=TO[:CODE]"},
     {NULL, "--redirect", "/a/*=/b/*/c", "FROM=TO[:CODE]"},
@@ -442,6 +445,14 @@ START_TEST(test_redirect_options)
     ck_assert_str_eq(cfg.redirects[2].to, "https://h.example:8443/y"); /* a port is no code */
     ck_assert_int_eq(cfg.redirects[2].code, 301);
     ck_assert_int_eq(cfg.redirects[3].code, 307);
+    const char *colon[] = {"--redirect", "/a=/b:999:302", "--redirect", "/c=https://h:999/", "--redirect",
+                           "/d=/e:80", NULL};
+    ck_assert_int_eq(parse(NULL, colon), 0);
+    ck_assert_str_eq(cfg.redirects[0].to, "/b:999"); /* a target ending in :NNN names its code after it */
+    ck_assert_int_eq(cfg.redirects[0].code, 302);
+    ck_assert_str_eq(cfg.redirects[1].to, "https://h:999/");
+    ck_assert_int_eq(cfg.redirects[1].code, 301);
+    ck_assert_str_eq(cfg.redirects[2].to, "/e:80"); /* two digits: no code */
     const char *nl[] = {"OTUSERVER_REDIRECTS=/a=/b?x=1,2:308\n/c=/d", NULL};
     ck_assert_int_eq(parse(nl, NULL), 0);
     ck_assert_int_eq(cfg.redirect_count, 2); /* with a newline, commas belong to the entries */

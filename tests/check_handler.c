@@ -65,12 +65,15 @@ struct hcase {
     const char *query;        /* after '?', or NULL */
     const char *inm;          /* If-None-Match, or NULL; ETAG is replaced */
     const char *ims;          /* If-Modified-Since, or NULL */
+    const char *im;           /* If-Match, or NULL; ETAG is replaced */
+    const char *ius;          /* If-Unmodified-Since, or NULL */
     const char *range;        /* Range, or NULL */
     const char *if_range;     /* If-Range, or NULL; ETAG is replaced */
     const char *ae;           /* Accept-Encoding, or NULL */
     const char *accept;       /* Accept, or NULL */
     const char *origin;       /* Origin, or NULL */
     const char *acrm;         /* Access-Control-Request-Method, or NULL */
+    bool asterisk;            /* OPTIONS * (the path is not looked at) */
     int rc;                   /* the status the parser chose, 0 for none */
     bool no_keep_alive;       /* the connection would close anyway */
     int status;               /* expected status */
@@ -338,14 +341,16 @@ static void run_case(const struct hcase *c)
     struct handler h;
     ck_assert_msg(handler_init(&h, &cfg) == 0, "%s: handler_init", c->name);
 
-    char etag[64] = "", inm[256], if_range[256];
-    if ((c->inm && strstr(c->inm, ETAG)) || (c->if_range && strstr(c->if_range, ETAG))) {
+    char etag[64] = "", inm[256], im[256], if_range[256];
+    if ((c->inm && strstr(c->inm, ETAG)) || (c->im && strstr(c->im, ETAG)) ||
+        (c->if_range && strstr(c->if_range, ETAG))) {
         learn_etag(&h, c->path, etag, sizeof(etag));
         ck_assert_msg(etag[0] == '"', "%s: no ETag to compare with", c->name);
     }
     struct http_request_info info;
     memset(&info, 0, sizeof(info));
     info.method = method_of(c->method);
+    info.asterisk = c->asterisk;
     info.minor_version = 1;
     info.keep_alive = !c->no_keep_alive;
     info.content_length = -1;
@@ -353,6 +358,8 @@ static void run_case(const struct hcase *c)
     info.query = slice(c->query);
     info.if_none_match = slice(with_etag(c->inm, etag, inm, sizeof(inm)));
     info.if_modified_since = slice(c->ims);
+    info.if_match = slice(with_etag(c->im, etag, im, sizeof(im)));
+    info.if_unmodified_since = slice(c->ius);
     info.range = slice(c->range);
     info.if_range = slice(with_etag(c->if_range, etag, if_range, sizeof(if_range)));
     info.accept_encoding = slice(c->ae);
@@ -560,6 +567,35 @@ static const struct hcase conditional_cases[] = {
     {"a 304 on HEAD", .method = "HEAD", .path = "/ten.txt", .inm = ETAG, .status = 304, .body = ""},
     {"a 304 beats a Range", .path = "/ten.txt", .inm = ETAG, .range = "bytes=0-1", .status = 304},
     {"a 304 for an index, by its own ETag", .path = "/dir/", .inm = ETAG, .status = 304},
+    /* If-Match and If-Unmodified-Since (RFC 9110 sections 13.1.1, 13.1.4, 13.2.2) */
+    {"If-Match with the ETag: 200", .path = "/ten.txt", .im = ETAG, .status = 200, .body = "0123456789"},
+    {"If-Match in a list: 200", .path = "/ten.txt", .im = "\"x\", " ETAG, .status = 200},
+    {"If-Match: * on a file: 200", .path = "/ten.txt", .im = "*", .status = 200},
+    {"If-Match with another tag: 412", .path = "/ten.txt", .im = "\"other\"", .status = 412,
+     .has = {"Content-Type: text/html", "Content-Length: ", "Connection: keep-alive\r\n"},
+     .lacks = {"ETag:", "Accept-Ranges"}, .body_has = "412 Precondition Failed"},
+    {"If-Match compares strongly: W/ never matches", .path = "/ten.txt", .im = "W/" ETAG, .status = 412},
+    {"If-Match malformed: 412", .path = "/ten.txt", .im = "abc", .status = 412},
+    {"a 412 on HEAD: the head, no body", .method = "HEAD", .path = "/ten.txt", .im = "\"other\"", .status = 412,
+     .has = {"Content-Length: "}, .body = ""},
+    {"If-Match fails before If-None-Match matches: 412", .path = "/ten.txt", .im = "\"x\"", .inm = ETAG,
+     .status = 412},
+    {"If-Match holds, then If-None-Match: 304", .path = "/ten.txt", .im = ETAG, .inm = ETAG, .status = 304},
+    {"If-Match fails before a Range: 412", .path = "/ten.txt", .im = "\"x\"", .range = "bytes=0-1", .status = 412},
+    {"If-Match holds, then a Range: 206", .path = "/ten.txt", .im = ETAG, .range = "bytes=0-1", .status = 206,
+     .body = "01"},
+    {"If-Match on a missing file: 404", .path = "/nope.txt", .im = "\"x\"", .status = 404},
+    {"If-Match: * on a missing file: 404", .path = "/nope.txt", .im = "*", .status = 404},
+    {"If-Unmodified-Since equal to the mtime: 200", .path = "/ten.txt", .ius = T_DATE, .status = 200},
+    {"If-Unmodified-Since later: 200", .path = "/ten.txt", .ius = "Wed, 03 Jan 2024 00:00:00 GMT", .status = 200},
+    {"If-Unmodified-Since a second earlier: 412", .path = "/ten.txt", .ius = "Tue, 02 Jan 2024 03:04:04 GMT",
+     .status = 412, .body_has = "412 Precondition Failed"},
+    {"If-Unmodified-Since malformed: ignored", .path = "/ten.txt", .ius = "yesterday", .status = 200},
+    {"If-Match wins: a match beats an old If-Unmodified-Since", .path = "/ten.txt", .im = ETAG,
+     .ius = "Mon, 01 Jan 2024 00:00:00 GMT", .status = 200},
+    {"If-Unmodified-Since fails before If-Modified-Since: 412", .path = "/ten.txt",
+     .ius = "Mon, 01 Jan 2024 00:00:00 GMT", .ims = T_DATE, .status = 412},
+    {"If-Match for an index, by its own ETag", .path = "/dir/", .im = ETAG, .status = 200},
 };
 
 /* Range and If-Range (RFC 9110 section 14). */
@@ -679,6 +715,12 @@ static const struct hcase on_the_fly_cases[] = {
     {"the file's ETag does not match the variant", .opts = G, .path = "/page.html", .ae = "gzip",
      .inm = ETAG, .status = 200, .has = {"Content-Encoding: gzip\r\n"}},
     {"the file's ETag still matches the file", .opts = G, .path = "/page.html", .inm = ETAG, .status = 304},
+    {"If-Match: the file's ETag is not the variant's: 412", .opts = G, .path = "/page.html", .ae = "gzip",
+     .im = ETAG, .status = 412},
+    {"If-Match: the file's ETag holds for the file", .opts = G, .path = "/page.html", .im = ETAG, .status = 200,
+     .lacks = {"Content-Encoding"}},
+    {"If-Match: * holds for the variant", .opts = G, .path = "/page.html", .ae = "gzip", .im = "*", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}},
 };
 #undef G
 
@@ -687,6 +729,13 @@ static const struct hcase on_the_fly_cases[] = {
 static const struct hcase cors_cases[] = {
     {"without CORS OPTIONS stays 405", .method = "OPTIONS", .origin = APP, .acrm = "GET", .status = 405,
      .has = {"Allow: GET, HEAD\r\n"}, .lacks = {"Access-Control-", "Vary: Origin"}},
+    {"OPTIONS *: 204 with Allow", .method = "OPTIONS", .asterisk = true, .status = 204,
+     .has = {"Allow: GET, HEAD\r\n", "Connection: keep-alive\r\n"}, .lacks = {"Content-Length", "Content-Type"},
+     .body = ""},
+    {"OPTIONS * on a closing connection", .method = "OPTIONS", .asterisk = true, .no_keep_alive = true,
+     .status = 204, .has = {"Allow: GET, HEAD\r\n", "Connection: close\r\n"}},
+    {"OPTIONS * with CORS on: 204 with Allow", .opts = OPT_CORS, .method = "OPTIONS", .asterisk = true,
+     .origin = APP, .status = 204, .has = {"Allow: GET, HEAD\r\n", "Access-Control-Allow-Origin: " APP "\r\n"}},
     {"without CORS a GET with Origin gets no CORS lines", .path = "/ten.txt", .origin = APP, .status = 200,
      .lacks = {"Access-Control-", "Vary: Origin"}},
     {"a preflight from an allowed origin: 204", .opts = OPT_CORS, .method = "OPTIONS", .origin = APP, .acrm = "GET",
@@ -867,7 +916,7 @@ static size_t expect_gunzips_to_file(const struct reply *r, const char *name, si
 /*
  * gzip on the fly: compressed once (then from the cache), byte-identical
  * after gunzip, from memory when small and from a memfd of the reply's own
- * when larger; its ETag gives 304; HEAD's head is GET's.
+ * when larger; its ETag gives 304 and satisfies If-Match; HEAD's head is GET's.
  */
 START_TEST(test_gzip_on_the_fly)
 {
@@ -903,6 +952,19 @@ START_TEST(test_gzip_on_the_fly)
     ck_assert_int_eq(r.status, 304);
     ck_assert_ptr_nonnull(strstr(r.head, etag));
     ck_assert_ptr_nonnull(strstr(r.head, "Vary: Accept-Encoding\r\n"));
+
+    struct http_request_info info; /* If-Match with the variant's ETag holds for the variant */
+    memset(&info, 0, sizeof(info));
+    info.method = HTTP_METHOD_GET;
+    info.path = slice("/page.html");
+    info.accept_encoding = slice("gzip");
+    info.if_match = slice(etag);
+    handler_respond(&h, 0, &info, true, NOW_DATE, &r);
+    ck_assert_int_eq(r.status, 200);
+    ck_assert_ptr_nonnull(strstr(r.head, "Content-Encoding: gzip\r\n"));
+    info.accept_encoding = slice(NULL); /* ... and not for the file itself */
+    handler_respond(&h, 0, &info, true, NOW_DATE, &r);
+    ck_assert_int_eq(r.status, 412);
 
     get_gzip(&h, "/hex.js", NULL, false, &r); /* larger: a memfd, the reply's own descriptor */
     ck_assert(r.gzip_made);

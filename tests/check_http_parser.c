@@ -202,6 +202,16 @@ static const struct interpret_case interpret_cases[] = {
     {"absolute-form https upper", "GET HTTPS://h:443/x HTTP/1.1\r\nHost: h\r\n\r\n", 0, HTTP_METHOD_GET, 1, "/x"},
     {"absolute-form no path", "GET http://h HTTP/1.1\r\nHost: h\r\n\r\n", 0, HTTP_METHOD_GET, 1, "/"},
     {"absolute-form no authority", "GET http:///x HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
+    {"absolute-form IPv6 and port", "GET http://[::1]:8080/x HTTP/1.1\r\nHost: h\r\n\r\n", 0, HTTP_METHOD_GET, 1,
+     "/x"},
+    {"absolute-form empty port", "GET http://h:/x HTTP/1.1\r\nHost: h\r\n\r\n", 0, HTTP_METHOD_GET, 1, "/x"},
+    {"absolute-form userinfo", "GET http://u@h/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
+    {"absolute-form user:pass", "GET http://u:p@h/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
+    {"absolute-form port not digits", "GET http://h:x/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0,
+     NULL},
+    {"absolute-form empty host", "GET http://:80/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
+    {"absolute-form bad host", "GET http://a<b/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
+    {"absolute-form open IPv6", "GET http://[::1/x HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
     {"asterisk target for GET", "GET * HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
     {"relative target", "GET a/b HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
     {"authority-form for GET", "GET h:80 HTTP/1.1\r\nHost: h\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
@@ -231,7 +241,7 @@ static const struct interpret_case interpret_cases[] = {
     {"TE on 1.0", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400, HTTP_METHOD_GET, 0, NULL},
     {"TE chunked", "GET / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n", 0, HTTP_METHOD_GET, 1, "/"},
     {"POST is refused", "POST / HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_OTHER, 1, NULL},
-    {"OPTIONS * is told apart (a preflight or 405)", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0,
+    {"OPTIONS * is told apart (204, or a preflight)", "OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0,
      HTTP_METHOD_OPTIONS, 1, NULL},
     {"options in lower case is unknown", "options / HTTP/1.1\r\nHost: a\r\n\r\n", 0, HTTP_METHOD_UNKNOWN, 1, NULL},
     {"CONNECT is refused", "CONNECT h:443 HTTP/1.1\r\nHost: h\r\n\r\n", 0, HTTP_METHOD_OTHER, 1, NULL},
@@ -274,6 +284,84 @@ START_TEST(test_interpret_conditional_fields)
     ck_assert(http_slice_equals_nocase(info.range, "bytes=0-1"));
     ck_assert(http_slice_equals_nocase(info.if_range, "\"x\""));
     ck_assert(http_slice_equals_nocase(info.accept_encoding, "GZIP"));
+    ck_assert_ptr_null(info.if_match.p);
+    ck_assert_ptr_null(info.if_unmodified_since.p);
+    s = "GET /f HTTP/1.1\r\nHost: a\r\nif-match: \"y\"\r\nIF-UNMODIFIED-SINCE: d2\r\n\r\n";
+    len = strlen(s);
+    ck_assert_int_eq(http_parse_request(guarded(s, len), len, 100, &req), (int)len);
+    ck_assert_int_eq(http_request_interpret(&req, &info), 0);
+    ck_assert(http_slice_equals_nocase(info.if_match, "\"y\""));
+    ck_assert(http_slice_equals_nocase(info.if_unmodified_since, "d2"));
+    /* a repeated precondition is 400, as nginx answers, rather than one of them read */
+    static const char *const repeated[] = {
+        "GET /f HTTP/1.1\r\nHost: a\r\nIf-Match: \"y\"\r\nIf-Match: \"z\"\r\n\r\n",
+        "GET /f HTTP/1.1\r\nHost: a\r\nIf-Unmodified-Since: d\r\nif-unmodified-since: d\r\n\r\n",
+    };
+    for (size_t i = 0; i < OTU_ARRAY_LEN(repeated); i++) {
+        len = strlen(repeated[i]);
+        ck_assert_int_eq(http_parse_request(guarded(repeated[i], len), len, 100, &req), (int)len);
+        ck_assert_int_eq(http_request_interpret(&req, &info), 400);
+    }
+}
+END_TEST
+
+/*
+ * Host (RFC 9112 section 3.2): uri-host [ ":" port ], else 400, whatever the
+ * method.  An empty value is allowed; ".." (an empty label) is refused as
+ * nginx does.
+ */
+START_TEST(test_interpret_host_values)
+{
+    static const struct {
+        const char *host;
+        int rc;
+    } cases[] = {
+        {"example.com", 0}, {"example.com:8080", 0}, {"a:", 0}, {"", 0}, {":80", 0},
+        {"127.0.0.1", 0}, {"999.1.1.1", 0}, /* a reg-name */
+        {"[::1]", 0}, {"[::1]:443", 0}, {"[2001:db8::7]", 0}, {"[::ffff:192.0.2.1]", 0}, {"[v1.fe:x]", 0},
+        {"xn--bcher-kva.example", 0}, {"a_b~-!$&'()*+,;=", 0}, {"%41b", 0}, {"a.", 0},
+        {"a b", 400}, {"a/b", 400}, {"a\tb", 400}, {"..", 400}, {"a..b", 400}, {"a:x", 400}, {"a:80x", 400},
+        {"a:1:2", 400}, {"a@b", 400}, {"a\\b", 400}, {"a%4", 400}, {"a%zz", 400}, {"a?b", 400}, {"a#b", 400},
+        {"[::1", 400}, {"::1", 400}, {"[::g]", 400}, {"[]", 400}, {"[1.2.3.4]", 400}, {"[v1.]", 400},
+        {"[vx.a]", 400}, {"[::1]x", 400}, {"[::1]:x", 400}, {"a\x80", 400}, {"<a>", 400}, {"a\"b", 400},
+    };
+    static const char *const methods[] = {"GET", "OPTIONS", "POST"};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(cases); i++) {
+        for (size_t m = 0; m < OTU_ARRAY_LEN(methods); m++) {
+            char raw[256];
+            int len = snprintf(raw, sizeof(raw), "%s / HTTP/1.1\r\nHost: %s\r\n\r\n", methods[m], cases[i].host);
+            ck_assert_int_eq(http_parse_request(guarded(raw, (size_t)len), (size_t)len, 100, &req), len);
+            struct http_request_info info;
+            int rc = http_request_interpret(&req, &info);
+            ck_assert_msg(rc == cases[i].rc, "%s with Host '%s': %d, expected %d", methods[m], cases[i].host, rc,
+                          cases[i].rc);
+        }
+    }
+}
+END_TEST
+
+/* The asterisk-form is noted for OPTIONS only (RFC 9112 section 3.2.4); GET * stays 400. */
+START_TEST(test_interpret_options_asterisk)
+{
+    static const struct {
+        const char *raw;
+        int rc;
+        bool asterisk;
+    } cases[] = {
+        {"OPTIONS * HTTP/1.1\r\nHost: a\r\n\r\n", 0, true},
+        {"OPTIONS * HTTP/1.0\r\n\r\n", 0, true},
+        {"OPTIONS / HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},
+        {"OPTIONS *x HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},
+        {"POST * HTTP/1.1\r\nHost: a\r\n\r\n", 0, false},
+        {"GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400, false},
+    };
+    for (size_t i = 0; i < OTU_ARRAY_LEN(cases); i++) {
+        size_t len = strlen(cases[i].raw);
+        ck_assert_int_eq(http_parse_request(guarded(cases[i].raw, len), len, 100, &req), (int)len);
+        struct http_request_info info;
+        ck_assert_int_eq(http_request_interpret(&req, &info), cases[i].rc);
+        ck_assert_msg(info.asterisk == cases[i].asterisk, "%s: asterisk %d", cases[i].raw, info.asterisk);
+    }
 }
 END_TEST
 
@@ -329,6 +417,8 @@ static Suite *parser_suite(void)
     tcase_add_loop_test(tc, test_interpret_table, 0, (int)OTU_ARRAY_LEN(interpret_cases));
     tcase_add_test(tc, test_interpret_conditional_fields);
     tcase_add_test(tc, test_interpret_cors_fields);
+    tcase_add_test(tc, test_interpret_options_asterisk);
+    tcase_add_test(tc, test_interpret_host_values);
     tcase_add_test(tc, test_interpret_authorization);
     suite_add_tcase(s, tc);
     return s;

@@ -370,6 +370,10 @@ START_TEST(test_redirect_rules)
     char err[512];
     ck_assert_int_eq(run_binary(ARGS("--redirect", "/a=/b:303"), NULL, err, sizeof(err)), 2);
     ck_assert_ptr_nonnull(strstr(err, "FROM=TO[:CODE]"));
+    /* a trailing :NNN is always the code: 999 is refused, not sent as "Location: /b:999" */
+    ck_assert_int_eq(run_binary(ARGS("--redirect", "/a=/b:999"), NULL, err, sizeof(err)), 2);
+    ck_assert_ptr_nonnull(strstr(err, "FROM=TO[:CODE]"));
+    ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1); /* one line */
 }
 END_TEST
 

@@ -199,6 +199,36 @@ START_TEST(test_conditional_requests)
     e2e_response_free(&r);
     expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: yesterday\r\n\r\n", 200, &r);
     e2e_response_free(&r);
+
+    /* If-Match (strong) and If-Unmodified-Since come first: 412, before If-None-Match and Range */
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Match: %s\r\nRange: bytes=0-1\r\n\r\n",
+             etag);
+    expect_status(raw, 206, &r);
+    e2e_response_free(&r);
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Match: \"x\"\r\nIf-None-Match: %s\r\n\r\n",
+             etag);
+    expect_status(raw, 412, &r);
+    expect_header(&r, "Content-Type", "text/html");
+    expect_header(&r, "Connection", "keep-alive");
+    ck_assert_ptr_nonnull(strstr(r.body, "412 Precondition Failed"));
+    e2e_response_free(&r);
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Match: W/%s\r\n\r\n", etag);
+    expect_status(raw, 412, &r);
+    e2e_response_free(&r);
+    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Match: *\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    expect_status("GET /nope.bin HTTP/1.1\r\nHost: t\r\nIf-Match: *\r\n\r\n", 404, &r);
+    e2e_response_free(&r);
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Unmodified-Since: %s\r\n\r\n", lm);
+    expect_status(raw, 200, &r);
+    e2e_response_free(&r);
+    expect_status("HEAD /big.bin HTTP/1.1\r\nHost: t\r\nIf-Unmodified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n",
+                  412, &r);
+    e2e_response_free(&r);
+    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Unmodified-Since: yesterday\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Match: \"a\"\r\nIf-Match: \"b\"\r\n\r\n", 400, &r);
+    e2e_response_free(&r);
 }
 END_TEST
 

@@ -76,12 +76,19 @@ START_TEST(test_other_methods_405)
 }
 END_TEST
 
-START_TEST(test_connect_and_options_star_405)
+/* CONNECT is 405; OPTIONS * (the server as a whole) is 204 with the Allow of OPTIONS /path's 405. */
+START_TEST(test_connect_405_and_options_star_204)
 {
     struct e2e_response r;
     expect_status("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com\r\n\r\n", 405, &r);
     e2e_response_free(&r);
-    expect_status("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", 405, &r);
+    expect_status("OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n", 204, &r);
+    expect_header(&r, "Allow", "GET, HEAD");
+    expect_header(&r, "Connection", "keep-alive");
+    expect_no_header(&r, "Content-Length");
+    ck_assert_uint_eq(r.body_len, 0);
+    e2e_response_free(&r);
+    expect_status("OPTIONS * HTTP/1.0\r\n\r\n", 204, &r);
     expect_header(&r, "Allow", "GET, HEAD");
     e2e_response_free(&r);
 }
@@ -459,9 +466,21 @@ static const struct hostile_case hostile[] = {
     {"row 19: HTTP/1.1 without Host", "GET / HTTP/1.1\r\n\r\n", 0, RAW, {400}, 1},
     {"row 19: HTTP/1.0 without Host is fine", "GET / HTTP/1.0\r\n\r\n", 0, RAW, {200}, 1},
     {"row 20: two differing Hosts", "GET / HTTP/1.1\r\n" H("a") H("b") "\r\n", 0, RAW, {400}, 1},
+    {"RFC 9112 3.2: Host with a space", "GET / HTTP/1.1\r\n" H("a b") "\r\n", 0, RAW, {400}, 1},
+    {"RFC 9112 3.2: Host with a slash", "GET / HTTP/1.1\r\n" H("a/b") "\r\n", 0, RAW, {400}, 1},
+    {"RFC 9112 3.2: Host with a tab", "GET / HTTP/1.1\r\n" H("a\tb") "\r\n", 0, RAW, {400}, 1},
+    {"RFC 9112 3.2: Host .. (nginx too)", "GET / HTTP/1.1\r\n" H("..") "\r\n", 0, RAW, {400}, 1},
+    {"RFC 9112 3.2: Host with a port not digits", "GET / HTTP/1.1\r\n" H("a:x") "\r\n", 0, RAW, {400}, 1},
+    {"RFC 9112 3.2: Host with an empty port is fine", "GET / HTTP/1.1\r\n" H("a:") "\r\n", 0, RAW, {200}, 0},
+    {"RFC 9112 3.2: an empty Host is fine", "GET / HTTP/1.1\r\n" H("") "\r\n", 0, RAW, {200}, 0},
+    {"RFC 9112 3.2: Host [::1]:8080", "GET / HTTP/1.1\r\n" H("[::1]:8080") "\r\n", 0, RAW, {200}, 0},
     {"row 21: absolute-form", "GET http://h/index.html HTTP/1.1\r\n" H("h") "\r\n", 0, RAW, {200}, 0},
+    {"RFC 9110 4.2.4: absolute-form with userinfo", "GET http://u@h/index.html HTTP/1.1\r\n" H("h") "\r\n", 0, RAW,
+     {400}, 1},
+    {"RFC 9112 3.2: absolute-form with a bad host", "GET http://a:x/index.html HTTP/1.1\r\n" H("h") "\r\n", 0, RAW,
+     {400}, 1},
     {"row 22: GET *", "GET * HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
-    {"row 22: OPTIONS *", "OPTIONS * HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {405}, 0},
+    {"row 22: OPTIONS *", "OPTIONS * HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {204}, 0},
     {"row 23: space in the target", "GET /a b HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
     {"row 23: double space", "GET  / HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
     {"row 24: control byte", "GET /\x02 HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
@@ -579,7 +598,7 @@ TCase *e2e_protocol_tcase(void)
     tcase_add_test(tc, test_get_file_and_common_headers);
     tcase_add_test(tc, test_head_same_headers_no_body);
     tcase_add_loop_test(tc, test_other_methods_405, 0, (int)OTU_ARRAY_LEN(refused_methods));
-    tcase_add_test(tc, test_connect_and_options_star_405);
+    tcase_add_test(tc, test_connect_405_and_options_star_204);
     tcase_add_test(tc, test_unknown_method_501);
     tcase_add_test(tc, test_post_body_is_consumed);
     tcase_add_test(tc, test_get_body_is_consumed);
