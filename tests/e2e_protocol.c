@@ -232,10 +232,17 @@ END_TEST
  * FIN in one segment (8 packets a connection, not 10).  Counted by the
  * client's kernel: segments received without data are the SYN-ACK, the
  * server's ACK of the request (when it sends one), and a FIN that came
- * alone; the answer is one data segment.
+ * alone; the answer is one data segment.  Not in image mode, where a proxy
+ * stands between.
  */
 START_TEST(test_closing_answer_carries_the_fin)
 {
+    if (docker_image) {
+        /* The published port is docker-proxy's: it writes the client's
+         * segments (the answer, then its own FIN), not the server. */
+        printf("SKIPPED: test_closing_answer_carries_the_fin: through docker-proxy the segments are the proxy's\n");
+        return;
+    }
     const char *reqs[] = {"GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
                           "GET /page.html HTTP/1.0\r\n\r\n", "HEAD /nothing-here HTTP/1.0\r\n\r\n"};
     for (size_t i = 0; i < OTU_ARRAY_LEN(reqs); i++) {
