@@ -1,5 +1,6 @@
 /*
- * fuzz_http_parser.c - libFuzzer target: the request parser and interpreter.
+ * fuzz_http_parser.c - libFuzzer target: the request parser and interpreter,
+ * and the chunked-body check.
  *
  * Feeds arbitrary bytes to http_parse_request() at every header limit the
  * server allows, checks the invariants a caller relies on, and runs the
@@ -62,6 +63,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     (void)http_head_may_be_complete(buf, size, size > 0 ? data[size - 1] % (size + 1) : 0);
+    /* The chunked check, on the bytes after a head (or all of them): a
+     * prefix found malformed stays malformed with more bytes. */
+    size_t body = rc > 0 ? (size_t)rc : 0;
+    size_t prefix = size > body ? (size_t)data[size - 1] % (size - body + 1) : 0;
+    enum http_chunked whole = http_chunked_check(buf + body, size - body);
+    enum http_chunked part = http_chunked_check(buf + body, prefix);
+    if (part == HTTP_CHUNKED_MALFORMED && whole != HTTP_CHUNKED_MALFORMED)
+        abort();
     free(buf);
     return 0;
 }

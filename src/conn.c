@@ -628,7 +628,13 @@ static void conn_handle_head(struct conn *c)
     int rc = http_request_interpret(req, &info);
     bool keep_alive = rc == 0 && info.keep_alive && cfg->keepalive_timeout_ms > 0 &&
                       c->requests + 1 < (unsigned)cfg->keepalive_requests && !ctx->draining;
-    if (rc == 0 && (info.chunked || info.content_length > CONN_DISCARD_MAX))
+    /* The chunked body is never read, only dropped with the connection, but
+     * framing that is already broken in what came with the head gets a 400,
+     * as nginx and lighttpd give, not an answer ("0x5", "+5", a bare LF). */
+    if (rc == 0 && info.chunked &&
+        http_chunked_check(c->buf + c->head_len, c->in_len - c->head_len) == HTTP_CHUNKED_MALFORMED)
+        rc = 400;
+    if (info.chunked || (rc == 0 && info.content_length > CONN_DISCARD_MAX))
         keep_alive = false; /* a body we will not read: answer, then close */
     else if (rc == 0 && info.content_length > 0)
         c->discard = info.content_length; /* read and dropped before the next request */

@@ -606,3 +606,88 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
         return 0; /* the caller answers 204/405/501 without looking at the target */
     return split_target(req->target, info);
 }
+
+/* Value of the hex digit c, or -1. */
+static int hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/*
+ * Finds the CRLF that ends the line starting at buf[i]: sets *end to the CR's
+ * offset.  Returns 1 when found, 0 when the buffer ends first, -1 for a bare
+ * CR or LF, NUL or another control byte but HTAB on the way.
+ */
+static int line_end(const char *buf, size_t len, size_t i, size_t *end)
+{
+    for (; i < len; i++) {
+        unsigned char ch = (unsigned char)buf[i];
+        if (ch == '\r') {
+            if (i + 1 == len)
+                return 0;
+            if (buf[i + 1] != '\n')
+                return -1;
+            *end = i;
+            return 1;
+        }
+        if ((ch < 0x20 && ch != '\t') || ch == 0x7f)
+            return -1;
+    }
+    return 0;
+}
+
+enum http_chunked http_chunked_check(const char *buf, size_t len)
+{
+    size_t i = 0;
+    for (;;) {
+        /* chunk-size [ chunk-ext ] CRLF */
+        uint64_t size = 0;
+        size_t digits = 0;
+        int v;
+        while (i < len && (v = hex_value((unsigned char)buf[i])) >= 0) {
+            if (++digits > HTTP_CHUNK_SIZE_DIGITS_MAX)
+                return HTTP_CHUNKED_MALFORMED;
+            size = size * 16 + (uint64_t)v;
+            i++;
+        }
+        if (i == len)
+            return HTTP_CHUNKED_INCOMPLETE;
+        if (digits == 0)
+            return HTTP_CHUNKED_MALFORMED; /* "", "+5", "-1", " 5", "x" */
+        if (buf[i] != '\r' && buf[i] != ';' && buf[i] != ' ' && buf[i] != '\t')
+            return HTTP_CHUNKED_MALFORMED; /* "0x5", "5z" */
+        size_t cr;
+        int found = line_end(buf, len, i, &cr);
+        if (found <= 0)
+            return found == 0 ? HTTP_CHUNKED_INCOMPLETE : HTTP_CHUNKED_MALFORMED;
+        for (size_t k = i; k < cr && buf[k] != ';'; k++)
+            if (buf[k] != ' ' && buf[k] != '\t')
+                return HTTP_CHUNKED_MALFORMED; /* after the size: BWS, then ';' or the CRLF */
+        i = cr + 2;
+        if (size == 0)
+            break;
+        /* chunk-data CRLF */
+        if ((uint64_t)(len - i) < size + 2)
+            return (uint64_t)(len - i) <= size || buf[i + size] == '\r' ? HTTP_CHUNKED_INCOMPLETE
+                                                                        : HTTP_CHUNKED_MALFORMED;
+        if (buf[i + size] != '\r' || buf[i + size + 1] != '\n')
+            return HTTP_CHUNKED_MALFORMED;
+        i += size + 2;
+    }
+    /* trailer-section CRLF */
+    for (;;) {
+        size_t cr;
+        int found = line_end(buf, len, i, &cr);
+        if (found <= 0)
+            return found == 0 ? HTTP_CHUNKED_INCOMPLETE : HTTP_CHUNKED_MALFORMED;
+        if (cr == i)
+            return HTTP_CHUNKED_COMPLETE;
+        i = cr + 2;
+    }
+}

@@ -109,6 +109,26 @@ bool http_head_may_be_complete(const char *buf, size_t len, size_t from);
  */
 int http_request_interpret(const struct http_request *req, struct http_request_info *info);
 
+/* What http_chunked_check() found. */
+enum http_chunked {
+    HTTP_CHUNKED_COMPLETE,   /* a whole, well-formed chunked body */
+    HTTP_CHUNKED_INCOMPLETE, /* well-formed as far as it goes */
+    HTTP_CHUNKED_MALFORMED   /* broken framing: answer 400 */
+};
+
+/* Most hex digits in a chunk size: 15 keep it below 2^60, so it cannot overflow. */
+#define HTTP_CHUNK_SIZE_DIGITS_MAX 15
+
+/*
+ * Checks the framing of the chunked body that starts at buf[0] (RFC 9112
+ * section 7.1) as far as len goes: 1*HEXDIG sizes (no sign, no 0x, at most
+ * HTTP_CHUNK_SIZE_DIGITS_MAX digits), extensions after ';', CRLF after the
+ * size line and after each chunk's data, then the last chunk, trailer lines
+ * and the final CRLF.  Bare LF, control bytes and NUL are malformed.  The
+ * data itself is not looked at.  Stateless: the caller passes what it has.
+ */
+enum http_chunked http_chunked_check(const char *buf, size_t len);
+
 /* Returns true when the slice equals the NUL-terminated s, ignoring ASCII case. */
 bool http_slice_equals_nocase(struct http_slice a, const char *s);
 

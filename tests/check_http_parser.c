@@ -168,6 +168,53 @@ START_TEST(test_parse_line_complete_flag)
 }
 END_TEST
 
+/* Chunked framing (RFC 9112 section 7.1), as far as the bytes go. */
+static const struct {
+    const char *body;
+    enum http_chunked want;
+} chunked_cases[] = {
+    {"0\r\n\r\n", HTTP_CHUNKED_COMPLETE},
+    {"5\r\nhello\r\n0\r\n\r\n", HTTP_CHUNKED_COMPLETE},
+    {"5;name=value\r\nhello\r\n000\r\nTrailer: x\r\n\r\n", HTTP_CHUNKED_COMPLETE},
+    {"a \t;ext\r\n0123456789\r\n0\r\n\r\n", HTTP_CHUNKED_COMPLETE},
+    {"A\r\n0123456789\r\n0\r\n\r\n", HTTP_CHUNKED_COMPLETE},
+    {"fffffffffffffff\r\n", HTTP_CHUNKED_INCOMPLETE}, /* 15 digits: data to come */
+    {"", HTTP_CHUNKED_INCOMPLETE},
+    {"5", HTTP_CHUNKED_INCOMPLETE},
+    {"5\r", HTTP_CHUNKED_INCOMPLETE},
+    {"5\r\nhel", HTTP_CHUNKED_INCOMPLETE},
+    {"5\r\nhello", HTTP_CHUNKED_INCOMPLETE},
+    {"5\r\nhello\r", HTTP_CHUNKED_INCOMPLETE},
+    {"5\r\nhello\r\n0\r\n", HTTP_CHUNKED_INCOMPLETE},
+    {"5\r\nhello\r\n0\r\nTrailer: x\r\n", HTTP_CHUNKED_INCOMPLETE},
+    {"0x5\r\nhello\r\n0\r\n\r\n", HTTP_CHUNKED_MALFORMED},
+    {"+5\r\nhello\r\n0\r\n\r\n", HTTP_CHUNKED_MALFORMED},
+    {"-1\r\n", HTTP_CHUNKED_MALFORMED},
+    {" 5\r\nhello\r\n", HTTP_CHUNKED_MALFORMED},
+    {"\r\n", HTTP_CHUNKED_MALFORMED},
+    {"ffffffffffffffffff\r\n", HTTP_CHUNKED_MALFORMED}, /* 18 digits: overflow */
+    {"5\nhello\n0\n\n", HTTP_CHUNKED_MALFORMED},          /* bare LF */
+    {"5\r\nhelloXY0\r\n\r\n", HTTP_CHUNKED_MALFORMED},    /* no CRLF after the data */
+    {"5\r\nhello\rX", HTTP_CHUNKED_MALFORMED},
+    {"5 x\r\nhello\r\n", HTTP_CHUNKED_MALFORMED},         /* junk after the size */
+    {"5;a\rb\r\nhello\r\n", HTTP_CHUNKED_MALFORMED},      /* bare CR in an extension */
+    {"5\r\nhello\r\n0\r\nBad\x01: x\r\n\r\n", HTTP_CHUNKED_MALFORMED},
+};
+
+START_TEST(test_chunked_check)
+{
+    const char *b = chunked_cases[_i].body;
+    ck_assert_msg(http_chunked_check(b, strlen(b)) == chunked_cases[_i].want, "case %d: \"%s\"", _i, b);
+}
+END_TEST
+
+START_TEST(test_chunked_check_nul_is_malformed)
+{
+    static const char body[] = "5;\0\r\nhello\r\n0\r\n\r\n";
+    ck_assert_int_eq(http_chunked_check(body, sizeof(body) - 1), HTTP_CHUNKED_MALFORMED);
+}
+END_TEST
+
 START_TEST(test_head_may_be_complete)
 {
     const char *s = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
@@ -412,6 +459,8 @@ static Suite *parser_suite(void)
     tcase_add_test(tc, test_parse_header_count_limit);
     tcase_add_test(tc, test_parse_line_complete_flag);
     tcase_add_test(tc, test_head_may_be_complete);
+    tcase_add_loop_test(tc, test_chunked_check, 0, (int)OTU_ARRAY_LEN(chunked_cases));
+    tcase_add_test(tc, test_chunked_check_nul_is_malformed);
     suite_add_tcase(s, tc);
     tc = tcase_create("interpret");
     tcase_add_loop_test(tc, test_interpret_table, 0, (int)OTU_ARRAY_LEN(interpret_cases));
