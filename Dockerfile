@@ -30,7 +30,7 @@ LABEL org.opencontainers.image.title="otuserver" \
       org.opencontainers.image.base.name=""
 COPY --from=build /src/build/otuserver-static /otuserver
 COPY DOCUMENT_ROOT/ /srv/www/
-# The health path answers HEALTHCHECK's probes (every 2 s) without logging them at
+# The health path answers HEALTHCHECK's probes (every 4 s) without logging them at
 # info; OTUSERVER_HEALTH_PATH= (empty) turns it off.
 ENV OTUSERVER_PORT=80 \
     OTUSERVER_WORKERS=auto \

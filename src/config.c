@@ -452,7 +452,7 @@ static int add_header(struct config *cfg, const char *item, size_t len, char *wh
         return -1;
     size_t used = strlen(cfg->headers) + cfg->header_rules.value_bytes;
     if (used + (size_t)n + 1 > sizeof(cfg->headers))
-        return expected(why, whylen, "headers of at most %zu bytes in all", sizeof(cfg->headers));
+        return expected(why, whylen, "headers of at most %zu bytes in all", sizeof(cfg->headers) - 1);
     if (form == 0) {
         memcpy(cfg->headers + strlen(cfg->headers), line, (size_t)n + 1);
         return 0;
