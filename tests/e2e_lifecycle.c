@@ -226,11 +226,11 @@ START_TEST(test_worker_kill_under_load)
     ck_assert_msg(replaced, "no new worker within 1 s");
     int complete, cut, unanswered;
     finish_load(load, &complete, &cut, &unanswered);
-    /* Only requests in flight on the killed worker may fail: at most one per
-     * client.  Under valgrind (OTU_E2E_SLOW) the respawn takes seconds and one
-     * CI run saw 17 unanswered, so there the bound is two per client; the
-     * plain run keeps one. */
-    int bound = getenv("OTU_E2E_SLOW") ? 32 : 16;
+    /* Only requests caught by the kill may fail, a bounded few.  Each client
+     * has one request at a time, yet CI runs saw 16 lost of 16 clients in a
+     * plain run and 17 under valgrind: a client can lose a second one while
+     * the worker is being replaced.  So the bound is two per client. */
+    int bound = 32;
     ck_assert_msg(cut + unanswered <= bound, "%d cut, %d unanswered (at most %d)", cut, unanswered, bound);
     ck_assert_int_ge(complete, 20000 - bound);
     ck_assert_int_eq(e2e_stop(master), 0);
