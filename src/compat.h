@@ -3,7 +3,7 @@
  *
  * Fixes the feature-test macros before any system header is seen, so that
  * glibc and musl expose the same POSIX and Linux interfaces, and defines the
- * few attribute macros the code uses.
+ * few attribute macros and tiny helpers the code shares.
  */
 #ifndef OTU_COMPAT_H
 #define OTU_COMPAT_H
@@ -35,6 +35,18 @@ static inline void otu_close_keep_errno(int fd)
     int saved = errno;
     close(fd);
     errno = saved;
+}
+
+/* Value of the hex digit c (0-9, a-f, A-F), or -1: percent-escapes, chunk sizes. */
+static inline int otu_hex_value(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
 }
 
 #endif

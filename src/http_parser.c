@@ -384,11 +384,6 @@ static enum header_id header_id(struct http_slice n)
     }
 }
 
-static bool is_hex_digit(unsigned char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* unreserved or sub-delims (RFC 3986 section 2): a reg-name's bytes besides %XX. */
 static bool is_reg_name_char(unsigned char c)
 {
@@ -401,7 +396,7 @@ static bool valid_ip_literal(const char *p, size_t n)
 {
     if (n > 0 && (p[0] == 'v' || p[0] == 'V')) {
         size_t i = 1;
-        while (i < n && is_hex_digit((unsigned char)p[i]))
+        while (i < n && otu_hex_value((unsigned char)p[i]) >= 0)
             i++;
         if (i == 1 || i + 1 >= n || p[i] != '.')
             return false;
@@ -438,8 +433,8 @@ static bool valid_host_port(struct http_slice v, bool empty_ok)
         for (; i < v.len && v.p[i] != ':'; i++) {
             unsigned char c = (unsigned char)v.p[i];
             if (c == '%') {
-                if (i + 2 >= v.len || !is_hex_digit((unsigned char)v.p[i + 1]) ||
-                    !is_hex_digit((unsigned char)v.p[i + 2]))
+                if (i + 2 >= v.len || otu_hex_value((unsigned char)v.p[i + 1]) < 0 ||
+                    otu_hex_value((unsigned char)v.p[i + 2]) < 0)
                     return false;
                 i += 2;
             } else if (!is_reg_name_char(c) || (c == '.' && i > 0 && v.p[i - 1] == '.')) {
@@ -607,18 +602,6 @@ int http_request_interpret(const struct http_request *req, struct http_request_i
     return split_target(req->target, info);
 }
 
-/* Value of the hex digit c, or -1. */
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /*
  * Finds the CRLF that ends the line starting at buf[i]: sets *end to the CR's
  * offset.  Returns 1 when found, 0 when the buffer ends first, -1 for a bare
@@ -650,7 +633,7 @@ enum http_chunked http_chunked_check(const char *buf, size_t len)
         uint64_t size = 0;
         size_t digits = 0;
         int v;
-        while (i < len && (v = hex_value((unsigned char)buf[i])) >= 0) {
+        while (i < len && (v = otu_hex_value((unsigned char)buf[i])) >= 0) {
             if (++digits > HTTP_CHUNK_SIZE_DIGITS_MAX)
                 return HTTP_CHUNKED_MALFORMED;
             size = size * 16 + (uint64_t)v;

@@ -7,18 +7,6 @@
 
 #include <string.h>
 
-/* Returns the value of a hex digit, or -1. */
-static int hex_value(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* Decodes p[0..len) into out (cap bytes, NUL-terminated); returns length or -status. */
 static int percent_decode(const char *p, size_t len, char *out, size_t cap)
 {
@@ -26,8 +14,8 @@ static int percent_decode(const char *p, size_t len, char *out, size_t cap)
     for (size_t i = 0; i < len; i++) {
         unsigned char c = (unsigned char)p[i];
         if (c == '%') {
-            int hi = i + 2 < len ? hex_value((unsigned char)p[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value((unsigned char)p[i + 2]) : -1;
+            int hi = i + 2 < len ? otu_hex_value((unsigned char)p[i + 1]) : -1;
+            int lo = i + 2 < len ? otu_hex_value((unsigned char)p[i + 2]) : -1;
             if (hi < 0 || lo < 0)
                 return -400; /* "/%", "/%1", "/%zz" */
             c = (unsigned char)(hi * 16 + lo);
