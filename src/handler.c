@@ -513,6 +513,24 @@ static void answer_error(struct exchange *x, int status, const struct response_h
     reply_error(x->h, status, x->head_only, x->keep_alive, x->date, &rh, x->r);
 }
 
+/* The methods every resource here serves: the Allow of a 405 and of OPTIONS *. */
+#define HANDLER_ALLOW "GET, HEAD"
+
+/*
+ * Answers 204 No Content with the all-paths headers, x's CORS lines and, when
+ * allow is not NULL, an Allow line: a CORS preflight, or OPTIONS *.
+ */
+static void answer_no_content(struct exchange *x, const char *allow)
+{
+    const struct config *cfg = x->h->cfg;
+    struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
+                               .content_length = -1, .allow = allow, .cors = x->cors,
+                               .keep_alive = x->keep_alive, .extra = cfg->headers[0] ? cfg->headers : NULL};
+    x->r->status = 204;
+    x->r->close = !x->keep_alive;
+    reply_set_head(x->r, &rh);
+}
+
 /*
  * CORS (--cors-origins): settles the lines every answer carries; a
  * preflight from an allowed origin is answered here, 204 with the
@@ -529,12 +547,7 @@ static bool cors_or_preflight(struct exchange *x)
         x->cors = x->buf->cors;
     if (!preflight)
         return false;
-    struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
-                               .content_length = -1, .cors = x->cors, .keep_alive = x->keep_alive,
-                               .extra = cfg->headers[0] ? cfg->headers : NULL};
-    x->r->status = 204;
-    x->r->close = !x->keep_alive;
-    reply_set_head(x->r, &rh);
+    answer_no_content(x, NULL);
     return true;
 }
 
@@ -548,13 +561,7 @@ static bool answer_options_asterisk(struct exchange *x)
 {
     if (!x->info->asterisk)
         return false;
-    const struct config *cfg = x->h->cfg;
-    struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
-                               .content_length = -1, .allow = "GET, HEAD", .cors = x->cors,
-                               .keep_alive = x->keep_alive, .extra = cfg->headers[0] ? cfg->headers : NULL};
-    x->r->status = 204;
-    x->r->close = !x->keep_alive;
-    reply_set_head(x->r, &rh);
+    answer_no_content(x, HANDLER_ALLOW);
     return true;
 }
 
@@ -570,7 +577,7 @@ static bool refuse_method(struct exchange *x)
         return true;
     }
     if (x->info->method == HTTP_METHOD_OTHER || x->info->method == HTTP_METHOD_OPTIONS) {
-        struct response_head extra = {.allow = "GET, HEAD", .content_length = -1};
+        struct response_head extra = {.allow = HANDLER_ALLOW, .content_length = -1};
         answer_error(x, 405, &extra);
         return true;
     }
