@@ -347,8 +347,13 @@ release-upload:
 
 # Side by side with nginx, lighttpd and h2o (bench/run-bench: BENCH_MODE=pinned, one worker
 # on CPU 1 under half a core, medians of five; BENCH_MODE=spread, the 2-worker way): ratios, chart.
-bench: build/otuserver
-	OTU_BIN=build/otuserver DOCROOT=$(SHARED) bench/run-bench
+bench: build/otuserver build/floor
+	OTU_BIN=build/otuserver FLOOR_BIN=build/floor DOCROOT=$(SHARED) bench/run-bench
+
+# The floor: the least a server can do on this kernel per request (bench/floor/floor.c).
+build/floor: bench/floor/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(HARDEN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 # Instructions per keep-alive request under callgrind (repeatable on a noisy machine).
 callgrind: build/otuserver
