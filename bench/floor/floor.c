@@ -21,12 +21,13 @@
  * (Connection, If-None-Match, Accept-Encoding) are looked at.
  *
  *   usage: floor -p PORT [-b ADDR] [-w WORKERS] [-r URL=FILE]... [-e URL=ENC:FILE]...
- *                [-n FILE] [-d SECONDS]
+ *                [-n FILE] [-d SECONDS] [-s BYTES]
  *   -r URL=FILE      serve FILE at URL (200, or 304 when If-None-Match names its ETag)
  *   -e URL=ENC:FILE  FILE is URL's body with Content-Encoding ENC, sent when the
  *                    request's Accept-Encoding mentions ENC
  *   -n FILE          the body of every 404 (default: a one-line page)
  *   -d SECONDS       TCP_DEFER_ACCEPT (1, as otuserver; 0: off)
+ *   -s BYTES         bytes per sendfile() call (512 KiB, as otuserver)
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* accept4, sendfile, MSG_MORE, memmem */
@@ -54,7 +55,9 @@
 
 /* Bodies up to this size live in memory with their head (one send()); larger
  * ones are sent from the file with sendfile(), as otuserver does. */
-#define FLOOR_MEMORY_MAX ((off_t)64 * 1024)
+#define FLOOR_MEMORY_MAX ((off_t)12 * 1024)
+/* Bytes per sendfile() call (-s). */
+#define FLOOR_SENDFILE_CHUNK ((off_t)512 * 1024)
 /* A request head larger than this is refused (the bench's are ~100 bytes). */
 #define FLOOR_REQUEST_MAX 4096
 /* Routes and encoded variants the command line may give. */
@@ -108,6 +111,7 @@ static struct route not_found; /* the 404 answers (its ok[] is used) */
 static struct conn **conns;   /* by descriptor */
 static size_t conns_cap;
 static time_t date_second;    /* the second the heads' dates show */
+static off_t sendfile_chunk = FLOOR_SENDFILE_CHUNK;
 
 static volatile sig_atomic_t stopping;
 
@@ -390,7 +394,8 @@ static int conn_send(struct conn *c)
         c->out_sent += (size_t)n;
     }
     while (c->file_left > 0) {
-        ssize_t n = sendfile(c->fd, c->file_fd, &c->file_off, (size_t)c->file_left);
+        size_t chunk = (size_t)(c->file_left < sendfile_chunk ? c->file_left : sendfile_chunk);
+        ssize_t n = sendfile(c->fd, c->file_fd, &c->file_off, chunk);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && errno == EAGAIN)
@@ -575,13 +580,14 @@ int main(int argc, char **argv)
 {
     const char *addr = "127.0.0.1", *nf_path = NULL;
     int port = 0, workers = 1, defer_s = 1, opt;
-    while ((opt = getopt(argc, argv, "p:b:w:r:e:n:d:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:b:w:r:e:n:d:s:")) != -1) {
         switch (opt) {
         case 'p': port = parse_int(optarg, 'p', 1, 65535); break;
         case 'b': addr = optarg; break;
         case 'w': workers = parse_int(optarg, 'w', 1, FLOOR_WORKERS_MAX); break;
         case 'd': defer_s = parse_int(optarg, 'd', 0, 3600); break;
         case 'n': nf_path = optarg; break;
+        case 's': sendfile_chunk = parse_int(optarg, 's', 4096, 1 << 30); break;
         case 'r': {
             char *file = split_arg(optarg, 'r');
             add_route(optarg, NULL, file);
@@ -600,7 +606,7 @@ int main(int argc, char **argv)
         }
         default:
             fprintf(stderr, "usage: floor -p PORT [-b ADDR] [-w N] [-r URL=FILE]... [-e URL=ENC:FILE]... "
-                            "[-n FILE] [-d SECONDS]\n");
+                            "[-n FILE] [-d SECONDS] [-s BYTES]\n");
             return 2;
         }
     }
