@@ -58,7 +58,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
+.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench bench-conns bench-latency bench-profile callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -82,6 +82,9 @@ help:
 	@echo "make actionlint   lint the GitHub workflows"
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
 	@echo "make bench        otuserver vs nginx, lighttpd, h2o: pinned, half a core, medians of 5 (BENCH_MODE=spread: 2 workers)"
+	@echo "make bench-conns  15,000 and 100,000 keep-alive connections: memory per connection, active p99"
+	@echo "make bench-latency  vegeta at 50/80/95 % of the best peer's capacity: p50, p99, p99.9"
+	@echo "make bench-profile  syscalls, context switches and callgrind per request: otuserver, floor, h2o, lighttpd"
 	@echo "make callgrind    instructions per keep-alive request"
 	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
@@ -349,6 +352,24 @@ release-upload:
 # on CPU 1 under half a core, medians of five; BENCH_MODE=spread, the 2-worker way): ratios, chart.
 bench: build/otuserver build/floor
 	OTU_BIN=build/otuserver FLOOR_BIN=build/floor DOCROOT=$(SHARED) bench/run-bench
+
+# Many concurrent keep-alive connections: memory per connection and the active clients' p99
+# (bench/run-conns: 15,000 to otuserver, nginx and h2o; 100,000 to otuserver and nginx).
+bench-conns: build/otuserver build/conns
+	OTU_BIN=build/otuserver CONNS_BIN=build/conns DOCROOT=$(SHARED) bench/run-conns
+
+# Latency at fixed rates (50/80/95 % of the best peer's capacity) with vegeta (bench/run-latency).
+bench-latency: build/otuserver
+	OTU_BIN=build/otuserver DOCROOT=$(SHARED) bench/run-latency
+
+# Where a request's CPU goes: syscalls, context switches, callgrind (bench/profile).
+bench-profile: build/otuserver build/floor
+	OTU_BIN=build/otuserver FLOOR_BIN=build/floor DOCROOT=$(SHARED) bench/profile
+
+# The many-connections client of make bench-conns (bench/conns/conns.c).
+build/conns: bench/conns/conns.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(HARDEN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 # The floor: the least a server can do on this kernel per request (bench/floor/floor.c).
 build/floor: bench/floor/floor.c
