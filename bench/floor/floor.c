@@ -43,7 +43,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/sendfile.h>
@@ -285,39 +284,92 @@ static void set_not_found(const char *body_path)
         free(body);
 }
 
-/* The value of header NAME (lower case) in the head, or NULL; *len is its length. */
-static const char *header_value(const char *head, size_t head_len, const char *name, size_t *len)
+/* The headers the floor looks at, found in one pass over the head. */
+struct wanted {
+    const char *connection, *accept_encoding, *if_none_match;
+    size_t connection_len, accept_encoding_len, if_none_match_len;
+};
+
+/* Whether the N bytes at A equal LOWER (lower case), ignoring ASCII case. */
+static bool equals_lower(const char *a, const char *lower, size_t n)
 {
-    size_t name_len = strlen(name);
+    for (size_t i = 0; i < n; i++) {
+        char ch = a[i];
+        if (ch >= 'A' && ch <= 'Z')
+            ch = (char)(ch + ('a' - 'A'));
+        if (ch != lower[i])
+            return false;
+    }
+    return true;
+}
+
+/* Whether the header line at LINE (NAME_LEN bytes before its colon) is NAME (lower case). */
+static bool is_header(const char *line, size_t name_len, const char *name, size_t want_len)
+{
+    return name_len == want_len && equals_lower(line, name, want_len);
+}
+
+/*
+ * Finds Connection, Accept-Encoding and If-None-Match in the head (HEAD_LEN
+ * bytes, the blank line included), each line's name told apart by its length
+ * before any comparison.
+ */
+static void find_headers(const char *head, size_t head_len, struct wanted *w)
+{
+    memset(w, 0, sizeof(*w));
     const char *end = head + head_len;
-    const char *line = memchr(head, '\n', head_len); /* past the request line */
-    while (line != NULL && ++line < end) {
+    const char *first_eol = memchr(head, '\n', head_len);
+    if (first_eol == NULL)
+        return;
+    for (const char *line = first_eol + 1; line < end;) { /* the lines after the request line */
         const char *eol = memchr(line, '\n', (size_t)(end - line));
         if (eol == NULL)
             eol = end;
-        if ((size_t)(eol - line) > name_len && line[name_len] == ':' && strncasecmp(line, name, name_len) == 0) {
-            const char *v = line + name_len + 1;
+        const char *colon = memchr(line, ':', (size_t)(eol - line));
+        if (colon != NULL) {
+            size_t name_len = (size_t)(colon - line);
+            const char *v = colon + 1;
             while (v < eol && (*v == ' ' || *v == '\t'))
                 v++;
             const char *ve = eol;
             while (ve > v && (ve[-1] == '\r' || ve[-1] == ' '))
                 ve--;
-            *len = (size_t)(ve - v);
-            return v;
+            size_t len = (size_t)(ve - v);
+            if (is_header(line, name_len, "connection", 10)) {
+                w->connection = v;
+                w->connection_len = len;
+            } else if (is_header(line, name_len, "accept-encoding", 15)) {
+                w->accept_encoding = v;
+                w->accept_encoding_len = len;
+            } else if (is_header(line, name_len, "if-none-match", 13)) {
+                w->if_none_match = v;
+                w->if_none_match_len = len;
+            }
         }
-        line = eol;
+        line = eol + 1;
     }
-    return NULL;
 }
 
-/* Whether the LEN bytes at V contain WORD, ignoring case. */
+/* Whether the LEN bytes at V contain WORD (lower case), ignoring case. */
 static bool has_word(const char *v, size_t len, const char *word)
 {
     size_t w = strlen(word);
     for (size_t i = 0; i + w <= len; i++)
-        if (strncasecmp(v + i, word, w) == 0)
+        if (equals_lower(v + i, word, w))
             return true;
     return false;
+}
+
+/* The length of the head at BUF (through its blank line), or 0 while it is incomplete. */
+static size_t head_end(const char *buf, size_t len)
+{
+    const char *p = buf, *end = buf + len;
+    while ((p = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+        if (p - buf >= 3 && p[-1] == '\r' && p[-2] == '\n' && p[-3] == '\r')
+            return (size_t)(p + 1 - buf);
+        p++;
+    }
+    return 0;
 }
 
 /* Picks the answer to the request head (HEAD_LEN bytes, the blank line included). */
@@ -327,16 +379,18 @@ static void choose_answer(struct conn *c, const char *head, size_t head_len)
     const char *sp2 = sp1 ? memchr(sp1 + 1, ' ', head_len - (size_t)(sp1 + 1 - head)) : NULL;
     bool is_head = sp1 != NULL && sp1 - head == 4 && memcmp(head, "HEAD", 4) == 0;
     bool http10 = sp2 != NULL && (size_t)(head + head_len - sp2) > 9 && memcmp(sp2 + 1, "HTTP/1.0", 8) == 0;
-    size_t len = 0;
-    const char *v = header_value(head, head_len, "connection", &len);
+    struct wanted w;
+    find_headers(head, head_len, &w);
+    const char *v = w.connection;
+    size_t len = w.connection_len;
     c->closing = v ? has_word(v, len, "close") || (http10 && !has_word(v, len, "keep-alive")) : http10;
     int k = c->closing ? CLOSE : KEEP;
 
     const struct route *match = NULL;
     const char *url = sp1 != NULL && sp2 != NULL ? sp1 + 1 : "";
     size_t url_len = sp1 != NULL && sp2 != NULL ? (size_t)(sp2 - url) : 0;
-    size_t ae_len = 0;
-    const char *ae = header_value(head, head_len, "accept-encoding", &ae_len);
+    const char *ae = w.accept_encoding;
+    size_t ae_len = w.accept_encoding_len;
     for (size_t i = 0; i < nroutes && url_len > 0; i++) {
         const struct route *r = &routes[i];
         if (strlen(r->url) != url_len || memcmp(r->url, url, url_len) != 0)
@@ -350,8 +404,8 @@ static void choose_answer(struct conn *c, const char *head, size_t head_len)
     c->file_fd = -1;
     c->file_left = 0;
     if (match) {
-        size_t inm_len = 0;
-        const char *inm = header_value(head, head_len, "if-none-match", &inm_len);
+        const char *inm = w.if_none_match;
+        size_t inm_len = w.if_none_match_len;
         if (inm && inm_len >= strlen(match->etag) && memmem(inm, inm_len, match->etag, strlen(match->etag)))
             a = &match->same[k];
         else if (match->fd >= 0 && !is_head) {
@@ -423,10 +477,9 @@ static int conn_read(struct conn *c, bool readable)
 {
     for (;;) {
         while (c->out_sent == c->out_len && c->file_left == 0) {
-            const char *end = memmem(c->in, c->in_len, "\r\n\r\n", 4);
-            if (end == NULL)
+            size_t head_len = head_end(c->in, c->in_len);
+            if (head_len == 0)
                 break;
-            size_t head_len = (size_t)(end + 4 - c->in);
             choose_answer(c, c->in, head_len);
             memmove(c->in, c->in + head_len, c->in_len - head_len);
             c->in_len -= head_len;
