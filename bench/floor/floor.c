@@ -21,13 +21,16 @@
  * (Connection, If-None-Match, Accept-Encoding) are looked at.
  *
  *   usage: floor -p PORT [-b ADDR] [-w WORKERS] [-r URL=FILE]... [-e URL=ENC:FILE]...
- *                [-n FILE] [-d SECONDS] [-s BYTES]
+ *                [-n FILE] [-d SECONDS] [-s BYTES] [-y 0|1]
  *   -r URL=FILE      serve FILE at URL (200, or 304 when If-None-Match names its ETag)
  *   -e URL=ENC:FILE  FILE is URL's body with Content-Encoding ENC, sent when the
  *                    request's Accept-Encoding mentions ENC
  *   -n FILE          the body of every 404 (default: a one-line page)
  *   -d SECONDS       TCP_DEFER_ACCEPT (1, as otuserver; 0: off)
  *   -s BYTES         bytes per sendfile() call (512 KiB, as otuserver)
+ *   -y 0|1           1 (the default): after each sendfile() chunk the rest of
+ *                    the file waits for the loop's next pass, as otuserver's
+ *                    turn budget does; 0: the whole file at once
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE 1 /* accept4, sendfile, MSG_MORE, memmem */
@@ -96,6 +99,7 @@ struct route {
 struct conn {
     int fd;
     bool closing;             /* shutdown and close once the answer has gone */
+    bool pending;             /* in the pending list: its next chunk goes on the next pass */
     size_t in_len;
     const char *out;          /* the canned answer (never copied) */
     size_t out_len, out_sent;
@@ -111,6 +115,9 @@ static struct conn **conns;   /* by descriptor */
 static size_t conns_cap;
 static time_t date_second;    /* the second the heads' dates show */
 static off_t sendfile_chunk = FLOOR_SENDFILE_CHUNK;
+static bool yield_between_chunks = true; /* -y 0: send a whole file at once */
+static int *pending;          /* descriptors whose file waits for the next pass */
+static size_t npending;
 
 static volatile sig_atomic_t stopping;
 
@@ -459,6 +466,14 @@ static int conn_send(struct conn *c)
             return -1;
         }
         c->file_left -= n;
+        if (c->file_left > 0 && yield_between_chunks) {
+            /* the rest waits for the loop's next pass: the client reads meanwhile */
+            if (!c->pending) {
+                c->pending = true;
+                pending[npending++] = c->fd;
+            }
+            return 0;
+        }
     }
     if (c->closing) {
         shutdown(c->fd, SHUT_WR); /* the tail held by MSG_MORE leaves with the FIN */
@@ -573,8 +588,11 @@ static int serve(int listener)
     if (epoll_ctl(ep, EPOLL_CTL_ADD, listener, &ev) < 0)
         die("epoll_ctl");
     struct epoll_event events[FLOOR_EVENTS];
+    int *ready = calloc(conns_cap, sizeof(int));
+    if (ready == NULL)
+        die("calloc");
     while (!stopping) {
-        int n = epoll_wait(ep, events, FLOOR_EVENTS, -1);
+        int n = epoll_wait(ep, events, FLOOR_EVENTS, npending > 0 ? 0 : -1);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
@@ -594,13 +612,26 @@ static int serve(int listener)
                 continue;
             }
             bool was_sending = c->out_sent < c->out_len || c->file_left > 0;
-            if ((events[i].events & EPOLLOUT) && was_sending && conn_send(c) <= 0)
+            if ((events[i].events & EPOLLOUT) && was_sending && !c->pending && conn_send(c) <= 0)
                 continue; /* still full, or closed */
             bool readable = (events[i].events & (EPOLLIN | EPOLLRDHUP)) != 0;
             if (readable || (was_sending && c->in_len > 0))
                 conn_read(c, readable); /* new bytes, or requests that waited behind the answer */
         }
+        /* the files that yielded on the last pass: one more chunk each */
+        size_t nready = npending;
+        memcpy(ready, pending, nready * sizeof(int));
+        npending = 0;
+        for (size_t i = 0; i < nready; i++) {
+            struct conn *c = conns[ready[i]];
+            if (c == NULL || !c->pending)
+                continue;
+            c->pending = false;
+            if (conn_send(c) > 0 && c->in_len > 0)
+                conn_read(c, false); /* requests that waited behind the answer */
+        }
     }
+    free(ready);
     return 0;
 }
 
@@ -633,7 +664,7 @@ int main(int argc, char **argv)
 {
     const char *addr = "127.0.0.1", *nf_path = NULL;
     int port = 0, workers = 1, defer_s = 1, opt;
-    while ((opt = getopt(argc, argv, "p:b:w:r:e:n:d:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "p:b:w:r:e:n:d:s:y:")) != -1) {
         switch (opt) {
         case 'p': port = parse_int(optarg, 'p', 1, 65535); break;
         case 'b': addr = optarg; break;
@@ -641,6 +672,7 @@ int main(int argc, char **argv)
         case 'd': defer_s = parse_int(optarg, 'd', 0, 3600); break;
         case 'n': nf_path = optarg; break;
         case 's': sendfile_chunk = parse_int(optarg, 's', 4096, 1 << 30); break;
+        case 'y': yield_between_chunks = parse_int(optarg, 'y', 0, 1) == 1; break;
         case 'r': {
             char *file = split_arg(optarg, 'r');
             add_route(optarg, NULL, file);
@@ -659,7 +691,7 @@ int main(int argc, char **argv)
         }
         default:
             fprintf(stderr, "usage: floor -p PORT [-b ADDR] [-w N] [-r URL=FILE]... [-e URL=ENC:FILE]... "
-                            "[-n FILE] [-d SECONDS] [-s BYTES]\n");
+                            "[-n FILE] [-d SECONDS] [-s BYTES] [-y 0|1]\n");
             return 2;
         }
     }
@@ -673,7 +705,8 @@ int main(int argc, char **argv)
     struct rlimit rl;
     conns_cap = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 65536;
     conns = calloc(conns_cap, sizeof(struct conn *));
-    if (conns == NULL)
+    pending = calloc(conns_cap, sizeof(int));
+    if (conns == NULL || pending == NULL)
         die("calloc");
     struct sigaction sa = {.sa_handler = on_signal};
     sigaction(SIGTERM, &sa, NULL);
