@@ -25,6 +25,9 @@ CRYPT_LIBS  ?= -lcrypt
 # gzip on the fly: libdeflate (package libdeflate-dev); the static build links one built from
 # Debian's source with musl (scripts/libdeflate-musl).
 DEFLATE_LIBS ?= -ldeflate
+# The configuration file (YAML): libyaml (package libyaml-dev); the static build links one
+# built from Debian's source with musl.
+YAML_LIBS ?= -lyaml
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -41,17 +44,17 @@ SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
 UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_path_rules check_compress
 check_http_parser_OBJS = http_parser
 check_path_OBJS        = path
-check_mime_OBJS        = mime
+check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf
-check_config_OBJS      = config path_rules log access_log clock http_date http_parser textbuf
+check_config_OBJS      = config config_options config_names config_help config_file optparse host listen compress cors mime pages path_rules redirect http_parser log clock path textbuf
 check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
 check_metrics_http_OBJS = metrics_http metrics http_parser response textbuf
-check_auth_OBJS        = auth handler compress path_rules autoindex cors redirect file file_cache walk http_date mime path clock http_parser log metrics response textbuf
-check_handler_OBJS     = handler compress path_rules autoindex cors redirect http_parser clock file file_cache walk http_date log mime path response textbuf
-check_path_rules_OBJS  = path_rules
-check_compress_OBJS    = compress clock log
+check_auth_OBJS        = auth handler compress path_rules autoindex cors redirect pages optparse file file_cache walk http_date mime path clock http_parser log metrics response textbuf
+check_handler_OBJS     = handler compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache walk http_date log mime path response textbuf
+check_path_rules_OBJS  = path_rules http_parser optparse
+check_compress_OBJS    = compress clock log http_parser optparse
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
@@ -98,10 +101,10 @@ build/gen/mime_table.inc: scripts/gen-mime-table
 build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
 
 build/asan/otuserver: $(SAN_OBJS)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(LDFLAGS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(LDFLAGS)
 
 build/obj/%.o: src/%.c
 	@mkdir -p $(@D)
@@ -117,7 +120,7 @@ build/asan/tests/%.o: tests/%.c
 
 .SECONDEXPANSION:
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS)
 
 # The end-to-end suite: check_e2e.c (main) and every tests/e2e_*.c: the subject files, the
 # fixture they share (e2e_fixture.c) and the raw HTTP client (e2e_util.c).

@@ -5,6 +5,8 @@
 
 #include "auth.h"
 
+#include "path_rules.h"
+
 #include "clock.h"
 #include "log.h"
 #include "response.h"
@@ -22,10 +24,11 @@
 /* Retry-After of a 429: about one refill of the client's budget. */
 #define AUTH_RETRY_AFTER "2"
 /* Room for the challenge line and the configured extra headers after it. */
-#define AUTH_EXTRA_MAX (AUTH_REALM_MAX + 64 + CONFIG_HEADERS_MAX)
+#define AUTH_EXTRA_MAX (AUTH_REALM_MAX + 64 + PATH_HEADERS_MAX)
 
 struct auth {
-    const struct config *cfg;     /* settings: the file's path, the realm, extra headers */
+    const char *file;             /* the htpasswd file's path (the caller's string) */
+    const char *headers;          /* the --header lines every answer carries, "" = none */
     struct metrics *metrics;      /* crypt() counters, or NULL */
     int slot;                     /* this worker's block in metrics */
     struct auth_users users;      /* who may log in */
@@ -464,11 +467,10 @@ void auth_limiter_fail(struct auth_limiter *l, const char *addr, int64_t now_ms)
 /* ---- the worker's state ---- */
 
 /* Fills the challenge header with the realm, then the configured extra headers. */
-static void build_challenge(struct auth *a)
+static void build_challenge(struct auth *a, const char *realm)
 {
     snprintf(a->challenge, sizeof(a->challenge),
-             "WWW-Authenticate: Basic realm=\"%s\", charset=\"UTF-8\"\r\n%s", a->cfg->basic_auth_realm,
-             a->cfg->headers);
+             "WWW-Authenticate: Basic realm=\"%s\", charset=\"UTF-8\"\r\n%s", realm, a->headers);
 }
 
 /* 32 random bytes for the cache's keys; a clock-and-pid mix if getrandom() fails. */
@@ -491,18 +493,19 @@ static void random_key(uint64_t key[4])
     }
 }
 
-struct auth *auth_new(const struct config *cfg, struct metrics *metrics, int slot, char *err,
-                      size_t errlen)
+struct auth *auth_new(const char *file, const char *realm, const char *headers, struct metrics *metrics,
+                      int slot, char *err, size_t errlen)
 {
     struct auth *a = calloc(1, sizeof(*a));
     if (a == NULL) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    a->cfg = cfg;
+    a->file = file;
+    a->headers = headers;
     a->metrics = metrics;
     a->slot = slot;
-    if (auth_users_load(cfg->basic_auth_file, &a->users, err, errlen) < 0) {
+    if (auth_users_load(file, &a->users, err, errlen) < 0) {
         free(a);
         return NULL;
     }
@@ -510,7 +513,7 @@ struct auth *auth_new(const struct config *cfg, struct metrics *metrics, int slo
     random_key(key);
     auth_cache_init(&a->cache, key);
     auth_limiter_init(&a->limiter);
-    build_challenge(a);
+    build_challenge(a, realm);
     return a;
 }
 
@@ -523,13 +526,13 @@ void auth_reload(struct auth *a)
 {
     char err[256];
     struct auth_users *fresh = malloc(sizeof(*fresh));
-    if (fresh == NULL || auth_users_load(a->cfg->basic_auth_file, fresh, err, sizeof(err)) < 0) {
+    if (fresh == NULL || auth_users_load(a->file, fresh, err, sizeof(err)) < 0) {
         LOG_WARN("basic auth file '%s' not reloaded, the old users stay: %s",
-                 a->cfg->basic_auth_file, fresh ? err : "out of memory");
+                 a->file, fresh ? err : "out of memory");
     } else {
         a->users = *fresh;
         auth_cache_clear(&a->cache);
-        LOG_INFO("basic auth file '%s' reloaded: %d users", a->cfg->basic_auth_file,
+        LOG_INFO("basic auth file '%s' reloaded: %d users", a->file,
                  a->users.count);
     }
     free(fresh);
@@ -624,7 +627,7 @@ void auth_respond(const struct auth *a, enum auth_verdict verdict, bool head_onl
         .content_length = n,
         .retry_after = limited ? AUTH_RETRY_AFTER : NULL,
         .cache_control = "no-store",
-        .extra = limited ? (a->cfg->headers[0] ? a->cfg->headers : NULL) : a->challenge,
+        .extra = limited ? (a->headers[0] ? a->headers : NULL) : a->challenge,
         .keep_alive = !close,
     };
     handler_reply_memory(r, &h, r->body_buf, (size_t)n, head_only);

@@ -17,7 +17,6 @@
 #ifndef OTU_AUTH_H
 #define OTU_AUTH_H
 
-#include "config.h"
 #include "handler.h"
 #include "http_parser.h"
 #include "metrics.h"
@@ -162,12 +161,14 @@ enum auth_verdict {
 struct auth;
 
 /*
- * Loads cfg->basic_auth_file for a worker.  metrics (NULL when off) and
- * slot say where crypt() calls are counted.  Returns the state, or NULL
- * with a reason in err (unreadable or bad file, no memory).
+ * Loads the htpasswd file for a worker; realm goes into WWW-Authenticate,
+ * headers (the --header lines, "" for none) after it.  The strings must
+ * outlive the state.  metrics (NULL when off) and slot say where crypt()
+ * calls are counted.  Returns the state, or NULL with a reason in err
+ * (unreadable or bad file, no memory).
  */
-struct auth *auth_new(const struct config *cfg, struct metrics *metrics, int slot, char *err,
-                      size_t errlen);
+struct auth *auth_new(const char *file, const char *realm, const char *headers, struct metrics *metrics,
+                      int slot, char *err, size_t errlen);
 
 /* Frees it; NULL is fine. */
 void auth_free(struct auth *a);

@@ -5,12 +5,16 @@
 
 #include "compress.h"
 
+#include "http_parser.h"
+#include "optparse.h"
+
 #include "clock.h"
 #include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <libdeflate.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -292,4 +296,26 @@ bool compress_type_listed(const char *list, const char *type)
         p += n;
     }
     return false;
+}
+
+int compress_type_parse(void *cc, const char *item, char *why, size_t whylen)
+{
+    struct compress_config *c = cc;
+    size_t n = strlen(item), used = strlen(c->types);
+    const char *slash = strchr(item, '/');
+    bool ok = slash != NULL && slash > item && slash < item + n - 1;
+    for (size_t i = 0; ok && i < n; i++) /* '*' only as the whole subtype */
+        ok = item[i] == '*' ? i == n - 1 && item[i - 1] == '/'
+                            : http_is_token_char((unsigned char)item[i]) || item + i == slash;
+    if (!ok)
+        return opt_expected(why, whylen, "media types such as text/*,application/json, comma-separated");
+    if (used + n + 2 > sizeof(c->types))
+        return opt_expected(why, whylen, "a list of media types under %zu bytes", sizeof(c->types));
+    snprintf(c->types + used, sizeof(c->types) - used, "%s%s", used ? "," : "", item);
+    return 0;
+}
+
+void compress_types_clear(void *cc)
+{
+    ((struct compress_config *)cc)->types[0] = '\0';
 }

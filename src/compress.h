@@ -28,6 +28,37 @@
 #define COMPRESS_ENTRIES_MAX 512
 /* Longest name in the debug line of a compression (the rest is cut). */
 #define COMPRESS_LOG_NAME_MAX 200
+/* Room for --compress-types: a few dozen media types, comma-separated. */
+#define COMPRESS_TYPES_MAX 512
+/* Most bytes one file may have to be compressed on the fly: 16 MiB takes about 0.3 s at level 6. */
+#define COMPRESS_MAX_SIZE_LIMIT (16L * 1024 * 1024)
+/* Most compressed bytes a worker may keep: 1 GiB. */
+#define COMPRESS_CACHE_LIMIT (1024L * 1024 * 1024)
+
+enum compress_mode {
+    COMPRESS_MODE_OFF = 0,         /* --compress off */
+    COMPRESS_MODE_GZIP             /* --compress gzip */
+};
+
+/* The settings (--compress-*). */
+struct compress_config {
+    int mode;                      /* enum compress_mode */
+    char types[COMPRESS_TYPES_MAX]; /* media types compressed, comma-separated; "type/" + "*" a prefix */
+    int min_size;                  /* smaller files go out as they are (bytes) */
+    int max_size;                  /* larger ones too: bounds one compression's time (bytes) */
+    int cache_size;                /* compressed bytes kept per worker */
+    int level;                     /* libdeflate level, 1..12 */
+};
+
+/*
+ * Adds one --compress-types item, type/subtype or type/ + "*" (every
+ * subtype), to the struct compress_config at cc.  Returns 0, or -1 with
+ * what is allowed in why.
+ */
+int compress_type_parse(void *cc, const char *item, char *why, size_t whylen);
+
+/* Forgets the types of the struct compress_config at cc. */
+void compress_types_clear(void *cc);
 
 /* Where the gzip bytes of one variant are: in memory or in a descriptor. */
 struct compress_variant {

@@ -12,6 +12,7 @@
 #include "health.h"
 #include "http_date.h"
 #include "http_parser.h"
+#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -165,7 +166,8 @@ struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
     ctx->send_tv = event_base_init_common_timeout(base, &tv);
     char err[256];
     if (cfg->basic_auth_file[0] != '\0' &&
-        (ctx->auth = auth_new(cfg, metrics, slot, err, sizeof(err))) == NULL) {
+        (ctx->auth = auth_new(cfg->basic_auth_file, cfg->basic_auth_realm, cfg->headers.headers, metrics, slot,
+                              err, sizeof(err))) == NULL) {
         LOG_ERROR("basic auth file '%s': %s", cfg->basic_auth_file, err);
         errno = EINVAL;
     }
@@ -639,9 +641,9 @@ static void conn_handle_head(struct conn *c)
     else if (rc == 0 && info.content_length > 0)
         c->discard = info.content_length; /* read and dropped before the next request */
     c->health = rc == 0 && (info.method == HTTP_METHOD_GET || info.method == HTTP_METHOD_HEAD) &&
-                health_path_matches(cfg, info.path);
+                health_path_matches(cfg->health_path, info.path);
     if (c->health) /* answered here, never from the root */
-        health_respond(cfg, health_root_ok(cfg->root, ctx->handler.root.fd),
+        health_respond(cfg->headers.headers, health_root_ok(cfg->root, ctx->handler.root.fd),
                        info.method == HTTP_METHOD_HEAD, keep_alive, ctx->handler.server, ctx->date,
                        &ctx->reply);
     else if (rc == 0 && ctx->auth != NULL && conn_auth_refused(c, &info, keep_alive))
@@ -726,7 +728,7 @@ static enum step conn_step_read(struct conn *c)
         /* Accepted without a byte: the kernel held it silent for the whole
          * deferral (config_defer_accept_s), which counts against the deadline. */
         if (c->fresh && idle)
-            c->deadline_ms -= (int64_t)config_defer_accept_s(cfg) * 1000;
+            c->deadline_ms -= (int64_t)listen_defer_accept_s(cfg->header_timeout_ms) * 1000;
         conn_wait_until(c, c->deadline_ms); /* not reset by each byte */
     }
     c->fresh = false;
@@ -816,6 +818,11 @@ void conn_ctx_drain(struct conn_ctx *ctx)
             conn_close(c); /* idle between requests: nothing in flight */
         c = next;
     }
+}
+
+void conn_ctx_retire(struct conn_ctx *ctx)
+{
+    ctx->draining = true; /* every answer from now on says "close"; idle connections wait for theirs */
 }
 
 void conn_ctx_free(struct conn_ctx *ctx)

@@ -65,4 +65,13 @@ void conn_ctx_reload_auth(struct conn_ctx *ctx);
  */
 void conn_ctx_drain(struct conn_ctx *ctx);
 
+/*
+ * Starts a gentler stop, for a worker replaced by a reload: no connection
+ * is closed now (a request may be on its way on an idle one); every answer
+ * from now on carries "Connection: close", so each connection ends after
+ * its next request, or at its keep-alive timeout.  conn_ctx_drain() later
+ * closes those still idle.
+ */
+void conn_ctx_retire(struct conn_ctx *ctx);
+
 #endif

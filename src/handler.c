@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "mime.h"
+#include "pages.h"
 #include "path.h"
 #include "path_rules.h"
 #include "redirect.h"
@@ -44,16 +45,17 @@ int handler_init(struct handler *h, const struct config *cfg)
     if (h->root.walk)
         LOG_INFO("worker: openat2 is not available; names are resolved one component at a time");
     h->fallback_rel[0] = '\0';
-    if (cfg->fallback[0] != '\0') {
+    if (cfg->pages.fallback[0] != '\0') {
         struct path_result pr;
-        if (path_normalize(cfg->fallback, strlen(cfg->fallback), &pr) == 0)
+        if (path_normalize(cfg->pages.fallback, strlen(cfg->pages.fallback), &pr) == 0)
             snprintf(h->fallback_rel, sizeof(h->fallback_rel), "%s", pr.rel);
     }
     h->cache = file_cache_new(&h->root, cfg->file_cache_entries > 0 ? (size_t)cfg->file_cache_entries : 0,
                               cfg->file_cache_entries > 0);
-    if (h->cache != NULL && cfg->compress_gzip)
-        h->gzip = compress_cache_new((size_t)cfg->compress_cache_size, HANDLER_BODY_MAX, cfg->compress_level);
-    if (h->cache == NULL || (cfg->compress_gzip && h->gzip == NULL)) {
+    bool gzip = cfg->compress.mode == COMPRESS_MODE_GZIP;
+    if (h->cache != NULL && gzip)
+        h->gzip = compress_cache_new((size_t)cfg->compress.cache_size, HANDLER_BODY_MAX, cfg->compress.level);
+    if (h->cache == NULL || (gzip && h->gzip == NULL)) {
         file_cache_free(h->cache);
         h->cache = NULL;
         file_root_close(&h->root);
@@ -160,20 +162,15 @@ void handler_reply_memory(struct reply *r, struct response_head *h, const char *
 /* Returns the configured error page for status when it can be served, else NULL. */
 static const struct file_info *error_page_for(struct handler *h, int status, const char **name)
 {
-    for (int i = 0; i < h->cfg->error_page_count; i++) {
-        const struct config_error_page *e = &h->cfg->error_pages[i];
-        if (e->status != status)
-            continue;
-        struct path_result pr;
-        if (path_normalize(e->path, strlen(e->path), &pr) != 0)
-            return NULL;
-        const struct file_info *fi = file_cache_get(h->cache, pr.rel, clock_mono_ms());
-        if (fi->status != 0 || !S_ISREG(fi->st.st_mode))
-            return NULL; /* missing page: the built-in one is better than nothing */
-        *name = e->path;
-        return fi;
-    }
-    return NULL;
+    const char *page = pages_error_page(&h->cfg->pages, status);
+    struct path_result pr;
+    if (page == NULL || path_normalize(page, strlen(page), &pr) != 0)
+        return NULL;
+    const struct file_info *fi = file_cache_get(h->cache, pr.rel, clock_mono_ms());
+    if (fi->status != 0 || !S_ISREG(fi->st.st_mode))
+        return NULL; /* missing page: the built-in one is better than nothing */
+    *name = page;
+    return fi;
 }
 
 /*
@@ -223,7 +220,7 @@ static void reply_error(struct handler *h, int status, bool head_only, bool keep
     rh.server = h->server;
     rh.date = date;
     if (rh.extra == NULL) /* answer_error() passes the lines for its path */
-        rh.extra = h->cfg->headers[0] ? h->cfg->headers : NULL;
+        rh.extra = h->cfg->headers.headers[0] ? h->cfg->headers.headers : NULL;
     rh.keep_alive = !r->close;
     if (status == 503)
         rh.retry_after = HANDLER_RETRY_AFTER;
@@ -463,7 +460,7 @@ struct exchange_buffers {
     char location[HANDLER_LOCATION_MAX];   /* a --redirect answer's Location */
     char etag[sizeof(((struct file_info *)0)->etag) + 4]; /* a gzip variant's: the file's + "-gz" */
     char served_path[PATH_MAX_DECODED + 72]; /* "/" + the served name: what rules match besides */
-    char headers[CONFIG_HEADERS_MAX];      /* the all-paths and matching rules' header lines */
+    char headers[PATH_HEADERS_MAX];        /* the all-paths and matching rules' header lines */
 };
 
 /*
@@ -496,10 +493,10 @@ struct exchange {
 static const char *headers_for(const struct exchange *x, const char *file)
 {
     const struct config *cfg = x->h->cfg;
-    const char *all = cfg->headers[0] ? cfg->headers : NULL;
-    if (cfg->header_rules.count == 0 || x->asked == NULL)
+    const char *all = cfg->headers.headers[0] ? cfg->headers.headers : NULL;
+    if (cfg->headers.header_rules.count == 0 || x->asked == NULL)
         return all;
-    return path_rules_headers(&cfg->header_rules, all, x->asked, file, x->buf->headers, sizeof(x->buf->headers));
+    return path_rules_headers(&cfg->headers.header_rules, all, x->asked, file, x->buf->headers, sizeof(x->buf->headers));
 }
 
 /* Answers with an error status (see reply_error()); extra carries Allow, Location or Content-Range. */
@@ -525,7 +522,7 @@ static void answer_no_content(struct exchange *x, const char *allow)
     const struct config *cfg = x->h->cfg;
     struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
                                .content_length = -1, .allow = allow, .cors = x->cors,
-                               .keep_alive = x->keep_alive, .extra = cfg->headers[0] ? cfg->headers : NULL};
+                               .keep_alive = x->keep_alive, .extra = cfg->headers.headers[0] ? cfg->headers.headers : NULL};
     x->r->status = 204;
     x->r->close = !x->keep_alive;
     reply_set_head(x->r, &rh);
@@ -540,10 +537,10 @@ static void answer_no_content(struct exchange *x, const char *allow)
 static bool cors_or_preflight(struct exchange *x)
 {
     const struct config *cfg = x->h->cfg;
-    if (!cors_enabled(cfg))
+    if (!cors_enabled(&cfg->cors))
         return false;
-    bool preflight = cors_is_preflight(x->info) && cors_origin_allowed(cfg, x->info->origin);
-    if (cors_lines(cfg, x->info, preflight, x->buf->cors, sizeof(x->buf->cors)) > 0)
+    bool preflight = cors_is_preflight(x->info) && cors_origin_allowed(&cfg->cors, x->info->origin);
+    if (cors_lines(&cfg->cors, x->info, preflight, x->buf->cors, sizeof(x->buf->cors)) > 0)
         x->cors = x->buf->cors;
     if (!preflight)
         return false;
@@ -626,10 +623,10 @@ static const char *request_path(struct exchange *x)
  */
 static bool apply_redirects(struct exchange *x)
 {
-    if (x->h->cfg->redirect_count == 0)
+    if (x->h->cfg->redirects.count == 0)
         return false;
     struct exchange_buffers *b = x->buf;
-    int status = redirect_find(x->h->cfg, request_path(x), x->info->query, b->location, sizeof(b->location));
+    int status = redirect_find(&x->h->cfg->redirects, request_path(x), x->info->query, b->location, sizeof(b->location));
     if (status == 0)
         return false;
     struct response_head extra = {.location = status == 414 ? NULL : b->location, .content_length = -1};
@@ -648,7 +645,7 @@ static bool resolve_target(struct exchange *x)
     struct path_result *pr = &x->buf->pr;
     int status = path_normalize(x->info->path.p, x->info->path.len, pr);
     const struct config *cfg = x->h->cfg;
-    if (status == 0 && (cfg->cache_rules.count > 0 || cfg->header_rules.count > 0))
+    if (status == 0 && (cfg->headers.cache_rules.count > 0 || cfg->headers.header_rules.count > 0))
         x->asked = request_path(x); /* before a fallback replaces pr->rel */
     if (status == 0 && apply_redirects(x))
         return true;
@@ -737,10 +734,10 @@ static bool directory_or_index(struct exchange *x)
         }
         const struct file_info *dir = x->fi;
         x->served = b->index_rel;
-        for (int i = 0; i < x->h->cfg->index_count; i++) { /* the first index name that exists */
+        for (int i = 0; i < x->h->cfg->pages.index_count; i++) { /* the first index name that exists */
             /* the precision tells the compiler what path_normalize() guarantees: it fits */
             snprintf(b->index_rel, sizeof(b->index_rel), "%.*s/%s", (int)sizeof(b->pr.rel) - 1,
-                     b->pr.rel, x->h->cfg->index_names[i]);
+                     b->pr.rel, x->h->cfg->pages.index_names[i]);
             x->fi = file_cache_get(x->h->cache, b->index_rel, x->now);
             if (x->fi->status != 404)
                 break;
@@ -807,9 +804,9 @@ static const char *compress_on_the_fly(struct exchange *x)
     const struct file_info *fi = x->fi;
     int64_t size = (int64_t)fi->st.st_size;
     if (h->gzip == NULL || x->info->range.p != NULL || x->info->accept_encoding.p == NULL ||
-        size < cfg->compress_min_size || size > cfg->compress_max_size ||
+        size < cfg->compress.min_size || size > cfg->compress.max_size ||
         !accepts_encoding(x->info->accept_encoding, "gzip") ||
-        !compress_type_listed(cfg->compress_types, mime_type_for(x->served)))
+        !compress_type_listed(cfg->compress.types, mime_type_for(x->served)))
         return NULL;
     enum compress_outcome o = compress_get(h->gzip, &fi->st, fi->data, fi->fd, x->served, &x->gz);
     x->r->gzip_cache_bytes = (int64_t)compress_cache_bytes(h->gzip);
@@ -831,7 +828,7 @@ static const char *content_type_for(const struct config *cfg, const char *name, 
                                     size_t cap)
 {
     const char *type = mime_type_for(name);
-    if (cfg->charset[0] == '\0')
+    if (cfg->mime.charset[0] == '\0')
         return type;
     size_t n = strlen(type);
     bool text = strncmp(type, "text/", 5) == 0 || strcmp(type, "application/javascript") == 0 ||
@@ -839,7 +836,7 @@ static const char *content_type_for(const struct config *cfg, const char *name, 
                 (n >= 4 && (strcmp(type + n - 4, "json") == 0 || strcmp(type + n - 3, "xml") == 0));
     if (!text || strchr(type, ';') != NULL)
         return type;
-    snprintf(buf, cap, "%s; charset=%s", type, cfg->charset);
+    snprintf(buf, cap, "%s; charset=%s", type, cfg->mime.charset);
     return buf;
 }
 
@@ -865,9 +862,9 @@ static const char *served_path(const struct exchange *x)
 static const char *cache_control_for(const struct exchange *x, const char *file)
 {
     const struct config *cfg = x->h->cfg;
-    const char *v = x->asked ? path_rules_first(&cfg->cache_rules, x->asked, file) : NULL;
+    const char *v = x->asked ? path_rules_first(&cfg->headers.cache_rules, x->asked, file) : NULL;
     if (v == NULL)
-        v = cfg->cache_control;
+        v = cfg->headers.cache_control;
     return v[0] != '\0' ? v : NULL;
 }
 

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-bool health_path_matches(const struct config *cfg, struct http_slice path)
+bool health_path_matches(const char *health_path, struct http_slice path)
 {
-    size_t n = strlen(cfg->health_path);
-    return n > 0 && path.len == n && memcmp(path.p, cfg->health_path, n) == 0;
+    size_t n = strlen(health_path);
+    return n > 0 && path.len == n && memcmp(path.p, health_path, n) == 0;
 }
 
 bool health_root_ok(const char *root_path, int served_fd)
@@ -31,7 +31,7 @@ bool health_root_ok(const char *root_path, int served_fd)
     return served_fd < 0 || (fstat(served_fd, &st) == 0 && st.st_nlink > 0);
 }
 
-void health_respond(const struct config *cfg, bool ok, bool head_only, bool keep_alive,
+void health_respond(const char *headers, bool ok, bool head_only, bool keep_alive,
                     const char *server, const char *date, struct reply *r)
 {
     static const char ok_body[] = "ok\n";
@@ -45,7 +45,7 @@ void health_respond(const struct config *cfg, bool ok, bool head_only, bool keep
         .content_type = "text/plain; charset=utf-8",
         .content_length = (int64_t)body_len,
         .cache_control = "no-store", /* a probe must reach the worker, not a cache */
-        .extra = cfg->headers[0] != '\0' ? cfg->headers : NULL,
+        .extra = headers[0] != '\0' ? headers : NULL,
         .keep_alive = keep_alive,
     };
     handler_reply_memory(r, &h, body, body_len, head_only);

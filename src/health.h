@@ -11,14 +11,13 @@
 #ifndef OTU_HEALTH_H
 #define OTU_HEALTH_H
 
-#include "config.h"
 #include "handler.h"
 #include "http_parser.h"
 
 #include <stdbool.h>
 
-/* Returns true when the health path is on and path (still encoded, no query) is it. */
-bool health_path_matches(const struct config *cfg, struct http_slice path);
+/* Returns true when health_path (the setting, "" = off) is on and path (still encoded, no query) is it. */
+bool health_path_matches(const char *health_path, struct http_slice path);
 
 /*
  * Returns true when the worker can serve from its root: the configured path
@@ -29,11 +28,11 @@ bool health_root_ok(const char *root_path, int served_fd);
 
 /*
  * Fills *r with the answer: 200 "ok" when ok, else 503, as text/plain with
- * Cache-Control: no-store and the configured extra headers; no body for
+ * Cache-Control: no-store and headers (the --header lines, "" for none); no body for
  * HEAD.  keep_alive is what the connection would like.  server and date
  * are the Server and Date values.  The body is static; r->fd is -1.
  */
-void health_respond(const struct config *cfg, bool ok, bool head_only, bool keep_alive,
+void health_respond(const char *headers, bool ok, bool head_only, bool keep_alive,
                     const char *server, const char *date, struct reply *r);
 
 #endif

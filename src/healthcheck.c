@@ -5,6 +5,8 @@
 
 #include "healthcheck.h"
 
+#include "listen.h"
+
 #include "clock.h"
 
 /* The User-Agent of the probe.  It names the probe in access lines and hides
@@ -29,11 +31,11 @@ static int ms_left(int64_t deadline)
     return deadline > now ? (int)(deadline - now) : 0;
 }
 
-/* Connects to the server; returns the socket or -1. */
-static int connect_local(const struct config *cfg, int64_t deadline)
+/* Connects to the server listening on bind_addr (a wildcard means loopback) and port; returns the socket or -1. */
+static int connect_local(const char *bind_addr, int port, int64_t deadline)
 {
     struct sockaddr_storage ss;
-    socklen_t len = config_socket_addr(cfg, cfg->port, true, &ss);
+    socklen_t len = listen_socket_addr(bind_addr, port, true, &ss);
     int fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
@@ -56,13 +58,9 @@ int healthcheck_run(const struct config *cfg)
 {
     int64_t deadline = clock_mono_ms() + HEALTHCHECK_TIMEOUT_MS;
 
-    int fd = connect_local(cfg, deadline);
-    if (fd < 0 && strcmp(cfg->bind_addr, "::") == 0) {
-        /* the server fell back to 0.0.0.0 on a kernel without IPv6 */
-        struct config v4 = *cfg;
-        snprintf(v4.bind_addr, sizeof(v4.bind_addr), "0.0.0.0");
-        fd = connect_local(&v4, deadline);
-    }
+    int fd = connect_local(cfg->bind_addr, cfg->port, deadline);
+    if (fd < 0 && strcmp(cfg->bind_addr, "::") == 0) /* the server fell back to 0.0.0.0 on a kernel without IPv6 */
+        fd = connect_local("0.0.0.0", cfg->port, deadline);
     if (fd < 0) {
         printf("unhealthy: cannot connect to port %d\n", cfg->port);
         return 1;

@@ -128,6 +128,14 @@ void metrics_set_open(struct metrics *m, int slot, int open_connections)
         atomic_store_explicit(&m->slot[slot].open, open_connections, memory_order_relaxed);
 }
 
+void metrics_worker_gone(struct metrics *m, int slot)
+{
+    if (m == NULL)
+        return;
+    atomic_store_explicit(&m->slot[slot].open, 0, memory_order_relaxed);
+    atomic_store_explicit(&m->slot[slot].gzip_cache_bytes, 0, memory_order_relaxed);
+}
+
 void metrics_note_restart(struct metrics *m)
 {
     if (m != NULL)

@@ -49,8 +49,14 @@ void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, int64_t
 /* Counts a connection accepted by the worker in slot, and sets its open-connection gauge. */
 void metrics_note_accept(struct metrics *m, int slot, int open_connections);
 
-/* Sets the open-connection gauge of a slot (0 when its worker is gone). */
+/* Sets the open-connection gauge of a slot. */
 void metrics_set_open(struct metrics *m, int slot, int open_connections);
+
+/*
+ * The worker of slot is gone (master): its gauges (open connections,
+ * compressed bytes held) go to 0; its counters stay, so totals never go down.
+ */
+void metrics_worker_gone(struct metrics *m, int slot);
 
 /* Counts a worker restart (master). */
 void metrics_note_restart(struct metrics *m);

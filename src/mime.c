@@ -12,6 +12,9 @@
 
 #include "mime.h"
 
+#include "http_parser.h"
+#include "optparse.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -156,4 +159,61 @@ const char *mime_table_ext(int which, size_t i)
     if (which == 0)
         return i < OTU_ARRAY_LEN(mime_table) ? mime_table[i].ext : NULL;
     return i < OTU_ARRAY_LEN(system_table) ? system_table[i].ext : NULL;
+}
+
+void mime_apply(const struct mime_config *mc)
+{
+    override_count = 0;
+    for (int i = 0; i < mc->count; i++)
+        mime_override(mc->entry[i].ext, mc->entry[i].type); /* checked by mime_override_parse */
+}
+
+/* True when t is a media type a header may carry: type/subtype of token characters. */
+static bool plain_media_type(const char *t)
+{
+    const char *slash = strchr(t, '/');
+    if (slash == NULL || slash == t || slash[1] == '\0')
+        return false;
+    for (const char *p = t; *p; p++) {
+        if (p != slash && !http_is_token_char((unsigned char)*p))
+            return false;
+    }
+    return true;
+}
+
+int mime_override_parse(void *mc, const char *item, char *why, size_t whylen)
+{
+    struct mime_config *m = mc;
+    const char *eq = strchr(item, '=');
+    if (eq == NULL || eq == item)
+        return opt_expected(why, whylen, "EXT=TYPE, such as yaml=application/yaml");
+    if (m->count >= MIME_OVERRIDES_MAX)
+        return opt_expected(why, whylen, "at most %d --mime entries", MIME_OVERRIDES_MAX);
+    const char *ext = item[0] == '.' ? item + 1 : item;
+    size_t ext_len = (size_t)(eq - ext);
+    const char *type = eq + 1;
+    if (eq < ext || !plain_media_type(type) || memchr(ext, '/', ext_len) || memchr(ext, '.', ext_len) ||
+        opt_copy_printable(m->entry[m->count].ext, sizeof(m->entry[0].ext), ext, ext_len, false) < 0 ||
+        opt_copy_printable(m->entry[m->count].type, sizeof(m->entry[0].type), type, strlen(type), false) < 0)
+        return opt_expected(why, whylen, "EXT=TYPE: an extension of up to %d characters and a type/subtype, "
+                                         "such as yaml=application/yaml", MIME_EXT_MAX);
+    m->count++;
+    return 0;
+}
+
+void mime_overrides_clear(void *mc)
+{
+    ((struct mime_config *)mc)->count = 0;
+}
+
+int mime_charset_parse(void *dst, const char *value, char *why, size_t whylen)
+{
+    size_t n = strlen(value);
+    for (size_t i = 0; i < n; i++) {
+        if (!http_is_token_char((unsigned char)value[i]))
+            return opt_expected(why, whylen, "a charset name such as utf-8, or empty for none");
+    }
+    if (opt_copy_printable(dst, MIME_CHARSET_MAX, value, n, false) < 0)
+        return opt_expected(why, whylen, "a charset name of up to %d characters", MIME_CHARSET_MAX - 1);
+    return 0;
 }

@@ -5,6 +5,10 @@
 
 #include "path_rules.h"
 
+#include "http_parser.h"
+#include "optparse.h"
+
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -168,4 +172,110 @@ const char *path_rules_headers(const struct path_rules *rs, const char *all, con
             append_whole(out, cap, &used, v, strlen(v));
     }
     return out;
+}
+
+/* What --cache-control takes, for its errors. */
+#define CACHE_CONTROL_USAGE                                                                        \
+    "a Cache-Control value, or PATTERN=VALUE with a glob starting with / or * (*.html=no-cache)"
+/* What a rule list takes, for its errors. */
+#define RULES_USAGE "at most %d rules, each a glob of up to %d bytes starting with / or *"
+
+int path_headers_parse_cache_control(void *ph, const char *item, char *why, size_t whylen)
+{
+    struct path_headers *h = ph;
+    struct path_rule_text t;
+    int form = path_rule_split(item, strlen(item), &t);
+    char value[PATH_HEADERS_VALUE_MAX];
+    if (form < 0 || opt_copy_printable(value, sizeof(value), t.value, t.value_len, true) < 0)
+        return opt_expected(why, whylen, "%s, a value of printable ASCII under %zu bytes", CACHE_CONTROL_USAGE,
+                            sizeof(value));
+    if (form == 0 && h->cache_control[0] != '\0') /* the list starts empty with each source */
+        return opt_expected(why, whylen, "one plain value, the other items PATTERN=VALUE rules (a glob starts "
+                                         "with / or *)");
+    if (form == 0) {
+        memcpy(h->cache_control, value, t.value_len + 1);
+        return 0;
+    }
+    if (path_rules_add(&h->cache_rules, t.pattern, t.pattern_len, t.value, t.value_len) < 0)
+        return opt_expected(why, whylen, RULES_USAGE, PATH_RULES_MAX, PATH_RULE_PATTERN_MAX - 1);
+    return 0;
+}
+
+void path_headers_clear_cache_control(void *ph)
+{
+    struct path_headers *h = ph;
+    h->cache_control[0] = '\0';
+    path_rules_clear(&h->cache_rules);
+}
+
+/* Header names that would break the framing of our responses. */
+static bool header_breaks_framing(const char *name, size_t len)
+{
+    static const char *const refused[] = {"content-length", "transfer-encoding", "connection"};
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        if (len == strlen(refused[i]) && strncasecmp(name, refused[i], len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * Formats one "Name: value" (len bytes at line) as "Name: value\r\n" into
+ * out (cap bytes).  Returns its length, or -1 with why.
+ */
+static int format_header(const char *line, size_t len, char *out, size_t cap, char *why, size_t whylen)
+{
+    size_t colon = 0;
+    while (colon < len && line[colon] != ':') {
+        if (!http_is_token_char((unsigned char)line[colon]))
+            return opt_expected(why, whylen, "'Name: value' with a token name");
+        colon++;
+    }
+    if (colon == 0 || colon == len)
+        return opt_expected(why, whylen, "'Name: value' with a token name");
+    if (header_breaks_framing(line, colon))
+        return opt_expected(why, whylen, "a header other than Content-Length, Transfer-Encoding and "
+                                         "Connection, which would break the response framing");
+    size_t vstart = colon + 1;
+    while (vstart < len && (line[vstart] == ' ' || line[vstart] == '\t'))
+        vstart++;
+    for (size_t i = vstart; i < len; i++) {
+        unsigned char c = (unsigned char)line[i];
+        if ((c < 0x20 && c != '\t') || c == 0x7f)
+            return opt_expected(why, whylen, "a header value without control characters");
+    }
+    int n = snprintf(out, cap, "%.*s: %.*s\r\n", (int)colon, line, (int)(len - vstart), line + vstart);
+    if (n < 0 || (size_t)n >= cap)
+        return opt_expected(why, whylen, "headers of at most %zu bytes in all", cap - 1);
+    return n;
+}
+
+int path_headers_parse_header(void *ph, const char *item, char *why, size_t whylen)
+{
+    struct path_headers *h = ph;
+    struct path_rule_text t;
+    int form = path_rule_split(item, strlen(item), &t);
+    if (form < 0)
+        return opt_expected(why, whylen, "'Name: value', or PATTERN=Name: value with a glob starting with / or *");
+    char line[PATH_HEADERS_MAX];
+    int n = format_header(t.value, t.value_len, line, sizeof(line), why, whylen);
+    if (n < 0)
+        return -1;
+    size_t used = strlen(h->headers) + h->header_rules.value_bytes;
+    if (used + (size_t)n + 1 > sizeof(h->headers))
+        return opt_expected(why, whylen, "headers of at most %zu bytes in all", sizeof(h->headers) - 1);
+    if (form == 0) {
+        memcpy(h->headers + strlen(h->headers), line, (size_t)n + 1);
+        return 0;
+    }
+    if (path_rules_add(&h->header_rules, t.pattern, t.pattern_len, line, (size_t)n) < 0)
+        return opt_expected(why, whylen, RULES_USAGE, PATH_RULES_MAX, PATH_RULE_PATTERN_MAX - 1);
+    return 0;
+}
+
+void path_headers_clear_headers(void *ph)
+{
+    struct path_headers *h = ph;
+    h->headers[0] = '\0';
+    path_rules_clear(&h->header_rules);
 }

@@ -104,4 +104,45 @@ const char *path_rules_first(const struct path_rules *rs, const char *a, const c
 const char *path_rules_headers(const struct path_rules *rs, const char *all, const char *a, const char *b,
                                char *out, size_t cap);
 
+/* Longest Cache-Control value we accept; a header line, not a document. */
+#define PATH_HEADERS_VALUE_MAX 512
+/* Room for all --header lines together, as sent ("Name: value\r\n" each). */
+#define PATH_HEADERS_MAX 2048
+
+/*
+ * The headers a site adds to its answers (--cache-control, --header): for
+ * every path, and per path by rules.  All zero is "none".
+ */
+struct path_headers {
+    char cache_control[PATH_HEADERS_VALUE_MAX]; /* on files no rule matches, "" = none */
+    struct path_rules cache_rules;  /* PATTERN=VALUE: first match wins ("" = none) */
+    char headers[PATH_HEADERS_MAX]; /* on every answer, "Name: value\r\n" each */
+    struct path_rules header_rules; /* PATTERN=Name: value, one "Name: value\r\n" line each;
+                                       with headers[], at most PATH_HEADERS_MAX bytes in all */
+};
+
+/*
+ * Reads one --cache-control item into the struct path_headers at ph: a
+ * plain Cache-Control value (at most one: the list is emptied before each
+ * source gives its items) or a PATTERN=VALUE rule.  Returns 0, or -1 with
+ * what is allowed in why.
+ */
+int path_headers_parse_cache_control(void *ph, const char *item, char *why, size_t whylen);
+
+/* Forgets the Cache-Control value and rules of the struct path_headers at ph. */
+void path_headers_clear_cache_control(void *ph);
+
+/*
+ * Reads one --header item, "Name: value" (every answer) or
+ * "PATTERN=Name: value" (paths matching the glob), into the struct
+ * path_headers at ph.  The name is a token other than Content-Length,
+ * Transfer-Encoding and Connection (which would break the framing), the
+ * value has no control byte; all lines together fit PATH_HEADERS_MAX, so
+ * every line a path may get fits in one head.  Returns 0 or -1 with why.
+ */
+int path_headers_parse_header(void *ph, const char *item, char *why, size_t whylen);
+
+/* Forgets the headers and header rules of the struct path_headers at ph. */
+void path_headers_clear_headers(void *ph);
+
 #endif

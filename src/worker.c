@@ -46,7 +46,7 @@ struct metrics_conn {
 };
 
 /* Signals the worker's loop takes (see worker_signals). */
-#define WORKER_SIGNALS 5
+#define WORKER_SIGNALS 6
 
 struct worker {
     struct event_base *base;    /* the worker's event loop */
@@ -128,14 +128,26 @@ static void worker_conn_closed(void *arg)
         set_accepting(w, true);
 }
 
+/*
+ * A stop (SIGTERM, SIGINT, SIGQUIT: idle connections close now) or a
+ * retirement after a reload (WORKER_RETIRE_SIGNAL: they are kept for their
+ * next request, answered with "Connection: close").  Either way the worker
+ * stops accepting and ends once its last connection closes; a stop after a
+ * retirement (the grace period is over) closes the idle ones then.
+ */
 static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
 {
     struct worker *w = arg;
     (void)what;
-    if (w->stopping)
+    bool gentle = sig == WORKER_RETIRE_SIGNAL;
+    if (w->stopping && gentle)
         return;
-    LOG_DEBUG("worker: signal %d, finishing %d connection(s)", (int)sig,
+    LOG_DEBUG("worker: signal %d, %s %d connection(s)", (int)sig, gentle ? "retiring with" : "finishing",
               conn_ctx_open_count(w->conns));
+    if (!gentle)
+        conn_ctx_drain(w->conns);
+    if (w->stopping)
+        return; /* already not accepting */
     w->stopping = true;
     set_accepting(w, false);
     event_del(w->resume_ev);
@@ -148,7 +160,8 @@ static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
         close(w->metrics_fd);
         w->metrics_fd = -1;
     }
-    conn_ctx_drain(w->conns);
+    if (gentle)
+        conn_ctx_retire(w->conns);
     if (conn_ctx_open_count(w->conns) == 0)
         event_base_loopbreak(w->base);
 }
@@ -254,18 +267,21 @@ static void worker_flush_cb(evutil_socket_t fd, short what, void *arg)
     conn_ctx_tick(w->conns); /* the file cache's sweep, the root's re-resolution */
 }
 
+/* SIGUSR1 reopens the log; SIGHUP (sent to a worker by hand) also re-resolves the root and re-reads the password file. */
 static void worker_hup_cb(evutil_socket_t sig, short what, void *arg)
 {
     struct worker *w = arg;
-    (void)sig, (void)what;
+    (void)what;
     if (log_reopen() < 0)
         LOG_ERROR("worker: cannot reopen the log: %s", strerror(errno));
+    if (sig != SIGHUP)
+        return;
     conn_ctx_refresh_root(w->conns); /* a deploy behind a symlinked root, at once */
     conn_ctx_reload_auth(w->conns);  /* a changed htpasswd file */
 }
 
-/* Signals a worker takes through its event loop: three stop signals, then HUP and USR1. */
-static const int worker_signals[WORKER_SIGNALS] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1};
+/* Signals a worker takes through its event loop: three stop signals, HUP, USR1, and the retire signal. */
+static const int worker_signals[WORKER_SIGNALS] = {SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGUSR1, 0};
 
 /* Creates and arms every event of the worker but accepting.  Returns 0 or -1. */
 static int worker_add_events(struct worker *w, struct event_base *base)
@@ -279,9 +295,10 @@ static int worker_add_events(struct worker *w, struct event_base *base)
     w->accept_ev = event_new(base, w->listen_fd, EV_READ | EV_PERSIST, worker_accept_cb, w);
     w->resume_ev = evtimer_new(base, worker_resume_cb, w);
     for (size_t i = 0; i < WORKER_SIGNALS; i++) {
-        bool reopen = worker_signals[i] == SIGHUP || worker_signals[i] == SIGUSR1; /* USR1 = HUP */
+        int sig = worker_signals[i] != 0 ? worker_signals[i] : WORKER_RETIRE_SIGNAL; /* not a constant */
+        bool reopen = sig == SIGHUP || sig == SIGUSR1;
         event_callback_fn cb = reopen ? worker_hup_cb : worker_stop_cb;
-        w->signal_evs[i] = evsignal_new(base, worker_signals[i], cb, w);
+        w->signal_evs[i] = evsignal_new(base, sig, cb, w);
         if (w->signal_evs[i] == NULL || evsignal_add(w->signal_evs[i], NULL) < 0)
             return -1;
     }

@@ -194,41 +194,41 @@ static void make_config(struct config *cfg, unsigned opts)
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->root, sizeof(cfg->root), "%s", root);
     cfg->server_tokens = true; /* the default: Server names the version */
-    cfg->index_count = 1;      /* the default --index */
-    snprintf(cfg->index_names[0], sizeof(cfg->index_names[0]), "index.html");
+    cfg->pages.index_count = 1; /* the default --index */
+    snprintf(cfg->pages.index_names[0], sizeof(cfg->pages.index_names[0]), "index.html");
     cfg->file_cache_entries = opts & OPT_NO_CACHE ? 0 : 1024;
     cfg->serve_dotfiles = (opts & OPT_DOTFILES) != 0;
     if (opts & OPT_FALLBACK)
-        snprintf(cfg->fallback, sizeof(cfg->fallback), "/index.html");
+        snprintf(cfg->pages.fallback, sizeof(cfg->pages.fallback), "/index.html");
     if (opts & OPT_ERROR_PAGE) {
-        cfg->error_pages[0].status = 404;
-        snprintf(cfg->error_pages[0].path, sizeof(cfg->error_pages[0].path), "/404.html");
-        cfg->error_pages[1].status = 403;
-        snprintf(cfg->error_pages[1].path, sizeof(cfg->error_pages[1].path), "/missing.html");
-        cfg->error_page_count = 2;
+        cfg->pages.error_pages[0].status = 404;
+        snprintf(cfg->pages.error_pages[0].path, sizeof(cfg->pages.error_pages[0].path), "/404.html");
+        cfg->pages.error_pages[1].status = 403;
+        snprintf(cfg->pages.error_pages[1].path, sizeof(cfg->pages.error_pages[1].path), "/missing.html");
+        cfg->pages.error_page_count = 2;
     }
     if (opts & OPT_HEADERS) {
-        snprintf(cfg->headers, sizeof(cfg->headers), "X-Test: 1\r\n");
-        snprintf(cfg->cache_control, sizeof(cfg->cache_control), "max-age=60");
+        snprintf(cfg->headers.headers, sizeof(cfg->headers.headers), "X-Test: 1\r\n");
+        snprintf(cfg->headers.cache_control, sizeof(cfg->headers.cache_control), "max-age=60");
     }
     if (opts & (OPT_CORS | OPT_CORS_ANY)) {
-        cfg->cors_any = (opts & OPT_CORS_ANY) != 0;
+        cfg->cors.any = (opts & OPT_CORS_ANY) != 0;
         if (opts & OPT_CORS) {
-            snprintf(cfg->cors_origins[0], sizeof(cfg->cors_origins[0]), "https://app.example");
-            snprintf(cfg->cors_origins[1], sizeof(cfg->cors_origins[1]), "http://localhost:3000");
-            cfg->cors_origin_count = 2;
+            snprintf(cfg->cors.origins[0], sizeof(cfg->cors.origins[0]), "https://app.example");
+            snprintf(cfg->cors.origins[1], sizeof(cfg->cors.origins[1]), "http://localhost:3000");
+            cfg->cors.origin_count = 2;
         }
-        snprintf(cfg->cors_headers, sizeof(cfg->cors_headers), "Range, If-None-Match");
-        cfg->cors_max_age = 600;
+        snprintf(cfg->cors.allow_headers, sizeof(cfg->cors.allow_headers), "Range, If-None-Match");
+        cfg->cors.max_age = 600;
     }
     cfg->autoindex = (opts & OPT_AUTOINDEX) != 0;
     if (opts & OPT_GZIP) {
-        cfg->compress_gzip = true;
-        snprintf(cfg->compress_types, sizeof(cfg->compress_types), "text/*,application/javascript,image/svg+xml");
-        cfg->compress_min_size = 1024;
-        cfg->compress_max_size = 1024 * 1024;
-        cfg->compress_cache_size = 1024 * 1024;
-        cfg->compress_level = 6;
+        cfg->compress.mode = COMPRESS_MODE_GZIP;
+        snprintf(cfg->compress.types, sizeof(cfg->compress.types), "text/*,application/javascript,image/svg+xml");
+        cfg->compress.min_size = 1024;
+        cfg->compress.max_size = 1024 * 1024;
+        cfg->compress.cache_size = 1024 * 1024;
+        cfg->compress.level = 6;
     }
     if (opts & OPT_RULES) {
         static const char *const cache[][2] = {
@@ -236,16 +236,16 @@ static void make_config(struct config *cfg, unsigned opts)
         static const char *const headers[][2] = {
             {"/dir/*", "X-Frame-Options: SAMEORIGIN\r\n"}, {"*.css", "X-Asset: 1\r\n"}};
         for (size_t i = 0; i < OTU_ARRAY_LEN(cache); i++)
-            ck_assert_int_eq(path_rules_add(&cfg->cache_rules, cache[i][0], strlen(cache[i][0]), cache[i][1],
+            ck_assert_int_eq(path_rules_add(&cfg->headers.cache_rules, cache[i][0], strlen(cache[i][0]), cache[i][1],
                                             strlen(cache[i][1])), 0);
         for (size_t i = 0; i < OTU_ARRAY_LEN(headers); i++)
-            ck_assert_int_eq(path_rules_add(&cfg->header_rules, headers[i][0], strlen(headers[i][0]),
+            ck_assert_int_eq(path_rules_add(&cfg->headers.header_rules, headers[i][0], strlen(headers[i][0]),
                                             headers[i][1], strlen(headers[i][1])), 0);
-        snprintf(cfg->cache_control, sizeof(cfg->cache_control), "max-age=60");
-        snprintf(cfg->headers, sizeof(cfg->headers), "X-Frame-Options: DENY\r\n");
+        snprintf(cfg->headers.cache_control, sizeof(cfg->headers.cache_control), "max-age=60");
+        snprintf(cfg->headers.headers, sizeof(cfg->headers.headers), "X-Frame-Options: DENY\r\n");
     }
     if (opts & OPT_REDIRECTS) {
-        static const struct config_redirect rules[] = {
+        static const struct redirect_rule rules[] = {
             {"/blog", false, "https://blog.example.com/", 302},
             {"/old/", true, "/new/*", 301},
             {"/docs/", true, "/manual/*", 308},
@@ -255,8 +255,8 @@ static void make_config(struct config *cfg, unsigned opts)
             {"/ten.txt", false, "/dir/", 301},
             {"/ext/", true, "https://cdn.example.com:8443/assets/*", 302},
         };
-        memcpy(cfg->redirects, rules, sizeof(rules));
-        cfg->redirect_count = (int)OTU_ARRAY_LEN(rules);
+        memcpy(cfg->redirects.rule, rules, sizeof(rules));
+        cfg->redirects.count = (int)OTU_ARRAY_LEN(rules);
     }
 }
 
