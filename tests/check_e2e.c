@@ -21,6 +21,8 @@
  *                                 types, eviction, a rewritten file compressed again
  *   rules       e2e_rules.c       cache and header rules per path: the SPA example from flags and
  *                                 variables on 200, 304 and 404; bad rules stop the start
+ *   config      e2e_config.c      the YAML file, variable names (derived, deprecated, unknown),
+ *                                 --check-config, the root as an argument, reload under load
  *   corpus      e2e_httptest.c    suite "httptest": the shared corpus byte for byte, when
  *                                 $OTU_HTTPTEST_ROOT names the folder that holds httptest/
  *
@@ -56,6 +58,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_auth_tcase());
         suite_add_tcase(e2e, e2e_compress_tcase());
         suite_add_tcase(e2e, e2e_rules_tcase());
+        suite_add_tcase(e2e, e2e_config_tcase());
     }
     SRunner *sr = srunner_create(e2e);
     if (httptest_root) {
