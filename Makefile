@@ -86,7 +86,7 @@ help:
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
 	@echo "make bench        otuserver vs nginx, lighttpd, h2o: pinned, half a core, medians of 5 (BENCH_MODE=spread: 2 workers)"
 	@echo "make callgrind    instructions per keep-alive request"
-	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint: zero findings"
+	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint, module map, docs: zero findings"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
 	@echo "make ci-fresh     .ci/run's stages in a bare Debian container: every install step proven"
 	@echo "make clean        remove build/"
@@ -357,7 +357,8 @@ bench: build/otuserver
 callgrind: build/otuserver
 	OTU_ROOT=$(SHARED) scripts/callgrind-request build/otuserver
 
-# cppcheck, clang-tidy, shellcheck, yamllint and the module boundary: zero findings.
+# cppcheck, clang-tidy, shellcheck, yamllint, the module boundary and the docs' links
+# and options table: zero findings.
 lint:
 	scripts/lint
 
