@@ -61,7 +61,8 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 
 SHARED ?= ../shared
 
-.PHONY: all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
+PHONY_DOCS = docs-config
+.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -139,6 +140,16 @@ build/fork_fail.so: tests/fork_fail.c
 build/asan/openat2_enosys.so: tests/openat2_enosys.c src/compat.h
 	@mkdir -p $(@D)
 	$(CC) $(STD) $(WARN) -O2 -Isrc -fPIC -shared -o $@ tests/openat2_enosys.c -ldl
+
+# docs/configuration.md's options table, printed from the option table's rows.
+CONFIG_REF_OBJS = config_help config_options optparse compress cors listen mime pages path_rules redirect http_parser \
+                  clock log path textbuf
+build/config-reference: tests/config_reference.c $(patsubst %,build/obj/%.o,$(CONFIG_REF_OBJS))
+	$(CC) $(FINAL_CFLAGS) -Isrc -o $@ $^ $(DEFLATE_LIBS)
+
+# Writes the table into docs/configuration.md (between its options markers); make lint checks it.
+docs-config: build/config-reference
+	scripts/check/config-reference --write
 
 # The fault-test load generator, built without sanitizers so it can drive real load.
 build/loadcheck: tests/loadcheck.c tests/e2e_util.c tests/e2e_util.h

@@ -51,25 +51,42 @@ void config_print_help(FILE *out)
     }
 }
 
+/* Writes s into a Markdown table cell: a '|' would end the cell. */
+static void cell(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
 void config_print_reference(FILE *out)
 {
     fprintf(out, "| flag | variable | default | reload | what it does |\n|---|---|---|---|---|\n");
     for (size_t i = 0; i < config_option_count; i++) {
         const struct option_spec *o = &config_options[i];
-        char flags[96], env[CONFIG_ENV_NAME_MAX] = "";
+        char flags[96];
         flag_text(o, flags, sizeof(flags));
-        if (!(o->flags & OPT_F_NOENV))
+        fprintf(out, "| `");
+        cell(out, flags);
+        fprintf(out, "`%s%s%s | ", o->alias ? " (`--" : "", o->alias ? o->alias : "", o->alias ? "`)" : "");
+        if (!(o->flags & OPT_F_NOENV)) {
+            char env[CONFIG_ENV_NAME_MAX];
             config_option_env(o, env, sizeof(env));
-        fprintf(out, "| `%s` | %s%s%s | %s%s%s | %s | ", flags, env[0] ? "`" : "", env[0] ? env : "-",
-                env[0] ? "`" : "", (o->def && *o->def) ? "`" : "", (o->def && *o->def) ? o->def : "-",
-                (o->def && *o->def) ? "`" : "", o->kind == OPT_MODE ? "-" : (o->flags & OPT_F_RESTART) ? "restart" : "yes");
-        for (const char *c = o->help; *c; c++) { /* a '|' would end the cell */
-            if (*c == '|')
-                fputc('\\', out);
-            fputc(*c, out);
+            fprintf(out, "`%s`%s%s%s | ", env, o->old_env ? " (formerly `" : "", o->old_env ? o->old_env : "",
+                    o->old_env ? "`)" : "");
+            fprintf(out, "%s", o->def && *o->def ? "`" : "");
+            cell(out, o->def && *o->def ? o->def : "(none)");
+            fprintf(out, "%s | %s | ", o->def && *o->def ? "`" : "", (o->flags & OPT_F_RESTART) ? "restart" : "yes");
+        } else {
+            fprintf(out, " |  |  | ");
         }
-        fprintf(out, "%s%s%s |\n", o->kind == OPT_LIST ? "; repeatable" : "", o->old_env ? "; formerly " : "",
-                o->old_env ? o->old_env : "");
+        cell(out, o->help);
+        fprintf(out, "%s", o->kind == OPT_LIST ? "; repeatable" : "");
+        if (o->see)
+            fprintf(out, " ([more](%s))", o->see);
+        fprintf(out, " |\n");
     }
 }
 

@@ -73,7 +73,8 @@ bool config_names_service_link(const char *name, size_t n, const char *value)
                               strncmp(proto, "_SCTP", 5) == 0))
             return true;
     }
-    return n > 5 && strcmp(copy + n - 5, "_PORT") == 0 && config_names_link_value(value);
+    const char *tail = n > 5 ? copy + (n - 5) : copy; /* n < sizeof(copy) */
+    return n > 5 && strcmp(tail, "_PORT") == 0 && config_names_link_value(value);
 }
 
 bool config_names_known_env(const char *name, size_t n)

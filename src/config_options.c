@@ -34,9 +34,9 @@ const struct option_spec config_options[] = {
     {.name = "log-level", .short_name = 'l', .kind = OPT_ENUM, AT(log_level), .names = log_levels,
      .def = "info", .metavar = "LEVEL", .alias = "level_log",
      .help = "debug, info (one line per request), warn or error"},
-    {.name = "log-format", .kind = OPT_ENUM, AT(log_format), .names = log_formats, .def = "text",
+    {.name = "log-format", .see = "operations.md#logs", .kind = OPT_ENUM, AT(log_format), .names = log_formats, .def = "text",
      .metavar = "FORMAT", .help = "access lines: text, combined (Combined Log Format + duration) or json"},
-    {.name = "root", .short_name = 'r', .kind = OPT_PATH, AT(root), .def = "./DOCUMENT_ROOT",
+    {.name = "root", .see = "operations.md#deploys-through-a-symlink", .short_name = 'r', .kind = OPT_PATH, AT(root), .def = "./DOCUMENT_ROOT",
      .metavar = "DIR", .alias = "root_document", .flags = OPT_F_NONEMPTY,
      .help = "document root: an existing, readable directory (also the one argument: otuserver DIR)"},
     {.name = "log-file", .short_name = 'f', .kind = OPT_PATH, AT(log_file), .def = "./httpd.log",
@@ -47,7 +47,7 @@ const struct option_spec config_options[] = {
      .help = "address to listen on: :: = every IPv6 and IPv4 address (0.0.0.0 where the kernel has no IPv6)"},
     {.name = "server-tokens", .kind = OPT_BOOL, AT(server_tokens), .def = "on", .metavar = "on|off",
      .help = "the Server header names the version (otuserver/1.0.0), or off: just otuserver"},
-    {.name = "config", .kind = OPT_PATH, AT(config_file), .metavar = "FILE", .flags = OPT_F_NOFILE,
+    {.name = "config", .see = "#the-configuration-file", .kind = OPT_PATH, AT(config_file), .metavar = "FILE", .flags = OPT_F_NOFILE,
      .help = "read settings from this YAML file (keys are the long option names); a reload (SIGHUP) "
              "reads it again",
      .examples = "--config /etc/otuserver/config.yaml"},
@@ -72,11 +72,11 @@ const struct option_spec config_options[] = {
      .def = "8192", .metavar = "N", .flags = OPT_F_RESTART,
      .help = "open connections per worker; at the cap the worker stops accepting"},
     /* the site */
-    {.name = "file-cache", .kind = OPT_INT, AT(file_cache_entries), .min = 0, .max = 100000, .def = "1024",
+    {.name = "file-cache", .see = "caching.md#the-open-file-cache", .kind = OPT_INT, AT(file_cache_entries), .min = 0, .max = 100000, .def = "1024",
      .metavar = "N", .help = "open files remembered per worker (changes show within 1 s); 0 reopens every time"},
     {.name = "serve-dotfiles", .kind = OPT_BOOL, AT(serve_dotfiles), .def = "off", .flags = OPT_F_SWITCH,
      .help = "serve names starting with '.' (otherwise 404; /.well-known/ is always served)"},
-    {.name = "cache-control", .kind = OPT_LIST, AT(headers), .parse = path_headers_parse_cache_control,
+    {.name = "cache-control", .see = "#path-rules-cache-control-and-headers-per-path", .kind = OPT_LIST, AT(headers), .parse = path_headers_parse_cache_control,
      .clear = path_headers_clear_cache_control, .metavar = "[PATTERN=]VALUE", .flags = OPT_F_LINES,
      .help = "Cache-Control on files (200, 206, 304): VALUE for all, or PATTERN=VALUE for paths matching a "
              "glob (* any run, / included; ? one character), the request's or the answering file's "
@@ -84,18 +84,18 @@ const struct option_spec config_options[] = {
      .examples = "--cache-control 'public, max-age=3600'\n"
                  "--cache-control '*.html=no-cache' --cache-control '/assets/*=public, max-age=31536000, immutable'\n"
                  "OTUSERVER_CACHE_CONTROL=$'*.html=no-cache\\n/assets/*=public, max-age=31536000, immutable'"},
-    {.name = "metrics-port", .kind = OPT_INT, AT(metrics_port), .min = 0, .max = 65535, .keyword = "off",
+    {.name = "metrics-port", .see = "operations.md#metrics", .kind = OPT_INT, AT(metrics_port), .min = 0, .max = 65535, .keyword = "off",
      .keyword_value = 0, .def = "off", .metavar = "PORT|off", .flags = OPT_F_RESTART,
      .help = "serve Prometheus metrics at http://BIND:PORT/metrics (its own listener); off (or 0) = none"},
-    {.name = "fallback", .kind = OPT_URLPATH, AT(pages.fallback), .metavar = "PATH", .flags = OPT_F_QUERY,
+    {.name = "fallback", .see = "#error-pages-fallback-and-index-files", .kind = OPT_URLPATH, AT(pages.fallback), .metavar = "PATH", .flags = OPT_F_QUERY,
      .help = "single-page apps: serve PATH (e.g. /index.html) for missing paths without an extension"},
-    {.name = "mime", .kind = OPT_LIST, AT(mime), .parse = mime_override_parse, .clear = mime_overrides_clear,
+    {.name = "mime", .see = "#media-types", .kind = OPT_LIST, AT(mime), .parse = mime_override_parse, .clear = mime_overrides_clear,
      .metavar = "EXT=TYPE", .old_env = "OTUSERVER_MIME_TYPES",
      .help = "send files ending in .EXT as TYPE (e.g. yaml=application/yaml), ahead of the built-in table"},
-    {.name = "error-page", .kind = OPT_LIST, AT(pages), .parse = pages_error_page_parse,
+    {.name = "error-page", .see = "#error-pages-fallback-and-index-files", .kind = OPT_LIST, AT(pages), .parse = pages_error_page_parse,
      .clear = pages_error_pages_clear, .metavar = "STATUS=PATH", .old_env = "OTUSERVER_ERROR_PAGES",
      .help = "serve PATH as the body of STATUS (e.g. 404=/404.html)"},
-    {.name = "header", .kind = OPT_LIST, AT(headers), .parse = path_headers_parse_header,
+    {.name = "header", .see = "#path-rules-cache-control-and-headers-per-path", .kind = OPT_LIST, AT(headers), .parse = path_headers_parse_header,
      .clear = path_headers_clear_headers, .metavar = "'[PATTERN=]NAME: VALUE'", .old_env = "OTUSERVER_HEADERS",
      .flags = OPT_F_LINES,
      .help = "add a header to every response (security headers), or with PATTERN= to answers for paths "
@@ -104,7 +104,7 @@ const struct option_spec config_options[] = {
      .examples = "--header 'X-Frame-Options: DENY' --header '/embed/*=X-Frame-Options: SAMEORIGIN'\n"
                  "OTUSERVER_HEADER=$'X-Frame-Options: DENY\\n/embed/*=X-Frame-Options: SAMEORIGIN'"},
     /* edges: CORS, redirects, directory listings */
-    {.name = "cors-origins", .kind = OPT_LIST, AT(cors), .parse = cors_origin_parse, .clear = cors_origins_clear,
+    {.name = "cors-origins", .see = "#cors", .kind = OPT_LIST, AT(cors), .parse = cors_origin_parse, .clear = cors_origins_clear,
      .metavar = "'*'|ORIGIN,...",
      .help = "CORS: answer preflights (OPTIONS) and add Access-Control-Allow-Origin for these origins "
              "(scheme://host[:port]), or '*' for any; empty = off"},
@@ -114,7 +114,7 @@ const struct option_spec config_options[] = {
     {.name = "cors-max-age", .kind = OPT_INT, AT(cors.max_age), .min = 0, .max = 86400, .def = "600",
      .metavar = "SECONDS",
      .help = "CORS: how long a browser may keep a preflight's answer (Access-Control-Max-Age), 0..86400"},
-    {.name = "redirect", .kind = OPT_LIST, AT(redirects), .parse = redirect_rule_parse,
+    {.name = "redirect", .see = "#redirects", .kind = OPT_LIST, AT(redirects), .parse = redirect_rule_parse,
      .clear = redirect_rules_clear, .metavar = "FROM=TO[:CODE]", .old_env = "OTUSERVER_REDIRECTS",
      .help = "answer FROM with CODE (301 default, 302, 307, 308) and Location TO: an exact path or a prefix "
              "/old/* whose rest goes to a TO ending in *; query kept",
@@ -125,20 +125,20 @@ const struct option_spec config_options[] = {
     {.name = "charset", .kind = OPT_VALUE, AT(mime.charset), .parse = mime_charset_parse, .metavar = "NAME",
      .help = "append '; charset=NAME' (e.g. utf-8) to text types: text/*, JavaScript, JSON, XML, SVG; "
              "empty = none (the classic contract sends text/html bare)"},
-    {.name = "autoindex", .kind = OPT_BOOL, AT(autoindex), .def = "off", .flags = OPT_F_SWITCH,
+    {.name = "autoindex", .see = "http.md#directory-listings", .kind = OPT_BOOL, AT(autoindex), .def = "off", .flags = OPT_F_SWITCH,
      .help = "list a folder without index.html (HTML; JSON for Accept: application/json; ?sort=name|size|time"
              "&order=asc|desc; at most 10000 entries) instead of 403"},
-    {.name = "health-path", .kind = OPT_URLPATH, AT(health_path), .metavar = "PATH",
+    {.name = "health-path", .see = "operations.md#health", .kind = OPT_URLPATH, AT(health_path), .metavar = "PATH",
      .help = "health probe path, e.g. /healthz: GET/HEAD answered by the worker itself, 200 when it "
              "can open the root, else 503; logged only at debug; empty = off"},
     /* basic authentication */
-    {.name = "basic-auth-file", .kind = OPT_PATH, AT(basic_auth_file), .metavar = "FILE",
+    {.name = "basic-auth-file", .see = "security.md#basic-authentication", .kind = OPT_PATH, AT(basic_auth_file), .metavar = "FILE",
      .help = "htpasswd file (user:hash, bcrypt $2y$/$2b$ or SHA-crypt $5$/$6$): every request but the "
              "health path needs its credentials (401); read again on a reload; empty = off"},
     {.name = "basic-auth-realm", .kind = OPT_TEXT, AT(basic_auth_realm),
      .flags = OPT_F_NONEMPTY | OPT_F_QUOTED, .def = "otuserver", .metavar = "REALM", .help = "realm named in WWW-Authenticate (printable ASCII, no quotes)"},
     /* compression on the fly */
-    {.name = "compress", .kind = OPT_ENUM, AT(compress.mode), .names = compress_modes, .def = "gzip",
+    {.name = "compress", .see = "caching.md#compression", .kind = OPT_ENUM, AT(compress.mode), .names = compress_modes, .def = "gzip",
      .metavar = "off|gzip",
      .help = "gzip compressible files for clients that accept it, once: the result is kept per worker "
              "(precompressed .br/.zst/.gz siblings come first)"},
@@ -161,9 +161,9 @@ const struct option_spec config_options[] = {
     /* the probe client and the modes */
     {.name = "healthcheck-path", .kind = OPT_URLPATH, AT(healthcheck_path), .metavar = "PATH",
      .flags = OPT_F_QUERY, .help = "path that --healthcheck requests; empty = the health path if set, else /"},
-    {.name = "healthcheck", .kind = OPT_MODE, .keyword_value = CONFIG_MODE_HEALTHCHECK, .flags = OPT_F_NOENV,
+    {.name = "healthcheck", .see = "operations.md#health", .kind = OPT_MODE, .keyword_value = CONFIG_MODE_HEALTHCHECK, .flags = OPT_F_NOENV,
      .help = "probe http://127.0.0.1:PORT/ (or the bind address) and exit 0 if it answers 200, else 1"},
-    {.name = "check-config", .kind = OPT_MODE, .keyword_value = CONFIG_MODE_CHECK, .flags = OPT_F_NOENV,
+    {.name = "check-config", .see = "#checking-a-configuration", .kind = OPT_MODE, .keyword_value = CONFIG_MODE_CHECK, .flags = OPT_F_NOENV,
      .help = "check the configuration as a start would (values, files, the root) and print the effective "
              "settings with where each came from; exit 0, or 2 with the first error"},
     {.name = "help", .short_name = 'h', .kind = OPT_MODE, .keyword_value = CONFIG_MODE_HELP, .flags = OPT_F_NOENV,

@@ -14,7 +14,7 @@
 #ifndef OTU_CONFIG_OPTIONS_H
 #define OTU_CONFIG_OPTIONS_H
 
-#include "config.h"
+#include "settings.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -67,6 +67,7 @@ struct option_spec {
     const char *metavar;           /* shown in --help; NULL for switches and modes */
     const char *help;              /* one line */
     const char *examples;          /* more --help lines after "e.g.", newline-separated, or NULL */
+    const char *see;               /* the docs page (and #section, from docs/) that says more, or NULL */
     const char *alias;             /* the classic OTUServer flag spelling, or NULL */
     const char *old_env;           /* a deprecated variable name that still works, or NULL */
     unsigned flags;                /* OPT_F_* */

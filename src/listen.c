@@ -30,8 +30,8 @@ int listen_address_parse(void *dst, const char *value, char *why, size_t whylen)
     bool bracketed = n >= 2 && value[0] == '[' && value[n - 1] == ']';
     const char *s = bracketed ? value + 1 : value;
     size_t len = bracketed ? n - 2 : n;
-    unsigned char addr[sizeof(struct in6_addr)];
     if (len < sizeof(bare)) {
+        unsigned char addr[sizeof(struct in6_addr)];
         memcpy(bare, s, len);
         bare[len] = '\0';
         bool v6 = inet_pton(AF_INET6, bare, addr) == 1;
