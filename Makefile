@@ -41,8 +41,9 @@ REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_path_rules check_compress
+UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_path_rules check_compress
 check_http_parser_OBJS = http_parser
+check_http_cond_OBJS   = http_cond http_date http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf
@@ -51,8 +52,8 @@ check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
 check_metrics_http_OBJS = metrics_http metrics http_parser response textbuf
-check_auth_OBJS        = auth handler compress path_rules autoindex cors redirect pages optparse file file_cache walk http_date mime path clock http_parser log metrics response textbuf
-check_handler_OBJS     = handler compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache walk http_date log mime path response textbuf
+check_auth_OBJS        = auth handler http_cond compress path_rules autoindex cors redirect pages optparse file file_cache walk http_date mime path clock http_parser log metrics response textbuf
+check_handler_OBJS     = handler http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
 check_compress_OBJS    = compress clock log http_parser optparse
 
@@ -235,15 +236,19 @@ loadtest-test:
 	scripts/docker-base debian:bookworm-slim
 	scripts/loadtest-test
 
-# libFuzzer (clang): the parser, path resolution and the path walk, FUZZ_SECONDS each.
+# libFuzzer (clang): the parser, RFC 9110's field values, path resolution and the path walk, FUZZ_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc
-FUZZ_TARGETS  = http_parser path walk
+FUZZ_TARGETS  = http_parser http_cond path walk
 
 build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http_parser.c src/http_parser.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_parser.c src/http_parser.c
+
+build/fuzz/fuzz_http_cond: fuzz/fuzz_http_cond.c src/http_cond.c src/http_cond.h src/http_date.c src/http_parser.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_cond.c src/http_cond.c src/http_date.c src/http_parser.c
 
 build/fuzz/fuzz_path: fuzz/fuzz_path.c src/path.c src/path.h
 	@mkdir -p $(@D)

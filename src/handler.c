@@ -8,6 +8,7 @@
 #include "autoindex.h"
 #include "clock.h"
 #include "cors.h"
+#include "http_cond.h"
 
 #include "log.h"
 #include "mime.h"
@@ -22,12 +23,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
-/* Most digits we read in a byte position: 10^18 bytes is far past any file. */
-#define RANGE_DIGITS_MAX 18
 /* Retry-After on a 503 (out of descriptors or memory), in seconds: they free up as connections close. */
 #define HANDLER_RETRY_AFTER "1"
 
@@ -255,162 +253,6 @@ void handler_error(struct handler *h, int status, bool head_only, const char *da
     reply_reset(r);
     r->close = true;
     reply_error(h, status, head_only, false, date, NULL, r);
-}
-
-/*
- * True when our ETag is in an If-None-Match or If-Match list, or the list
- * is "*" (the file exists: it matches any current representation).  weak
- * for If-None-Match (RFC 9110 section 13.1.2): W/ is ignored; strong for
- * If-Match (section 13.1.1): a W/ tag never matches.  A malformed list
- * matches nothing.
- */
-static bool etag_list_matches(struct http_slice v, const char *etag, bool weak)
-{
-    size_t etag_len = strlen(etag);
-    size_t i = 0;
-    while (i < v.len) {
-        char c = v.p[i];
-        if (c == ' ' || c == '\t' || c == ',') {
-            i++;
-            continue;
-        }
-        if (c == '*')
-            return true;
-        bool is_weak = c == 'W' && i + 1 < v.len && v.p[i + 1] == '/';
-        if (is_weak)
-            i += 2;
-        if (i >= v.len || v.p[i] != '"')
-            return false;
-        size_t start = i++;
-        while (i < v.len && v.p[i] != '"')
-            i++;
-        if (i >= v.len)
-            return false;
-        i++;
-        if ((weak || !is_weak) && i - start == etag_len && memcmp(v.p + start, etag, etag_len) == 0)
-            return true;
-    }
-    return false;
-}
-
-/* If-Range (RFC 9110 section 13.1.5): true when the Range may be honoured. */
-static bool if_range_holds(struct http_slice v, const char *etag, time_t mtime)
-{
-    if (v.p == NULL)
-        return true;
-    if (v.len > 0 && v.p[0] == '"')
-        return v.len == strlen(etag) && memcmp(v.p, etag, v.len) == 0; /* strong comparison */
-    if (v.len > 1 && v.p[0] == 'W' && v.p[1] == '/')
-        return false; /* a weak tag never satisfies If-Range */
-    time_t t = http_date_parse(v.p, v.len);
-    return t != (time_t)-1 && t == mtime;
-}
-
-/* Reads up to RANGE_DIGITS_MAX digits at *i; returns the number or -1. */
-static int64_t take_number(struct http_slice v, size_t *i)
-{
-    size_t start = *i;
-    int64_t n = 0;
-    while (*i < v.len && v.p[*i] >= '0' && v.p[*i] <= '9') {
-        if (*i - start >= RANGE_DIGITS_MAX)
-            return -1;
-        n = n * 10 + (v.p[*i] - '0');
-        (*i)++;
-    }
-    return *i == start ? -1 : n;
-}
-
-enum range_outcome {
-    RANGE_IGNORE,       /* absent, malformed or several ranges: send the whole file */
-    RANGE_SATISFIABLE,  /* one range: 206 */
-    RANGE_UNSATISFIABLE /* 416 */
-};
-
-/*
- * Parses "bytes=a-b", "bytes=a-" or "bytes=-n" against a file of size bytes.
- * Several ranges are answered with the whole file (RFC 9110 allows it), which
- * also makes "bytes=0-0,0-0,..." amplification impossible.
- */
-static enum range_outcome parse_range(struct http_slice v, int64_t size, int64_t *first,
-                                      int64_t *len)
-{
-    if (v.len < 6 || strncasecmp(v.p, "bytes=", 6) != 0)
-        return RANGE_IGNORE;
-    size_t i = 6;
-    while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
-        i++;
-    int64_t a = -1, b = -1;
-    if (i < v.len && v.p[i] == '-') {
-        i++;
-        int64_t suffix = take_number(v, &i);
-        if (suffix < 0)
-            return RANGE_IGNORE;
-        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
-            i++;
-        if (i != v.len)
-            return RANGE_IGNORE;
-        if (suffix == 0 || size == 0)
-            return RANGE_UNSATISFIABLE;
-        a = suffix >= size ? 0 : size - suffix;
-        b = size - 1;
-    } else {
-        a = take_number(v, &i);
-        if (a < 0 || i >= v.len || v.p[i] != '-')
-            return RANGE_IGNORE;
-        i++;
-        if (i < v.len && v.p[i] >= '0' && v.p[i] <= '9') {
-            b = take_number(v, &i);
-            if (b < 0 || b < a)
-                return RANGE_IGNORE;
-        }
-        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t'))
-            i++;
-        if (i != v.len)
-            return RANGE_IGNORE; /* a second range, or junk */
-        if (a >= size)
-            return RANGE_UNSATISFIABLE;
-        if (b < 0 || b >= size)
-            b = size - 1;
-    }
-    *first = a;
-    *len = b - a + 1;
-    return RANGE_SATISFIABLE;
-}
-
-/* True when an Accept-Encoding value accepts coding (by name or "*") with q > 0. */
-static bool accepts_encoding(struct http_slice v, const char *coding)
-{
-    size_t n = strlen(coding);
-    size_t i = 0;
-    bool star = false, named = false, named_ok = false;
-    while (i < v.len) {
-        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < v.len && v.p[i] != ',' && v.p[i] != ';' && v.p[i] != ' ' && v.p[i] != '\t')
-            i++;
-        size_t tok_len = i - start;
-        bool zero_q = false;
-        /* parameters: only q matters; "q=0", "q=0.0", "q=0.000" refuse */
-        while (i < v.len && v.p[i] != ',') {
-            if ((v.p[i] == 'q' || v.p[i] == 'Q') && i + 1 < v.len && v.p[i + 1] == '=') {
-                size_t k = i + 2;
-                zero_q = k < v.len && v.p[k] == '0';
-                for (k++; zero_q && k < v.len && v.p[k] != ',' && v.p[k] != ';'; k++) {
-                    if (v.p[k] != '.' && v.p[k] != '0' && v.p[k] != ' ')
-                        zero_q = false;
-                }
-            }
-            i++;
-        }
-        if (tok_len == n && strncasecmp(v.p + start, coding, n) == 0) {
-            named = true;
-            named_ok = !zero_q;
-        } else if (tok_len == 1 && v.p[start] == '*') {
-            star = !zero_q;
-        }
-    }
-    return named ? named_ok : star;
 }
 
 /* True when the last segment of rel has a '.' after its first byte (an extension). */
@@ -775,7 +617,7 @@ static const char *choose_encoding(struct exchange *x)
     if (ae.p == NULL)
         return NULL;
     for (size_t i = 0; i < OTU_ARRAY_LEN(preferred); i++) {
-        if (!accepts_encoding(ae, preferred[i].coding))
+        if (!http_accepts_coding(ae, preferred[i].coding))
             continue;
         const struct file_info *sib =
             fresh_sibling(x->h, x->served, preferred[i].suffix, &x->fi->st.st_mtim, x->now);
@@ -805,7 +647,7 @@ static const char *compress_on_the_fly(struct exchange *x)
     int64_t size = (int64_t)fi->st.st_size;
     if (h->gzip == NULL || x->info->range.p != NULL || x->info->accept_encoding.p == NULL ||
         size < cfg->compress.min_size || size > cfg->compress.max_size ||
-        !accepts_encoding(x->info->accept_encoding, "gzip") ||
+        !http_accepts_coding(x->info->accept_encoding, "gzip") ||
         !compress_type_listed(cfg->compress.types, mime_type_for(x->served)))
         return NULL;
     enum compress_outcome o = compress_get(h->gzip, &fi->st, fi->data, fi->fd, x->served, &x->gz);
@@ -889,39 +731,6 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
     rh->keep_alive = x->keep_alive;
 }
 
-/*
- * False when a precondition on fi, sent with etag (the variant's), fails
- * (412).  RFC 9110 section 13.2.2: If-Match first, strong comparison;
- * If-Unmodified-Since only without it, and an invalid date is ignored
- * (nginx answers 412 to one, and reads both fields).
- */
-static bool preconditions_hold(const struct http_request_info *info, const struct file_info *fi,
-                               const char *etag)
-{
-    if (info->if_match.p != NULL)
-        return etag_list_matches(info->if_match, etag, false);
-    if (info->if_unmodified_since.p == NULL)
-        return true;
-    time_t ius = http_date_parse(info->if_unmodified_since.p, info->if_unmodified_since.len);
-    return ius == (time_t)-1 || fi->st.st_mtime <= ius;
-}
-
-/*
- * True when the client's copy of fi, sent with etag (the variant's), is
- * current (304).  RFC 9110 section 13.2.2: If-None-Match first;
- * If-Modified-Since only without it.
- */
-static bool evaluate_conditionals(const struct http_request_info *info, const struct file_info *fi,
-                                  const char *etag)
-{
-    if (info->if_none_match.p != NULL)
-        return etag_list_matches(info->if_none_match, etag, true);
-    if (info->if_modified_since.p == NULL)
-        return false;
-    time_t ims = http_date_parse(info->if_modified_since.p, info->if_modified_since.len);
-    return ims != (time_t)-1 && fi->st.st_mtime <= ims;
-}
-
 /* Answers 304 with rh's validators: no type, length or body. */
 static void answer_not_modified(struct exchange *x, struct response_head *rh)
 {
@@ -944,18 +753,18 @@ static bool apply_range(struct exchange *x, struct response_head *rh, int64_t *f
     char *content_range = x->buf->content_range;
     size_t cap = sizeof(x->buf->content_range);
     int64_t size = (int64_t)fi->st.st_size;
-    enum range_outcome ro = RANGE_IGNORE;
+    enum http_range ro = HTTP_RANGE_IGNORE;
     *first = 0;
     *len = size;
-    if (x->info->range.p != NULL && if_range_holds(x->info->if_range, fi->etag, fi->st.st_mtime))
-        ro = parse_range(x->info->range, size, first, len);
-    if (ro == RANGE_UNSATISFIABLE) {
+    if (x->info->range.p != NULL && http_if_range_holds(x->info->if_range, fi->etag, fi->st.st_mtime))
+        ro = http_range_parse(x->info->range, size, first, len);
+    if (ro == HTTP_RANGE_UNSATISFIABLE) {
         snprintf(content_range, cap, "bytes */%" PRId64, size);
         struct response_head extra = {.content_range = content_range, .content_length = -1};
         answer_error(x, 416, &extra);
         return true;
     }
-    if (ro == RANGE_SATISFIABLE) {
+    if (ro == HTTP_RANGE_SATISFIABLE) {
         x->r->status = rh->status = 206;
         snprintf(content_range, cap, "bytes %" PRId64 "-%" PRId64 "/%" PRId64, *first, *first + *len - 1,
                  size);
@@ -1013,9 +822,10 @@ static void serve_file(struct exchange *x)
     if (x->gz.len > 0)
         rh.etag = x->buf->etag;
     x->r->close = !x->keep_alive;
-    if (!preconditions_hold(x->info, x->fi, rh.etag))
+    enum http_precondition pre = http_preconditions(x->info, rh.etag, x->fi->st.st_mtime);
+    if (pre == HTTP_PRE_FAILED)
         answer_error(x, 412, NULL);
-    else if (evaluate_conditionals(x->info, x->fi, rh.etag))
+    else if (pre == HTTP_PRE_NOT_MODIFIED)
         answer_not_modified(x, &rh);
     else if (x->gz.len > 0)
         attach_variant(x, &rh);
