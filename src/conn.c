@@ -372,9 +372,11 @@ static void log_access(struct conn *c)
 /*
  * Remembers what the access line needs from a parse of c->buf: the whole
  * request, or as much of a rejected one as was read (the method, the target
- * so far, the header lines before the bad one).  The slices point into buf.
+ * so far, the header lines before the bad one).  info, when the request was
+ * interpreted whole, already holds Referer and User-Agent; else (NULL) the
+ * header lines are looked through.  The slices point into buf.
  */
-static void note_request(struct conn *c, const struct http_request *req)
+static void note_request(struct conn *c, const struct http_request *req, const struct http_request_info *info)
 {
     c->log_method = req->method; /* p NULL when not even the method was read */
     c->log_target = req->target;
@@ -388,9 +390,9 @@ static void note_request(struct conn *c, const struct http_request *req)
         c->log_target = (struct http_slice){t, n};
     }
     c->log_minor = req->line_complete ? req->minor_version : -1;
-    c->log_referer = (struct http_slice){NULL, 0};
-    c->log_agent = (struct http_slice){NULL, 0};
-    for (size_t i = 0; i < req->num_headers; i++) {
+    c->log_referer = info ? info->referer : (struct http_slice){NULL, 0};
+    c->log_agent = info ? info->user_agent : (struct http_slice){NULL, 0};
+    for (size_t i = 0; info == NULL && i < req->num_headers; i++) {
         const struct http_header *h = &req->headers[i];
         if (h->name.len == 7 && http_slice_equals_nocase(h->name, "referer"))
             c->log_referer = h->value;
@@ -566,7 +568,7 @@ static void conn_reply_error(struct conn *c, int status)
     /* Parse again what was read (a rare path: errors and timeouts), so the
      * access line shows as much of the request as the client sent. */
     http_parse_request(c->buf, c->in_len, (size_t)ctx->cfg->max_headers, &ctx->req);
-    note_request(c, &ctx->req);
+    note_request(c, &ctx->req, NULL);
     c->health = false;
     handler_error(&ctx->handler, status, false, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
@@ -624,10 +626,9 @@ static void conn_handle_head(struct conn *c)
     c->head_len = (size_t)n;
     c->started_us = clock_tick_us();
     refresh_date(ctx);
-    note_request(c, req);
-
     struct http_request_info info;
     int rc = http_request_interpret(req, &info);
+    note_request(c, req, rc == 0 ? &info : NULL);
     bool keep_alive = rc == 0 && info.keep_alive && cfg->keepalive_timeout_ms > 0 &&
                       c->requests + 1 < (unsigned)cfg->keepalive_requests && !ctx->draining;
     /* The chunked body is never read, only dropped with the connection, but

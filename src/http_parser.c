@@ -324,64 +324,94 @@ static void note_connection_token(struct http_slice tok, void *arg)
         t->keep_alive = true;
 }
 
-/* The header fields http_request_interpret() reads. */
-enum header_id {
-    HEADER_OTHER = 0,
-    HEADER_HOST,
-    HEADER_CONTENT_LENGTH,
-    HEADER_TRANSFER_ENCODING,
-    HEADER_CONNECTION,
-    HEADER_IF_MATCH,
-    HEADER_IF_UNMODIFIED_SINCE,
-    HEADER_IF_NONE_MATCH,
-    HEADER_IF_MODIFIED_SINCE,
-    HEADER_RANGE,
-    HEADER_IF_RANGE,
-    HEADER_ACCEPT_ENCODING,
-    HEADER_ORIGIN,
-    HEADER_AC_REQUEST_METHOD,
-    HEADER_ACCEPT,
-    HEADER_AUTHORIZATION
+/* What a field's second line does (RFC 9110 section 5.3: most fields may not repeat). */
+enum field_repeat {
+    FIELD_KEEP_LAST,   /* the last line counts (a list field we read whole, or harmless) */
+    FIELD_KEEP_FIRST,  /* the first counts: credentials are never half-replaced */
+    FIELD_REFUSE_400,  /* a repeat is refused: Host, the preconditions (nginx: 400) */
+    FIELD_REFUSE_501   /* codings spread over several lines: not ours to untangle */
 };
 
-/* Names a header field; the length picks the candidates, so most names cost one compare. */
-static enum header_id header_id(struct http_slice n)
+/* One header field the reader keeps: its name and where its value lands in the info. */
+struct field_spec {
+    const char *name;              /* lower case */
+    uint8_t len;                   /* strlen(name) */
+    size_t offset;                 /* of its struct http_slice in struct http_request_info */
+    enum field_repeat repeat;
+};
+
+#define FIELD(n, member, rep) {n, sizeof(n) - 1, offsetof(struct http_request_info, member), rep}
+
+/* The fields, shortest name first (a header is compared only with rows of its length). */
+static const struct field_spec fields[] = {
+    FIELD("host", host, FIELD_REFUSE_400),
+    FIELD("range", range, FIELD_KEEP_LAST),
+    FIELD("origin", origin, FIELD_KEEP_LAST),
+    FIELD("accept", accept, FIELD_KEEP_LAST),
+    FIELD("referer", referer, FIELD_KEEP_LAST),
+    FIELD("if-match", if_match, FIELD_REFUSE_400),
+    FIELD("if-range", if_range, FIELD_KEEP_LAST),
+    FIELD("user-agent", user_agent, FIELD_KEEP_LAST),
+    FIELD("authorization", authorization, FIELD_KEEP_FIRST),
+    FIELD("if-none-match", if_none_match, FIELD_KEEP_LAST),
+    FIELD("accept-encoding", accept_encoding, FIELD_KEEP_LAST),
+    FIELD("transfer-encoding", transfer_encoding, FIELD_REFUSE_501),
+    FIELD("if-modified-since", if_modified_since, FIELD_KEEP_LAST),
+    FIELD("if-unmodified-since", if_unmodified_since, FIELD_REFUSE_400),
+    FIELD("access-control-request-method", ac_request_method, FIELD_KEEP_LAST),
+};
+
+/* Longest field name in fields[]. */
+#define FIELD_NAME_MAX 29
+
+/* True when name equals lower (len bytes, lower case): a token's letters compared without case. */
+static bool name_is(struct http_slice name, const char *lower, size_t len)
 {
-    switch (n.len) {
-    case 4:
-        return http_slice_equals_nocase(n, "host") ? HEADER_HOST : HEADER_OTHER;
-    case 5:
-        return http_slice_equals_nocase(n, "range") ? HEADER_RANGE : HEADER_OTHER;
-    case 6:
-        if (http_slice_equals_nocase(n, "origin"))
-            return HEADER_ORIGIN;
-        return http_slice_equals_nocase(n, "accept") ? HEADER_ACCEPT : HEADER_OTHER;
-    case 8:
-        if (http_slice_equals_nocase(n, "if-match"))
-            return HEADER_IF_MATCH;
-        return http_slice_equals_nocase(n, "if-range") ? HEADER_IF_RANGE : HEADER_OTHER;
-    case 10:
-        return http_slice_equals_nocase(n, "connection") ? HEADER_CONNECTION : HEADER_OTHER;
-    case 13:
-        if (http_slice_equals_nocase(n, "authorization"))
-            return HEADER_AUTHORIZATION;
-        return http_slice_equals_nocase(n, "if-none-match") ? HEADER_IF_NONE_MATCH : HEADER_OTHER;
-    case 14:
-        return http_slice_equals_nocase(n, "content-length") ? HEADER_CONTENT_LENGTH : HEADER_OTHER;
-    case 15:
-        return http_slice_equals_nocase(n, "accept-encoding") ? HEADER_ACCEPT_ENCODING : HEADER_OTHER;
-    case 17:
-        if (http_slice_equals_nocase(n, "transfer-encoding"))
-            return HEADER_TRANSFER_ENCODING;
-        return http_slice_equals_nocase(n, "if-modified-since") ? HEADER_IF_MODIFIED_SINCE : HEADER_OTHER;
-    case 19:
-        return http_slice_equals_nocase(n, "if-unmodified-since") ? HEADER_IF_UNMODIFIED_SINCE : HEADER_OTHER;
-    case 29:
-        return http_slice_equals_nocase(n, "access-control-request-method") ? HEADER_AC_REQUEST_METHOD
-                                                                            : HEADER_OTHER;
-    default:
-        return HEADER_OTHER;
+    for (size_t i = 0; i < len; i++) {
+        if ((unsigned char)(name.p[i] | 0x20) != (unsigned char)lower[i])
+            return false; /* in a token, only a letter or '-' can equal lower[i] once ORed with 0x20 */
     }
+    return true;
+}
+
+/*
+ * The row for a header name, or NULL.  by_len[n] is the first row whose
+ * name is n bytes long (fields[] is sorted by length), so a name is
+ * compared with at most the two rows of its length.
+ */
+static const struct field_spec *field_for(struct http_slice name)
+{
+    static uint8_t by_len[FIELD_NAME_MAX + 2];
+    static bool indexed;
+    if (!indexed) { /* once per process: the table is constant */
+        size_t row = 0;
+        for (size_t n = 0; n <= FIELD_NAME_MAX + 1; n++) {
+            while (row < OTU_ARRAY_LEN(fields) && fields[row].len < n)
+                row++;
+            by_len[n] = (uint8_t)row;
+        }
+        indexed = true;
+    }
+    if (name.len > FIELD_NAME_MAX)
+        return NULL;
+    for (size_t i = by_len[name.len]; i < by_len[name.len + 1]; i++) {
+        if (name_is(name, fields[i].name, name.len))
+            return &fields[i];
+    }
+    return NULL;
+}
+
+/* Stores value for its row; returns 0, or the status a repeat is refused with. */
+static int keep_field(const struct field_spec *f, struct http_slice value, struct http_request_info *info)
+{
+    struct http_slice *slot = (struct http_slice *)(void *)((char *)info + f->offset);
+    if (slot->p != NULL && f->repeat == FIELD_REFUSE_400)
+        return 400;
+    if (slot->p != NULL && f->repeat == FIELD_REFUSE_501)
+        return 501;
+    if (slot->p == NULL || f->repeat == FIELD_KEEP_LAST)
+        *slot = value;
+    return 0;
 }
 
 /* unreserved or sub-delims (RFC 3986 section 2): a reg-name's bytes besides %XX. */
@@ -493,108 +523,68 @@ static int split_target(struct http_slice target, struct http_request_info *info
 }
 
 /*
- * Longer than the house limit on purpose: one switch over the header lines
- * and, after it, the framing rules that decide them together (Host,
- * Content-Length against Transfer-Encoding, their repetitions).  The
- * smuggling defences are easiest to audit when every rule about one
- * request sits on one screen, in the order RFC 9112 states them.
+ * The framing headers read value by value: Content-Length (every line must
+ * agree), Connection (tokens over every line).  Returns 1 when h was one of
+ * them, 0 when not, or the status to answer.
  */
+static int framing_header(const struct http_header *h, struct http_request_info *info,
+                          struct connection_tokens *conn)
+{
+    if (h->name.len == 14 && name_is(h->name, "content-length", 14)) {
+        int64_t cl = parse_content_length(h->value);
+        if (cl < 0 || (info->content_length >= 0 && info->content_length != cl))
+            return 400;
+        info->content_length = cl;
+        return 1;
+    }
+    if (h->name.len == 10 && name_is(h->name, "connection", 10)) {
+        for_each_token(h->value, note_connection_token, conn);
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * The framing rules, in the order RFC 9112 states them: exactly one valid
+ * Host in HTTP/1.1 (section 3.2), Transfer-Encoding never with
+ * Content-Length nor in HTTP/1.0, chunked the only coding (section 6.1).
+ * Returns 0 or the status to answer.
+ */
+static int framing_rules(const struct http_request *req, struct http_request_info *info)
+{
+    if (req->minor_version == 1 && info->host.p == NULL)
+        return 400;
+    if (info->host.p != NULL && !valid_host_port(info->host, true))
+        return 400;
+    struct http_slice te = info->transfer_encoding;
+    if (te.p != NULL) {
+        if (info->content_length >= 0 || req->minor_version == 0)
+            return 400; /* a smuggling shape, or a coding HTTP/1.0 does not have */
+        if (!http_slice_equals_nocase(te, "chunked"))
+            return 501;
+        info->chunked = true;
+    }
+    return 0;
+}
+
 int http_request_interpret(const struct http_request *req, struct http_request_info *info)
 {
     memset(info, 0, sizeof(*info));
     info->method = classify_method(req->method);
     info->minor_version = req->minor_version;
     info->content_length = -1;
-
     struct connection_tokens conn = {false, false};
-    struct http_slice te = {NULL, 0};
-    size_t host_count = 0;
     for (size_t i = 0; i < req->num_headers; i++) {
         const struct http_header *h = &req->headers[i];
-        switch (header_id(h->name)) {
-        case HEADER_HOST:
-            host_count++;
-            info->host = h->value;
-            break;
-        case HEADER_CONTENT_LENGTH: {
-            int64_t cl = parse_content_length(h->value);
-            if (cl < 0 || (info->content_length >= 0 && info->content_length != cl))
-                return 400;
-            info->content_length = cl;
-            break;
-        }
-        case HEADER_TRANSFER_ENCODING:
-            if (te.p != NULL)
-                return 501; /* codings spread over several lines: not ours to untangle */
-            te = h->value;
-            break;
-        case HEADER_CONNECTION:
-            for_each_token(h->value, note_connection_token, &conn);
-            break;
-        case HEADER_IF_MATCH: /* a repeated precondition is refused, not half-read (nginx: 400) */
-            if (info->if_match.p != NULL)
-                return 400;
-            info->if_match = h->value;
-            break;
-        case HEADER_IF_UNMODIFIED_SINCE:
-            if (info->if_unmodified_since.p != NULL)
-                return 400;
-            info->if_unmodified_since = h->value;
-            break;
-        case HEADER_IF_NONE_MATCH:
-            info->if_none_match = h->value;
-            break;
-        case HEADER_IF_MODIFIED_SINCE:
-            info->if_modified_since = h->value;
-            break;
-        case HEADER_RANGE:
-            info->range = h->value;
-            break;
-        case HEADER_IF_RANGE:
-            info->if_range = h->value;
-            break;
-        case HEADER_ACCEPT_ENCODING:
-            info->accept_encoding = h->value;
-            break;
-        case HEADER_ORIGIN:
-            info->origin = h->value;
-            break;
-        case HEADER_AC_REQUEST_METHOD:
-            info->ac_request_method = h->value;
-            break;
-        case HEADER_ACCEPT:
-            info->accept = h->value;
-            break;
-        case HEADER_AUTHORIZATION:
-            if (info->authorization.p == NULL) /* the first one counts */
-                info->authorization = h->value;
-            break;
-        case HEADER_OTHER:
-            break;
-        }
+        const struct field_spec *f = field_for(h->name);
+        int rc = f != NULL ? keep_field(f, h->value, info) : framing_header(h, info, &conn);
+        if (rc > 1)
+            return rc;
     }
-
-    if (req->minor_version == 1 && host_count != 1)
-        return 400; /* RFC 9112 section 3.2: exactly one Host in HTTP/1.1 */
-    if (host_count > 1)
-        return 400;
-    if (host_count == 1 && !valid_host_port(info->host, true))
-        return 400; /* RFC 9112 section 3.2: an invalid Host value is 400 */
-    if (te.p != NULL) {
-        if (info->content_length >= 0)
-            return 400; /* RFC 9112 section 6.1: a smuggling shape */
-        if (req->minor_version == 0)
-            return 400;
-        if (!http_slice_equals_nocase(te, "chunked"))
-            return 501;
-        info->chunked = true;
-    }
-
-    if (req->minor_version == 1)
-        info->keep_alive = !conn.close;
-    else
-        info->keep_alive = conn.keep_alive && !conn.close;
-
+    int rc = framing_rules(req, info);
+    if (rc != 0)
+        return rc;
+    info->keep_alive = req->minor_version == 1 ? !conn.close : conn.keep_alive && !conn.close;
     if (info->method == HTTP_METHOD_OPTIONS && req->target.len == 1 && req->target.p[0] == '*')
         info->asterisk = true; /* the server as a whole: 204 with Allow */
     if (info->method != HTTP_METHOD_GET && info->method != HTTP_METHOD_HEAD)

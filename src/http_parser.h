@@ -74,6 +74,9 @@ struct http_request_info {
     struct http_slice authorization;     /* the first Authorization (basic auth); p NULL when absent */
     struct http_slice ac_request_method; /* Access-Control-Request-Method (a preflight); p NULL when absent */
     struct http_slice accept;            /* Accept (--autoindex's JSON form); p NULL when absent */
+    struct http_slice transfer_encoding; /* p NULL when absent; chunked says whether it is usable */
+    struct http_slice referer;           /* for the access log; p NULL when absent */
+    struct http_slice user_agent;        /* for the access log; p NULL when absent */
 };
 
 /*
