@@ -20,10 +20,10 @@ PKG_CONFIG ?= pkg-config
 EVENT_CFLAGS = $(shell $(PKG_CONFIG) --cflags libevent_core 2>/dev/null)
 EVENT_LIBS   = $(shell $(PKG_CONFIG) --libs libevent_core 2>/dev/null || echo -levent_core)
 # crypt() for basic auth: glibc's comes from libcrypt (libxcrypt, package libcrypt-dev);
-# the static build links musl's own (scripts/crypt-musl: Debian's musl libc.a lacks it).
+# the static build links musl's own (scripts/build/musl-lib crypt: Debian's musl libc.a lacks it).
 CRYPT_LIBS  ?= -lcrypt
 # gzip on the fly: libdeflate (package libdeflate-dev); the static build links one built from
-# Debian's source with musl (scripts/libdeflate-musl).
+# Debian's source with musl (scripts/build/musl-lib libdeflate).
 DEFLATE_LIBS ?= -ldeflate
 # The configuration file (YAML): libyaml (package libyaml-dev); the static build links one
 # built from Debian's source with musl.
@@ -63,7 +63,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 SHARED ?= ../shared
 
 PHONY_DOCS = docs-config
-.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
+.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -73,6 +73,7 @@ help:
 	@echo "make              build/otuserver (release, hardened)"
 	@echo "make static       build/otuserver-static: musl, fully static, hardened, stripped"
 	@echo "make static-test  check it is static, then run the end-to-end suite against it"
+	@echo "make static-deps static-libs-test  every scripts/build/musl-lib row, the unlinked ones used once (STATIC_ARCH=aarch64 too)"
 	@echo "make image        build the otuserver:$(VERSION) image (makes its base locally if needed)"
 	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
@@ -94,12 +95,12 @@ help:
 	@echo "make clean        remove build/"
 
 deps:
-	@scripts/install-deps
+	@scripts/build/install-deps
 
 # Debian's media types (package media-types), made into a C table for mime.c.
 MIME_TYPES ?= /etc/mime.types
-build/gen/mime_table.inc: scripts/gen-mime-table
-	scripts/gen-mime-table $(MIME_TYPES) $@
+build/gen/mime_table.inc: scripts/build/gen-mime-table
+	scripts/build/gen-mime-table $(MIME_TYPES) $@
 build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
@@ -177,36 +178,91 @@ test: deps
 	$(MAKE) e2e
 	$(MAKE) e2e-httptest
 
-# Static build: musl-gcc and a libevent built from Debian's source with musl.
+# Static build: fully static with musl, for STATIC_ARCH x86_64 (Debian's musl-gcc)
+# or aarch64 (Debian's cross compiler with a musl built from Debian's source).
+# Every library comes from scripts/build/musl-lib (a row each, from Debian's
+# source packages, cached in ~/.cache/otuserver-deps) into
+# build/deps/ARCH/NAME/include and build/deps/ARCH/NAME/lib.
+STATIC_ARCH ?= x86_64
+DEPS         = build/deps/$(STATIC_ARCH)
+ifeq ($(STATIC_ARCH),x86_64)
 MUSL_CC     ?= musl-gcc
-DEPS_MUSL    = build/deps/libevent-musl
-DEPS_CRYPT   = build/deps/crypt-musl
-DEPS_DEFLATE = build/deps/libdeflate-musl
-STATIC_LINK  = $(shell scripts/static-pie-probe $(MUSL_CC))
-STATIC_FLAGS = $(STD) $(WARN) -O2 $(HARDEN) -I$(DEPS_MUSL)/include -I$(DEPS_DEFLATE)/include -Ibuild/gen
+MUSL_STRIP   = strip
+STATIC_DIR   = build
+else ifeq ($(STATIC_ARCH),aarch64)
+MUSL_CC     ?= $(DEPS)/musl/bin/musl-gcc
+MUSL_STRIP   = aarch64-linux-gnu-strip
+STATIC_DIR   = build/aarch64
+else
+$(error STATIC_ARCH is x86_64 or aarch64, not $(STATIC_ARCH))
+endif
+# The archives of each library (its row in scripts/build/musl-lib).
+DEP_ARCHIVES_libevent   = libevent_core.a
+DEP_ARCHIVES_crypt      = libcrypt.a
+DEP_ARCHIVES_libdeflate = libdeflate.a
+DEP_ARCHIVES_check      = libcheck.a
+DEP_ARCHIVES_libyaml    = libyaml.a
+DEP_ARCHIVES_brotli     = libbrotlienc.a libbrotlidec.a libbrotlicommon.a
+DEP_ARCHIVES_zstd       = libzstd.a
+DEP_ARCHIVES_xxhash     = libxxhash.a
+# What the server links, in link order: adding a library to the static link is adding its name here.
+STATIC_DEPS  = libevent crypt libdeflate libyaml
+# Built and cached beside them, not linked yet.
+CACHED_DEPS  = brotli zstd xxhash
+# A library's folders and archives: $(call dep_include,NAME), $(call dep_lib,NAME), $(call dep_archives,NAME)
+dep_include  = $(DEPS)/$(1)/include
+dep_lib      = $(DEPS)/$(1)/lib
+dep_archives = $(addprefix $(DEPS)/$(1)/lib/,$(DEP_ARCHIVES_$(1)))
+dep_built    = $(DEPS)/$(1)/.musl-lib-done
+STATIC_ARCHIVES = $(foreach d,$(STATIC_DEPS),$(call dep_archives,$(d)))
+STATIC_LINK  = $(shell scripts/build/static-pie-probe $(MUSL_CC))
+STATIC_FLAGS = $(STD) $(WARN) -O2 $(HARDEN) $(foreach d,$(STATIC_DEPS),-I$(call dep_include,$(d))) -Ibuild/gen
+# The libraries are built with -ffunction-sections -fdata-sections, so -Wl,--gc-sections
+# drops their unused code (x86_64, before libyaml: 481,248 -> 399,328 bytes, measured).
+STATIC_LDFLAGS ?= -Wl,--gc-sections -Wl,-z,relro,-z,now,-z,noexecstack
+STATIC_BIN   = $(STATIC_DIR)/otuserver-static
 
-$(DEPS_MUSL)/lib/libevent_core.a:
-	scripts/libevent-musl $(DEPS_MUSL)
+$(DEPS)/%/.musl-lib-done:
+	scripts/build/musl-lib $* $(STATIC_ARCH) $(DEPS)/$*
 
-# libdeflate (gzip on the fly), from Debian's source package, static, with musl-gcc.
-$(DEPS_DEFLATE)/lib/libdeflate.a:
-	scripts/libdeflate-musl $(DEPS_DEFLATE)
+$(DEPS)/musl/bin/musl-gcc:
+	scripts/build/musl-lib musl $(STATIC_ARCH) $(DEPS)/musl
 
-# Debian's musl libc.a lacks crypt(): musl's own, from its source package.
-$(DEPS_CRYPT)/lib/libcrypt.a:
-	scripts/crypt-musl $(DEPS_CRYPT)
+$(STATIC_BIN): $(SRCS) $(wildcard src/*.h) $(foreach d,$(STATIC_DEPS),$(call dep_built,$(d))) build/gen/mime_table.inc
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(STATIC_FLAGS) $(STATIC_LINK) -o $@ $(SRCS) $(STATIC_ARCHIVES) $(STATIC_LDFLAGS)
+	$(MUSL_STRIP) $@
 
-build/otuserver-static: $(SRCS) $(wildcard src/*.h) $(DEPS_MUSL)/lib/libevent_core.a $(DEPS_CRYPT)/lib/libcrypt.a $(DEPS_DEFLATE)/lib/libdeflate.a build/gen/mime_table.inc
-	$(MUSL_CC) $(STATIC_FLAGS) $(STATIC_LINK) -o $@ $(SRCS) $(DEPS_MUSL)/lib/libevent_core.a $(DEPS_CRYPT)/lib/libcrypt.a \
-		$(DEPS_DEFLATE)/lib/libdeflate.a \
-		-Wl,-z,relro,-z,now,-z,noexecstack
-	strip $@
+static: $(STATIC_BIN)
 
-static: build/otuserver-static
+# Every library of the table built for STATIC_ARCH (and cached), linked or not yet.
+static-deps: $(foreach d,$(STATIC_DEPS) $(CACHED_DEPS) check,$(call dep_built,$(d)))
+
+# The unit suites, static with musl and without sanitizers (musl has none): for
+# another architecture, run under qemu by make cross-test.
+STATIC_UNITS = $(patsubst %,$(STATIC_DIR)/unit/%,$(UNIT_TESTS))
+$(STATIC_DIR)/unit/check_%: tests/check_%.c $(SRCS) $(wildcard src/*.h tests/*.h) $(call dep_built,check) \
+		$(foreach d,$(STATIC_DEPS),$(call dep_built,$(d))) build/gen/mime_table.inc
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(STATIC_FLAGS) -I$(call dep_include,check) -Isrc -Wno-missing-prototypes -g0 $(STATIC_LINK) -o $@ $< \
+		$(patsubst %,src/%.c,$(check_$*_OBJS)) $(call dep_archives,check) $(STATIC_ARCHIVES)
+
+static-units: $(STATIC_UNITS)
+
+# The libraries built but not linked yet, and libdeflate, each used once with a
+# known answer by one static program linked with --gc-sections (tests/static_libs.c).
+STATIC_LIBS_DEPS = libdeflate libyaml $(CACHED_DEPS)
+$(STATIC_DIR)/unit/static_libs: tests/static_libs.c $(foreach d,$(STATIC_LIBS_DEPS),$(call dep_built,$(d)))
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(STD) $(WARN) -O2 $(foreach d,$(STATIC_LIBS_DEPS),-I$(call dep_include,$(d))) $(STATIC_LINK) \
+		-Wl,--gc-sections -o $@ $< $(foreach d,$(STATIC_LIBS_DEPS),$(call dep_archives,$(d)))
+
+static-libs-test: $(STATIC_DIR)/unit/static_libs
+	$(STATIC_DIR)/unit/static_libs
 
 # The static binary: fully static, then the whole end-to-end suite against it.
 static-test: build/otuserver-static build/asan/check_e2e build/loadcheck
-	scripts/check-static build/otuserver-static
+	scripts/check/check-static build/otuserver-static
 	OTU_SERVER=build/otuserver-static build/asan/check_e2e
 
 # Container image: FROM scratch, the static binary and the bundled site.
@@ -214,7 +270,7 @@ IMAGE    ?= otuserver
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 
 image:
-	scripts/docker-base debian:bookworm-slim
+	scripts/build/docker-base debian:bookworm-slim
 	DOCKER_BUILDKIT=0 docker build --network host -q \
 		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
 		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
@@ -222,19 +278,19 @@ image:
 	DOCKER_BUILDKIT=0 docker build --network host -q -t $(IMAGE)-loadtest:$(VERSION) loadtest
 
 image-test: image build/asan/check_e2e build/loadcheck
-	scripts/image-test $(IMAGE):$(VERSION)
+	scripts/systest/image-test $(IMAGE):$(VERSION)
 
 # The compose stack: otuserver next to an ab/wrk container.
 COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
 
 loadtest:
-	scripts/docker-base debian:bookworm-slim
+	scripts/build/docker-base debian:bookworm-slim
 	$(COMPOSE) up --build --abort-on-container-exit --exit-code-from loadtest; \
 		status=$$?; $(COMPOSE) down -v >/dev/null 2>&1; exit $$status
 
 loadtest-test:
-	scripts/docker-base debian:bookworm-slim
-	scripts/loadtest-test
+	scripts/build/docker-base debian:bookworm-slim
+	scripts/systest/loadtest-test
 
 # libFuzzer (clang): the parser, RFC 9110's field values, path resolution and the path walk, FUZZ_SECONDS each.
 FUZZ_CC      ?= clang
@@ -272,41 +328,41 @@ fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 # Conditional and range answers compared with nginx's on the same files.
 nginx-compare: build/otuserver
-	scripts/nginx-compare build/otuserver
+	scripts/systest/nginx-compare build/otuserver
 
 # A real browser (Debian's chromium, installed when missing) loads examples/spa
 # from the server: what arrived (types, gzip, Cache-Control) and what ran.
 browser-check: build/otuserver
-	OTU_BIN=build/otuserver scripts/browser-check
+	OTU_BIN=build/otuserver scripts/systest/browser-check
 
 # Writes FILE.gz (and FILE.br with brotli) next to every compressible file of SITE.
 SITE ?= DOCUMENT_ROOT
 precompress:
-	scripts/precompress $(SITE)
+	scripts/build/precompress $(SITE)
 
 # Kubernetes manifests: strict decoding into k8s.io/api types, the project's
 # policy, and agreement with --help; then the checker's own tests.
 GO ?= go
 k8s-check: build/otuserver
 	build/otuserver --help > build/help.txt
-	cd scripts/k8scheck && $(GO) build -o ../../build/k8scheck .
+	cd scripts/cluster/k8scheck && $(GO) build -o ../../../build/k8scheck .
 	build/k8scheck -help-text build/help.txt -version $(VERSION) k8s
-	cd scripts/k8scheck && OTU_HELP_FILE=$(CURDIR)/build/help.txt OTU_VERSION=$(VERSION) $(GO) test -count=1 -v ./... | \
+	cd scripts/cluster/k8scheck && OTU_HELP_FILE=$(CURDIR)/build/help.txt OTU_VERSION=$(VERSION) $(GO) test -count=1 -v ./... | \
 		grep -E '^(=== RUN|--- |ok|FAIL|PASS)'; exit $${PIPESTATUS[0]}
-	scripts/helm-check $(VERSION)
+	scripts/cluster/helm-check $(VERSION)
 
 # k8s/ and the chart on a real cluster (KUBECONFIG): Pod Security, the load Job,
 # metrics, a rolling restart and evictions under load, the HPA, helm install.
 k8s-smoke:
-	scripts/k8s-smoke
+	scripts/cluster/k8s-smoke
 
 # A single-node cluster on this machine (root, Debian): Kubernetes built from
 # the Go module proxy, the images from the local Docker engine.
 k8s-local-up:
-	scripts/k8s-local up
+	scripts/cluster/k8s-local up
 
 k8s-local-down:
-	scripts/k8s-local down
+	scripts/cluster/k8s-local down
 
 # The GitHub workflows: actionlint, and the make targets they name exist and
 # cover what .ci/run runs.
@@ -316,16 +372,16 @@ actionlint:
 	$(ACTIONLINT) -no-color .github/workflows/*.yml && echo "actionlint: 1 passed, 0 failed"
 
 workflow-check:
-	scripts/workflow-check
-	scripts/workflow-check-test
+	scripts/check/workflow-check
+	scripts/check/workflow-check-test
 
 ci-deps:
-	scripts/ci-deps
+	scripts/build/ci-deps
 
 # .ci/run's stages that need no Docker engine, in a bare debian:bookworm-slim
 # container: proves every install step on a fresh machine (CI_FRESH_STAGES=...).
 ci-fresh:
-	scripts/ci-fresh
+	scripts/systest/ci-fresh
 
 # Release (run by .github/workflows/release.yml on a version tag).
 RELEASE_IMAGE   ?= ghcr.io/otuserver/otuserver
@@ -371,18 +427,18 @@ bench: build/otuserver
 
 # Instructions per keep-alive request under callgrind (repeatable on a noisy machine).
 callgrind: build/otuserver
-	OTU_ROOT=$(SHARED) scripts/callgrind-request build/otuserver
+	OTU_ROOT=$(SHARED) scripts/check/callgrind-request build/otuserver
 
 # cppcheck, clang-tidy, shellcheck, yamllint, the module boundary and the docs' links
 # and options table: zero findings.
 lint:
-	scripts/lint
+	scripts/check/lint
 
 # Under valgrind: one worker for 10,000 requests, then the whole end-to-end
 # suite with one worker per server.  No error, no leak.
 valgrind: build/otuserver build/asan/check_e2e build/loadcheck
-	scripts/valgrind-check build/otuserver
-	scripts/valgrind-e2e
+	scripts/systest/valgrind-check build/otuserver
+	scripts/systest/valgrind-e2e
 
 clean:
 	rm -rf build

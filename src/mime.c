@@ -2,7 +2,7 @@
  * mime.c - see mime.h.  Three tables, looked up in order: the operator's
  * --mime overrides, the project's own entries below (the classic contract
  * and web types newer than Debian's list), then Debian's /etc/mime.types
- * made into a C array at build time (scripts/gen-mime-table, about 1,500
+ * made into a C array at build time (scripts/build/gen-mime-table, about 1,500
  * extensions).  The two built-in tables are sorted by extension for a
  * binary search; a unit test checks the order.  Text types carry no charset
  * unless --charset asks for one: the classic clients compare "text/html"

@@ -29,7 +29,7 @@
  * Other variables: $OTU_E2E_WORKERS sets the shared server's workers (1
  * under valgrind); $OTU_E2E_SLOW stretches the waits (valgrind);
  * $OTU_LOADCHECK names the load generator; $OTU_E2E_IMAGE runs the shared
- * server in a container of that image (scripts/image-test) - then only
+ * server in a container of that image (scripts/systest/image-test) - then only
  * the tests that need nothing but its port run: protocol whole, and the
  * first part of files and operations.
  */

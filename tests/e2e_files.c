@@ -441,7 +441,7 @@ static bool server_is_static(void)
                 is_static = false;
         }
     }
-    free(elf); /* not ELF (a wrapper script such as scripts/valgrind-server): dynamic behind it */
+    free(elf); /* not ELF (a wrapper script such as scripts/systest/valgrind-server): dynamic behind it */
     return is_static;
 }
 

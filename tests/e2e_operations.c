@@ -399,7 +399,7 @@ START_TEST(test_precompress_script_siblings_are_served)
     snprintf(path, sizeof(path), "%s/site.css", dir);
     const char *css = "body { color: black; } /* some text worth compressing */\n";
     ck_assert_int_eq(e2e_write_file(path, css, strlen(css)), 0);
-    snprintf(cmd, sizeof(cmd), "scripts/precompress '%s' > /dev/null", dir);
+    snprintf(cmd, sizeof(cmd), "scripts/build/precompress '%s' > /dev/null", dir);
     ck_assert_int_eq(system(cmd), 0);
     int p;
     pid_t master = lc_start(ARGS("-w", "1"), &p);
@@ -409,7 +409,7 @@ START_TEST(test_precompress_script_siblings_are_served)
     expect_header(&r, "Content-Type", "text/css");
     ck_assert(r.body_len > 2 && (unsigned char)r.body[0] == 0x1f && (unsigned char)r.body[1] == 0x8b);
     e2e_response_free(&r);
-    if (sh("command -v zstd > /dev/null") == 0) { /* scripts/ci-deps installs it */
+    if (sh("command -v zstd > /dev/null") == 0) { /* scripts/build/ci-deps installs it */
         expect_status_on(p, "GET /pc/site.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip, zstd\r\n\r\n", 200,
                          &r);
         expect_header(&r, "Content-Encoding", "zstd");
