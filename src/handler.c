@@ -687,7 +687,9 @@ static void redirect_to_directory(struct exchange *x)
 /*
  * --autoindex: answers a folder without an index file (dir, still pinned by
  * the request's scope) with its listing: HTML, or JSON when the client
- * accepts application/json; sent from an in-memory file like any file.
+ * accepts application/json; sent from an in-memory file like any file.  A
+ * listing cut short by a bound (autoindex_render()) carries
+ * "X-Listing-Truncated: true", the JSON form's only sign of it.
  */
 static void answer_listing(struct exchange *x, const struct file_info *dir)
 {
@@ -695,18 +697,21 @@ static void answer_listing(struct exchange *x, const struct file_info *dir)
                                .show_dotfiles = x->h->cfg->serve_dotfiles,
                                .max_entries = AUTOINDEX_ENTRIES_MAX};
     autoindex_parse_query(x->info->query, &v);
-    int64_t len = 0;
-    int status = 0;
-    int fd = autoindex_render(dir->fd, &v, &len, &status);
+    struct autoindex_result res;
+    int fd = autoindex_render(dir->fd, &v, &res);
+    LOG_DEBUG("autoindex: %s: %zu entries read, %zu looked up, %zu listed%s", v.title_path, res.read,
+              res.looked_up, res.listed, res.truncated ? ", truncated" : "");
     if (fd < 0) {
-        if (status == 503)
+        if (res.status == 503)
             x->keep_alive = false;
-        answer_error(x, status, NULL);
+        answer_error(x, res.status, NULL);
         return;
     }
+    int64_t len = res.len;
     struct response_head rh = {.status = 200, .server = x->h->server, .date = x->date,
                                .content_type = v.json ? "application/json" : "text/html; charset=utf-8",
                                .content_length = len, .vary = "Accept", .cors = x->cors,
+                               .listing_truncated = res.truncated,
                                .extra = headers_for(x, NULL), .keep_alive = x->keep_alive};
     x->r->status = 200;
     x->r->close = !x->keep_alive;

@@ -416,6 +416,7 @@ START_TEST(test_autoindex_listing)
     struct e2e_response r;
     expect_status_on(p, "GET /list/ HTTP/1.0\r\n\r\n", 200, &r);
     expect_header(&r, "Content-Type", "text/html; charset=utf-8");
+    expect_no_header(&r, "X-Listing-Truncated");
     /* names escaped in the text, percent-encoded in the links */
     body_pos(&r, "<a href=\"./a%3Cb%3E%26%22c%20d.txt\">a&lt;b&gt;&amp;&quot;c d.txt</a>");
     body_pos(&r, "<a href=\"./%C3%A9t%C3%A9.txt\">\xc3\xa9t\xc3\xa9.txt</a>");
@@ -456,13 +457,15 @@ START_TEST(test_autoindex_listing)
     e2e_response_free(&r);
     /* a huge folder: the first 10,000 entries and a note */
     expect_status_on(p, "GET /many/?sort=name HTTP/1.0\r\n\r\n", 200, &r);
-    body_pos(&r, "Only the first 10000 entries are listed.");
+    body_pos(&r, "The listing is truncated: only the first 10000 entries are listed.");
+    expect_header(&r, "X-Listing-Truncated", "true");
     int rows = 0;
     for (const char *q = r.body; (q = strstr(q, "<tr><td><a href=\"./f")) != NULL; q++)
         rows++;
     ck_assert_int_eq(rows, 10000);
     e2e_response_free(&r);
     expect_status_on(p, "GET /many/ HTTP/1.0\r\nAccept: application/json\r\n\r\n", 200, &r);
+    expect_header(&r, "X-Listing-Truncated", "true");
     snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 10000' < '%s'",
              body_to_file(&r, "many.json"));
     ck_assert_int_eq(sh(cmd), 0);
@@ -481,6 +484,67 @@ START_TEST(test_autoindex_listing)
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s/many'", root_dir);
+    ck_assert_int_eq(sh(cmd), 0);
+}
+END_TEST
+
+/* Symlinks beside the one file of the listing-bound test: four times the entries a listing may read. */
+#define LISTING_LINKS 80000
+/* Entries a listing reads at most: AUTOINDEX_READ_FACTOR x AUTOINDEX_ENTRIES_MAX. */
+#define LISTING_READ_MAX 20000
+
+/*
+ * Issue 24 item 6: a folder of one file and 80,000 symlinks.  A listing
+ * reads at most 20,000 entries, listed or not, and looks none of the links
+ * up (d_type tells what they are); the page says the listing is truncated
+ * and the JSON answer carries X-Listing-Truncated: true.  Before, every
+ * entry was read and fstatat()'ed, and nothing said the listing was cut.
+ */
+START_TEST(test_autoindex_bounded_by_entries_read)
+{
+    make_dir("links");
+    write_text("links/one.txt", "1\n");
+    char path[700];
+    for (int i = 0; i < LISTING_LINKS; i++) {
+        snprintf(path, sizeof(path), "%s/links/l%05d", root_dir, i);
+        ck_assert_int_eq(symlink("one.txt", path), 0);
+    }
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--autoindex", "-l", "debug"), &p);
+    struct e2e_response r;
+    long long t0 = e2e_now_ms();
+    expect_status_on(p, "GET /links/ HTTP/1.0\r\n\r\n", 200, &r);
+    long long html_ms = e2e_now_ms() - t0;
+    char v[64];
+    const char *header = e2e_header(&r, "X-Listing-Truncated", v, sizeof(v));
+    bool says = strstr(r.body, "The listing is truncated") != NULL;
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /links/ HTTP/1.0\r\nAccept: application/json\r\n\r\n", 200, &r);
+    const char *json_header = e2e_header(&r, "X-Listing-Truncated", v, sizeof(v));
+    expect_header(&r, "Content-Type", "application/json");
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; d=json.load(sys.stdin); "
+                               "assert all(e[\"name\"] == \"one.txt\" for e in d), d' < '%s'",
+             body_to_file(&r, "links.json"));
+    ck_assert_int_eq(sh(cmd), 0);
+    e2e_response_free(&r);
+    char *log = wait_for_log(lc_log, "autoindex: /links/: ", slow(2000));
+    const char *line = log ? strstr(log, "autoindex: /links/: ") : NULL;
+    long read = -1, looked_up = -1;
+    if (line != NULL)
+        sscanf(line, "autoindex: /links/: %ld entries read, %ld looked up", &read, &looked_up);
+    free(log);
+    printf("a listing of 1 file among %d symlinks: %lld ms; %ld entries read, %ld looked up; header %s, "
+           "the page %s\n", LISTING_LINKS, html_ms, read, looked_up, header ? header : "absent",
+           says ? "says it is truncated" : "says nothing");
+    fflush(stdout);
+    ck_assert_msg(json_header != NULL && strcmp(json_header, "true") == 0,
+                  "the JSON listing has no X-Listing-Truncated: true");
+    ck_assert_msg(says, "the HTML listing does not say it is truncated");
+    ck_assert_msg(read == LISTING_READ_MAX, "%ld entries read, expected %d", read, LISTING_READ_MAX);
+    ck_assert_msg(looked_up >= 0 && looked_up <= 1, "%ld entries looked up: the links were stat()ed", looked_up);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/links'", root_dir);
     ck_assert_int_eq(sh(cmd), 0);
 }
 END_TEST
@@ -544,5 +608,6 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_cors_preflight_and_simple_requests);
     tcase_add_test(tc, test_redirect_rules);
     tcase_add_test(tc, test_autoindex_listing);
+    tcase_add_test(tc, test_autoindex_bounded_by_entries_read);
     return tc;
 }
