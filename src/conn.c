@@ -27,8 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Output buffer: a response head plus a small file sent in the same send(). */
-#define CONN_OUT_SIZE (HANDLER_HEAD_MAX + HANDLER_BODY_MAX)
 /* Largest sendfile() chunk, so one fast client cannot hog the worker. */
 #define CONN_SENDFILE_CHUNK ((int64_t)512 * 1024)
 /*
@@ -67,6 +65,8 @@ struct conn_ctx {
     char **spare_bufs;           /* head/output buffers kept for reuse */
     int spare_buf_count;         /* how many spare_bufs hold */
     char *scratch;               /* max_head_size bytes: first reads of idle connections */
+    size_t out_size;             /* output area: the largest head (handler_head_max()) plus a
+                                    small file or error page sent in the same send() */
     int nconns;                  /* open connections */
     bool draining;               /* shutting down: finish, do not start keep-alive */
     char date[HTTP_DATE_LEN + 1]; /* Date header for the current second */
@@ -92,7 +92,7 @@ struct conn {
     struct event *ev;           /* read or write readiness, with its timeout */
     short ev_what;              /* EV_READ or EV_WRITE while ev is set up; 0 before */
     enum conn_state state;      /* see enum conn_state */
-    char *buf;                  /* in[max_head_size] then out[CONN_OUT_SIZE], or NULL when idle */
+    char *buf;                  /* in[max_head_size] then out[ctx->out_size], or NULL when idle */
     size_t in_len;              /* bytes held in the head buffer */
     size_t scanned;             /* bytes already searched for the end of the head */
     size_t head_len;            /* bytes of the request being answered */
@@ -169,10 +169,13 @@ struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
         LOG_ERROR("basic auth file '%s': %s", cfg->basic_auth_file, err);
         errno = EINVAL;
     }
-    if (ctx->spare_bufs == NULL || ctx->scratch == NULL ||
-        (cfg->basic_auth_file[0] != '\0' && ctx->auth == NULL) ||
-        handler_init(&ctx->handler, cfg) < 0) {
+    bool parts_ok = ctx->spare_bufs != NULL && ctx->scratch != NULL &&
+                    (cfg->basic_auth_file[0] == '\0' || ctx->auth != NULL);
+    bool handler_ok = parts_ok && handler_init(&ctx->handler, cfg) == 0;
+    if (!handler_ok || handler_reply_init(&ctx->handler, &ctx->reply) < 0) {
         int saved = errno;
+        if (handler_ok)
+            handler_free(&ctx->handler);
         auth_free(ctx->auth);
         free(ctx->spare_bufs);
         free(ctx->scratch);
@@ -180,6 +183,7 @@ struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
         errno = saved;
         return NULL;
     }
+    ctx->out_size = handler_head_max(&ctx->handler) + HANDLER_BODY_MAX;
     return ctx;
 }
 
@@ -191,7 +195,7 @@ int conn_ctx_open_count(const struct conn_ctx *ctx)
 /* Size of one connection buffer: the head limit plus the output area. */
 static size_t buf_size(const struct conn_ctx *ctx)
 {
-    return (size_t)ctx->cfg->max_head_size + CONN_OUT_SIZE;
+    return (size_t)ctx->cfg->max_head_size + ctx->out_size;
 }
 
 /* Gives c a buffer, from the pool when one is spare.  Returns 0 or -1. */
@@ -468,7 +472,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     memcpy(out, r->head, r->head_len);
     c->out_len = r->head_len;
     c->out_sent = 0;
-    /* Always fits: heads are at most HANDLER_HEAD_MAX, bodies HANDLER_BODY_MAX. */
+    /* Always fits: heads are at most handler_head_max(), bodies HANDLER_BODY_MAX. */
     if (r->body_len > 0) {
         memcpy(out + c->out_len, r->body, r->body_len);
         c->out_len += r->body_len;
@@ -483,7 +487,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     c->file_left = r->length;
     r->fd = -1;
     /* A small file joins its head in the output buffer: one send(), no sendfile(). */
-    if (c->file_fd >= 0 && c->file_left <= (int64_t)(CONN_OUT_SIZE - c->out_len)) {
+    if (c->file_fd >= 0 && c->file_left <= (int64_t)(c->ctx->out_size - c->out_len)) {
         ssize_t n = pread(c->file_fd, out + c->out_len, (size_t)c->file_left, c->file_off);
         if (n == c->file_left) {
             c->out_len += (size_t)n;
@@ -840,6 +844,7 @@ void conn_ctx_free(struct conn_ctx *ctx)
     free(ctx->spare_bufs);
     auth_free(ctx->auth);
     free(ctx->scratch);
+    handler_reply_free(&ctx->reply);
     handler_free(&ctx->handler);
     free(ctx);
 }

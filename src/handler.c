@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -30,6 +31,37 @@
 /* Retry-After on a 503 (out of descriptors or memory), in seconds: they free up as connections close. */
 #define HANDLER_RETRY_AFTER "1"
 
+/* The longest --redirect target: a Location starts with it. */
+static size_t longest_redirect_target(const struct config *cfg)
+{
+    size_t longest = 0;
+    for (int i = 0; i < cfg->redirect_count; i++) {
+        size_t n = strlen(cfg->redirects[i].to);
+        longest = n > longest ? n : longest;
+    }
+    return longest;
+}
+
+/* The longest Cache-Control value a file answer may carry: the plain one or a rule's. */
+static size_t longest_cache_control(const struct config *cfg)
+{
+    const struct path_rules *rs = &cfg->cache_rules;
+    size_t longest = strlen(cfg->cache_control);
+    for (int i = 0; i < rs->count; i++) {
+        size_t n = strlen(rs->text + rs->rule[i].value);
+        longest = n > longest ? n : longest;
+    }
+    return longest;
+}
+
+/* See handler_head_max(): computed once, from the configuration. */
+static size_t head_max_for(const struct config *cfg, size_t location_cap)
+{
+    size_t header_lines = strlen(cfg->headers) + cfg->header_rules.value_bytes; /* path_rules_headers()'s most */
+    return HANDLER_HEAD_FIXED + location_cap + longest_cache_control(cfg) + header_lines +
+           (cors_enabled(cfg) ? CORS_LINES_MAX : 0);
+}
+
 int handler_init(struct handler *h, const struct config *cfg)
 {
     h->cfg = cfg;
@@ -37,6 +69,8 @@ int handler_init(struct handler *h, const struct config *cfg)
     h->gzip = NULL;
     h->root_checked_ms = clock_mono_ms();
     h->root_warned = false;
+    h->location_cap = longest_redirect_target(cfg) + HANDLER_LOCATION_MAX;
+    h->head_max = head_max_for(cfg, h->location_cap);
     snprintf(h->server, sizeof(h->server), "otuserver%s%s", cfg->server_tokens ? "/" : "",
              cfg->server_tokens ? OTU_VERSION : "");
     if (file_root_open(&h->root, cfg->root) < 0)
@@ -60,6 +94,27 @@ int handler_init(struct handler *h, const struct config *cfg)
         return -1;
     }
     return 0;
+}
+
+size_t handler_head_max(const struct handler *h)
+{
+    return h->head_max;
+}
+
+int handler_reply_init(const struct handler *h, struct reply *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->fd = -1;
+    r->head = malloc(h->head_max);
+    r->head_cap = r->head != NULL ? h->head_max : 0;
+    return r->head != NULL ? 0 : -1;
+}
+
+void handler_reply_free(struct reply *r)
+{
+    free(r->head);
+    r->head = NULL;
+    r->head_cap = 0;
 }
 
 void handler_free(struct handler *h)
@@ -132,12 +187,17 @@ static void reply_reset(struct reply *r)
     r->gzip_cache_bytes = -1;
 }
 
-/* Formats rh into r->head; an overflow (never expected) degrades to a bare 500. */
+/*
+ * Formats rh into r->head.  The head is sized for every answer
+ * (handler_head_max()); an overflow would be a sizing bug: it is logged and
+ * degrades to a bare 500.
+ */
 static void reply_set_head(struct reply *r, struct response_head *rh)
 {
-    int n = response_format_head(rh, r->head, sizeof(r->head));
+    int n = response_format_head(rh, r->head, r->head_cap);
     if (n < 0) {
-        n = snprintf(r->head, sizeof(r->head),
+        LOG_ERROR("a %d head did not fit in %zu bytes: answered 500", rh->status, r->head_cap);
+        n = snprintf(r->head, r->head_cap,
                      "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
                      "Connection: close\r\n\r\n");
         r->close = true;
@@ -460,7 +520,8 @@ struct exchange_buffers {
     char content_range[96];                /* a 206's or 416's Content-Range value */
     char cors[CORS_LINES_MAX];             /* the answer's Access-Control-* and Vary lines */
     char request_path[PATH_MAX_DECODED + 2]; /* "/" + pr.rel (+ "/"): what --redirect rules match */
-    char location[HANDLER_LOCATION_MAX];   /* a --redirect answer's Location */
+    char location[sizeof(((struct config_redirect *)0)->to) + HANDLER_LOCATION_MAX]; /* a --redirect answer's
+                                             Location: handler->location_cap of it is used */
     char etag[sizeof(((struct file_info *)0)->etag) + 4]; /* a gzip variant's: the file's + "-gz" */
     char served_path[PATH_MAX_DECODED + 72]; /* "/" + the served name: what rules match besides */
     char headers[CONFIG_HEADERS_MAX];      /* the all-paths and matching rules' header lines */
@@ -629,7 +690,7 @@ static bool apply_redirects(struct exchange *x)
     if (x->h->cfg->redirect_count == 0)
         return false;
     struct exchange_buffers *b = x->buf;
-    int status = redirect_find(x->h->cfg, request_path(x), x->info->query, b->location, sizeof(b->location));
+    int status = redirect_find(x->h->cfg, request_path(x), x->info->query, b->location, x->h->location_cap);
     if (status == 0)
         return false;
     struct response_head extra = {.location = status == 414 ? NULL : b->location, .content_length = -1};

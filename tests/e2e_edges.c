@@ -377,6 +377,70 @@ START_TEST(test_redirect_rules)
 }
 END_TEST
 
+/* --header lines of the limits test: four of 500 bytes and one of 47, 2047 bytes as sent. */
+static void pad_header(char *out, size_t line_len, int i)
+{
+    int k = snprintf(out, line_len, "X-Pad-%d: ", i);
+    memset(out + k, 'a', line_len - 2 - (size_t)k); /* the line as sent ends in CR LF: 2 more */
+    out[line_len - 2] = '\0';
+}
+
+/*
+ * Issue 24 item 7: with 2047 bytes of --header lines, a Location carrying
+ * a ~2 KB query is a correct 301 with Date and Server: a folder's slash
+ * redirect, a short rule's, and the longest rule's (a 511-byte target).
+ * Before, the 4,096-byte head overflowed: a bare 500 without either (and
+ * the longest rule's Location, over 2,048 bytes, was a 414).
+ */
+START_TEST(test_redirect_at_the_limits_is_whole)
+{
+    static char headers[5][600], rule[600], target[520], query[2001], req[2400];
+    static char want[3][2700], path[3][64];
+    for (int i = 0; i < 4; i++)
+        pad_header(headers[i], 500, i);
+    pad_header(headers[4], 47, 4);
+    memset(target, 't', 511);
+    memcpy(target, "https://", 8);
+    memcpy(target + 511 - 7, ".test/*", 8);
+    snprintf(rule, sizeof(rule), "/r/*=%s", target);
+    memset(query, 'x', 2000);
+    memcpy(query, "q=", 2);
+    snprintf(path[0], sizeof(path[0]), "/dir2");
+    snprintf(want[0], sizeof(want[0]), "/dir2/?%s", query);
+    snprintf(path[1], sizeof(path[1]), "/s/x");
+    snprintf(want[1], sizeof(want[1]), "/short/x?%s", query);
+    snprintf(path[2], sizeof(path[2]), "/r/x");
+    snprintf(want[2], sizeof(want[2]), "%.510sx?%s", target, query);
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--header", headers[0], "--header", headers[1], "--header", headers[2],
+                                 "--header", headers[3], "--header", headers[4], "--redirect", "/s/*=/short/*",
+                                 "--redirect", rule), &p);
+    struct e2e_response r[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(req, sizeof(req), "GET %s?%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path[i], query);
+        ck_assert_int_eq(e2e_exchange(p, req, &r[i]), 0);
+        char date[64];
+        printf("a redirect at the limits, %s?(2000 bytes): status %d, a %zu-byte head%s\n", path[i], r[i].status,
+               r[i].head_len, e2e_header(&r[i], "Date", date, sizeof(date)) ? "" : " without Date");
+    }
+    fflush(stdout); /* a failed assertion ends the process: the lines first */
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(r[i].status == 301, "%s?(a 2000-byte query): status %d, expected 301; head:\n%.200s",
+                      path[i], r[i].status, r[i].head);
+        static char location[2700]; /* longer than expect_header()'s copy */
+        ck_assert_ptr_nonnull(e2e_header(&r[i], "Location", location, sizeof(location)));
+        ck_assert_msg(strcmp(location, want[i]) == 0, "%s: Location %.80s... (%zu bytes), expected %.80s... (%zu)",
+                      path[i], location, strlen(location), want[i], strlen(want[i]));
+        char v[128];
+        ck_assert_ptr_nonnull(e2e_header(&r[i], "Date", v, sizeof(v)));
+        ck_assert_ptr_nonnull(e2e_header(&r[i], "Server", v, sizeof(v)));
+        ck_assert_ptr_nonnull(e2e_header(&r[i], "X-Pad-4", v, sizeof(v)));
+        e2e_response_free(&r[i]);
+    }
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 /* Writes r's body to base_dir/name and returns the path (static). */
 static const char *body_to_file(const struct e2e_response *r, const char *name)
 {
@@ -608,6 +672,7 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_cors_preflight_and_simple_requests);
     tcase_add_test(tc, test_redirect_rules);
     tcase_add_test(tc, test_autoindex_listing);
+    tcase_add_test(tc, test_redirect_at_the_limits_is_whole);
     tcase_add_test(tc, test_autoindex_bounded_by_entries_read);
     return tc;
 }
