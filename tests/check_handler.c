@@ -256,6 +256,10 @@ static void make_config(struct config *cfg, unsigned opts)
             {"/search", false, "/find?src=old", 301},
             {"/ten.txt", false, "/dir/", 301},
             {"/ext/", true, "https://cdn.example.com:8443/assets/*", 302},
+            {"/site", true, "https://site.example.com*", 301},      /* a bare authority */
+            {"/posts", true, "https://news.example.com/posts*", 301}, /* ...and one with a path */
+            {"/cdn", true, "//cdn.example.com*", 301},                /* a network-path reference */
+            {"/port", true, "https://site.example.com:8443*", 301},  /* an authority with its port */
         };
         memcpy(cfg->redirects, rules, sizeof(rules));
         cfg->redirect_count = (int)OTU_ARRAY_LEN(rules);
@@ -827,6 +831,35 @@ static const struct hcase redirect_cases[] = {
     {"a HEAD redirect has no body", .opts = R, .method = "HEAD", .path = "/blog", .status = 302,
      .has = {"Location: https://blog.example.com/\r\n"}, .body = ""},
     {"unmatched paths are served", .opts = R, .path = "/dir/", .status = 200, .body = "dir index\n"},
+    /* issue 24 item 3: after a bare authority the carried rest always starts a path */
+    {"a rest that would extend the host starts a path", .opts = R, .path = "/site.evil.com/x", .status = 301,
+     .has = {"Location: https://site.example.com/.evil.com/x\r\n"}, .lacks = {"example.com.evil"}},
+    {"...and so does its encoded form", .opts = R, .path = "/site%2eevil.com", .status = 301,
+     .has = {"Location: https://site.example.com/.evil.com\r\n"}, .lacks = {"example.com.evil"}},
+    {"a bare authority: /sitex", .opts = R, .path = "/sitex", .status = 301,
+     .has = {"Location: https://site.example.com/x\r\n"}},
+    {"a bare authority: the prefix alone", .opts = R, .path = "/site", .status = 301,
+     .has = {"Location: https://site.example.com\r\n"}},
+    {"a bare authority: the prefix and its slash", .opts = R, .path = "/site/", .status = 301,
+     .has = {"Location: https://site.example.com/\r\n"}},
+    {"a bare authority: a rest with its own slash", .opts = R, .path = "/site/a/b", .status = 301,
+     .has = {"Location: https://site.example.com/a/b\r\n"}},
+    {"a bare authority keeps the query", .opts = R, .path = "/site.x", .query = "q=1", .status = 301,
+     .has = {"Location: https://site.example.com/.x?q=1\r\n"}},
+    {"a port cannot be extended either", .opts = R, .path = "/port0", .status = 301,
+     .has = {"Location: https://site.example.com:8443/0\r\n"}},
+    {"a network-path target: //host then a path", .opts = R, .path = "/cdn.evil.com/x", .status = 301,
+     .has = {"Location: //cdn.example.com/.evil.com/x\r\n"}},
+    {"a target with a path: the rest joins it", .opts = R, .path = "/posts.evil.com/x", .status = 301,
+     .has = {"Location: https://news.example.com/posts.evil.com/x\r\n"}},
+    {"a target with a path: encoded dot", .opts = R, .path = "/posts%2eevil.com", .status = 301,
+     .has = {"Location: https://news.example.com/posts.evil.com\r\n"}},
+    {"a target with a path: /postsx", .opts = R, .path = "/postsx", .status = 301,
+     .has = {"Location: https://news.example.com/postsx\r\n"}},
+    {"a target with a path: the prefix alone", .opts = R, .path = "/posts", .status = 301,
+     .has = {"Location: https://news.example.com/posts\r\n"}},
+    {"a target with a path: the prefix and its slash", .opts = R, .path = "/posts/", .status = 301,
+     .has = {"Location: https://news.example.com/posts/\r\n"}},
     {"without rules /old/a is 404", .path = "/old/a", .status = 404},
 };
 #undef R

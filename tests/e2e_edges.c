@@ -3,7 +3,8 @@
  * dual-stack socket for IPv6 and IPv4 clients, bracketed IPv6 binds,
  * Kubernetes service-link variables, the Server header's version, the
  * media types of real sites (Debian's table, --mime overrides), CORS,
- * --redirect and --autoindex.
+ * --redirect (a carried rest never changes the host; a Location at the
+ * limits) and --autoindex (the bounds on entries listed and read).
  */
 #include "compat.h"
 
@@ -377,6 +378,36 @@ START_TEST(test_redirect_rules)
 }
 END_TEST
 
+/*
+ * Issue 24 item 3: a prefix rule whose target ends with its authority
+ * ("https://blog.example.com*") carried the rest straight after the host:
+ * /blog.evil.com/x went to https://blog.example.com.evil.com/x.  The rest
+ * now always starts a path there; a target with a path is joined as before.
+ */
+START_TEST(test_redirect_rest_never_changes_the_host)
+{
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--redirect", "/blog*=https://blog.example.com*", "--redirect",
+                                 "/news*=https://news.example.com/posts*"), &p);
+    static const char *const cases[][2] = {
+        {"/blog.evil.com/x", "https://blog.example.com/.evil.com/x"},
+        {"/blog%2eevil.com", "https://blog.example.com/.evil.com"},
+        {"/blogx", "https://blog.example.com/x"},
+        {"/blog", "https://blog.example.com"},
+        {"/blog/", "https://blog.example.com/"},
+        {"/blog/a?q=1", "https://blog.example.com/a?q=1"},
+        {"/news.evil.com/x", "https://news.example.com/posts.evil.com/x"},
+        {"/news%2eevil.com", "https://news.example.com/posts.evil.com"},
+        {"/newsx", "https://news.example.com/postsx"},
+        {"/news", "https://news.example.com/posts"},
+        {"/news/", "https://news.example.com/posts/"},
+    };
+    for (size_t i = 0; i < OTU_ARRAY_LEN(cases); i++)
+        expect_redirect(p, cases[i][0], 301, cases[i][1]);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 /* --header lines of the limits test: four of 500 bytes and one of 47, 2047 bytes as sent. */
 static void pad_header(char *out, size_t line_len, int i)
 {
@@ -672,6 +703,7 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_cors_preflight_and_simple_requests);
     tcase_add_test(tc, test_redirect_rules);
     tcase_add_test(tc, test_autoindex_listing);
+    tcase_add_test(tc, test_redirect_rest_never_changes_the_host);
     tcase_add_test(tc, test_redirect_at_the_limits_is_whole);
     tcase_add_test(tc, test_autoindex_bounded_by_entries_read);
     return tc;
