@@ -600,9 +600,9 @@ static void conn_respond(struct conn *c, int rc, const struct http_request_info 
     struct conn_ctx *ctx = c->ctx;
     struct reply *r = &ctx->reply;
     handler_respond(&ctx->handler, rc, info, keep_alive, ctx->date, r);
-    if (r->gzip_hit || r->gzip_made || r->gzip_cache_bytes >= 0)
-        metrics_note_gzip(ctx->metrics, ctx->slot, r->gzip_hit, r->gzip_made, r->gzip_saved,
-                          r->gzip_cache_bytes);
+    if (r->gzip_hit || r->gzip_made || r->gzip_unstable || r->gzip_cache_bytes >= 0)
+        metrics_note_gzip(ctx->metrics, ctx->slot, r->gzip_hit, r->gzip_made, r->gzip_unstable,
+                          r->gzip_saved, r->gzip_cache_bytes);
 }
 
 /* Parses the head at the start of the buffer (complete or full) and prepares the answer. */

@@ -183,6 +183,7 @@ static void reply_reset(struct reply *r)
     r->head_len = 0;
     r->gzip_hit = false;
     r->gzip_made = false;
+    r->gzip_unstable = false;
     r->gzip_saved = 0;
     r->gzip_cache_bytes = -1;
 }
@@ -879,7 +880,8 @@ static const char *compress_on_the_fly(struct exchange *x)
         return NULL;
     enum compress_outcome o = compress_get(h->gzip, &fi->st, fi->data, fi->fd, x->served, &x->gz);
     x->r->gzip_cache_bytes = (int64_t)compress_cache_bytes(h->gzip);
-    if (o == COMPRESS_NONE)
+    x->r->gzip_unstable = o == COMPRESS_UNSTABLE;
+    if (o == COMPRESS_NONE || o == COMPRESS_UNSTABLE)
         return NULL;
     x->r->gzip_hit = o == COMPRESS_HIT;
     x->r->gzip_made = o == COMPRESS_MADE;

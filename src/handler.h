@@ -71,6 +71,7 @@ struct reply {
     /* gzip on the fly, for the metrics: */
     bool gzip_hit;          /* the variant came from the compression cache */
     bool gzip_made;         /* ...or was compressed for this answer (and kept) */
+    bool gzip_unstable;     /* ...or the file changed while it was read: sent as it is */
     int64_t gzip_saved;     /* the file's size minus the variant's, when its body is sent */
     int64_t gzip_cache_bytes; /* what the worker's compression cache holds, -1 = not looked at */
 };
