@@ -297,6 +297,46 @@ START_TEST(test_auth_guessing_does_not_slow_others)
 }
 END_TEST
 
+/*
+ * Issue 24 item 5: the same valid credentials (bob:secret) spelled 12 ways
+ * - the scheme as Basic, basic and BASIC, one space or two before the
+ * token, base64 with both pad characters, one, none, or unused bits set -
+ * are all accepted and cost one crypt() in all: the cache is keyed on the
+ * decoded user and password, not on the header's bytes.
+ */
+START_TEST(test_auth_spellings_cost_one_crypt)
+{
+    static const char *const schemes[] = {"Basic", "basic", "BASIC"};
+    static const char *const tokens[] = {"Ym9iOnNlY3JldA==", "Ym9iOnNlY3JldA", "Ym9iOnNlY3JldA=",
+                                         "Ym9iOnNlY3JldB=="};
+    int p, mport;
+    pid_t master = start_auth_with_metrics(&p, &mport);
+    int ok = 0, n = 0;
+    char statuses[128] = "";
+    for (size_t s = 0; s < OTU_ARRAY_LEN(schemes); s++) {
+        for (size_t t = 0; t < OTU_ARRAY_LEN(tokens); t++, n++) {
+            char header[128], raw[512];
+            snprintf(header, sizeof(header), "Authorization: %s%s%s\r\n", schemes[s], n % 2 ? "  " : " ", tokens[t]);
+            snprintf(raw, sizeof(raw), "GET /auth-page.txt HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n",
+                     header);
+            struct e2e_response r; /* a connection each: the cache is the worker's, not the connection's */
+            int status = e2e_exchange(p, raw, &r) == 0 ? r.status : -1;
+            e2e_response_free(&r);
+            ok += status == 200;
+            snprintf(statuses + strlen(statuses), sizeof(statuses) - strlen(statuses), "%s%d", n ? " " : "", status);
+        }
+    }
+    char *m = fetch_metrics(mport);
+    long long calls = metric_sum(m, "otuserver_auth_crypt_calls_total");
+    free(m);
+    printf("auth: %d spellings of one login: %d answered 200 (%s), %lld crypt() call(s)\n", n, ok, statuses, calls);
+    fflush(stdout); /* a failed assertion ends the process: the line first */
+    ck_assert_msg(calls == 1, "%d spellings of one login cost %lld crypt() calls", n, calls);
+    ck_assert_msg(ok == n, "%d of %d spellings answered 200: %s", ok, n, statuses);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_auth_tcase(void)
 {
     TCase *tc = tcase_create("auth");
@@ -307,5 +347,6 @@ TCase *e2e_auth_tcase(void)
     tcase_add_test(tc, test_auth_bad_files_stop_the_start);
     tcase_add_test(tc, test_auth_thousand_requests_one_crypt);
     tcase_add_test(tc, test_auth_guessing_does_not_slow_others);
+    tcase_add_test(tc, test_auth_spellings_cost_one_crypt);
     return tc;
 }
