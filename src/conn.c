@@ -648,8 +648,9 @@ static void conn_handle_head(struct conn *c)
         health_respond(cfg, health_root_ok(cfg->root, ctx->handler.root.fd),
                        info.method == HTTP_METHOD_HEAD, keep_alive, ctx->handler.server, ctx->date,
                        &ctx->reply);
-    else if (rc == 0 && ctx->auth != NULL && conn_auth_refused(c, &info, keep_alive))
-        ; /* 401 or 429: nothing of the site is looked at */
+    else if (rc == 0 && ctx->auth != NULL && !handler_is_open_preflight(&ctx->handler, &info) &&
+             conn_auth_refused(c, &info, keep_alive))
+        ; /* 401 or 429: nothing of the site is looked at (a preflight carries no credentials) */
     else
         conn_respond(c, rc, &info, keep_alive);
     conn_start_reply(c, &ctx->reply);

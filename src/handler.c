@@ -604,7 +604,7 @@ static bool cors_or_preflight(struct exchange *x)
     const struct config *cfg = x->h->cfg;
     if (!cors_enabled(cfg))
         return false;
-    bool preflight = cors_is_preflight(x->info) && cors_origin_allowed(cfg, x->info->origin);
+    bool preflight = cors_preflight_allowed(cfg, x->info);
     if (cors_lines(cfg, x->info, preflight, x->buf->cors, sizeof(x->buf->cors)) > 0)
         x->cors = x->buf->cors;
     if (!preflight)
@@ -1092,6 +1092,11 @@ static void serve_file(struct exchange *x)
         attach_variant(x, &rh);
     else if (!apply_range(x, &rh, &first, &len))
         attach_body(x, &rh, x->fi->data, x->fi->fd, first, len);
+}
+
+bool handler_is_open_preflight(const struct handler *h, const struct http_request_info *info)
+{
+    return cors_preflight_allowed(h->cfg, info);
 }
 
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,

@@ -127,6 +127,14 @@ void handler_respond(struct handler *h, int rc, const struct http_request_info *
                      bool keep_alive, const char *date, struct reply *r);
 
 /*
+ * True when the request is a CORS preflight from an allowed origin
+ * (cors_preflight_allowed()): the connection lets it past basic auth, since
+ * browsers never send credentials on a preflight, and handler_respond()
+ * answers it 204 without looking at the site.
+ */
+bool handler_is_open_preflight(const struct handler *h, const struct http_request_info *info);
+
+/*
  * Fills *r with an answer built outside the handler (the health path, a
  * 401): the head from *h (its status and Connection decide r's), then
  * body_len bytes of body, none with head_only.  body must live as long as
