@@ -107,7 +107,6 @@ struct conn {
     int64_t started_us;         /* when the current request's head was complete */
     int64_t linger_until;       /* monotonic ms after which lingering ends whatever is unacked */
     unsigned requests;          /* requests answered on this connection */
-    bool fresh;                 /* accepted, not yet waited on (see conn_step_read) */
     bool keep_alive;            /* keep the connection after this response */
     int status;                 /* status of the response being sent, for the log */
     bool response_open;         /* a response was started and is not yet logged and counted */
@@ -325,12 +324,16 @@ int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, sockl
     ctx->conns = c;
     ctx->nconns++;
     metrics_note_accept(ctx->metrics, ctx->slot, ctx->nconns);
-    /* The first request gets the header deadline from the moment of accept.  The
-     * listener defers accepting until the request's first bytes arrive, so the
-     * first recv() below usually finds the whole head and the answer goes out in
-     * this turn, without the connection ever being registered with epoll. */
+    /* The first request gets the whole header timeout from the moment of
+     * accept.  The listener defers accepting until the request's first bytes
+     * arrive (config_defer_accept_s), so the first recv() below usually finds
+     * the whole head and the answer goes out in this turn, without the
+     * connection ever being registered with epoll.  Nothing is taken off for
+     * the deferral: a connection that arrives without a byte may have skipped
+     * it (completed by a SYN cookie, under a flood or a full backlog, exactly
+     * when it matters), so a silent client is held at most the deferral plus
+     * the header timeout after its handshake. */
     c->deadline_ms = clock_tick_ms() + ctx->cfg->header_timeout_ms;
-    c->fresh = true;
     conn_run(c);
     return 0;
 }
@@ -728,13 +731,8 @@ static enum step conn_step_read(struct conn *c)
     } else {
         if (c->deadline_ms == 0)
             c->deadline_ms = clock_tick_ms() + cfg->header_timeout_ms;
-        /* Accepted without a byte: the kernel held it silent for the whole
-         * deferral (config_defer_accept_s), which counts against the deadline. */
-        if (c->fresh && idle)
-            c->deadline_ms -= (int64_t)config_defer_accept_s(cfg) * 1000;
         conn_wait_until(c, c->deadline_ms); /* not reset by each byte */
     }
-    c->fresh = false;
     return STEP_WAIT;
 }
 
