@@ -68,6 +68,7 @@ struct conn_ctx {
     size_t out_size;             /* output area: the largest head (handler_head_max()) plus a
                                     small file or error page sent in the same send() */
     int nconns;                  /* open connections */
+    int nfiles;                  /* of which sending a file: a descriptor more each */
     bool draining;               /* shutting down: finish, do not start keep-alive */
     char date[HTTP_DATE_LEN + 1]; /* Date header for the current second */
     int64_t date_sec;            /* the second date[] shows */
@@ -191,6 +192,11 @@ int conn_ctx_open_count(const struct conn_ctx *ctx)
     return ctx->nconns;
 }
 
+int conn_ctx_descriptors(const struct conn_ctx *ctx)
+{
+    return ctx->nconns + ctx->nfiles;
+}
+
 /* Size of one connection buffer: the head limit plus the output area. */
 static size_t buf_size(const struct conn_ctx *ctx)
 {
@@ -229,6 +235,16 @@ static char *out_area(struct conn *c)
     return c->buf + c->ctx->cfg->max_head_size;
 }
 
+/* Closes the file c was sending, if any. */
+static void conn_drop_file(struct conn *c)
+{
+    if (c->file_fd < 0)
+        return;
+    close(c->file_fd);
+    c->file_fd = -1;
+    c->ctx->nfiles--;
+}
+
 /* Closes the connection and everything it holds; a response cut short is logged first. */
 static void conn_close(struct conn *c)
 {
@@ -236,9 +252,7 @@ static void conn_close(struct conn *c)
     conn_record_response(c);
     event_del(c->ev);
     close(c->fd);
-    if (c->file_fd >= 0)
-        close(c->file_fd);
-    c->file_fd = -1;
+    conn_drop_file(c);
     buf_release(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -434,9 +448,7 @@ static enum step conn_response_done(struct conn *c)
 {
     conn_record_response(c); /* before the memmove below: the log slices point into buf */
     c->requests++;
-    if (c->file_fd >= 0)
-        close(c->file_fd);
-    c->file_fd = -1;
+    conn_drop_file(c);
     /* Drop the request just answered; a pipelined one may follow it. */
     memmove(c->buf, c->buf + c->head_len, c->in_len - c->head_len);
     c->in_len -= c->head_len;
@@ -486,6 +498,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     c->head_bytes = (int64_t)r->head_len;
     c->keep_alive = !r->close;
     c->file_fd = r->fd;
+    c->ctx->nfiles += c->file_fd >= 0;
     c->file_off = r->offset;
     c->file_left = r->length;
     r->fd = -1;
@@ -495,8 +508,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
         if (n == c->file_left) {
             c->out_len += (size_t)n;
             c->file_left = 0;
-            close(c->file_fd);
-            c->file_fd = -1;
+            conn_drop_file(c);
         }
     }
     c->state = CONN_WRITING;

@@ -1,11 +1,14 @@
 /*
  * e2e_limits.c - what one client, or many, may take, each test with a
  * server of its own (none runs in image mode): the header deadline against
- * slowloris; idle, keep-alive and send timeouts; the keep-alive request cap
- * under a pipelining client; the connection cap; running out of descriptors
- * (on the site's and the metrics listener); 10,000 idle connections under
- * load; and a big download's share of its worker (the sendfile budget of a
- * turn of the event loop).
+ * slowloris, counted whole from the accept even for a connection completed
+ * by a SYN cookie (in a network namespace of its own); idle, keep-alive and
+ * send timeouts; the keep-alive request cap under a pipelining client; the
+ * connection cap; running out of descriptors (on the site's and the metrics
+ * listener); trickling metrics clients (a deadline from the accept, a cap,
+ * the site's reserve of descriptors); 10,000 idle connections under load;
+ * and a big download's share of its worker (the sendfile budget of a turn
+ * of the event loop).
  *
  * From the audit: the request cap and the metrics listener at EMFILE
  * (e2e_audit_ops.c) and the big download (e2e_audit_files.c), since each is
@@ -534,6 +537,145 @@ START_TEST(test_metrics_listener_at_emfile_does_not_spin)
 }
 END_TEST
 
+/* Metrics clients of the trickle test, and its server's descriptor table (prlimit --nofile). */
+#define TRICKLE_CLIENTS 300
+#define TRICKLE_NOFILE "512"
+/* The metrics deadline (METRICS_DEADLINE_MS) and open metrics connections per worker (METRICS_CONNS_MAX). */
+#define METRICS_DEADLINE 2000
+#define METRICS_OPEN_MAX 8
+
+/*
+ * Issue 24 item 1: 300 metrics clients that connect and trickle a byte a
+ * second, against a server whose whole descriptor table is 512.  Every one
+ * is closed within 2 s (and a margin) of its accept, whatever it sends; at
+ * most 8 are open at once, the rest closed at once; and the site answers
+ * all along.  Before the fix each byte re-armed the 2 s timeout: the
+ * clients stayed as long as they trickled.
+ */
+START_TEST(test_metrics_trickling_clients_cannot_starve_the_site)
+{
+    int p, mport;
+    char mp[16];
+    free_port_arg(&mport, mp);
+    setenv("OTU_E2E_NOFILE", TRICKLE_NOFILE, 1);
+    pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp), &p);
+    unsetenv("OTU_E2E_NOFILE");
+    static int fds[TRICKLE_CLIENTS];
+    static long long opened[TRICKLE_CLIENTS], lived[TRICKLE_CLIENTS];
+    for (int i = 0; i < TRICKLE_CLIENTS; i++) {
+        fds[i] = e2e_connect(mport);
+        ck_assert_msg(fds[i] >= 0, "metrics connection %d failed", i);
+        opened[i] = e2e_now_ms();
+        lived[i] = -1;
+        fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+    }
+    const char *trickle = "GET /metrics HTTP/1.1\r\nHost: t\r\n\r\n";
+    int open = TRICKLE_CLIENTS, most_open_late = 0, site_answers = 0, site_asked = 0;
+    long long start = e2e_now_ms(), end = start + slow(METRICS_DEADLINE) + 4000, next_byte = start;
+    long long next_site = start;
+    for (int byte = 0; open > 0 && e2e_now_ms() < end;) {
+        long long now = e2e_now_ms();
+        if (now >= next_byte) { /* one byte a second from every client still open */
+            for (int i = 0; i < TRICKLE_CLIENTS; i++)
+                if (lived[i] < 0)
+                    (void)send(fds[i], trickle + byte, 1, MSG_NOSIGNAL);
+            byte = (byte + 1) % (int)strlen(trickle);
+            next_byte += 1000;
+        }
+        if (now >= next_site) { /* and the site, meanwhile */
+            struct e2e_response r;
+            site_asked++;
+            if (e2e_exchange(p, "GET /page.html HTTP/1.0\r\n\r\n", &r) == 0 && r.status == 200)
+                site_answers++;
+            e2e_response_free(&r);
+            next_site += 250;
+        }
+        static struct pollfd pf[TRICKLE_CLIENTS];
+        for (int i = 0; i < TRICKLE_CLIENTS; i++)
+            pf[i] = (struct pollfd){lived[i] < 0 ? fds[i] : -1, POLLIN, 0};
+        poll(pf, TRICKLE_CLIENTS, 20);
+        for (int i = 0; i < TRICKLE_CLIENTS; i++) {
+            char buf[512];
+            if (lived[i] >= 0 || pf[i].revents == 0 || recv(fds[i], buf, sizeof(buf), 0) > 0)
+                continue;
+            lived[i] = e2e_now_ms() - opened[i]; /* EOF or reset: the server closed it */
+            open--;
+        }
+        if (e2e_now_ms() - start > slow(1000) && open > most_open_late)
+            most_open_late = open;
+    }
+    long long longest = 0;
+    int longest_i = 0;
+    for (int i = 0; i < TRICKLE_CLIENTS; i++) {
+        long long l = lived[i] < 0 ? e2e_now_ms() - opened[i] : lived[i];
+        if (l > longest) {
+            longest = l;
+            longest_i = i;
+        }
+        close(fds[i]);
+    }
+    printf("metrics: %d trickling clients under nofile %s: %d still open after %lld ms; the longest lived "
+           "%lld ms (client %d); at most %d open after the first second; the site answered %d of %d\n",
+           TRICKLE_CLIENTS, TRICKLE_NOFILE, open, e2e_now_ms() - start, longest, longest_i, most_open_late,
+           site_answers, site_asked);
+    fflush(stdout); /* a failed assertion ends the process: the line first */
+    ck_assert_msg(open == 0, "%d of %d trickling metrics clients still open after %lld ms", open,
+                  TRICKLE_CLIENTS, e2e_now_ms() - start);
+    ck_assert_msg(longest <= slow(METRICS_DEADLINE) + slow(500),
+                  "a metrics connection lived %lld ms, past its %d ms deadline", longest, METRICS_DEADLINE);
+    ck_assert_msg(most_open_late <= METRICS_OPEN_MAX, "%d metrics connections open at once, more than %d",
+                  most_open_late, METRICS_OPEN_MAX);
+    ck_assert_msg(site_answers == site_asked && site_asked > 0, "the site answered %d of %d requests",
+                  site_answers, site_asked);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* The descriptor table of the reserve test, and its site connections: 40 of 64 leave the site some, not metrics. */
+#define RESERVE_NOFILE "64"
+#define RESERVE_SITE_CONNS 40
+
+/*
+ * Issue 24 item 1: the site keeps a reserve of descriptors that metrics
+ * connections cannot take.  With a table of 64 (a reserve of 16) and 40
+ * site connections open, a metrics client is closed at once, while the
+ * site still answers; once the site's connections close, /metrics answers.
+ */
+START_TEST(test_metrics_leave_the_site_its_reserve)
+{
+    int p, mport;
+    char mp[16];
+    free_port_arg(&mport, mp);
+    setenv("OTU_E2E_NOFILE", RESERVE_NOFILE, 1);
+    pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp), &p);
+    unsetenv("OTU_E2E_NOFILE");
+    int conns[RESERVE_SITE_CONNS];
+    for (int i = 0; i < RESERVE_SITE_CONNS; i++) {
+        conns[i] = connect_begun(p); /* accepted, the head never finished */
+        ck_assert_int_ge(conns[i], 0);
+    }
+    usleep(300000);
+    struct e2e_response r;
+    int metrics_status = e2e_exchange(mport, "GET /metrics HTTP/1.0\r\n\r\n", &r) == 0 ? r.status : -1;
+    e2e_response_free(&r);
+    int site_status = e2e_exchange(p, "GET /page.html HTTP/1.0\r\n\r\n", &r) == 0 ? r.status : -1;
+    e2e_response_free(&r);
+    for (int i = 0; i < RESERVE_SITE_CONNS; i++)
+        close(conns[i]);
+    usleep(300000);
+    int metrics_after = e2e_exchange(mport, "GET /metrics HTTP/1.0\r\n\r\n", &r) == 0 ? r.status : -1;
+    e2e_response_free(&r);
+    printf("metrics with %d of %s descriptors taken by the site: %d (-1: closed at once); the site: %d; "
+           "metrics once they closed: %d\n", RESERVE_SITE_CONNS, RESERVE_NOFILE, metrics_status, site_status,
+           metrics_after);
+    fflush(stdout); /* a failed assertion ends the process: the line first */
+    ck_assert_msg(metrics_status == -1, "a metrics client inside the site's reserve was answered %d", metrics_status);
+    ck_assert_int_eq(site_status, 200);
+    ck_assert_int_eq(metrics_after, 200);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 /* Idle connections held open by the 10,000-connection test. */
 #define IDLE_CONNECTIONS 10000
 
@@ -717,6 +859,8 @@ TCase *e2e_limits_tcase(void)
     tcase_add_test(tc, test_10k_idle_connections_and_load);
     tcase_add_test(tc, test_pipelined_past_request_cap_all_answered);
     tcase_add_test(tc, test_metrics_listener_at_emfile_does_not_spin);
+    tcase_add_test(tc, test_metrics_trickling_clients_cannot_starve_the_site);
+    tcase_add_test(tc, test_metrics_leave_the_site_its_reserve);
     tcase_add_test(tc, test_big_download_does_not_starve_others);
     return tc;
 }
