@@ -32,7 +32,7 @@ struct auth {
     struct metrics *metrics;      /* crypt() counters, or NULL */
     int slot;                     /* this worker's block in metrics */
     struct auth_users users;      /* who may log in */
-    struct auth_cache cache;      /* accepted Authorization values */
+    struct auth_cache cache;      /* accepted credentials, by their decoded user:password */
     struct auth_limiter limiter;  /* failed checks per client address */
     char challenge[AUTH_EXTRA_MAX]; /* "WWW-Authenticate: ...\r\n" + the --header lines */
 };
@@ -567,50 +567,79 @@ static int base64_decode(const char *in, size_t n, char *out, size_t cap)
 }
 
 /*
- * Checks credentials (value = "Basic <base64>") with crypt(): returns the
- * user's index, or -1.  An unknown user costs a crypt() too, against the
- * first user's hash, so timing does not tell which names exist.
+ * Checks the decoded credentials plain ("user:password", n bytes) with
+ * crypt(): returns the user's index, or -1.  An unknown user costs a
+ * crypt() too, against the first user's hash, so timing does not tell which
+ * names exist.
  */
-static int verify(struct auth *a, struct http_slice value, const char *peer)
+static int verify(struct auth *a, const char *plain, size_t n, const char *peer)
 {
-    char plain[AUTH_HEADER_MAX];
-    int n = base64_decode(value.p + 6, value.len - 6, plain, sizeof(plain) - 1);
-    if (n < 0)
-        return -1;
-    plain[n] = '\0';
-    char *colon = memchr(plain, ':', (size_t)n);
-    if (colon == NULL || memchr(plain, '\0', (size_t)n) != NULL || a->users.count == 0)
+    const char *colon = memchr(plain, ':', n);
+    if (colon == NULL || memchr(plain, '\0', n) != NULL || a->users.count == 0)
         return -1; /* malformed, a NUL crypt() would cut at, or nobody to log in */
     int user = find_user(&a->users, plain, (size_t)(colon - plain));
     const char *hash = a->users.user[user >= 0 ? user : 0].hash;
-    const char *out = crypt(colon + 1, hash);
+    const char *out = crypt(colon + 1, hash); /* plain is NUL-terminated after its n bytes */
     size_t hash_len = strlen(hash);
     bool ok = user >= 0 && out != NULL && strlen(out) == hash_len && auth_equal_ct(out, hash, hash_len);
-    explicit_bzero(plain, sizeof(plain));
     metrics_note_auth_crypt(a->metrics, a->slot, ok);
     LOG_DEBUG("%s: basic auth crypt() call: %s", peer, ok ? "accepted" : "refused");
     return ok ? user : -1;
 }
 
+/* True when an Authorization value names the scheme Basic, in any case, and a space follows. */
+static bool is_basic(struct http_slice v)
+{
+    return v.p != NULL && v.len >= 6 && strncasecmp(v.p, "Basic", 5) == 0 && v.p[5] == ' ';
+}
+
+/*
+ * The credentials of a Basic value: after the scheme one or more spaces
+ * (RFC 9110 section 11.4: 1*SP), then base64, decoded into plain
+ * (AUTH_HEADER_MAX bytes, NUL-terminated).  Returns their length, or -1
+ * when they cannot be decoded.
+ */
+static int decode_credentials(struct http_slice v, char *plain)
+{
+    size_t start = 5;
+    while (start < v.len && v.p[start] == ' ')
+        start++;
+    int n = base64_decode(v.p + start, v.len - start, plain, AUTH_HEADER_MAX - 1);
+    if (n >= 0)
+        plain[n] = '\0';
+    return n;
+}
+
 enum auth_verdict auth_check(struct auth *a, struct http_slice v, const char *peer, int64_t now_ms)
 {
-    if (v.p == NULL || v.len < 6 || strncasecmp(v.p, "Basic ", 6) != 0)
+    if (!is_basic(v))
         return AUTH_MISSING;
     if (v.len > AUTH_HEADER_MAX)
         return AUTH_WRONG; /* longer than any credentials we hold: no hashing */
-    if (auth_cache_lookup(&a->cache, v.p, v.len, now_ms) >= 0)
-        return AUTH_OK;
+    /* The cache is keyed on the decoded credentials, not on how the header
+     * spells them (basic/BASIC, spaces, padding): one crypt() per login. */
+    char plain[AUTH_HEADER_MAX];
+    int n = decode_credentials(v, plain);
+    enum auth_verdict verdict = AUTH_OK;
+    int user = -1;
+    if (n >= 0 && auth_cache_lookup(&a->cache, plain, (size_t)n, now_ms) >= 0)
+        goto done;
     if (!auth_limiter_allow(&a->limiter, peer, now_ms)) {
         metrics_note_auth_limited(a->metrics, a->slot);
-        return AUTH_LIMITED;
+        verdict = AUTH_LIMITED;
+        goto done;
     }
-    int user = verify(a, v, peer);
+    if (n >= 0)
+        user = verify(a, plain, (size_t)n, peer);
     if (user < 0) {
         auth_limiter_fail(&a->limiter, peer, now_ms);
-        return AUTH_WRONG;
+        verdict = AUTH_WRONG;
+        goto done;
     }
-    auth_cache_store(&a->cache, v.p, v.len, user, now_ms);
-    return AUTH_OK;
+    auth_cache_store(&a->cache, plain, (size_t)n, user, now_ms);
+done:
+    explicit_bzero(plain, sizeof(plain));
+    return verdict;
 }
 
 void auth_respond(const struct auth *a, enum auth_verdict verdict, bool head_only, bool close,

@@ -5,9 +5,11 @@
  * bcrypt $2y$/$2b$ and SHA-crypt $5$/$6$, checked by libc's crypt()).  A
  * bcrypt check costs tens of milliseconds, and a worker is one thread, so
  * crypt() must not become a lever against the other clients:
- *   - a cache remembers accepted Authorization values by a keyed digest
- *     (SipHash with a per-process random key), so a client's keep-alive
- *     requests cost one crypt() at most, not one each;
+ *   - a cache remembers accepted credentials by a keyed digest (SipHash
+ *     with a per-process random key) of the decoded "user:password", not of
+ *     the header's spelling (basic or BASIC, extra spaces, base64 padding),
+ *     so a login costs one crypt() at most, however many requests and
+ *     spellings follow;
  *   - a limiter gives each client address a small budget of failed checks
  *     (a token bucket); past it the answer is 429 without any crypt();
  *   - the connection closes after AUTH_CONN_FAILURES_MAX wrong credentials.
@@ -101,7 +103,7 @@ uint64_t auth_siphash(const uint64_t k[2], const void *data, size_t len);
 /* ---- the cache of accepted credentials ---- */
 
 struct auth_cache_entry {
-    uint8_t digest[16];  /* two SipHashes (two keys) of the Authorization value */
+    uint8_t digest[16];  /* two SipHashes (two keys) of the decoded credentials */
     int user;            /* index into the users, or -1 when the slot is free */
     int64_t expires_ms;  /* trusted until then */
 };
@@ -117,7 +119,10 @@ void auth_cache_init(struct auth_cache *c, const uint64_t key[4]);
 /* Forgets every entry (the users changed). */
 void auth_cache_clear(struct auth_cache *c);
 
-/* Returns the user index remembered for value (len bytes) at now_ms, or -1. */
+/*
+ * Returns the user index remembered for value (len bytes: the decoded
+ * "user:password" in the server) at now_ms, or -1.
+ */
 int auth_cache_lookup(const struct auth_cache *c, const char *value, size_t len, int64_t now_ms);
 
 /* Remembers value -> user until now_ms + AUTH_CACHE_TTL_MS, replacing the set's oldest. */
@@ -181,7 +186,9 @@ void auth_reload(struct auth *a);
 
 /*
  * Decides whether a request with this Authorization value (p NULL when it
- * had none), from client address peer, may be served, at now_ms.
+ * had none), from client address peer, may be served, at now_ms.  The
+ * scheme is matched in any case and may be followed by several spaces;
+ * the cache is consulted with the decoded credentials.
  */
 enum auth_verdict auth_check(struct auth *a, struct http_slice authorization, const char *peer,
                              int64_t now_ms);

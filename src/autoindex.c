@@ -31,10 +31,19 @@ struct entry {
 
 /* What a read of the folder found. */
 struct listing {
-    struct entry *e; /* entries read (malloc'd) */
-    size_t n;        /* how many */
-    bool truncated;  /* more were there than the view's cap */
+    struct entry *e;   /* entries kept (malloc'd) */
+    size_t n;          /* how many */
+    size_t read;       /* directory entries read, kept or not */
+    size_t looked_up;  /* of which fstatat()'ed */
+    bool truncated;    /* more were there than a bound let us read or keep */
+    bool read_bound;   /* ...and the bound on entries read is the one that stopped it */
 };
+
+/* True when a directory entry's type (d_type) already rules it out: a link, FIFO, device or socket. */
+static bool type_ruled_out(unsigned char d_type)
+{
+    return d_type != DT_UNKNOWN && d_type != DT_REG && d_type != DT_DIR;
+}
 
 /* Reads "key=value" pairs from a query: the value of key, or a slice with p NULL. */
 static struct http_slice query_value(struct http_slice q, const char *key)
@@ -115,7 +124,8 @@ static int status_for(int err)
 
 /*
  * Reads the folder at dir_fd into *l: regular files and folders, dot-names
- * only when v shows them, at most v->max_entries.  Returns 0 or a status.
+ * only when v shows them, at most v->max_entries of them out of at most
+ * AUTOINDEX_READ_FACTOR times that many entries read.  Returns 0 or a status.
  */
 static int read_folder(int dir_fd, const struct autoindex_view *v, struct listing *l)
 {
@@ -129,15 +139,23 @@ static int read_folder(int dir_fd, const struct autoindex_view *v, struct listin
         return status;
     }
     size_t cap = 0;
+    size_t read_max = AUTOINDEX_READ_FACTOR * v->max_entries;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
+        if (l->read >= read_max) { /* one more is there: the bound stops the reading */
+            l->truncated = l->read_bound = true;
+            break;
+        }
+        l->read++;
         const char *name = de->d_name;
-        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || (name[0] == '.' && !v->show_dotfiles))
+        if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || (name[0] == '.' && !v->show_dotfiles) ||
+            type_ruled_out(de->d_type))
             continue;
         struct stat st;
+        l->looked_up++;
         if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
             !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
-            continue; /* gone meanwhile, or a link, FIFO, device or socket */
+            continue; /* gone meanwhile, or (a file system without d_type) a link, FIFO, device or socket */
         if (l->n >= v->max_entries) {
             l->truncated = true;
             break;
@@ -339,19 +357,29 @@ static void write_html(FILE *f, const struct listing *l, const struct autoindex_
         fputs("</td></tr>\n", f);
     }
     fputs("</table>\n", f);
-    if (l->truncated)
-        fprintf(f, "<p>Only the first %zu entries are listed.</p>\n", v->max_entries);
+    if (l->truncated && l->read_bound)
+        fprintf(f, "<p>The listing is truncated: the folder holds more than %zu entries, "
+                   "and only those were read.</p>\n", l->read);
+    else if (l->truncated)
+        fprintf(f, "<p>The listing is truncated: only the first %zu entries are listed.</p>\n",
+                v->max_entries);
     fputs("</body></html>\n", f);
 }
 
-int autoindex_render(int dir_fd, const struct autoindex_view *v, int64_t *len, int *status)
+int autoindex_render(int dir_fd, const struct autoindex_view *v, struct autoindex_result *res)
 {
-    struct listing l = {NULL, 0, false};
+    struct listing l = {NULL, 0, 0, 0, false, false};
     char *text = NULL;
     size_t text_len = 0;
     FILE *f = NULL;
     int fd = -1;
+    int *status = &res->status;
+    res->len = 0;
     *status = read_folder(dir_fd, v, &l);
+    res->read = l.read;
+    res->looked_up = l.looked_up;
+    res->listed = l.n;
+    res->truncated = l.truncated;
     if (*status != 0)
         goto out;
     sort_listing(&l, v);
@@ -387,7 +415,7 @@ int autoindex_render(int dir_fd, const struct autoindex_view *v, int64_t *len, i
         }
         done += (size_t)n;
     }
-    *len = (int64_t)text_len;
+    res->len = (int64_t)text_len;
 out:
     if (f != NULL)
         fclose(f);

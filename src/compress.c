@@ -27,8 +27,9 @@ struct compress_entry {
     bool none;         /* remembered: no variant worth sending */
     dev_t dev;         /* the file's identity: device, */
     ino_t ino;         /* inode, */
-    int64_t size;      /* size */
-    struct timespec mtim; /* and modification time to the nanosecond */
+    int64_t size;      /* size, */
+    struct timespec mtim; /* modification time to the nanosecond */
+    struct timespec ctim; /* and change time: a rewrite that keeps size and mtime still moves it */
     char *data;        /* the gzip stream (small results), or NULL */
     int fd;            /* its sealed memfd (larger results), or -1 */
     int64_t len;       /* its length */
@@ -87,13 +88,25 @@ size_t compress_cache_bytes(const struct compress_cache *cc)
     return cc->bytes;
 }
 
+/* True when a and b are the same instant. */
+static bool same_time(const struct timespec *a, const struct timespec *b)
+{
+    return a->tv_sec == b->tv_sec && a->tv_nsec == b->tv_nsec;
+}
+
+/* True when the file a describes still has b's contents as far as stat tells: size, mtime, ctime. */
+static bool same_contents(const struct stat *a, const struct stat *b)
+{
+    return a->st_size == b->st_size && same_time(&a->st_mtim, &b->st_mtim) && same_time(&a->st_ctim, &b->st_ctim);
+}
+
 /* The entry for the file st describes, or NULL. */
 static struct compress_entry *entry_find(struct compress_cache *cc, const struct stat *st)
 {
     for (size_t i = 0; i < COMPRESS_ENTRIES_MAX; i++) {
         struct compress_entry *e = &cc->e[i];
         if (e->in_use && e->ino == st->st_ino && e->dev == st->st_dev && e->size == (int64_t)st->st_size &&
-            e->mtim.tv_sec == st->st_mtim.tv_sec && e->mtim.tv_nsec == st->st_mtim.tv_nsec)
+            same_time(&e->mtim, &st->st_mtim) && same_time(&e->ctim, &st->st_ctim))
             return e;
     }
     return NULL;
@@ -136,6 +149,7 @@ static struct compress_entry *entry_make_room(struct compress_cache *cc, const s
     e->ino = st->st_ino;
     e->size = (int64_t)st->st_size;
     e->mtim = st->st_mtim;
+    e->ctim = st->st_ctim;
     e->last_use = cc->clock;
     return e;
 }
@@ -256,6 +270,15 @@ enum compress_outcome compress_get(struct compress_cache *cc, const struct stat 
     enum compress_outcome outcome = COMPRESS_NONE;
     if (in == NULL || deflate_smaller(cc, in, n, &out, &out_len) < 0)
         goto out; /* a passing failure: not remembered */
+    /* What was read (or held) must be the file st describes: a rewrite while
+     * it was read, or since the caller's stat, moves size, mtime or ctime. */
+    struct stat now;
+    if (fd >= 0 && (fstat(fd, &now) < 0 || !same_contents(&now, st))) {
+        LOG_DEBUG("compress: %.*s changed while it was read: sent as it is, nothing kept",
+                  COMPRESS_LOG_NAME_MAX, name);
+        outcome = COMPRESS_UNSTABLE;
+        goto out;
+    }
     bool keep = out != NULL && out_len <= cc->cap_bytes;
     e = entry_make_room(cc, st, keep ? out_len : 0);
     e->none = !keep;

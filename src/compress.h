@@ -4,9 +4,13 @@
  * A client that accepts gzip asks for the same few text files again and
  * again; compressing each answer anew would cost far more CPU than sending
  * it.  The cache compresses a file (libdeflate) the first time and keeps the
- * result, keyed by the file's identity: device, inode, size and mtime to the
- * nanosecond, so a file replaced or rewritten in place is a new key and is
- * compressed again (the old entry ages out).  Memory is bounded by bytes and
+ * result, keyed by the file's identity: device, inode, size, mtime to the
+ * nanosecond and ctime, so a file replaced or rewritten in place is a new
+ * key and is compressed again (the old entry ages out), even when the
+ * rewrite kept its size and mtime (cp -p, rsync --inplace, touch -r:
+ * user space can set the mtime, never the ctime).  After reading a file
+ * the cache fstat()s it again: a file that changed meanwhile is sent as it
+ * is and nothing is kept (COMPRESS_UNSTABLE).  Memory is bounded by bytes and
  * by entries; the least recently used entries go first.  A small result is
  * kept in memory (sent with the head); a larger one in a sealed memfd, which
  * the reply sends with sendfile() through its own duplicate descriptor, so
@@ -70,7 +74,8 @@ struct compress_variant {
 enum compress_outcome {
     COMPRESS_HIT,  /* served from the cache */
     COMPRESS_MADE, /* compressed now, and kept */
-    COMPRESS_NONE  /* no variant: send the file as it is */
+    COMPRESS_NONE, /* no variant: send the file as it is */
+    COMPRESS_UNSTABLE /* the file changed while it was read: send it as it is; nothing kept */
 };
 
 struct compress_cache;
@@ -93,7 +98,9 @@ void compress_cache_free(struct compress_cache *cc);
  * COMPRESS_NONE when there is nothing better to send: the result would not
  * be smaller, or not fit in the cache (both remembered, so the file is not
  * compressed again), or reading, memory or a descriptor failed (not
- * remembered: the next request tries again).  *v is valid until the next
+ * remembered: the next request tries again).  Gives COMPRESS_UNSTABLE (no
+ * variant, nothing remembered; the caller counts it) when fd's fstat() after the read no
+ * longer matches st's size, mtime and ctime (fd -1: no such check).  *v is valid until the next
  * call (a later compression may evict it); its fd is the cache's: dup it.
  */
 enum compress_outcome compress_get(struct compress_cache *cc, const struct stat *st, const char *data,

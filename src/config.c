@@ -559,6 +559,7 @@ int config_parse(struct config *cfg, int argc, char **argv, char **envp, struct 
     if (apply_file(p, err, errlen) < 0 || apply_environment(p, envp, err, errlen) < 0 ||
         apply_flags(p, argc, argv, false, err, errlen) < 0 || apply_positional(p, err, errlen) < 0)
         goto done;
+    cfg->cors.credentials = cfg->basic_auth_file[0] != '\0'; /* derived: listed origins may send the password */
     cfg->workers_auto = cfg->workers == 0;
     if (cfg->workers_auto) {
         long most = config_option_find("workers", 7)->max;

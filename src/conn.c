@@ -12,7 +12,6 @@
 #include "health.h"
 #include "http_date.h"
 #include "http_parser.h"
-#include "listen.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -28,8 +27,6 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Output buffer: a response head plus a small file sent in the same send(). */
-#define CONN_OUT_SIZE (HANDLER_HEAD_MAX + HANDLER_BODY_MAX)
 /* Largest sendfile() chunk, so one fast client cannot hog the worker. */
 #define CONN_SENDFILE_CHUNK ((int64_t)512 * 1024)
 /*
@@ -68,7 +65,10 @@ struct conn_ctx {
     char **spare_bufs;           /* head/output buffers kept for reuse */
     int spare_buf_count;         /* how many spare_bufs hold */
     char *scratch;               /* max_head_size bytes: first reads of idle connections */
+    size_t out_size;             /* output area: the largest head (handler_head_max()) plus a
+                                    small file or error page sent in the same send() */
     int nconns;                  /* open connections */
+    int nfiles;                  /* of which sending a file: a descriptor more each */
     bool draining;               /* shutting down: finish, do not start keep-alive */
     char date[HTTP_DATE_LEN + 1]; /* Date header for the current second */
     int64_t date_sec;            /* the second date[] shows */
@@ -93,7 +93,7 @@ struct conn {
     struct event *ev;           /* read or write readiness, with its timeout */
     short ev_what;              /* EV_READ or EV_WRITE while ev is set up; 0 before */
     enum conn_state state;      /* see enum conn_state */
-    char *buf;                  /* in[max_head_size] then out[CONN_OUT_SIZE], or NULL when idle */
+    char *buf;                  /* in[max_head_size] then out[ctx->out_size], or NULL when idle */
     size_t in_len;              /* bytes held in the head buffer */
     size_t scanned;             /* bytes already searched for the end of the head */
     size_t head_len;            /* bytes of the request being answered */
@@ -108,7 +108,6 @@ struct conn {
     int64_t started_us;         /* when the current request's head was complete */
     int64_t linger_until;       /* monotonic ms after which lingering ends whatever is unacked */
     unsigned requests;          /* requests answered on this connection */
-    bool fresh;                 /* accepted, not yet waited on (see conn_step_read) */
     bool keep_alive;            /* keep the connection after this response */
     int status;                 /* status of the response being sent, for the log */
     bool response_open;         /* a response was started and is not yet logged and counted */
@@ -171,10 +170,13 @@ struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
         LOG_ERROR("basic auth file '%s': %s", cfg->basic_auth_file, err);
         errno = EINVAL;
     }
-    if (ctx->spare_bufs == NULL || ctx->scratch == NULL ||
-        (cfg->basic_auth_file[0] != '\0' && ctx->auth == NULL) ||
-        handler_init(&ctx->handler, cfg) < 0) {
+    bool parts_ok = ctx->spare_bufs != NULL && ctx->scratch != NULL &&
+                    (cfg->basic_auth_file[0] == '\0' || ctx->auth != NULL);
+    bool handler_ok = parts_ok && handler_init(&ctx->handler, cfg) == 0;
+    if (!handler_ok || handler_reply_init(&ctx->handler, &ctx->reply) < 0) {
         int saved = errno;
+        if (handler_ok)
+            handler_free(&ctx->handler);
         auth_free(ctx->auth);
         free(ctx->spare_bufs);
         free(ctx->scratch);
@@ -182,6 +184,7 @@ struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
         errno = saved;
         return NULL;
     }
+    ctx->out_size = handler_head_max(&ctx->handler) + HANDLER_BODY_MAX;
     return ctx;
 }
 
@@ -190,10 +193,15 @@ int conn_ctx_open_count(const struct conn_ctx *ctx)
     return ctx->nconns;
 }
 
+int conn_ctx_descriptors(const struct conn_ctx *ctx)
+{
+    return ctx->nconns + ctx->nfiles;
+}
+
 /* Size of one connection buffer: the head limit plus the output area. */
 static size_t buf_size(const struct conn_ctx *ctx)
 {
-    return (size_t)ctx->cfg->max_head_size + CONN_OUT_SIZE;
+    return (size_t)ctx->cfg->max_head_size + ctx->out_size;
 }
 
 /* Gives c a buffer, from the pool when one is spare.  Returns 0 or -1. */
@@ -228,6 +236,16 @@ static char *out_area(struct conn *c)
     return c->buf + c->ctx->cfg->max_head_size;
 }
 
+/* Closes the file c was sending, if any. */
+static void conn_drop_file(struct conn *c)
+{
+    if (c->file_fd < 0)
+        return;
+    close(c->file_fd);
+    c->file_fd = -1;
+    c->ctx->nfiles--;
+}
+
 /* Closes the connection and everything it holds; a response cut short is logged first. */
 static void conn_close(struct conn *c)
 {
@@ -235,9 +253,7 @@ static void conn_close(struct conn *c)
     conn_record_response(c);
     event_del(c->ev);
     close(c->fd);
-    if (c->file_fd >= 0)
-        close(c->file_fd);
-    c->file_fd = -1;
+    conn_drop_file(c);
     buf_release(c);
     if (c->prev)
         c->prev->next = c->next;
@@ -323,12 +339,16 @@ int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, sockl
     ctx->conns = c;
     ctx->nconns++;
     metrics_note_accept(ctx->metrics, ctx->slot, ctx->nconns);
-    /* The first request gets the header deadline from the moment of accept.  The
-     * listener defers accepting until the request's first bytes arrive, so the
-     * first recv() below usually finds the whole head and the answer goes out in
-     * this turn, without the connection ever being registered with epoll. */
+    /* The first request gets the whole header timeout from the moment of
+     * accept.  The listener defers accepting until the request's first bytes
+     * arrive (config_defer_accept_s), so the first recv() below usually finds
+     * the whole head and the answer goes out in this turn, without the
+     * connection ever being registered with epoll.  Nothing is taken off for
+     * the deferral: a connection that arrives without a byte may have skipped
+     * it (completed by a SYN cookie, under a flood or a full backlog, exactly
+     * when it matters), so a silent client is held at most the deferral plus
+     * the header timeout after its handshake. */
     c->deadline_ms = clock_tick_ms() + ctx->cfg->header_timeout_ms;
-    c->fresh = true;
     conn_run(c);
     return 0;
 }
@@ -431,9 +451,7 @@ static enum step conn_response_done(struct conn *c)
 {
     conn_record_response(c); /* before the memmove below: the log slices point into buf */
     c->requests++;
-    if (c->file_fd >= 0)
-        close(c->file_fd);
-    c->file_fd = -1;
+    conn_drop_file(c);
     /* Drop the request just answered; a pipelined one may follow it. */
     memmove(c->buf, c->buf + c->head_len, c->in_len - c->head_len);
     c->in_len -= c->head_len;
@@ -472,7 +490,7 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     memcpy(out, r->head, r->head_len);
     c->out_len = r->head_len;
     c->out_sent = 0;
-    /* Always fits: heads are at most HANDLER_HEAD_MAX, bodies HANDLER_BODY_MAX. */
+    /* Always fits: heads are at most handler_head_max(), bodies HANDLER_BODY_MAX. */
     if (r->body_len > 0) {
         memcpy(out + c->out_len, r->body, r->body_len);
         c->out_len += r->body_len;
@@ -483,17 +501,17 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     c->head_bytes = (int64_t)r->head_len;
     c->keep_alive = !r->close;
     c->file_fd = r->fd;
+    c->ctx->nfiles += c->file_fd >= 0;
     c->file_off = r->offset;
     c->file_left = r->length;
     r->fd = -1;
     /* A small file joins its head in the output buffer: one send(), no sendfile(). */
-    if (c->file_fd >= 0 && c->file_left <= (int64_t)(CONN_OUT_SIZE - c->out_len)) {
+    if (c->file_fd >= 0 && c->file_left <= (int64_t)(c->ctx->out_size - c->out_len)) {
         ssize_t n = pread(c->file_fd, out + c->out_len, (size_t)c->file_left, c->file_off);
         if (n == c->file_left) {
             c->out_len += (size_t)n;
             c->file_left = 0;
-            close(c->file_fd);
-            c->file_fd = -1;
+            conn_drop_file(c);
         }
     }
     c->state = CONN_WRITING;
@@ -600,9 +618,9 @@ static void conn_respond(struct conn *c, int rc, const struct http_request_info 
     struct conn_ctx *ctx = c->ctx;
     struct reply *r = &ctx->reply;
     handler_respond(&ctx->handler, rc, info, keep_alive, ctx->date, r);
-    if (r->gzip_hit || r->gzip_made || r->gzip_cache_bytes >= 0)
-        metrics_note_gzip(ctx->metrics, ctx->slot, r->gzip_hit, r->gzip_made, r->gzip_saved,
-                          r->gzip_cache_bytes);
+    if (r->gzip_hit || r->gzip_made || r->gzip_unstable || r->gzip_cache_bytes >= 0)
+        metrics_note_gzip(ctx->metrics, ctx->slot, r->gzip_hit, r->gzip_made, r->gzip_unstable,
+                          r->gzip_saved, r->gzip_cache_bytes);
 }
 
 /* Parses the head at the start of the buffer (complete or full) and prepares the answer. */
@@ -647,8 +665,9 @@ static void conn_handle_head(struct conn *c)
         health_respond(cfg->headers.headers, health_root_ok(cfg->root, ctx->handler.root.fd),
                        info.method == HTTP_METHOD_HEAD, keep_alive, ctx->handler.server, ctx->date,
                        &ctx->reply);
-    else if (rc == 0 && ctx->auth != NULL && conn_auth_refused(c, &info, keep_alive))
-        ; /* 401 or 429: nothing of the site is looked at */
+    else if (rc == 0 && ctx->auth != NULL && !handler_is_open_preflight(&ctx->handler, &info) &&
+             conn_auth_refused(c, &info, keep_alive))
+        ; /* 401 or 429: nothing of the site is looked at (a preflight carries no credentials) */
     else
         conn_respond(c, rc, &info, keep_alive);
     conn_start_reply(c, &ctx->reply);
@@ -726,13 +745,8 @@ static enum step conn_step_read(struct conn *c)
     } else {
         if (c->deadline_ms == 0)
             c->deadline_ms = clock_tick_ms() + cfg->header_timeout_ms;
-        /* Accepted without a byte: the kernel held it silent for the whole
-         * deferral (config_defer_accept_s), which counts against the deadline. */
-        if (c->fresh && idle)
-            c->deadline_ms -= (int64_t)listen_defer_accept_s(cfg->header_timeout_ms) * 1000;
         conn_wait_until(c, c->deadline_ms); /* not reset by each byte */
     }
-    c->fresh = false;
     return STEP_WAIT;
 }
 
@@ -848,6 +862,7 @@ void conn_ctx_free(struct conn_ctx *ctx)
     free(ctx->spare_bufs);
     auth_free(ctx->auth);
     free(ctx->scratch);
+    handler_reply_free(&ctx->reply);
     handler_free(&ctx->handler);
     free(ctx);
 }

@@ -41,6 +41,12 @@ void conn_ctx_free(struct conn_ctx *ctx);
 int conn_ctx_open_count(const struct conn_ctx *ctx);
 
 /*
+ * Descriptors the connections hold now: one socket each, and one more for
+ * each that is sending a file (the caches' own descriptors not included).
+ */
+int conn_ctx_descriptors(const struct conn_ctx *ctx);
+
+/*
  * Takes over an accepted, non-blocking socket and starts serving it.
  * Returns 0, or -1 (the socket is closed) when memory ran out.
  */

@@ -121,6 +121,11 @@ bool cors_is_preflight(const struct http_request_info *info)
            info->ac_request_method.p != NULL;
 }
 
+bool cors_preflight_allowed(const struct cors_config *cfg, const struct http_request_info *info)
+{
+    return cors_enabled(cfg) && cors_is_preflight(info) && cors_origin_allowed(cfg, info->origin);
+}
+
 bool cors_origin_allowed(const struct cors_config *cfg, struct http_slice origin)
 {
     if (origin.p == NULL)
@@ -146,8 +151,9 @@ size_t cors_lines(const struct cors_config *cfg, const struct http_request_info 
         if (cfg->any)
             n = snprintf(buf, cap, "Access-Control-Allow-Origin: *\r\n");
         else
-            n = snprintf(buf, cap, "Access-Control-Allow-Origin: %.*s\r\n", (int)info->origin.len,
-                         info->origin.p);
+            n = snprintf(buf, cap, "Access-Control-Allow-Origin: %.*s\r\n%s", (int)info->origin.len,
+                         info->origin.p,
+                         cfg->credentials ? "Access-Control-Allow-Credentials: true\r\n" : "");
         if (preflight && n >= 0 && (size_t)n < cap)
             n += snprintf(buf + n, cap - (size_t)n,
                           "Access-Control-Allow-Methods: " CORS_METHODS "\r\n"

@@ -28,10 +28,16 @@ struct cors_config {
     char origins[CORS_ORIGINS_MAX][CORS_ORIGIN_MAX]; /* scheme://host[:port], host lower-case */
     char allow_headers[CORS_HEADERS_MAX]; /* Access-Control-Allow-Headers of a preflight's answer */
     int max_age;                   /* Access-Control-Max-Age, seconds */
+    bool credentials;              /* basic auth is on: listed origins get Allow-Credentials (set
+                                      by config_parse(), not a setting of its own) */
 };
 
-/* Room for the lines of one answer: the origin echoed, methods, the allowed headers, max-age, Vary. */
-#define CORS_LINES_MAX (CORS_ORIGIN_MAX + CORS_HEADERS_MAX + 160)
+/*
+ * Room for the lines of one answer: the origin echoed, credentials, methods,
+ * the allowed headers, max-age, Vary (the names and fixed values take under
+ * 200 bytes).
+ */
+#define CORS_LINES_MAX (CORS_ORIGIN_MAX + CORS_HEADERS_MAX + 200)
 
 /*
  * Reads one --cors-origins item into the struct cors_config at cors: '*'
@@ -58,6 +64,14 @@ bool cors_enabled(const struct cors_config *cfg);
 bool cors_is_preflight(const struct http_request_info *info);
 
 /*
+ * True when info is a preflight (see cors_is_preflight) from an allowed
+ * origin, with CORS on: answered 204 with the Access-Control-* lines, and
+ * before basic auth, since a browser never sends credentials on a
+ * preflight (Fetch standard); the request it announces is authenticated.
+ */
+bool cors_preflight_allowed(const struct cors_config *cfg, const struct http_request_info *info);
+
+/*
  * True when origin (the request's Origin value) may read the site: any
  * origin with '*', else one equal to a configured origin, ignoring ASCII
  * case.  An absent Origin is never allowed.
@@ -68,7 +82,10 @@ bool cors_origin_allowed(const struct cors_config *cfg, struct http_slice origin
  * Writes the CORS header lines ("Name: value\r\n" each) for the answer to
  * info into buf (cap bytes, at least CORS_LINES_MAX) and returns their
  * length (0 with "" when none apply).  An allowed origin gets
- * Access-Control-Allow-Origin (its own value, or "*" in '*' mode); a
+ * Access-Control-Allow-Origin (its own value, or "*" in '*' mode), and,
+ * with cfg->credentials (basic auth on) and origins listed, "Access-Control-Allow-
+ * Credentials: true" (a browser sends the password cross-origin only in
+ * credentials mode, which needs it; '*' never allows credentials); a
  * preflight (preflight true) also the methods, headers and max-age.  With a
  * list of origins every answer carries "Vary: Origin", since it depends on
  * the Origin, so a shared cache never hands one origin's answer to another.

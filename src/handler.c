@@ -22,12 +22,44 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 /* Retry-After on a 503 (out of descriptors or memory), in seconds: they free up as connections close. */
 #define HANDLER_RETRY_AFTER "1"
+
+/* The longest --redirect target: a Location starts with it. */
+static size_t longest_redirect_target(const struct config *cfg)
+{
+    size_t longest = 0;
+    for (int i = 0; i < cfg->redirects.count; i++) {
+        size_t n = strlen(cfg->redirects.rule[i].to);
+        longest = n > longest ? n : longest;
+    }
+    return longest;
+}
+
+/* The longest Cache-Control value a file answer may carry: the plain one or a rule's. */
+static size_t longest_cache_control(const struct config *cfg)
+{
+    const struct path_rules *rs = &cfg->headers.cache_rules;
+    size_t longest = strlen(cfg->headers.cache_control);
+    for (int i = 0; i < rs->count; i++) {
+        size_t n = strlen(rs->text + rs->rule[i].value);
+        longest = n > longest ? n : longest;
+    }
+    return longest;
+}
+
+/* See handler_head_max(): computed once, from the configuration. */
+static size_t head_max_for(const struct config *cfg, size_t location_cap)
+{
+    size_t header_lines = strlen(cfg->headers.headers) + cfg->headers.header_rules.value_bytes; /* path_rules_headers()'s most */
+    return HANDLER_HEAD_FIXED + location_cap + longest_cache_control(cfg) + header_lines +
+           (cors_enabled(&cfg->cors) ? CORS_LINES_MAX : 0);
+}
 
 int handler_init(struct handler *h, const struct config *cfg)
 {
@@ -36,6 +68,8 @@ int handler_init(struct handler *h, const struct config *cfg)
     h->gzip = NULL;
     h->root_checked_ms = clock_mono_ms();
     h->root_warned = false;
+    h->location_cap = longest_redirect_target(cfg) + HANDLER_LOCATION_MAX;
+    h->head_max = head_max_for(cfg, h->location_cap);
     snprintf(h->server, sizeof(h->server), "otuserver%s%s", cfg->server_tokens ? "/" : "",
              cfg->server_tokens ? OTU_VERSION : "");
     if (file_root_open(&h->root, cfg->root) < 0)
@@ -60,6 +94,27 @@ int handler_init(struct handler *h, const struct config *cfg)
         return -1;
     }
     return 0;
+}
+
+size_t handler_head_max(const struct handler *h)
+{
+    return h->head_max;
+}
+
+int handler_reply_init(const struct handler *h, struct reply *r)
+{
+    memset(r, 0, sizeof(*r));
+    r->fd = -1;
+    r->head = malloc(h->head_max);
+    r->head_cap = r->head != NULL ? h->head_max : 0;
+    return r->head != NULL ? 0 : -1;
+}
+
+void handler_reply_free(struct reply *r)
+{
+    free(r->head);
+    r->head = NULL;
+    r->head_cap = 0;
 }
 
 void handler_free(struct handler *h)
@@ -128,16 +183,22 @@ static void reply_reset(struct reply *r)
     r->head_len = 0;
     r->gzip_hit = false;
     r->gzip_made = false;
+    r->gzip_unstable = false;
     r->gzip_saved = 0;
     r->gzip_cache_bytes = -1;
 }
 
-/* Formats rh into r->head; an overflow (never expected) degrades to a bare 500. */
+/*
+ * Formats rh into r->head.  The head is sized for every answer
+ * (handler_head_max()); an overflow would be a sizing bug: it is logged and
+ * degrades to a bare 500.
+ */
 static void reply_set_head(struct reply *r, struct response_head *rh)
 {
-    int n = response_format_head(rh, r->head, sizeof(r->head));
+    int n = response_format_head(rh, r->head, r->head_cap);
     if (n < 0) {
-        n = snprintf(r->head, sizeof(r->head),
+        LOG_ERROR("a %d head did not fit in %zu bytes: answered 500", rh->status, r->head_cap);
+        n = snprintf(r->head, r->head_cap,
                      "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
                      "Connection: close\r\n\r\n");
         r->close = true;
@@ -299,7 +360,8 @@ struct exchange_buffers {
     char content_range[96];                /* a 206's or 416's Content-Range value */
     char cors[CORS_LINES_MAX];             /* the answer's Access-Control-* and Vary lines */
     char request_path[PATH_MAX_DECODED + 2]; /* "/" + pr.rel (+ "/"): what --redirect rules match */
-    char location[HANDLER_LOCATION_MAX];   /* a --redirect answer's Location */
+    char location[sizeof(((struct redirect_rule *)0)->to) + HANDLER_LOCATION_MAX]; /* a --redirect answer's
+                                             Location: handler->location_cap of it is used */
     char etag[sizeof(((struct file_info *)0)->etag) + 4]; /* a gzip variant's: the file's + "-gz" */
     char served_path[PATH_MAX_DECODED + 72]; /* "/" + the served name: what rules match besides */
     char headers[PATH_HEADERS_MAX];        /* the all-paths and matching rules' header lines */
@@ -381,7 +443,7 @@ static bool cors_or_preflight(struct exchange *x)
     const struct config *cfg = x->h->cfg;
     if (!cors_enabled(&cfg->cors))
         return false;
-    bool preflight = cors_is_preflight(x->info) && cors_origin_allowed(&cfg->cors, x->info->origin);
+    bool preflight = cors_preflight_allowed(&cfg->cors, x->info);
     if (cors_lines(&cfg->cors, x->info, preflight, x->buf->cors, sizeof(x->buf->cors)) > 0)
         x->cors = x->buf->cors;
     if (!preflight)
@@ -468,7 +530,7 @@ static bool apply_redirects(struct exchange *x)
     if (x->h->cfg->redirects.count == 0)
         return false;
     struct exchange_buffers *b = x->buf;
-    int status = redirect_find(&x->h->cfg->redirects, request_path(x), x->info->query, b->location, sizeof(b->location));
+    int status = redirect_find(&x->h->cfg->redirects, request_path(x), x->info->query, b->location, x->h->location_cap);
     if (status == 0)
         return false;
     struct response_head extra = {.location = status == 414 ? NULL : b->location, .content_length = -1};
@@ -526,7 +588,9 @@ static void redirect_to_directory(struct exchange *x)
 /*
  * --autoindex: answers a folder without an index file (dir, still pinned by
  * the request's scope) with its listing: HTML, or JSON when the client
- * accepts application/json; sent from an in-memory file like any file.
+ * accepts application/json; sent from an in-memory file like any file.  A
+ * listing cut short by a bound (autoindex_render()) carries
+ * "X-Listing-Truncated: true", the JSON form's only sign of it.
  */
 static void answer_listing(struct exchange *x, const struct file_info *dir)
 {
@@ -534,18 +598,21 @@ static void answer_listing(struct exchange *x, const struct file_info *dir)
                                .show_dotfiles = x->h->cfg->serve_dotfiles,
                                .max_entries = AUTOINDEX_ENTRIES_MAX};
     autoindex_parse_query(x->info->query, &v);
-    int64_t len = 0;
-    int status = 0;
-    int fd = autoindex_render(dir->fd, &v, &len, &status);
+    struct autoindex_result res;
+    int fd = autoindex_render(dir->fd, &v, &res);
+    LOG_DEBUG("autoindex: %s: %zu entries read, %zu looked up, %zu listed%s", v.title_path, res.read,
+              res.looked_up, res.listed, res.truncated ? ", truncated" : "");
     if (fd < 0) {
-        if (status == 503)
+        if (res.status == 503)
             x->keep_alive = false;
-        answer_error(x, status, NULL);
+        answer_error(x, res.status, NULL);
         return;
     }
+    int64_t len = res.len;
     struct response_head rh = {.status = 200, .server = x->h->server, .date = x->date,
                                .content_type = v.json ? "application/json" : "text/html; charset=utf-8",
                                .content_length = len, .vary = "Accept", .cors = x->cors,
+                               .listing_truncated = res.truncated,
                                .extra = headers_for(x, NULL), .keep_alive = x->keep_alive};
     x->r->status = 200;
     x->r->close = !x->keep_alive;
@@ -652,7 +719,8 @@ static const char *compress_on_the_fly(struct exchange *x)
         return NULL;
     enum compress_outcome o = compress_get(h->gzip, &fi->st, fi->data, fi->fd, x->served, &x->gz);
     x->r->gzip_cache_bytes = (int64_t)compress_cache_bytes(h->gzip);
-    if (o == COMPRESS_NONE)
+    x->r->gzip_unstable = o == COMPRESS_UNSTABLE;
+    if (o == COMPRESS_NONE || o == COMPRESS_UNSTABLE)
         return NULL;
     x->r->gzip_hit = o == COMPRESS_HIT;
     x->r->gzip_made = o == COMPRESS_MADE;
@@ -831,6 +899,11 @@ static void serve_file(struct exchange *x)
         attach_variant(x, &rh);
     else if (!apply_range(x, &rh, &first, &len))
         attach_body(x, &rh, x->fi->data, x->fi->fd, first, len);
+}
+
+bool handler_is_open_preflight(const struct handler *h, const struct http_request_info *info)
+{
+    return cors_preflight_allowed(&h->cfg->cors, info);
 }
 
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,

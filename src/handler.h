@@ -29,14 +29,29 @@
  */
 #define HANDLER_ROOT_CHECK_MS 1000
 
-/* Room for a response head: status line, our headers and a Location. */
-#define HANDLER_HEAD_MAX 4096
+/*
+ * Room for the part of any response head whose size the code fixes: the
+ * status line and the names and values of Server (63), Date (29),
+ * Content-Type (159), Content-Length, Content-Encoding, Content-Range (95),
+ * Last-Modified, ETag (67), Accept-Ranges, both Vary lines, Allow,
+ * Retry-After, X-Listing-Truncated, a 401's WWW-Authenticate line (realm
+ * 63), the names Location and Cache-Control, Connection and the blank
+ * line: about 950 bytes.  handler_init() adds what the configuration
+ * sizes: the longest Location, Cache-Control, --header lines and CORS lines
+ * (handler_head_max()).
+ */
+#define HANDLER_HEAD_FIXED 1024
 /* Largest body a reply carries in memory: a small file from the cache, or an error page. */
 #define HANDLER_BODY_MAX FILE_CACHE_DATA_MAX
 /* Room for the built-in error page (response_error_body()). */
 #define HANDLER_ERROR_BODY_MAX 512
 _Static_assert(HANDLER_ERROR_BODY_MAX <= HANDLER_BODY_MAX, "an error page is an in-memory body");
-/* Longest Location we send; a longer redirect target gets 414. */
+/*
+ * Longest part of a Location that comes from the request: a folder's path
+ * with its slash and the query, or what a --redirect rule carries (the
+ * rest of the path, percent-encoded, and the query).  Longer gets 414; a
+ * rule's own target comes on top (at most 511 bytes).
+ */
 #define HANDLER_LOCATION_MAX 2048
 
 /* The answer to one request, ready for the connection to send. */
@@ -49,12 +64,14 @@ struct reply {
                                HANDLER_BODY_MAX), or NULL; valid until handler_reply_done() */
     size_t body_len;        /* its length */
     bool close;             /* close the connection after this answer */
-    char head[HANDLER_HEAD_MAX]; /* the formatted response head */
+    char *head;             /* the formatted response head (see handler_reply_init()) */
+    size_t head_cap;        /* room at head: handler_head_max() */
     size_t head_len;        /* its length */
     char body_buf[HANDLER_ERROR_BODY_MAX]; /* holds an error page */
     /* gzip on the fly, for the metrics: */
     bool gzip_hit;          /* the variant came from the compression cache */
     bool gzip_made;         /* ...or was compressed for this answer (and kept) */
+    bool gzip_unstable;     /* ...or the file changed while it was read: sent as it is */
     int64_t gzip_saved;     /* the file's size minus the variant's, when its body is sent */
     int64_t gzip_cache_bytes; /* what the worker's compression cache holds, -1 = not looked at */
 };
@@ -66,6 +83,8 @@ struct handler {
     struct compress_cache *gzip; /* gzip variants made on the fly (--compress gzip), or NULL */
     char server[64];           /* Server header value */
     char fallback_rel[PATH_MAX_DECODED]; /* --fallback, normalised; "" = none */
+    size_t location_cap;       /* room for a --redirect Location: the longest rule + HANDLER_LOCATION_MAX */
+    size_t head_max;           /* room for any response head under this configuration */
     int64_t root_checked_ms;   /* when the root's path was last opened again */
     bool root_warned;          /* a failure to open it again is logged, once */
 };
@@ -75,6 +94,24 @@ int handler_init(struct handler *h, const struct config *cfg);
 
 /* Releases what handler_init() opened. */
 void handler_free(struct handler *h);
+
+/*
+ * The most bytes a response head can take under h's configuration:
+ * HANDLER_HEAD_FIXED, plus the longest Location (the longest --redirect
+ * target + HANDLER_LOCATION_MAX), the longest Cache-Control value, every
+ * --header line (all-paths and rules) and the CORS lines.  Sized once at
+ * start, so every answer fits, a redirect at the limits included.
+ */
+size_t handler_head_max(const struct handler *h);
+
+/*
+ * Gives r a head buffer of handler_head_max(h) bytes and no body (fd -1).
+ * Returns 0, or -1 when memory ran out.  handler_reply_free() releases it.
+ */
+int handler_reply_init(const struct handler *h, struct reply *r);
+
+/* Frees r's head buffer (not its body: see handler_reply_done()). */
+void handler_reply_free(struct reply *r);
 
 /*
  * Answers the request: status, head bytes and the body source in *r.
@@ -88,6 +125,14 @@ void handler_free(struct handler *h);
  */
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
                      bool keep_alive, const char *date, struct reply *r);
+
+/*
+ * True when the request is a CORS preflight from an allowed origin
+ * (cors_preflight_allowed()): the connection lets it past basic auth, since
+ * browsers never send credentials on a preflight, and handler_respond()
+ * answers it 204 without looking at the site.
+ */
+bool handler_is_open_preflight(const struct handler *h, const struct http_request_info *info);
 
 /*
  * Fills *r with an answer built outside the handler (the health path, a

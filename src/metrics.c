@@ -34,8 +34,9 @@ struct slot_counters {
     _Atomic uint64_t health[2];                    /* health-path answers: [0] 200, [1] 503 */
     _Atomic uint64_t auth[3];                      /* basic auth: crypt() calls, of which refused,
                                                       429s without crypt() */
-    _Atomic uint64_t gzip[3];                      /* gzip on the fly: cache hits, compressions
-                                                      made, bytes saved */
+    _Atomic uint64_t gzip[4];                      /* gzip on the fly: cache hits, compressions
+                                                      made, bytes saved, files that changed
+                                                      while they were read */
     _Atomic int64_t gzip_cache_bytes;              /* compressed bytes the worker holds now */
 } __attribute__((aligned(64)));
 
@@ -101,7 +102,7 @@ void metrics_note_auth_limited(struct metrics *m, int slot)
         bump(&m->slot[slot].auth[2], 1);
 }
 
-void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, int64_t saved,
+void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, bool unstable, int64_t saved,
                        int64_t cache_bytes)
 {
     if (m == NULL)
@@ -110,6 +111,7 @@ void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, int64_t
     bump(&s->gzip[0], hit ? 1 : 0);
     bump(&s->gzip[1], made ? 1 : 0);
     bump(&s->gzip[2], (uint64_t)(saved > 0 ? saved : 0));
+    bump(&s->gzip[3], unstable ? 1 : 0);
     if (cache_bytes >= 0)
         atomic_store_explicit(&s->gzip_cache_bytes, cache_bytes, memory_order_relaxed);
 }
@@ -201,11 +203,15 @@ int metrics_render(const struct metrics *m, char *buf, size_t cap)
              "# HELP otuserver_compress_bytes_saved_total Bytes not sent thanks to gzip on the fly: file sizes minus variant sizes of bodies sent.\n"
              "# TYPE otuserver_compress_bytes_saved_total counter\n"
              "otuserver_compress_bytes_saved_total %llu\n"
+             "# HELP otuserver_compress_unstable_total Files that changed while they were read for gzip on the fly: sent as they were, nothing kept.\n"
+             "# TYPE otuserver_compress_unstable_total counter\n"
+             "otuserver_compress_unstable_total %llu\n"
              "# HELP otuserver_compress_cache_bytes Compressed bytes the workers' caches hold.\n"
              "# TYPE otuserver_compress_cache_bytes gauge\n"
              "otuserver_compress_cache_bytes %lld\n",
          (unsigned long long)sum_at(m, GZIP_AT(0)), (unsigned long long)sum_at(m, GZIP_AT(1)),
-         (unsigned long long)sum_at(m, GZIP_AT(2)), (long long)gzip_held);
+         (unsigned long long)sum_at(m, GZIP_AT(2)), (unsigned long long)sum_at(m, GZIP_AT(3)),
+         (long long)gzip_held);
     textbuf_printf(&o, "# HELP otuserver_response_bytes_total Bytes sent in responses, heads included.\n"
              "# TYPE otuserver_response_bytes_total counter\n"
              "otuserver_response_bytes_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, bytes)));

@@ -40,10 +40,11 @@ void metrics_note_auth_limited(struct metrics *m, int slot);
 
 /*
  * Counts one answer's part in gzip on the fly: a cache hit, a compression
- * made, the bytes it saved (the file's size minus the variant's), and sets
- * the slot's gauge of compressed bytes held (cache_bytes < 0: unchanged).
+ * made, a file that changed while it was read (unstable: sent as it is),
+ * the bytes it saved (the file's size minus the variant's), and sets the
+ * slot's gauge of compressed bytes held (cache_bytes < 0: unchanged).
  */
-void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, int64_t saved,
+void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, bool unstable, int64_t saved,
                        int64_t cache_bytes);
 
 /* Counts a connection accepted by the worker in slot, and sets its open-connection gauge. */

@@ -88,6 +88,23 @@ static void out_query(struct textbuf *o, struct http_slice query)
     }
 }
 
+/*
+ * True when to (len bytes) is an absolute target that ends with its
+ * authority: "https://host", "https://host:8443" or "//host", with no path,
+ * query or fragment after it.  Whatever is joined to such a target would
+ * extend the host ("https://blog.example.com" + ".evil.com"), so the rest
+ * carried onto it must start a path.
+ */
+static bool ends_in_authority(const char *to, size_t len)
+{
+    const char *sep = memmem(to, len, "//", 2);
+    if (sep == NULL || (sep != to && (sep[-1] != ':' || memchr(to, '/', (size_t)(sep - to)) != NULL)))
+        return false; /* a path: "/new/", not "//host" or "scheme://host" */
+    const char *authority = sep + 2;
+    size_t rest = len - (size_t)(authority - to);
+    return strcspn(authority, "/?#") >= rest;
+}
+
 /* Matches one rule; returns the rest of path after its prefix ("" for an exact match), or NULL. */
 static const char *rule_match(const struct redirect_rule *rule, const char *path)
 {
@@ -115,11 +132,14 @@ int redirect_find(const struct redirect_rules *rules, const char *path, struct h
         textbuf_put(&o, rule->to, to_len);
         if (carry && *rest != '\0') {
             char encoded[PATH_MAX_DECODED * 3 + 2];
-            /* path_encode() writes "/" + rest: skip that '/', and a second one at the join ("/" + "/x") */
+            /* path_encode() writes "/" + rest: skip that '/', and a second one at the join ("/" + "/x");
+             * after a bare authority keep one, so the rest starts a path and never extends the host */
             int n = path_encode(rest, false, encoded, sizeof(encoded));
             if (n < 0)
                 return 414;
             size_t skip = rest[0] == '/' && to_len > 0 && rule->to[to_len - 1] == '/' ? 2 : 1;
+            if (ends_in_authority(rule->to, to_len))
+                skip = rest[0] == '/' ? 1 : 0;
             if ((size_t)n > skip)
                 textbuf_put(&o, encoded + skip, (size_t)n - skip);
         }

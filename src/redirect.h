@@ -53,7 +53,9 @@ void redirect_rules_clear(void *rules);
  * location (cap bytes): the rule's TO; with a TO ending in '*', that '*'
  * replaced by the rest of the path after the prefix, percent-encoded
  * (every byte outside RFC 3986's unreserved set and '/', so no CR, LF or
- * space reaches the head, and never "//" at the join); then the request's
+ * space reaches the head, and never "//" at the join; after a TO that ends
+ * with its authority, "https://host" or "//host", the rest always starts
+ * with '/', so it can never change the scheme, host or port); then the request's
  * query, after '?' (or '&' when TO has one), its non-ASCII bytes
  * percent-encoded.  The request's Host is never used.
  *

@@ -80,6 +80,8 @@ int response_format_head(const struct response_head *h, char *buf, size_t cap)
     out_header(&o, "Location", h->location);
     out_header(&o, "Allow", h->allow);
     out_header(&o, "Retry-After", h->retry_after);
+    if (h->listing_truncated)
+        textbuf_puts(&o, "X-Listing-Truncated: true\r\n");
     if (h->cors != NULL)
         textbuf_puts(&o, h->cors);
     if (h->extra != NULL)

@@ -30,6 +30,7 @@ struct response_head {
     bool accept_ranges;           /* send "Accept-Ranges: bytes" */
     bool vary_accept_encoding;    /* send "Vary: Accept-Encoding" */
     const char *vary;             /* another Vary value (a listing's "Accept"), or NULL */
+    bool listing_truncated;       /* send "X-Listing-Truncated: true" (a listing cut short) */
     bool keep_alive;              /* Connection: keep-alive, else close */
 };
 

@@ -12,12 +12,16 @@
 #include "metrics.h"
 #include "metrics_http.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -34,13 +38,35 @@
 /* Pause in accepting after EMFILE/ENFILE, so a full fd table does not spin the CPU. */
 #define WORKER_ACCEPT_PAUSE_MS 100
 
-/* A metrics client gets this long to send its request. */
-#define METRICS_TIMEOUT_MS 2000
+/*
+ * A metrics connection is closed this long after its accept, whatever the
+ * client sends: one timer started at the accept, never re-armed by a byte
+ * (the timeout of a persistent event would restart with each one, and a
+ * client trickling a byte a second could hold its connection for an hour).
+ */
+#define METRICS_DEADLINE_MS 2000
+/*
+ * Open metrics connections per worker.  A scraper holds one at a time, a
+ * few scrapers a few; one more is closed at once, so clients that connect
+ * and hold on take at most this many of the worker's descriptors.
+ */
+#define METRICS_CONNS_MAX 8
+/*
+ * The site's reserve of descriptors, which metrics connections cannot take:
+ * a metrics accept is closed at once when the worker's open descriptors are
+ * within 1/METRICS_FD_RESERVE_SHARE of RLIMIT_NOFILE (and at least
+ * METRICS_FD_RESERVE_MIN), so scrapes never push the site to EMFILE.
+ */
+#define METRICS_FD_RESERVE_SHARE 8
+#define METRICS_FD_RESERVE_MIN 16
+
+struct worker;
 
 struct metrics_conn {
     int fd;                          /* the client */
-    struct event *ev;                /* its readability and timeout */
-    struct metrics *metrics;         /* what to render */
+    struct event *ev;                /* its readability (no timeout) */
+    struct event *deadline;          /* one-shot timer: METRICS_DEADLINE_MS after the accept */
+    struct worker *w;                /* the worker, whose table holds this connection */
     size_t len;                      /* bytes in buf */
     char buf[METRICS_HTTP_REQUEST_MAX]; /* the request head */
 };
@@ -60,6 +86,10 @@ struct worker {
     struct event *metrics_resume_ev; /* timer that resumes /metrics accepting after EMFILE */
     int metrics_fd;             /* the /metrics listener, or -1 */
     struct metrics *metrics;    /* shared counters, or NULL */
+    struct metrics_conn *mconns[METRICS_CONNS_MAX]; /* open metrics connections, the first mconn_count */
+    int mconn_count;            /* how many */
+    long fd_limit;              /* RLIMIT_NOFILE, read once at start */
+    int fd_base;                /* descriptors open when the worker began serving */
     bool accepting;             /* accept_ev is armed */
     bool stopping;              /* a stop signal arrived */
     struct event *signal_evs[WORKER_SIGNALS]; /* one per worker_signals entry */
@@ -166,9 +196,20 @@ static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
         event_base_loopbreak(w->base);
 }
 
+/* Closes a metrics connection and takes it out of its worker's table. */
 static void metrics_conn_free(struct metrics_conn *mc)
 {
-    event_free(mc->ev);
+    struct worker *w = mc->w;
+    for (int i = 0; i < w->mconn_count; i++) {
+        if (w->mconns[i] == mc) {
+            w->mconns[i] = w->mconns[--w->mconn_count];
+            break;
+        }
+    }
+    if (mc->ev != NULL)
+        event_free(mc->ev);
+    if (mc->deadline != NULL)
+        event_free(mc->deadline);
     close(mc->fd);
     free(mc);
 }
@@ -185,13 +226,17 @@ static void send_all(int fd, const char *p, size_t n)
     }
 }
 
+/* The deadline passed: the client is closed, whatever it has sent. */
+static void metrics_deadline_cb(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    metrics_conn_free(arg);
+}
+
 static void metrics_conn_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct metrics_conn *mc = arg;
-    if (what & EV_TIMEOUT) {
-        metrics_conn_free(mc);
-        return;
-    }
+    (void)what;
     ssize_t n = recv(fd, mc->buf + mc->len, sizeof(mc->buf) - mc->len, 0);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
@@ -203,7 +248,7 @@ static void metrics_conn_cb(evutil_socket_t fd, short what, void *arg)
     char date[HTTP_DATE_LEN + 1];
     http_date_format(clock_wall().tv_sec, date);
     char *out = malloc(METRICS_HTTP_RESPONSE_MAX);
-    size_t len = out ? metrics_http_answer(mc->metrics, mc->buf, mc->len, date, out,
+    size_t len = out ? metrics_http_answer(mc->w->metrics, mc->buf, mc->len, date, out,
                                            METRICS_HTTP_RESPONSE_MAX)
                      : 0;
     if (out != NULL && len == 0) {
@@ -225,6 +270,38 @@ static void metrics_resume_cb(evutil_socket_t fd, short what, void *arg)
         event_add(w->metrics_ev, NULL);
 }
 
+/*
+ * The worker's open descriptors, counted cheaply: those it held when it
+ * began serving, its site connections and the files they send, its metrics
+ * connections and newest, the one just accepted; and at least newest + 1,
+ * since the kernel hands out the lowest free number, so every lower one is
+ * in use (which counts what the file and compression caches hold).
+ */
+static long worker_fds_open(const struct worker *w, int newest)
+{
+    long counted = (long)w->fd_base + conn_ctx_descriptors(w->conns) + w->mconn_count + 1;
+    return counted > (long)newest + 1 ? counted : (long)newest + 1;
+}
+
+/* True when a new metrics connection (its descriptor cfd) may stay open; logs why not. */
+static bool metrics_conn_allowed(const struct worker *w, int cfd)
+{
+    long reserve = w->fd_limit / METRICS_FD_RESERVE_SHARE;
+    if (reserve < METRICS_FD_RESERVE_MIN)
+        reserve = METRICS_FD_RESERVE_MIN;
+    if (w->mconn_count >= METRICS_CONNS_MAX) {
+        LOG_DEBUG("metrics: %d connections open already: one more closed", w->mconn_count);
+        return false;
+    }
+    long open = worker_fds_open(w, cfd);
+    if (open > w->fd_limit - reserve) {
+        LOG_DEBUG("metrics: %ld of %ld descriptors open, the last %ld are the site's: connection closed",
+                  open, w->fd_limit, reserve);
+        return false;
+    }
+    return true;
+}
+
 static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
@@ -242,21 +319,20 @@ static void metrics_accept_cb(evutil_socket_t fd, short what, void *arg)
         }
         return;
     }
-    struct metrics_conn *mc = calloc(1, sizeof(*mc));
+    struct metrics_conn *mc = metrics_conn_allowed(w, cfd) ? calloc(1, sizeof(*mc)) : NULL;
     if (mc == NULL) {
         close(cfd);
         return;
     }
     mc->fd = cfd;
-    mc->metrics = w->metrics;
+    mc->w = w;
+    w->mconns[w->mconn_count++] = mc;
     mc->ev = event_new(w->base, cfd, EV_READ | EV_PERSIST, metrics_conn_cb, mc);
-    struct timeval tv = clock_ms_to_timeval(METRICS_TIMEOUT_MS);
-    if (mc->ev == NULL || event_add(mc->ev, &tv) < 0) {
-        if (mc->ev)
-            event_free(mc->ev);
-        close(cfd);
-        free(mc);
-    }
+    mc->deadline = evtimer_new(w->base, metrics_deadline_cb, mc);
+    struct timeval tv = clock_ms_to_timeval(METRICS_DEADLINE_MS);
+    if (mc->ev == NULL || mc->deadline == NULL || event_add(mc->ev, NULL) < 0 ||
+        evtimer_add(mc->deadline, &tv) < 0)
+        metrics_conn_free(mc);
 }
 
 static void worker_flush_cb(evutil_socket_t fd, short what, void *arg)
@@ -313,6 +389,8 @@ static int worker_add_events(struct worker *w, struct event_base *base)
 static void worker_free(struct worker *w, struct event_base *base)
 {
     log_set_buffered(false); /* writes out what is left */
+    while (w->mconn_count > 0)
+        metrics_conn_free(w->mconns[0]);
     conn_ctx_free(w->conns);
     struct event *evs[] = {w->flush_ev, w->metrics_ev, w->metrics_resume_ev, w->accept_ev,
                            w->resume_ev};
@@ -330,6 +408,32 @@ static void worker_free(struct worker *w, struct event_base *base)
         close(w->listen_fd);
     if (base)
         event_base_free(base);
+}
+
+/* RLIMIT_NOFILE's soft limit (what accept() runs into), at most LONG_MAX. */
+static long fd_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > (rlim_t)LONG_MAX)
+        return LONG_MAX;
+    return (long)rl.rlim_cur;
+}
+
+/* Descriptors open now (from /proc/self/fd, once at start); without /proc, the lowest free number. */
+static int fds_open_now(void)
+{
+    DIR *d = opendir("/proc/self/fd");
+    if (d == NULL) {
+        int probe = fcntl(0, F_DUPFD_CLOEXEC, 0);
+        if (probe >= 0)
+            close(probe);
+        return probe > 0 ? probe : 0;
+    }
+    int n = 0;
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d))
+        n += e->d_name[0] != '.';
+    closedir(d);
+    return n > 0 ? n - 1 : 0; /* the directory's own descriptor is gone now */
 }
 
 int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics,
@@ -359,6 +463,8 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
     }
     if (worker_add_events(&w, base) < 0)
         goto done;
+    w.fd_limit = fd_limit();
+    w.fd_base = fds_open_now();
     log_set_buffered(true);
 
     /* libevent now owns these signals; let them through. */

@@ -14,6 +14,8 @@
 
 #include "handler.h"
 
+#include "cors.h"
+
 #include "check_run.h"
 
 #include <check.h>
@@ -254,6 +256,10 @@ static void make_config(struct config *cfg, unsigned opts)
             {"/search", false, "/find?src=old", 301},
             {"/ten.txt", false, "/dir/", 301},
             {"/ext/", true, "https://cdn.example.com:8443/assets/*", 302},
+            {"/site", true, "https://site.example.com*", 301},      /* a bare authority */
+            {"/posts", true, "https://news.example.com/posts*", 301}, /* ...and one with a path */
+            {"/cdn", true, "//cdn.example.com*", 301},                /* a network-path reference */
+            {"/port", true, "https://site.example.com:8443*", 301},  /* an authority with its port */
         };
         memcpy(cfg->redirects.rule, rules, sizeof(rules));
         cfg->redirects.count = (int)OTU_ARRAY_LEN(rules);
@@ -307,6 +313,7 @@ static void learn_etag(struct handler *h, const char *path, char *etag, size_t c
     info.method = HTTP_METHOD_GET;
     info.path = slice(path);
     struct reply r;
+    ck_assert_int_eq(handler_reply_init(h, &r), 0);
     handler_respond(h, 0, &info, true, NOW_DATE, &r);
     etag[0] = '\0';
     const char *p = strstr(r.head, "ETag: ");
@@ -314,6 +321,7 @@ static void learn_etag(struct handler *h, const char *path, char *etag, size_t c
         snprintf(etag, cap, "%.*s", (int)strcspn(p + 6, "\r"), p + 6);
     if (r.fd >= 0)
         close(r.fd);
+    handler_reply_free(&r);
 }
 
 /* Copies the reply's body, from memory or from its descriptor, into out (NUL-terminated); returns its length. */
@@ -368,6 +376,7 @@ static void run_case(const struct hcase *c)
     info.ac_request_method = slice(c->acrm);
 
     struct reply r;
+    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
     handler_respond(&h, c->rc, &info, !c->no_keep_alive, NOW_DATE, &r);
 
     char status_line[32];
@@ -405,6 +414,7 @@ static void run_case(const struct hcase *c)
     }
     if (r.fd >= 0)
         close(r.fd);
+    handler_reply_free(&r);
     handler_free(&h);
 }
 
@@ -821,6 +831,35 @@ static const struct hcase redirect_cases[] = {
     {"a HEAD redirect has no body", .opts = R, .method = "HEAD", .path = "/blog", .status = 302,
      .has = {"Location: https://blog.example.com/\r\n"}, .body = ""},
     {"unmatched paths are served", .opts = R, .path = "/dir/", .status = 200, .body = "dir index\n"},
+    /* issue 24 item 3: after a bare authority the carried rest always starts a path */
+    {"a rest that would extend the host starts a path", .opts = R, .path = "/site.evil.com/x", .status = 301,
+     .has = {"Location: https://site.example.com/.evil.com/x\r\n"}, .lacks = {"example.com.evil"}},
+    {"...and so does its encoded form", .opts = R, .path = "/site%2eevil.com", .status = 301,
+     .has = {"Location: https://site.example.com/.evil.com\r\n"}, .lacks = {"example.com.evil"}},
+    {"a bare authority: /sitex", .opts = R, .path = "/sitex", .status = 301,
+     .has = {"Location: https://site.example.com/x\r\n"}},
+    {"a bare authority: the prefix alone", .opts = R, .path = "/site", .status = 301,
+     .has = {"Location: https://site.example.com\r\n"}},
+    {"a bare authority: the prefix and its slash", .opts = R, .path = "/site/", .status = 301,
+     .has = {"Location: https://site.example.com/\r\n"}},
+    {"a bare authority: a rest with its own slash", .opts = R, .path = "/site/a/b", .status = 301,
+     .has = {"Location: https://site.example.com/a/b\r\n"}},
+    {"a bare authority keeps the query", .opts = R, .path = "/site.x", .query = "q=1", .status = 301,
+     .has = {"Location: https://site.example.com/.x?q=1\r\n"}},
+    {"a port cannot be extended either", .opts = R, .path = "/port0", .status = 301,
+     .has = {"Location: https://site.example.com:8443/0\r\n"}},
+    {"a network-path target: //host then a path", .opts = R, .path = "/cdn.evil.com/x", .status = 301,
+     .has = {"Location: //cdn.example.com/.evil.com/x\r\n"}},
+    {"a target with a path: the rest joins it", .opts = R, .path = "/posts.evil.com/x", .status = 301,
+     .has = {"Location: https://news.example.com/posts.evil.com/x\r\n"}},
+    {"a target with a path: encoded dot", .opts = R, .path = "/posts%2eevil.com", .status = 301,
+     .has = {"Location: https://news.example.com/posts.evil.com\r\n"}},
+    {"a target with a path: /postsx", .opts = R, .path = "/postsx", .status = 301,
+     .has = {"Location: https://news.example.com/postsx\r\n"}},
+    {"a target with a path: the prefix alone", .opts = R, .path = "/posts", .status = 301,
+     .has = {"Location: https://news.example.com/posts\r\n"}},
+    {"a target with a path: the prefix and its slash", .opts = R, .path = "/posts/", .status = 301,
+     .has = {"Location: https://news.example.com/posts/\r\n"}},
     {"without rules /old/a is 404", .path = "/old/a", .status = 404},
 };
 #undef R
@@ -925,6 +964,7 @@ START_TEST(test_gzip_on_the_fly)
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
     struct reply r;
+    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
     get_gzip(&h, "/page.html", NULL, false, &r);
     ck_assert(r.gzip_made && !r.gzip_hit);
     ck_assert_ptr_nonnull(r.body); /* small: from memory */
@@ -936,7 +976,7 @@ START_TEST(test_gzip_on_the_fly)
     ck_assert_ptr_nonnull(p);
     snprintf(etag, sizeof(etag), "%.*s", (int)strcspn(p + 6, "\r"), p + 6);
     ck_assert_ptr_nonnull(strstr(etag, "-gz\""));
-    char get_head[HANDLER_HEAD_MAX];
+    char get_head[4096];
     snprintf(get_head, sizeof(get_head), "%s", r.head);
 
     get_gzip(&h, "/page.html", NULL, false, &r); /* the second time: from the cache */
@@ -976,6 +1016,7 @@ START_TEST(test_gzip_on_the_fly)
     handler_free(&h); /* the cache is gone; the reply's descriptor still reads */
     expect_gunzips_to_file(&r, "hex.js", HEX_SIZE);
     close(fd);
+    handler_reply_free(&r);
 }
 END_TEST
 
@@ -993,6 +1034,8 @@ START_TEST(test_head_is_get_without_body)
         info.path = slice(paths[i]);
         info.method = HTTP_METHOD_GET;
         struct reply get, head;
+        ck_assert_int_eq(handler_reply_init(&h, &get), 0);
+        ck_assert_int_eq(handler_reply_init(&h, &head), 0);
         handler_respond(&h, 0, &info, true, NOW_DATE, &get);
         info.method = HTTP_METHOD_HEAD;
         handler_respond(&h, 0, &info, true, NOW_DATE, &head);
@@ -1003,6 +1046,8 @@ START_TEST(test_head_is_get_without_body)
                       "%s: HEAD has a body", paths[i]);
         if (get.fd >= 0)
             close(get.fd);
+        handler_reply_free(&get);
+        handler_reply_free(&head);
     }
     handler_free(&h);
 }
@@ -1021,6 +1066,7 @@ START_TEST(test_big_file_range_is_a_descriptor_slice)
     info.path = slice("/big.bin");
     info.range = slice("bytes=100-");
     struct reply r;
+    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
     handler_respond(&h, 0, &info, true, NOW_DATE, &r);
     ck_assert_int_eq(r.status, 206);
     ck_assert_int_ge(r.fd, 0);
@@ -1038,6 +1084,7 @@ START_TEST(test_big_file_range_is_a_descriptor_slice)
     ck_assert_int_eq(pread(r.fd, &c, 1, 27), 1);
     ck_assert_int_eq(c, 'b');
     close(r.fd);
+    handler_reply_free(&r);
     handler_free(&h);
 }
 END_TEST
@@ -1064,11 +1111,13 @@ static int get_status(struct handler *h, const char *path, char *head, size_t ca
     info.method = HTTP_METHOD_GET;
     info.path = slice(path);
     struct reply r;
+    ck_assert_int_eq(handler_reply_init(h, &r), 0);
     handler_respond(h, 0, &info, true, NOW_DATE, &r);
     snprintf(head, cap, "%s", r.head);
     *close_after = r.close;
     if (r.fd >= 0)
         close(r.fd);
+    handler_reply_free(&r);
     return r.status;
 }
 
@@ -1079,7 +1128,7 @@ START_TEST(test_out_of_descriptors_on_open)
     make_config(&cfg, 0);
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
-    char head[HANDLER_HEAD_MAX];
+    char head[4096];
     bool close_after = false;
     struct rlimit old = no_more_descriptors();
     int status = get_status(&h, "/big.bin", head, sizeof(head), &close_after);
@@ -1102,7 +1151,7 @@ START_TEST(test_out_of_descriptors_on_dup)
     make_config(&cfg, 0);
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
-    char head[HANDLER_HEAD_MAX];
+    char head[4096];
     bool close_after = false;
     ck_assert_int_eq(get_status(&h, "/big.bin", head, sizeof(head), &close_after), 200);
     struct rlimit old = no_more_descriptors();
@@ -1125,6 +1174,7 @@ START_TEST(test_bare_errors_close)
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
     struct reply r;
+    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
     handler_error(&h, 431, false, NOW_DATE, &r);
     ck_assert_int_eq(r.status, 431);
     ck_assert(r.close);
@@ -1137,6 +1187,143 @@ START_TEST(test_bare_errors_close)
     ck_assert_int_eq(r.status, 408);
     ck_assert(r.close);
     ck_assert_ptr_null(r.body);
+    handler_reply_free(&r);
+    handler_free(&h);
+}
+END_TEST
+
+/* Sets cfg->headers to --header lines of exactly len bytes in all ("X-Pad-N: aaa...\r\n" each). */
+static void fill_header_lines(struct config *cfg, size_t len)
+{
+    size_t n = 0;
+    for (int i = 0; n < len; i++) {
+        size_t left = len - n, line = left > 800 ? 400 : left;
+        int k = snprintf(cfg->headers.headers + n, sizeof(cfg->headers.headers) - n, "X-Pad-%d: ", i);
+        memset(cfg->headers.headers + n + k, 'a', line - (size_t)k - 2);
+        memcpy(cfg->headers.headers + n + line - 2, "\r\n", 3);
+        n += line;
+    }
+    ck_assert_uint_eq(strlen(cfg->headers.headers), len);
+}
+
+/* s of len bytes: prefix, then c up to the length, then suffix. */
+static void fill_text(char *s, size_t len, const char *prefix, char c, const char *suffix)
+{
+    size_t p = strlen(prefix), q = strlen(suffix);
+    memcpy(s, prefix, p);
+    memset(s + p, c, len - p - q);
+    memcpy(s + len - q, suffix, q + 1);
+}
+
+/* The configuration at the limits: 2047 bytes of --header lines, the longest CORS origin and
+ * allowed headers, and a --redirect rule with the longest target (511 bytes). */
+static void make_limits_config(struct config *cfg)
+{
+    make_config(cfg, OPT_CORS);
+    fill_header_lines(cfg, sizeof(cfg->headers.headers) - 1);
+    fill_text(cfg->cors.origins[0], sizeof(cfg->cors.origins[0]) - 1, "https://", 'o', ".test");
+    fill_text(cfg->cors.allow_headers, sizeof(cfg->cors.allow_headers) - 1, "X-", 'h', "");
+    struct redirect_rule *r = &cfg->redirects.rule[0];
+    snprintf(r->from, sizeof(r->from), "/r/");
+    r->prefix = true;
+    fill_text(r->to, sizeof(r->to) - 1, "https://", 't', ".test/*");
+    r->code = 301;
+    cfg->redirects.count = 1;
+}
+
+/* GETs path?query with Origin origin into r (initialised by the caller). */
+static void get_with_query(struct handler *h, const char *path, const char *query, const char *origin,
+                           struct reply *r)
+{
+    struct http_request_info info;
+    memset(&info, 0, sizeof(info));
+    info.method = HTTP_METHOD_GET;
+    info.path = slice(path);
+    info.query = slice(query);
+    info.origin = slice(origin);
+    handler_respond(h, 0, &info, true, NOW_DATE, r);
+}
+
+/*
+ * Issue 24 item 7: a Location carrying a ~2 KB query, with the longest
+ * rule, 2047 bytes of --header lines and the longest CORS lines, is a
+ * correct 301 with Date and Server (the head is sized at start for it),
+ * never a bare 500; past the Location's limit, a 414, with them too.
+ */
+START_TEST(test_redirect_at_the_limits)
+{
+    struct config cfg;
+    make_limits_config(&cfg);
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    struct reply r;
+    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
+    static char query[2101], location[3000], want[3100];
+    fill_text(query, 2000, "q=", 'x', "");
+    get_with_query(&h, "/r/x", query, cfg.cors.origins[0], &r);
+    ck_assert_msg(r.status == 301, "a rule's Location at the limits: status %d, expected 301; head:\n%.300s",
+                  r.status, r.head);
+    snprintf(location, sizeof(location), "%.*sx?%s", (int)strlen(cfg.redirects.rule[0].to) - 1, cfg.redirects.rule[0].to,
+             query);
+    snprintf(want, sizeof(want), "Location: %s\r\n", location);
+    ck_assert_ptr_nonnull(strstr(r.head, want));
+    ck_assert_ptr_nonnull(strstr(r.head, "Date: " NOW_DATE "\r\n"));
+    ck_assert_ptr_nonnull(strstr(r.head, "Server: otuserver/"));
+    ck_assert_ptr_nonnull(strstr(r.head, "Access-Control-Allow-Origin: https://ooo"));
+    ck_assert_ptr_nonnull(strstr(r.head, "X-Pad-4: aaa"));
+    printf("a 301 at the limits: a %zu-byte Location, a %zu-byte head, %zu bytes of room\n", strlen(location),
+           r.head_len, handler_head_max(&h));
+
+    get_with_query(&h, "/dir", query, cfg.cors.origins[0], &r); /* a folder's slash redirect */
+    ck_assert_msg(r.status == 301, "a folder's redirect at the limits: status %d, expected 301", r.status);
+    snprintf(want, sizeof(want), "Location: /dir/?%s\r\n", query);
+    ck_assert_ptr_nonnull(strstr(r.head, want));
+
+    fill_text(query, 2100, "q=", 'x', ""); /* past the Location's limit: 414, a whole head */
+    get_with_query(&h, "/r/x", query, cfg.cors.origins[0], &r);
+    ck_assert_int_eq(r.status, 414);
+    ck_assert_ptr_nonnull(strstr(r.head, "Date: " NOW_DATE "\r\n"));
+    ck_assert_ptr_nonnull(strstr(r.head, "Server: otuserver/"));
+    ck_assert_ptr_null(strstr(r.head, "Location:"));
+    handler_reply_free(&r);
+    handler_free(&h);
+}
+END_TEST
+
+/*
+ * The head's room (handler_head_max()) holds every field at its longest
+ * at once: HANDLER_HEAD_FIXED covers what the code bounds, the rest comes
+ * from the configuration at its limits.
+ */
+START_TEST(test_head_max_holds_every_field)
+{
+    struct config cfg;
+    make_limits_config(&cfg);
+    fill_text(cfg.headers.cache_control, sizeof(cfg.headers.cache_control) - 1, "max-age=", '9', "");
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    static char server[64], type[160], range[96], etag[68], location[3000], cors[CORS_LINES_MAX], extra[4096];
+    fill_text(server, sizeof(server) - 1, "otuserver/", '9', "");
+    fill_text(type, sizeof(type) - 1, "text/", 't', "; charset=utf-8");
+    fill_text(range, sizeof(range) - 1, "bytes ", '9', "");
+    fill_text(etag, sizeof(etag) - 1, "\"", 'e', "-gz\"");
+    fill_text(location, h.location_cap - 1, "https://", 'l', "");
+    fill_text(cors, CORS_LINES_MAX - 1, "Access-Control-Allow-Origin: ", 'c', "\r\n");
+    snprintf(extra, sizeof(extra), "WWW-Authenticate: Basic realm=\"%063d\", charset=\"UTF-8\"\r\n%s", 0,
+             cfg.headers.headers);
+    struct response_head rh = {.status = 431, .server = server, .date = NOW_DATE, .content_type = type,
+                               .content_length = INT64_MAX, .last_modified = T_DATE, .etag = etag,
+                               .content_range = range, .content_encoding = "gzip", .location = location,
+                               .allow = "GET, HEAD", .retry_after = "1", .cache_control = cfg.headers.cache_control,
+                               .cors = cors, .extra = extra, .accept_ranges = true, .vary_accept_encoding = true,
+                               .vary = "Accept", .listing_truncated = true, .keep_alive = true};
+    size_t room = handler_head_max(&h);
+    char *buf = malloc(room);
+    ck_assert_ptr_nonnull(buf);
+    int n = response_format_head(&rh, buf, room);
+    ck_assert_msg(n > 0, "the largest head does not fit in the %zu bytes of handler_head_max()", room);
+    printf("the largest head: %d bytes of %zu\n", n, room);
+    free(buf);
     handler_free(&h);
 }
 END_TEST
@@ -1163,6 +1350,8 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, test_out_of_descriptors_on_open);
     tcase_add_test(tc, test_out_of_descriptors_on_dup);
     tcase_add_test(tc, test_bare_errors_close);
+    tcase_add_test(tc, test_redirect_at_the_limits);
+    tcase_add_test(tc, test_head_max_holds_every_field);
     suite_add_tcase(s, tc);
     return s;
 }

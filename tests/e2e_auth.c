@@ -3,8 +3,9 @@
  * 401 with the challenge, 200 with the right password, the health path
  * open, 401 before 404; SIGHUP re-reads the file; bad files refused at
  * start; 1,000 keep-alive
- * requests cost one crypt(); a password-guessing client does not slow
- * another client of the same worker.
+ * requests cost one crypt(), and so do 12 spellings of one login; a
+ * password-guessing client does not slow another client of the same
+ * worker; with CORS, an allowed origin's preflight is answered before auth.
  */
 #include "compat.h"
 
@@ -311,6 +312,96 @@ START_TEST(test_auth_guessing_does_not_slow_others)
 }
 END_TEST
 
+/*
+ * Issue 24 item 5: the same valid credentials (bob:secret) spelled 12 ways
+ * - the scheme as Basic, basic and BASIC, one space or two before the
+ * token, base64 with both pad characters, one, none, or unused bits set -
+ * are all accepted and cost one crypt() in all: the cache is keyed on the
+ * decoded user and password, not on the header's bytes.
+ */
+START_TEST(test_auth_spellings_cost_one_crypt)
+{
+    static const char *const schemes[] = {"Basic", "basic", "BASIC"};
+    static const char *const tokens[] = {"Ym9iOnNlY3JldA==", "Ym9iOnNlY3JldA", "Ym9iOnNlY3JldA=",
+                                         "Ym9iOnNlY3JldB=="};
+    int p, mport;
+    pid_t master = start_auth_with_metrics(&p, &mport);
+    int ok = 0, n = 0;
+    char statuses[128] = "";
+    for (size_t s = 0; s < OTU_ARRAY_LEN(schemes); s++) {
+        for (size_t t = 0; t < OTU_ARRAY_LEN(tokens); t++, n++) {
+            char header[128], raw[512];
+            snprintf(header, sizeof(header), "Authorization: %s%s%s\r\n", schemes[s], n % 2 ? "  " : " ", tokens[t]);
+            snprintf(raw, sizeof(raw), "GET /auth-page.txt HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n",
+                     header);
+            struct e2e_response r; /* a connection each: the cache is the worker's, not the connection's */
+            int status = e2e_exchange(p, raw, &r) == 0 ? r.status : -1;
+            e2e_response_free(&r);
+            ok += status == 200;
+            snprintf(statuses + strlen(statuses), sizeof(statuses) - strlen(statuses), "%s%d", n ? " " : "", status);
+        }
+    }
+    char *m = fetch_metrics(mport);
+    long long calls = metric_sum(m, "otuserver_auth_crypt_calls_total");
+    free(m);
+    printf("auth: %d spellings of one login: %d answered 200 (%s), %lld crypt() call(s)\n", n, ok, statuses, calls);
+    fflush(stdout); /* a failed assertion ends the process: the line first */
+    ck_assert_msg(calls == 1, "%d spellings of one login cost %lld crypt() calls", n, calls);
+    ck_assert_msg(ok == n, "%d of %d spellings answered 200: %s", ok, n, statuses);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/*
+ * Issue 24 item 8: with basic auth and CORS, an allowed origin's preflight
+ * (which browsers send without credentials) is answered 204 with the
+ * Access-Control-* lines and Access-Control-Allow-Credentials, before
+ * auth; everything else is still authenticated: the cross-origin GET
+ * itself (401 without credentials, 200 with them), a preflight from
+ * another origin, an OPTIONS that is no preflight.
+ */
+START_TEST(test_auth_cors_preflight_answered_before_auth)
+{
+    write_users();
+    write_text("auth-page.txt", "behind the door\n");
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--cors-origins", "https://app.example"), &p);
+    struct e2e_response r;
+    const char *preflight = "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\n"
+                            "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: authorization\r\n"
+                            "Connection: close\r\n\r\n";
+    ck_assert_int_eq(e2e_exchange(p, preflight, &r), 0);
+    printf("auth + CORS: an allowed origin's preflight without credentials: %d\n", r.status);
+    fflush(stdout);
+    ck_assert_msg(r.status == 204, "an allowed origin's preflight: status %d, expected 204", r.status);
+    expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
+    expect_header(&r, "Access-Control-Allow-Credentials", "true");
+    expect_header(&r, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    expect_no_header(&r, "WWW-Authenticate");
+    ck_assert_ptr_null(strstr(r.body ? r.body : "", "behind the door"));
+    e2e_response_free(&r);
+    /* the request it announces is authenticated as any other */
+    get(p, "/auth-page.txt", "Origin: https://app.example\r\n", 401, &r);
+    expect_header(&r, "WWW-Authenticate", CHALLENGE);
+    ck_assert_ptr_null(strstr(r.body, "behind the door"));
+    e2e_response_free(&r);
+    get(p, "/auth-page.txt", "Origin: https://app.example\r\n" ALICE_OK, 200, &r);
+    ck_assert_str_eq(r.body, "behind the door\n");
+    expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
+    expect_header(&r, "Access-Control-Allow-Credentials", "true");
+    e2e_response_free(&r);
+    /* a preflight from another origin, and an OPTIONS that is no preflight: auth first, as before */
+    expect_status_on(p, "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://evil.test\r\n"
+                        "Access-Control-Request-Method: GET\r\nConnection: close\r\n\r\n", 401, &r);
+    expect_no_header(&r, "Access-Control-Allow-Origin");
+    e2e_response_free(&r);
+    expect_status_on(p, "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\n"
+                        "Connection: close\r\n\r\n", 401, &r);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_auth_tcase(void)
 {
     TCase *tc = tcase_create("auth");
@@ -321,5 +412,7 @@ TCase *e2e_auth_tcase(void)
     tcase_add_test(tc, test_auth_bad_files_stop_the_start);
     tcase_add_test(tc, test_auth_thousand_requests_one_crypt);
     tcase_add_test(tc, test_auth_guessing_does_not_slow_others);
+    tcase_add_test(tc, test_auth_spellings_cost_one_crypt);
+    tcase_add_test(tc, test_auth_cors_preflight_answered_before_auth);
     return tc;
 }

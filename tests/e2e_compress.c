@@ -6,7 +6,8 @@
  * a client that does not accept gzip, a file below the minimum size, an
  * image and a file over the maximum get the file itself; a small
  * --compress-cache-size evicts; a file rewritten within the same second
- * is compressed again (the key holds the mtime's nanoseconds).
+ * is compressed again (the key holds the mtime's nanoseconds), and so is
+ * one rewritten with the same size and mtime (the key holds the ctime).
  */
 #include "compat.h"
 
@@ -328,6 +329,46 @@ START_TEST(test_rewritten_file_is_compressed_again)
 }
 END_TEST
 
+/*
+ * Issue 24 item 2: a rewrite in place that keeps the size and the mtime
+ * (cp -p, rsync --inplace, touch -r, SOURCE_DATE_EPOCH builds) is
+ * compressed again: the key holds the ctime, which user space cannot set.
+ * Before, the old gzip bytes were served on and on.
+ */
+START_TEST(test_rewrite_keeping_size_and_mtime_is_compressed_again)
+{
+    make_dir("cz7");
+    char *a = page_text(PAGE_BYTES, 21), *b = page_text(PAGE_BYTES, 22);
+    put_file("cz7/r.txt", a, PAGE_BYTES);
+    time_t sec = time(NULL) - 10;
+    rewrite_in_place("cz7/r.txt", a, PAGE_BYTES, sec, 100);
+    int p, mport;
+    pid_t master = start_with_metrics(&p, &mport, NULL);
+    struct e2e_response r;
+    ask(p, "GET", "/cz7/r.txt", "Accept-Encoding: gzip\r\n", 200, &r);
+    expect_gunzips_to(&r, "cz7/r.txt");
+    e2e_response_free(&r);
+    usleep(20000);                                          /* a ctime tick later */
+    rewrite_in_place("cz7/r.txt", b, PAGE_BYTES, sec, 100); /* the same size, the same mtime */
+    usleep((useconds_t)slow(300) * 1000);                   /* past the file cache's fstat() interval */
+    ask(p, "GET", "/cz7/r.txt", "Accept-Encoding: gzip\r\n", 200, &r);
+    expect_header(&r, "Content-Encoding", "gzip");
+    expect_gunzips_to(&r, "cz7/r.txt"); /* the new text, not the old variant */
+    e2e_response_free(&r);
+    ask(p, "GET", "/cz7/r.txt", "", 200, &r); /* identity agrees */
+    ck_assert_uint_eq(r.body_len, PAGE_BYTES);
+    ck_assert_mem_eq(r.body, b, PAGE_BYTES);
+    e2e_response_free(&r);
+    long long misses = metric(mport, "otuserver_compress_cache_misses_total");
+    printf("rewritten in place with the same size and mtime: %lld compressions\n", misses);
+    ck_assert_int_eq(misses, 2);
+    ck_assert_int_eq(metric(mport, "otuserver_compress_unstable_total"), 0);
+    free(a);
+    free(b);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 /* --compress off: no gzip on the fly, siblings still served. */
 START_TEST(test_compress_off)
 {
@@ -356,6 +397,7 @@ TCase *e2e_compress_tcase(void)
     tcase_add_test(tc, test_not_for_small_large_or_images);
     tcase_add_test(tc, test_small_cache_evicts);
     tcase_add_test(tc, test_rewritten_file_is_compressed_again);
+    tcase_add_test(tc, test_rewrite_keeping_size_and_mtime_is_compressed_again);
     tcase_add_test(tc, test_compress_off);
     return tc;
 }
