@@ -41,7 +41,7 @@ REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_handler check_auth check_path_rules check_compress
+UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress
 check_http_parser_OBJS = http_parser
 check_http_cond_OBJS   = http_cond http_date http_parser
 check_path_OBJS        = path
@@ -51,9 +51,10 @@ check_config_OBJS      = config config_options config_names config_help config_f
 check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
-check_metrics_http_OBJS = metrics_http metrics http_parser response textbuf
-check_auth_OBJS        = auth handler http_cond compress path_rules autoindex cors redirect pages optparse file file_cache walk http_date mime path clock http_parser log metrics response textbuf
-check_handler_OBJS     = handler http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache walk http_date log mime path response textbuf
+check_metrics_http_OBJS = metrics_http metrics reply request_log access_log response http_parser http_date clock log textbuf
+check_request_log_OBJS = request_log access_log metrics http_date http_parser clock log textbuf
+check_auth_OBJS        = auth reply response http_parser metrics clock log textbuf
+check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
 check_compress_OBJS    = compress clock log http_parser optparse
 

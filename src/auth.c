@@ -659,5 +659,5 @@ void auth_respond(const struct auth *a, enum auth_verdict verdict, bool head_onl
         .extra = limited ? (a->headers[0] ? a->headers : NULL) : a->challenge,
         .keep_alive = !close,
     };
-    handler_reply_memory(r, &h, r->body_buf, (size_t)n, head_only);
+    reply_memory(r, &h, r->body_buf, (size_t)n, head_only);
 }

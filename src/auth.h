@@ -19,7 +19,7 @@
 #ifndef OTU_AUTH_H
 #define OTU_AUTH_H
 
-#include "handler.h"
+#include "reply.h"
 #include "http_parser.h"
 #include "metrics.h"
 

@@ -5,13 +5,8 @@
 
 #include "conn.h"
 
-#include "access_log.h"
-#include "auth.h"
 #include "clock.h"
-#include "handler.h"
-#include "health.h"
 #include "http_date.h"
-#include "http_parser.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -52,21 +47,21 @@
 /* A request body this small is read and dropped to keep the connection; larger closes it. */
 #define CONN_DISCARD_MAX ((int64_t)1024 * 1024)
 
-/* What all connections of one worker share. */
+/* What all connections of one context share. */
 struct conn_ctx {
     struct event_base *base;     /* the worker's event loop */
-    const struct config *cfg;    /* settings */
-    struct handler handler;      /* decides answers */
+    struct conn_limits limits;   /* what its connections are held to */
+    struct conn_app app;         /* what answers their requests */
     struct http_request req;     /* parser output, reused for every request */
-    struct reply reply;          /* handler output, reused for every request */
+    struct reply reply;          /* the application's answer, reused for every request */
     struct conn *conns;          /* every open connection (doubly linked) */
     struct conn *spare;          /* closed connections kept for reuse */
     int spare_count;             /* length of the spare list */
     char **spare_bufs;           /* head/output buffers kept for reuse */
     int spare_buf_count;         /* how many spare_bufs hold */
     char *scratch;               /* max_head_size bytes: first reads of idle connections */
-    size_t out_size;             /* output area: the largest head (handler_head_max()) plus a
-                                    small file or error page sent in the same send() */
+    size_t out_size;             /* output area: the largest head (app.head_max) plus an in-memory
+                                    body (app.body_max) sent in the same send() */
     int nconns;                  /* open connections */
     int nfiles;                  /* of which sending a file: a descriptor more each */
     bool draining;               /* shutting down: finish, do not start keep-alive */
@@ -76,9 +71,8 @@ struct conn_ctx {
     void *on_close_arg;          /* its argument */
     const struct timeval *keepalive_tv; /* shared timeout: idle between requests */
     const struct timeval *send_tv;      /* shared timeout: a client that takes no bytes */
-    struct metrics *metrics;     /* shared counters, or NULL when metrics are off */
+    struct metrics *metrics;     /* open and accepted connections are counted here, or NULL */
     int slot;                    /* this worker's block in metrics */
-    struct auth *auth;           /* basic authentication, or NULL when off */
 };
 
 enum conn_state {
@@ -105,19 +99,13 @@ struct conn {
     int64_t discard;            /* request body bytes still to drop */
     int64_t deadline_ms;        /* monotonic ms: READING, the head must be complete by then;
                                    LINGERING, draining stops then; 0 = unset */
-    int64_t started_us;         /* when the current request's head was complete */
+    int64_t close_at_ms;        /* monotonic ms the connection's lifetime ends (limits.lifetime_ms), 0 = never */
     int64_t linger_until;       /* monotonic ms after which lingering ends whatever is unacked */
     unsigned requests;          /* requests answered on this connection */
     bool keep_alive;            /* keep the connection after this response */
-    int status;                 /* status of the response being sent, for the log */
-    bool response_open;         /* a response was started and is not yet logged and counted */
-    bool health;                /* the response answers the health path (debug log, own counter) */
-    unsigned auth_failures;     /* wrong credentials sent on this connection */
-    int64_t bytes_sent;         /* bytes of this response sent so far */
-    int64_t head_bytes;         /* of which the response head */
-    struct http_slice log_method, log_target; /* for the access line: slices into buf */
-    struct http_slice log_referer, log_agent; /* (p NULL when absent) */
-    int log_minor;              /* HTTP/1.x minor version, -1 when unknown */
+    bool response_open;         /* a response was started and is not yet handed to app.finished */
+    unsigned strikes;           /* refused credentials on this connection (the application's count) */
+    struct request_record rec;  /* the current request, for the log and the metrics: slices into buf */
     char peer[INET6_ADDRSTRLEN]; /* client address, for the log */
     struct conn *prev, *next;   /* in ctx->conns, or ->next in ctx->spare */
 };
@@ -142,49 +130,35 @@ static void refresh_date(struct conn_ctx *ctx)
     }
 }
 
-struct conn_ctx *conn_ctx_new(struct event_base *base, const struct config *cfg,
-                              struct metrics *metrics, int slot, conn_closed_fn on_close,
-                              void *arg)
+struct conn_ctx *conn_ctx_new(struct event_base *base, const struct conn_limits *limits, const struct conn_app *app,
+                              struct metrics *metrics, int slot, conn_closed_fn on_close, void *arg)
 {
     struct conn_ctx *ctx = calloc(1, sizeof(*ctx));
     if (ctx == NULL)
         return NULL;
     ctx->base = base;
-    ctx->cfg = cfg;
+    ctx->limits = *limits;
+    ctx->app = *app;
     ctx->metrics = metrics;
     ctx->slot = slot;
     ctx->on_close = on_close;
     ctx->on_close_arg = arg;
     ctx->date_sec = -1;
+    ctx->out_size = app->head_max + app->body_max;
     ctx->spare_bufs = calloc(CONN_SPARE_MAX, sizeof(char *));
-    ctx->scratch = malloc((size_t)cfg->max_head_size);
+    ctx->scratch = malloc((size_t)limits->max_head_size);
     /* Timeouts every connection shares: libevent keeps them in a queue, not a heap. */
-    struct timeval tv = ms_to_tv(cfg->keepalive_timeout_ms);
+    struct timeval tv = ms_to_tv(limits->keepalive_timeout_ms);
     ctx->keepalive_tv = event_base_init_common_timeout(base, &tv);
-    tv = ms_to_tv(cfg->send_timeout_ms);
+    tv = ms_to_tv(limits->send_timeout_ms);
     ctx->send_tv = event_base_init_common_timeout(base, &tv);
-    char err[256];
-    if (cfg->basic_auth_file[0] != '\0' &&
-        (ctx->auth = auth_new(cfg->basic_auth_file, cfg->basic_auth_realm, cfg->headers.headers, metrics, slot,
-                              err, sizeof(err))) == NULL) {
-        LOG_ERROR("basic auth file '%s': %s", cfg->basic_auth_file, err);
-        errno = EINVAL;
-    }
-    bool parts_ok = ctx->spare_bufs != NULL && ctx->scratch != NULL &&
-                    (cfg->basic_auth_file[0] == '\0' || ctx->auth != NULL);
-    bool handler_ok = parts_ok && handler_init(&ctx->handler, cfg) == 0;
-    if (!handler_ok || handler_reply_init(&ctx->handler, &ctx->reply) < 0) {
-        int saved = errno;
-        if (handler_ok)
-            handler_free(&ctx->handler);
-        auth_free(ctx->auth);
+    if (ctx->spare_bufs == NULL || ctx->scratch == NULL || reply_init(&ctx->reply, app->head_max) < 0) {
         free(ctx->spare_bufs);
         free(ctx->scratch);
         free(ctx);
-        errno = saved;
+        errno = ENOMEM;
         return NULL;
     }
-    ctx->out_size = handler_head_max(&ctx->handler) + HANDLER_BODY_MAX;
     return ctx;
 }
 
@@ -201,7 +175,7 @@ int conn_ctx_descriptors(const struct conn_ctx *ctx)
 /* Size of one connection buffer: the head limit plus the output area. */
 static size_t buf_size(const struct conn_ctx *ctx)
 {
-    return (size_t)ctx->cfg->max_head_size + ctx->out_size;
+    return (size_t)ctx->limits.max_head_size + ctx->out_size;
 }
 
 /* Gives c a buffer, from the pool when one is spare.  Returns 0 or -1. */
@@ -233,7 +207,7 @@ static void buf_release(struct conn *c)
 /* Output area of c's buffer. */
 static char *out_area(struct conn *c)
 {
-    return c->buf + c->ctx->cfg->max_head_size;
+    return c->buf + c->ctx->limits.max_head_size;
 }
 
 /* Closes the file c was sending, if any. */
@@ -282,6 +256,12 @@ static void conn_close(struct conn *c)
  */
 static void conn_wait(struct conn *c, short what, const struct timeval *tv)
 {
+    struct timeval until_close;
+    if (c->close_at_ms != 0) { /* a connection with a lifetime waits no longer than it lives */
+        until_close = ms_to_tv(c->close_at_ms - clock_tick_ms());
+        if (timercmp(&until_close, tv, <))
+            tv = &until_close;
+    }
     if (c->ev_what != what) {
         event_del(c->ev);
         event_assign(c->ev, c->ctx->base, c->fd, (short)(what | EV_PERSIST), conn_event_cb, c);
@@ -297,7 +277,8 @@ static void conn_wait_until(struct conn *c, int64_t deadline_ms)
     conn_wait(c, EV_READ, &tv);
 }
 
-int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, socklen_t addrlen)
+/* Takes over an accepted, non-blocking socket and starts serving it.  Returns 0, or -1 (closed) without memory. */
+static int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
     clock_tick(); /* the first request may be answered in this turn */
     struct conn *c = ctx->spare;
@@ -348,7 +329,8 @@ int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, sockl
      * it (completed by a SYN cookie, under a flood or a full backlog, exactly
      * when it matters), so a silent client is held at most the deferral plus
      * the header timeout after its handshake. */
-    c->deadline_ms = clock_tick_ms() + ctx->cfg->header_timeout_ms;
+    c->deadline_ms = clock_tick_ms() + ctx->limits.header_timeout_ms;
+    c->close_at_ms = ctx->limits.lifetime_ms > 0 ? clock_tick_ms() + ctx->limits.lifetime_ms : 0;
     conn_run(c);
     return 0;
 }
@@ -361,45 +343,18 @@ enum step {
 };
 
 /*
- * Writes the access line for the response just finished.  Every request is
- * logged at info whatever its User-Agent (a header any client can send);
- * only the health path's answers wait for debug, since a probe every few
- * seconds would drown the real traffic.
- */
-static void log_access(struct conn *c)
-{
-    if (log_threshold < (c->health ? LOG_LEVEL_DEBUG : LOG_LEVEL_INFO))
-        return;
-    struct access_record r = {
-        .peer = c->peer,
-        .method = c->log_method,
-        .target = c->log_target,
-        .minor_version = c->log_minor,
-        .status = c->status,
-        .body_bytes = c->bytes_sent - c->head_bytes,
-        .duration_us = clock_tick_us() - c->started_us,
-        .referer = c->log_referer,
-        .user_agent = c->log_agent,
-    };
-    if (r.body_bytes < 0)
-        r.body_bytes = 0;
-    r.when = clock_tick_wall();
-    char line[LOG_BUFFERED_LINE_MAX];
-    size_t n = access_log_format((enum access_log_format)c->ctx->cfg->log_format, &r, line, sizeof(line));
-    log_append(line, n);
-}
-
-/*
- * Remembers what the access line needs from a parse of c->buf: the whole
- * request, or as much of a rejected one as was read (the method, the target
- * so far, the header lines before the bad one).  info, when the request was
- * interpreted whole, already holds Referer and User-Agent; else (NULL) the
- * header lines are looked through.  The slices point into buf.
+ * Fills c->rec from a parse of c->buf: the whole request, or as much of a
+ * rejected one as was read (the method, the target so far, the header
+ * lines before the bad one).  info, when the request was interpreted whole,
+ * already holds Referer and User-Agent; else (NULL) the header lines are
+ * looked through.  The slices point into buf.
  */
 static void note_request(struct conn *c, const struct http_request *req, const struct http_request_info *info)
 {
-    c->log_method = req->method; /* p NULL when not even the method was read */
-    c->log_target = req->target;
+    struct request_record *r = &c->rec;
+    r->peer = c->peer;
+    r->method = req->method; /* p NULL when not even the method was read */
+    r->target = req->target;
     if (req->method.p != NULL && req->target.p == NULL) {
         /* the line stopped inside the target (414, a bad byte): log what came */
         const char *t = req->method.p + req->method.len + 1;
@@ -407,43 +362,33 @@ static void note_request(struct conn *c, const struct http_request *req, const s
         size_t n = 0;
         while (t + n < end && (unsigned char)t[n] > 0x20 && t[n] != 0x7f)
             n++;
-        c->log_target = (struct http_slice){t, n};
+        r->target = (struct http_slice){t, n};
     }
-    c->log_minor = req->line_complete ? req->minor_version : -1;
-    c->log_referer = info ? info->referer : (struct http_slice){NULL, 0};
-    c->log_agent = info ? info->user_agent : (struct http_slice){NULL, 0};
+    r->minor = req->line_complete ? req->minor_version : -1;
+    r->referer = info ? info->referer : (struct http_slice){NULL, 0};
+    r->agent = info ? info->user_agent : (struct http_slice){NULL, 0};
     for (size_t i = 0; info == NULL && i < req->num_headers; i++) {
         const struct http_header *h = &req->headers[i];
         if (h->name.len == 7 && http_slice_equals_nocase(h->name, "referer"))
-            c->log_referer = h->value;
+            r->referer = h->value;
         else if (h->name.len == 10 && http_slice_equals_nocase(h->name, "user-agent"))
-            c->log_agent = h->value;
+            r->agent = h->value;
     }
 }
 
 /*
- * Logs and counts the response started on c, once: when its last byte has
- * gone, or when the connection closes before that (the client reset it, a
- * send timeout) with the bytes actually sent, as nginx does.  Must run
- * while c->buf still holds the request: the log slices point into it.
+ * Hands the response started on c to app.finished, once: when its last
+ * byte has gone, or when the connection closes before that (the client
+ * reset it, a send timeout) with the bytes actually sent, as nginx does.
+ * Must run while c->buf still holds the request: the record's slices
+ * point into it.
  */
 static void conn_record_response(struct conn *c)
 {
     if (!c->response_open)
         return;
     c->response_open = false;
-    log_access(c);
-    if (c->ctx->metrics != NULL && c->health) {
-        metrics_note_health(c->ctx->metrics, c->ctx->slot, c->status);
-    } else if (c->ctx->metrics != NULL) {
-        int method = METRICS_OTHER;
-        if (c->log_method.len == 3 && memcmp(c->log_method.p, "GET", 3) == 0)
-            method = METRICS_GET;
-        else if (c->log_method.len == 4 && memcmp(c->log_method.p, "HEAD", 4) == 0)
-            method = METRICS_HEAD;
-        metrics_record_request(c->ctx->metrics, c->ctx->slot, method, c->status, c->bytes_sent,
-                               clock_tick_us() - c->started_us);
-    }
+    c->ctx->app.finished(c->ctx->app.arg, &c->rec);
 }
 
 /* Called when the whole response has been sent: log, then keep, linger or close. */
@@ -473,13 +418,13 @@ static enum step conn_response_done(struct conn *c)
      * packets instead of 10.  close() alone would too, but it resets instead,
      * dropping the tail, if input arrived after our last read. */
     shutdown(c->fd, SHUT_WR);
-    if (c->status < 400 && c->in_len == 0 && c->discard == 0)
+    if (c->rec.status < 400 && c->in_len == 0 && c->discard == 0)
         return STEP_CLOSE;
     /* Unread input may still come: drain it, so the client reads the answer
      * instead of a reset. */
     c->state = CONN_LINGERING;
     c->deadline_ms = clock_tick_ms() + CONN_LINGER_MS;
-    c->linger_until = clock_tick_ms() + c->ctx->cfg->send_timeout_ms;
+    c->linger_until = clock_tick_ms() + c->ctx->limits.send_timeout_ms;
     return STEP_AGAIN;
 }
 
@@ -490,15 +435,15 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     memcpy(out, r->head, r->head_len);
     c->out_len = r->head_len;
     c->out_sent = 0;
-    /* Always fits: heads are at most handler_head_max(), bodies HANDLER_BODY_MAX. */
+    /* Always fits: heads are at most app.head_max, bodies app.body_max. */
     if (r->body_len > 0) {
         memcpy(out + c->out_len, r->body, r->body_len);
         c->out_len += r->body_len;
     }
-    c->status = r->status;
+    c->rec.status = r->status;
     c->response_open = true;
-    c->bytes_sent = 0;
-    c->head_bytes = (int64_t)r->head_len;
+    c->rec.bytes_sent = 0;
+    c->rec.head_bytes = (int64_t)r->head_len;
     c->keep_alive = !r->close;
     c->file_fd = r->fd;
     c->ctx->nfiles += c->file_fd >= 0;
@@ -538,7 +483,7 @@ static enum step conn_step_write(struct conn *c)
         if (n <= 0)
             return STEP_CLOSE; /* the client went away */
         c->out_sent += (size_t)n;
-        c->bytes_sent += n;
+        c->rec.bytes_sent += n;
     }
     int64_t turn = 0; /* file bytes sent in this turn */
     while (c->file_left > 0) {
@@ -564,13 +509,13 @@ static enum step conn_step_write(struct conn *c)
              * close now.  A shrunk file leaves the cache, so the next request
              * gets its new size rather than the same broken answer. */
             LOG_DEBUG("%s: sendfile stopped: %s", c->peer, n < 0 ? strerror(errno) : "file shrank");
-            if (n == 0)
-                handler_file_shrank(&c->ctx->handler, c->file_fd);
+            if (n == 0 && c->ctx->app.file_shrank != NULL)
+                c->ctx->app.file_shrank(c->ctx->app.arg, c->file_fd);
             return STEP_CLOSE;
         }
         c->file_off += n;
         c->file_left -= n;
-        c->bytes_sent += n;
+        c->rec.bytes_sent += n;
         turn += n;
     }
     return conn_response_done(c);
@@ -581,97 +526,65 @@ static void conn_reply_error(struct conn *c, int status)
 {
     struct conn_ctx *ctx = c->ctx;
     refresh_date(ctx);
-    c->started_us = clock_tick_us();
+    c->rec.started_us = clock_tick_us();
+    c->rec.quiet = false;
     c->head_len = c->in_len; /* nothing after a bad head can be trusted */
     /* Parse again what was read (a rare path: errors and timeouts), so the
      * access line shows as much of the request as the client sent. */
-    http_parse_request(c->buf, c->in_len, (size_t)ctx->cfg->max_headers, &ctx->req);
+    http_parse_request(c->buf, c->in_len, (size_t)ctx->limits.max_headers, &ctx->req);
     note_request(c, &ctx->req, NULL);
-    c->health = false;
-    handler_error(&ctx->handler, status, false, ctx->date, &ctx->reply);
+    ctx->app.error(ctx->app.arg, status, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
-    handler_reply_done(&ctx->handler); /* the body is copied, the descriptor ours */
+    ctx->app.done(ctx->app.arg); /* the body is copied, the descriptor ours */
 }
 
 /*
- * With basic auth on, answers the request with 401 (or 429) in ctx->reply
- * unless it carries valid credentials; returns true when it did.  After
- * AUTH_CONN_FAILURES_MAX wrong ones the connection is closed.
+ * Settles keep-alive and a request body for a parsed head: a body we will
+ * not read (chunked, or over CONN_DISCARD_MAX) closes the connection after
+ * the answer; a small one is read and dropped before the next request.
+ * Chunked framing already broken in what came with the head is a 400, as
+ * nginx and lighttpd answer ("0x5", "+5", a bare LF).  Returns rc, or 400.
  */
-static bool conn_auth_refused(struct conn *c, const struct http_request_info *info, bool keep_alive)
+static int settle_body(struct conn *c, int rc, const struct http_request_info *info, bool *keep_alive)
 {
-    struct conn_ctx *ctx = c->ctx;
-    enum auth_verdict v = auth_check(ctx->auth, info->authorization, c->peer, clock_tick_ms());
-    if (v == AUTH_OK)
-        return false;
-    if (v == AUTH_WRONG)
-        c->auth_failures++;
-    bool close = !keep_alive || v == AUTH_LIMITED || c->auth_failures >= AUTH_CONN_FAILURES_MAX;
-    auth_respond(ctx->auth, v, info->method == HTTP_METHOD_HEAD, close, ctx->handler.server,
-                 ctx->date, &ctx->reply);
-    return true;
-}
-
-/* Has the handler answer a request of the site, and counts its gzip on the fly. */
-static void conn_respond(struct conn *c, int rc, const struct http_request_info *info, bool keep_alive)
-{
-    struct conn_ctx *ctx = c->ctx;
-    struct reply *r = &ctx->reply;
-    handler_respond(&ctx->handler, rc, info, keep_alive, ctx->date, r);
-    if (r->gzip_hit || r->gzip_made || r->gzip_unstable || r->gzip_cache_bytes >= 0)
-        metrics_note_gzip(ctx->metrics, ctx->slot, r->gzip_hit, r->gzip_made, r->gzip_unstable,
-                          r->gzip_saved, r->gzip_cache_bytes);
+    const struct conn_limits *l = &c->ctx->limits;
+    *keep_alive = rc == 0 && info->keep_alive && l->keepalive_timeout_ms > 0 &&
+                  c->requests + 1 < (unsigned)l->keepalive_requests && !c->ctx->draining;
+    if (rc == 0 && info->chunked &&
+        http_chunked_check(c->buf + c->head_len, c->in_len - c->head_len) == HTTP_CHUNKED_MALFORMED)
+        rc = 400;
+    if (info->chunked || (rc == 0 && info->content_length > CONN_DISCARD_MAX))
+        *keep_alive = false;
+    else if (rc == 0 && info->content_length > 0)
+        c->discard = info->content_length;
+    return rc;
 }
 
 /* Parses the head at the start of the buffer (complete or full) and prepares the answer. */
 static void conn_handle_head(struct conn *c)
 {
     struct conn_ctx *ctx = c->ctx;
-    const struct config *cfg = ctx->cfg;
     struct http_request *req = &ctx->req;
-    int n = http_parse_request(c->buf, c->in_len, (size_t)cfg->max_headers, req);
-    if (n == HTTP_PARSE_INCOMPLETE) {
-        if (c->in_len < (size_t)cfg->max_head_size)
-            return; /* wait for more */
-        /* The buffer is full and the head is not over. */
-        conn_reply_error(c, req->line_complete ? 431 : (req->method.p ? 414 : 400));
-        return;
-    }
-    if (n == HTTP_PARSE_ERROR) {
-        conn_reply_error(c, req->status);
+    int n = http_parse_request(c->buf, c->in_len, (size_t)ctx->limits.max_headers, req);
+    if (n == HTTP_PARSE_INCOMPLETE && c->in_len < (size_t)ctx->limits.max_head_size)
+        return; /* wait for more */
+    if (n < 0) { /* malformed, or the buffer is full and the head is not over */
+        conn_reply_error(c, n == HTTP_PARSE_ERROR ? req->status
+                                                  : req->line_complete ? 431 : (req->method.p ? 414 : 400));
         return;
     }
     c->head_len = (size_t)n;
-    c->started_us = clock_tick_us();
+    c->rec.started_us = clock_tick_us();
     refresh_date(ctx);
     struct http_request_info info;
     int rc = http_request_interpret(req, &info);
     note_request(c, req, rc == 0 ? &info : NULL);
-    bool keep_alive = rc == 0 && info.keep_alive && cfg->keepalive_timeout_ms > 0 &&
-                      c->requests + 1 < (unsigned)cfg->keepalive_requests && !ctx->draining;
-    /* The chunked body is never read, only dropped with the connection, but
-     * framing that is already broken in what came with the head gets a 400,
-     * as nginx and lighttpd give, not an answer ("0x5", "+5", a bare LF). */
-    if (rc == 0 && info.chunked &&
-        http_chunked_check(c->buf + c->head_len, c->in_len - c->head_len) == HTTP_CHUNKED_MALFORMED)
-        rc = 400;
-    if (info.chunked || (rc == 0 && info.content_length > CONN_DISCARD_MAX))
-        keep_alive = false; /* a body we will not read: answer, then close */
-    else if (rc == 0 && info.content_length > 0)
-        c->discard = info.content_length; /* read and dropped before the next request */
-    c->health = rc == 0 && (info.method == HTTP_METHOD_GET || info.method == HTTP_METHOD_HEAD) &&
-                health_path_matches(cfg->health_path, info.path);
-    if (c->health) /* answered here, never from the root */
-        health_respond(cfg->headers.headers, health_root_ok(cfg->root, ctx->handler.root.fd),
-                       info.method == HTTP_METHOD_HEAD, keep_alive, ctx->handler.server, ctx->date,
-                       &ctx->reply);
-    else if (rc == 0 && ctx->auth != NULL && !handler_is_open_preflight(&ctx->handler, &info) &&
-             conn_auth_refused(c, &info, keep_alive))
-        ; /* 401 or 429: nothing of the site is looked at (a preflight carries no credentials) */
-    else
-        conn_respond(c, rc, &info, keep_alive);
+    bool keep_alive;
+    rc = settle_body(c, rc, &info, &keep_alive);
+    struct conn_request q = {rc, &info, keep_alive, ctx->date, c->peer, &c->strikes};
+    c->rec.quiet = ctx->app.answer(ctx->app.arg, &q, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
-    handler_reply_done(&ctx->handler); /* the body is copied, the descriptor ours */
+    ctx->app.done(ctx->app.arg); /* the body is copied, the descriptor ours */
 }
 
 /* Drops request-body bytes still owed from the buffer. */
@@ -692,18 +605,18 @@ static void conn_discard_body(struct conn *c)
 static enum step conn_step_read(struct conn *c)
 {
     struct conn_ctx *ctx = c->ctx;
-    const struct config *cfg = ctx->cfg;
+    const struct conn_limits *lim = &ctx->limits;
     for (;;) {
         if (c->discard > 0)
             conn_discard_body(c);
         if (c->discard == 0 && c->in_len > 0) {
             if (c->deadline_ms == 0)
-                c->deadline_ms = clock_tick_ms() + cfg->header_timeout_ms;
+                c->deadline_ms = clock_tick_ms() + lim->header_timeout_ms;
             /* Parse when the blank line may have come, when the buffer is full, and
              * on a request's first bytes, so garbage (a TLS hello) is refused at once
              * without rescanning a trickled head on every byte. */
             if (c->scanned == 0 || http_head_may_be_complete(c->buf, c->in_len, c->scanned) ||
-                c->in_len >= (size_t)cfg->max_head_size) {
+                c->in_len >= (size_t)lim->max_head_size) {
                 conn_handle_head(c);
                 if (c->state != CONN_READING)
                     return STEP_AGAIN;
@@ -715,14 +628,14 @@ static enum step conn_step_read(struct conn *c)
         if (c->buf == NULL) {
             /* An idle connection holds no buffer: read into the worker's scratch
              * and take a buffer only once bytes have come. */
-            n = recv(c->fd, ctx->scratch, (size_t)cfg->max_head_size, 0);
+            n = recv(c->fd, ctx->scratch, (size_t)lim->max_head_size, 0);
             if (n > 0) {
                 if (buf_take(c) < 0)
                     return STEP_CLOSE;
                 memcpy(c->buf, ctx->scratch, (size_t)n);
             }
         } else {
-            n = recv(c->fd, c->buf + c->in_len, (size_t)cfg->max_head_size - c->in_len, 0);
+            n = recv(c->fd, c->buf + c->in_len, (size_t)lim->max_head_size - c->in_len, 0);
         }
         if (n > 0) {
             c->in_len += (size_t)n;
@@ -744,7 +657,7 @@ static enum step conn_step_read(struct conn *c)
         conn_wait(c, EV_READ, ctx->keepalive_tv);
     } else {
         if (c->deadline_ms == 0)
-            c->deadline_ms = clock_tick_ms() + cfg->header_timeout_ms;
+            c->deadline_ms = clock_tick_ms() + lim->header_timeout_ms;
         conn_wait_until(c, c->deadline_ms); /* not reset by each byte */
     }
     return STEP_WAIT;
@@ -808,6 +721,11 @@ static void conn_event_cb(evutil_socket_t fd, short what, void *arg)
     struct conn *c = arg;
     clock_tick(); /* this turn's "now", for the request, its deadlines and its log line */
     (void)fd;
+    if (c->close_at_ms != 0 && clock_tick_ms() >= c->close_at_ms) {
+        LOG_DEBUG("%s: the connection's lifetime is over", c->peer);
+        conn_close(c); /* whatever it was doing: the limit is the point */
+        return;
+    }
     if (what & EV_TIMEOUT) {
         if (c->state == CONN_READING && c->in_len > 0 && c->discard == 0) {
             LOG_DEBUG("%s: request head not complete within the header timeout", c->peer);
@@ -860,25 +778,31 @@ void conn_ctx_free(struct conn_ctx *ctx)
     for (int i = 0; i < ctx->spare_buf_count; i++)
         free(ctx->spare_bufs[i]);
     free(ctx->spare_bufs);
-    auth_free(ctx->auth);
     free(ctx->scratch);
-    handler_reply_free(&ctx->reply);
-    handler_free(&ctx->handler);
+    reply_free(&ctx->reply);
     free(ctx);
 }
 
-void conn_ctx_tick(struct conn_ctx *ctx)
+enum conn_accepted conn_ctx_accept(struct conn_ctx *ctx, int listen_fd, int batch, int cap, conn_admit_fn admit,
+                                   void *admit_arg)
 {
-    handler_tick(&ctx->handler);
-}
-
-void conn_ctx_refresh_root(struct conn_ctx *ctx)
-{
-    handler_refresh_root(&ctx->handler);
-}
-
-void conn_ctx_reload_auth(struct conn_ctx *ctx)
-{
-    if (ctx->auth != NULL)
-        auth_reload(ctx->auth);
+    for (int i = 0; i < batch; i++) {
+        if (ctx->nconns >= cap)
+            return CONN_ACCEPT_AT_CAP;
+        struct sockaddr_storage ss;
+        socklen_t len = sizeof(ss);
+        int cfd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0 && (errno == EINTR || errno == ECONNABORTED))
+            continue;
+        if (cfd < 0)
+            return errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM
+                       ? CONN_ACCEPT_OUT_OF_FDS
+                       : CONN_ACCEPT_DRAINED; /* EAGAIN: the queue is empty (another worker may have won) */
+        if (admit != NULL && !admit(admit_arg, cfd)) {
+            close(cfd);
+            continue;
+        }
+        conn_accept(ctx, cfd, (struct sockaddr *)&ss, len);
+    }
+    return CONN_ACCEPT_BATCH_DONE;
 }

@@ -101,22 +101,6 @@ size_t handler_head_max(const struct handler *h)
     return h->head_max;
 }
 
-int handler_reply_init(const struct handler *h, struct reply *r)
-{
-    memset(r, 0, sizeof(*r));
-    r->fd = -1;
-    r->head = malloc(h->head_max);
-    r->head_cap = r->head != NULL ? h->head_max : 0;
-    return r->head != NULL ? 0 : -1;
-}
-
-void handler_reply_free(struct reply *r)
-{
-    free(r->head);
-    r->head = NULL;
-    r->head_cap = 0;
-}
-
 void handler_free(struct handler *h)
 {
     file_cache_free(h->cache);
@@ -158,66 +142,6 @@ void handler_file_shrank(struct handler *h, int fd)
         file_cache_forget(h->cache, st.st_dev, st.st_ino);
 }
 
-/* Forgets any body r was to carry, closing its descriptor when it has one. */
-static void reply_drop_body(struct reply *r)
-{
-    if (r->fd >= 0)
-        close(r->fd);
-    r->fd = -1;
-    r->offset = 0;
-    r->length = 0;
-    r->body = NULL;
-    r->body_len = 0;
-}
-
-/*
- * Starts a reply: no status, head or body yet.  What r held is overwritten,
- * never closed: a descriptor left in it is the caller's (see struct reply).
- */
-static void reply_reset(struct reply *r)
-{
-    r->fd = -1;
-    reply_drop_body(r);
-    r->status = 0;
-    r->close = false;
-    r->head_len = 0;
-    r->gzip_hit = false;
-    r->gzip_made = false;
-    r->gzip_unstable = false;
-    r->gzip_saved = 0;
-    r->gzip_cache_bytes = -1;
-}
-
-/*
- * Formats rh into r->head.  The head is sized for every answer
- * (handler_head_max()); an overflow would be a sizing bug: it is logged and
- * degrades to a bare 500.
- */
-static void reply_set_head(struct reply *r, struct response_head *rh)
-{
-    int n = response_format_head(rh, r->head, r->head_cap);
-    if (n < 0) {
-        LOG_ERROR("a %d head did not fit in %zu bytes: answered 500", rh->status, r->head_cap);
-        n = snprintf(r->head, r->head_cap,
-                     "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 0\r\n"
-                     "Connection: close\r\n\r\n");
-        r->close = true;
-        reply_drop_body(r);
-    }
-    r->head_len = (size_t)n;
-}
-
-void handler_reply_memory(struct reply *r, struct response_head *h, const char *body,
-                          size_t body_len, bool head_only)
-{
-    reply_reset(r);
-    r->status = h->status;
-    r->close = !h->keep_alive;
-    r->body = head_only ? NULL : body;
-    r->body_len = head_only ? 0 : body_len;
-    reply_set_head(r, h);
-}
-
 /* Returns the configured error page for status when it can be served, else NULL. */
 static const struct file_info *error_page_for(struct handler *h, int status, const char **name)
 {
@@ -230,27 +154,6 @@ static const struct file_info *error_page_for(struct handler *h, int status, con
         return NULL; /* missing page: the built-in one is better than nothing */
     *name = page;
     return fi;
-}
-
-/*
- * Sets the body of r to len bytes from first: from data when the bytes are
- * in memory (a small file or variant, sent with the head), else from a dup
- * of fd (its owner, a cache, keeps its own descriptor).  Returns 0, or -1
- * when no descriptor is left.
- */
-static int reply_body_from(const char *data, int fd, int64_t first, int64_t len, struct reply *r)
-{
-    if (data != NULL) {
-        r->body = data + first;
-        r->body_len = (size_t)len;
-        return 0;
-    }
-    r->fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (r->fd < 0)
-        return -1;
-    r->offset = first;
-    r->length = len;
-    return 0;
 }
 
 /* Sets the body of r to len bytes of fi from first (see reply_body_from()). */
@@ -899,11 +802,6 @@ static void serve_file(struct exchange *x)
         attach_variant(x, &rh);
     else if (!apply_range(x, &rh, &first, &len))
         attach_body(x, &rh, x->fi->data, x->fi->fd, first, len);
-}
-
-bool handler_is_open_preflight(const struct handler *h, const struct http_request_info *info)
-{
-    return cors_preflight_allowed(&h->cfg->cors, info);
 }
 
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,

@@ -17,6 +17,7 @@
 #include "http_date.h"
 #include "http_parser.h"
 #include "path.h"
+#include "reply.h"
 #include "response.h"
 
 #include <stdbool.h>
@@ -43,9 +44,7 @@
 #define HANDLER_HEAD_FIXED 1024
 /* Largest body a reply carries in memory: a small file from the cache, or an error page. */
 #define HANDLER_BODY_MAX FILE_CACHE_DATA_MAX
-/* Room for the built-in error page (response_error_body()). */
-#define HANDLER_ERROR_BODY_MAX 512
-_Static_assert(HANDLER_ERROR_BODY_MAX <= HANDLER_BODY_MAX, "an error page is an in-memory body");
+_Static_assert(REPLY_ERROR_BODY_MAX <= HANDLER_BODY_MAX, "an error page is an in-memory body");
 /*
  * Longest part of a Location that comes from the request: a folder's path
  * with its slash and the query, or what a --redirect rule carries (the
@@ -53,28 +52,6 @@ _Static_assert(HANDLER_ERROR_BODY_MAX <= HANDLER_BODY_MAX, "an error page is an 
  * rule's own target comes on top (at most 511 bytes).
  */
 #define HANDLER_LOCATION_MAX 2048
-
-/* The answer to one request, ready for the connection to send. */
-struct reply {
-    int status;             /* final status */
-    int fd;                 /* file to send from, or -1; the caller closes it */
-    int64_t offset;         /* first byte of the file to send */
-    int64_t length;         /* bytes of the file to send (0 for HEAD, 304, errors) */
-    const char *body;       /* in-memory body (error page, small file or gzip variant: at most
-                               HANDLER_BODY_MAX), or NULL; valid until handler_reply_done() */
-    size_t body_len;        /* its length */
-    bool close;             /* close the connection after this answer */
-    char *head;             /* the formatted response head (see handler_reply_init()) */
-    size_t head_cap;        /* room at head: handler_head_max() */
-    size_t head_len;        /* its length */
-    char body_buf[HANDLER_ERROR_BODY_MAX]; /* holds an error page */
-    /* gzip on the fly, for the metrics: */
-    bool gzip_hit;          /* the variant came from the compression cache */
-    bool gzip_made;         /* ...or was compressed for this answer (and kept) */
-    bool gzip_unstable;     /* ...or the file changed while it was read: sent as it is */
-    int64_t gzip_saved;     /* the file's size minus the variant's, when its body is sent */
-    int64_t gzip_cache_bytes; /* what the worker's compression cache holds, -1 = not looked at */
-};
 
 struct handler {
     const struct config *cfg;  /* settings */
@@ -105,15 +82,6 @@ void handler_free(struct handler *h);
 size_t handler_head_max(const struct handler *h);
 
 /*
- * Gives r a head buffer of handler_head_max(h) bytes and no body (fd -1).
- * Returns 0, or -1 when memory ran out.  handler_reply_free() releases it.
- */
-int handler_reply_init(const struct handler *h, struct reply *r);
-
-/* Frees r's head buffer (not its body: see handler_reply_done()). */
-void handler_reply_free(struct reply *r);
-
-/*
  * Answers the request: status, head bytes and the body source in *r.
  * The reply holds the file cache's answers (r->body may point into cached
  * contents) until handler_reply_done(), which the caller calls once it has
@@ -125,23 +93,6 @@ void handler_reply_free(struct reply *r);
  */
 void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
                      bool keep_alive, const char *date, struct reply *r);
-
-/*
- * True when the request is a CORS preflight from an allowed origin
- * (cors_preflight_allowed()): the connection lets it past basic auth, since
- * browsers never send credentials on a preflight, and handler_respond()
- * answers it 204 without looking at the site.
- */
-bool handler_is_open_preflight(const struct handler *h, const struct http_request_info *info);
-
-/*
- * Fills *r with an answer built outside the handler (the health path, a
- * 401): the head from *h (its status and Connection decide r's), then
- * body_len bytes of body, none with head_only.  body must live as long as
- * the reply: static text, or r->body_buf.
- */
-void handler_reply_memory(struct reply *r, struct response_head *h, const char *body,
-                          size_t body_len, bool head_only);
 
 /*
  * Releases what the last reply of handler_respond() or handler_error()

@@ -48,5 +48,5 @@ void health_respond(const char *headers, bool ok, bool head_only, bool keep_aliv
         .extra = headers[0] != '\0' ? headers : NULL,
         .keep_alive = keep_alive,
     };
-    handler_reply_memory(r, &h, body, body_len, head_only);
+    reply_memory(r, &h, body, body_len, head_only);
 }

@@ -11,7 +11,7 @@
 #ifndef OTU_HEALTH_H
 #define OTU_HEALTH_H
 
-#include "handler.h"
+#include "reply.h"
 #include "http_parser.h"
 
 #include <stdbool.h>

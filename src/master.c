@@ -379,7 +379,7 @@ static int open_sockets(struct master *m)
     if (open_listeners(cfg, m->slots, m->n) < 0)
         return -1;
     if (cfg->metrics_port > 0) {
-        m->sh.metrics = metrics_create(2 * m->n);
+        m->sh.metrics = metrics_create(m->n); /* two blocks a slot */
         if (m->sh.metrics == NULL) {
             LOG_ERROR("cannot map the metrics region: %s", strerror(errno));
             return -1;

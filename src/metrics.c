@@ -41,7 +41,8 @@ struct slot_counters {
 } __attribute__((aligned(64)));
 
 struct metrics {
-    int slots;                   /* worker slots */
+    int workers;                 /* worker slots */
+    int slots;                   /* counter blocks: two a worker slot (see metrics_create()) */
     _Atomic uint64_t restarts;   /* workers replaced by the master */
     struct slot_counters slot[]; /* one per worker slot */
 };
@@ -52,13 +53,15 @@ static inline void bump(_Atomic uint64_t *c, uint64_t n)
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n, memory_order_relaxed);
 }
 
-struct metrics *metrics_create(int slots)
+struct metrics *metrics_create(int workers)
 {
+    int slots = 2 * workers;
     size_t size = sizeof(struct metrics) + (size_t)slots * sizeof(struct slot_counters);
     void *p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)
         return NULL;
     struct metrics *m = p; /* mmap gives zeroed memory */
+    m->workers = workers;
     m->slots = slots;
     return m;
 }
@@ -155,95 +158,126 @@ static uint64_t sum_at(const struct metrics *m, size_t offset)
     return total;
 }
 
-#define REQUESTS_AT(meth, cls)                                                                     \
-    (offsetof(struct slot_counters, requests) + ((size_t)(meth) * 5 + (size_t)(cls)) * sizeof(uint64_t))
-#define BUCKET_AT(b) (offsetof(struct slot_counters, duration_buckets) + (size_t)(b) * sizeof(uint64_t))
+/* Sums, over all slots, the signed gauge at byte offset 'offset' of struct slot_counters. */
+static int64_t sum_gauge_at(const struct metrics *m, size_t offset)
+{
+    int64_t total = 0;
+    for (int i = 0; i < m->slots; i++) {
+        const _Atomic int64_t *g = (const _Atomic int64_t *)((const char *)&m->slot[i] + offset);
+        total += atomic_load_explicit(g, memory_order_relaxed);
+    }
+    return total;
+}
+
+#define AT(field) offsetof(struct slot_counters, field)
+#define AT_I(field, i) (offsetof(struct slot_counters, field) + (size_t)(i) * sizeof(uint64_t))
+
+/* Where a metric's value comes from. */
+enum metric_source {
+    FROM_COUNTERS,  /* the counter at offset, summed over the blocks */
+    FROM_GAUGES,    /* the signed gauge at offset, summed over the blocks */
+    FROM_RESTARTS,  /* the master's restart count */
+    FROM_WORKERS    /* the worker slots */
+};
+
+/* One line of the exposition; a row whose name differs from the one before starts a family (HELP, TYPE). */
+struct metric_row {
+    const char *name;
+    const char *type;      /* "counter" or "gauge" */
+    const char *help;      /* the family's help (its first row's) */
+    const char *labels;    /* "{...}" or "" */
+    enum metric_source source;
+    size_t offset;         /* for FROM_COUNTERS and FROM_GAUGES */
+};
+
+static const struct metric_row rows[] = {
+    {"otuserver_health_checks_total", "counter",
+     "Answers to the health path (--health-path), by status; not in requests_total.", "{status=\"200\"}",
+     FROM_COUNTERS, AT_I(health, 0)},
+    {"otuserver_health_checks_total", "counter", NULL, "{status=\"503\"}", FROM_COUNTERS, AT_I(health, 1)},
+    {"otuserver_auth_crypt_calls_total", "counter",
+     "Basic-auth password checks with crypt() (cached credentials need none).", "", FROM_COUNTERS, AT_I(auth, 0)},
+    {"otuserver_auth_crypt_failures_total", "counter", "Of those, the ones that refused the credentials.", "",
+     FROM_COUNTERS, AT_I(auth, 1)},
+    {"otuserver_auth_limited_total", "counter",
+     "Requests answered 429 without crypt(): their address failed too often.", "", FROM_COUNTERS, AT_I(auth, 2)},
+    {"otuserver_compress_cache_hits_total", "counter",
+     "Answers gzip'ed on the fly that came from the workers' compression caches.", "", FROM_COUNTERS,
+     AT_I(gzip, 0)},
+    {"otuserver_compress_cache_misses_total", "counter", "Files gzip'ed on the fly and kept (a cache miss).", "",
+     FROM_COUNTERS, AT_I(gzip, 1)},
+    {"otuserver_compress_bytes_saved_total", "counter",
+     "Bytes not sent thanks to gzip on the fly: file sizes minus variant sizes of bodies sent.", "",
+     FROM_COUNTERS, AT_I(gzip, 2)},
+    {"otuserver_compress_unstable_total", "counter",
+     "Files that changed while they were read for gzip on the fly: sent as they were, nothing kept.", "",
+     FROM_COUNTERS, AT_I(gzip, 3)},
+    {"otuserver_compress_cache_bytes", "gauge", "Compressed bytes the workers' caches hold.", "", FROM_GAUGES,
+     AT(gzip_cache_bytes)},
+    {"otuserver_response_bytes_total", "counter", "Bytes sent in responses, heads included.", "", FROM_COUNTERS,
+     AT(bytes)},
+    {"otuserver_connections_open", "gauge", "Client connections open now.", "", FROM_GAUGES, AT(open)},
+    {"otuserver_connections_accepted_total", "counter", "Client connections accepted.", "", FROM_COUNTERS,
+     AT(accepted)},
+    {"otuserver_worker_restarts_total", "counter", "Workers replaced after they died.", "", FROM_RESTARTS, 0},
+    {"otuserver_workers", "gauge", "Worker slots.", "", FROM_WORKERS, 0},
+};
+
+/* Writes one row: its family's HELP and TYPE when it starts one, then its value. */
+static void render_row(const struct metrics *m, const struct metric_row *r, const struct metric_row *prev,
+                       struct textbuf *o)
+{
+    if (prev == NULL || strcmp(prev->name, r->name) != 0)
+        textbuf_printf(o, "# HELP %s %s\n# TYPE %s %s\n", r->name, r->help, r->name, r->type);
+    long long v = 0;
+    switch (r->source) {
+    case FROM_COUNTERS: v = (long long)sum_at(m, r->offset); break;
+    case FROM_GAUGES: v = (long long)sum_gauge_at(m, r->offset); break;
+    case FROM_RESTARTS: v = (long long)atomic_load_explicit(&m->restarts, memory_order_relaxed); break;
+    case FROM_WORKERS: v = m->workers; break;
+    }
+    textbuf_printf(o, "%s%s %lld\n", r->name, r->labels, v);
+}
+
+/* The requests family: one line per method and status class. */
+static void render_requests(const struct metrics *m, struct textbuf *o)
+{
+    textbuf_printf(o, "# HELP otuserver_requests_total Requests answered, by method and status class.\n"
+                      "# TYPE otuserver_requests_total counter\n");
+    for (int meth = 0; meth < METRICS_METHODS; meth++) {
+        for (int cls = 0; cls < 5; cls++)
+            textbuf_printf(o, "otuserver_requests_total{method=\"%s\",code=\"%s\"} %llu\n", method_names[meth],
+                           class_names[cls], (unsigned long long)sum_at(m, AT_I(requests, meth * 5 + cls)));
+    }
+}
+
+/* The duration histogram: cumulative buckets, sum and count. */
+static void render_durations(const struct metrics *m, struct textbuf *o)
+{
+    textbuf_printf(o, "# HELP otuserver_request_duration_seconds Time from a complete request head to the last "
+                      "byte sent.\n# TYPE otuserver_request_duration_seconds histogram\n");
+    uint64_t cumulative = 0;
+    for (int b = 0; b <= METRICS_BUCKETS; b++) {
+        cumulative += sum_at(m, AT_I(duration_buckets, b));
+        if (b < METRICS_BUCKETS)
+            textbuf_printf(o, "otuserver_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_bounds[b],
+                           (unsigned long long)cumulative);
+        else
+            textbuf_printf(o, "otuserver_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                           (unsigned long long)cumulative);
+    }
+    textbuf_printf(o, "otuserver_request_duration_seconds_sum %.6f\notuserver_request_duration_seconds_count %llu\n",
+                   (double)sum_at(m, AT(duration_us_sum)) / 1e6, (unsigned long long)cumulative);
+}
 
 int metrics_render(const struct metrics *m, char *buf, size_t cap)
 {
     struct textbuf o = textbuf_over(buf, cap);
     textbuf_printf(&o, "# HELP otuserver_build_info The running otuserver version.\n"
-             "# TYPE otuserver_build_info gauge\n"
-             "otuserver_build_info{version=\"%s\"} 1\n", OTU_VERSION);
-    textbuf_printf(&o, "# HELP otuserver_requests_total Requests answered, by method and status class.\n"
-             "# TYPE otuserver_requests_total counter\n");
-    for (int meth = 0; meth < METRICS_METHODS; meth++) {
-        for (int cls = 0; cls < 5; cls++)
-            textbuf_printf(&o, "otuserver_requests_total{method=\"%s\",code=\"%s\"} %llu\n", method_names[meth],
-                 class_names[cls], (unsigned long long)sum_at(m, REQUESTS_AT(meth, cls)));
-    }
-    textbuf_printf(&o, "# HELP otuserver_health_checks_total Answers to the health path (--health-path), by status; not in requests_total.\n"
-             "# TYPE otuserver_health_checks_total counter\n"
-             "otuserver_health_checks_total{status=\"200\"} %llu\n"
-             "otuserver_health_checks_total{status=\"503\"} %llu\n",
-         (unsigned long long)sum_at(m, offsetof(struct slot_counters, health)),
-         (unsigned long long)sum_at(m, offsetof(struct slot_counters, health) + sizeof(uint64_t)));
-#define AUTH_AT(i) (offsetof(struct slot_counters, auth) + (size_t)(i) * sizeof(uint64_t))
-    textbuf_printf(&o, "# HELP otuserver_auth_crypt_calls_total Basic-auth password checks with crypt() (cached credentials need none).\n"
-             "# TYPE otuserver_auth_crypt_calls_total counter\n"
-             "otuserver_auth_crypt_calls_total %llu\n"
-             "# HELP otuserver_auth_crypt_failures_total Of those, the ones that refused the credentials.\n"
-             "# TYPE otuserver_auth_crypt_failures_total counter\n"
-             "otuserver_auth_crypt_failures_total %llu\n"
-             "# HELP otuserver_auth_limited_total Requests answered 429 without crypt(): their address failed too often.\n"
-             "# TYPE otuserver_auth_limited_total counter\n"
-             "otuserver_auth_limited_total %llu\n",
-         (unsigned long long)sum_at(m, AUTH_AT(0)), (unsigned long long)sum_at(m, AUTH_AT(1)),
-         (unsigned long long)sum_at(m, AUTH_AT(2)));
-#define GZIP_AT(i) (offsetof(struct slot_counters, gzip) + (size_t)(i) * sizeof(uint64_t))
-    int64_t gzip_held = 0;
-    for (int i = 0; i < m->slots; i++)
-        gzip_held += atomic_load_explicit(&m->slot[i].gzip_cache_bytes, memory_order_relaxed);
-    textbuf_printf(&o, "# HELP otuserver_compress_cache_hits_total Answers gzip'ed on the fly that came from the workers' compression caches.\n"
-             "# TYPE otuserver_compress_cache_hits_total counter\n"
-             "otuserver_compress_cache_hits_total %llu\n"
-             "# HELP otuserver_compress_cache_misses_total Files gzip'ed on the fly and kept (a cache miss).\n"
-             "# TYPE otuserver_compress_cache_misses_total counter\n"
-             "otuserver_compress_cache_misses_total %llu\n"
-             "# HELP otuserver_compress_bytes_saved_total Bytes not sent thanks to gzip on the fly: file sizes minus variant sizes of bodies sent.\n"
-             "# TYPE otuserver_compress_bytes_saved_total counter\n"
-             "otuserver_compress_bytes_saved_total %llu\n"
-             "# HELP otuserver_compress_unstable_total Files that changed while they were read for gzip on the fly: sent as they were, nothing kept.\n"
-             "# TYPE otuserver_compress_unstable_total counter\n"
-             "otuserver_compress_unstable_total %llu\n"
-             "# HELP otuserver_compress_cache_bytes Compressed bytes the workers' caches hold.\n"
-             "# TYPE otuserver_compress_cache_bytes gauge\n"
-             "otuserver_compress_cache_bytes %lld\n",
-         (unsigned long long)sum_at(m, GZIP_AT(0)), (unsigned long long)sum_at(m, GZIP_AT(1)),
-         (unsigned long long)sum_at(m, GZIP_AT(2)), (unsigned long long)sum_at(m, GZIP_AT(3)),
-         (long long)gzip_held);
-    textbuf_printf(&o, "# HELP otuserver_response_bytes_total Bytes sent in responses, heads included.\n"
-             "# TYPE otuserver_response_bytes_total counter\n"
-             "otuserver_response_bytes_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, bytes)));
-    textbuf_printf(&o, "# HELP otuserver_request_duration_seconds Time from a complete request head to the last byte sent.\n"
-             "# TYPE otuserver_request_duration_seconds histogram\n");
-    uint64_t cumulative = 0;
-    for (int b = 0; b <= METRICS_BUCKETS; b++) {
-        cumulative += sum_at(m, BUCKET_AT(b));
-        if (b < METRICS_BUCKETS)
-            textbuf_printf(&o, "otuserver_request_duration_seconds_bucket{le=\"%g\"} %llu\n", bucket_bounds[b],
-                 (unsigned long long)cumulative);
-        else
-            textbuf_printf(&o, "otuserver_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                 (unsigned long long)cumulative);
-    }
-    textbuf_printf(&o, "otuserver_request_duration_seconds_sum %.6f\n"
-             "otuserver_request_duration_seconds_count %llu\n",
-         (double)sum_at(m, offsetof(struct slot_counters, duration_us_sum)) / 1e6, (unsigned long long)cumulative);
-    int64_t open = 0;
-    for (int i = 0; i < m->slots; i++)
-        open += atomic_load_explicit(&m->slot[i].open, memory_order_relaxed);
-    textbuf_printf(&o, "# HELP otuserver_connections_open Client connections open now.\n"
-             "# TYPE otuserver_connections_open gauge\n"
-             "otuserver_connections_open %lld\n", (long long)open);
-    textbuf_printf(&o, "# HELP otuserver_connections_accepted_total Client connections accepted.\n"
-             "# TYPE otuserver_connections_accepted_total counter\n"
-             "otuserver_connections_accepted_total %llu\n", (unsigned long long)sum_at(m, offsetof(struct slot_counters, accepted)));
-    textbuf_printf(&o, "# HELP otuserver_worker_restarts_total Workers replaced after they died.\n"
-             "# TYPE otuserver_worker_restarts_total counter\n"
-             "otuserver_worker_restarts_total %llu\n",
-         (unsigned long long)atomic_load_explicit(&m->restarts, memory_order_relaxed));
-    textbuf_printf(&o, "# HELP otuserver_workers Worker slots.\n# TYPE otuserver_workers gauge\notuserver_workers %d\n",
-         m->slots);
+                       "# TYPE otuserver_build_info gauge\notuserver_build_info{version=\"%s\"} 1\n", OTU_VERSION);
+    render_requests(m, &o);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(rows); i++)
+        render_row(m, &rows[i], i > 0 ? &rows[i - 1] : NULL, &o);
+    render_durations(m, &o);
     return o.cut ? -1 : (int)o.len;
 }

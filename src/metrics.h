@@ -20,10 +20,12 @@
 struct metrics;
 
 /*
- * Maps the shared region for 'slots' workers.  Returns NULL when mmap fails.
- * Call in the master, before forking.
+ * Maps the shared region for 'workers' worker slots: two blocks of
+ * counters a slot (0 .. 2 * workers - 1), so that during a reload a worker
+ * and its replacement never write the same block (the master alternates
+ * them).  Returns NULL when mmap fails.  Call in the master, before forking.
  */
-struct metrics *metrics_create(int slots);
+struct metrics *metrics_create(int workers);
 
 /* Records one finished response in the worker's slot. */
 void metrics_record_request(struct metrics *m, int slot, int method, int status, int64_t bytes,

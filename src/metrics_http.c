@@ -5,74 +5,105 @@
 
 #include "metrics_http.h"
 
-#include "http_parser.h"
+#include "clock.h"
+#include "request_log.h"
 #include "response.h"
 
 #include <stdbool.h>
-#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
-/* Header lines a scrape may send; Prometheus sends five or six. */
-#define METRICS_HTTP_MAX_HEADERS 32
-
-static const char not_here[] = "metrics are at /metrics\n";
-
-/* Head room before the body: a metrics head is about 200 bytes. */
+/* Room for a head: status line, Date, type, length, Allow, Connection: about 200 bytes. */
 #define METRICS_HTTP_HEAD_MAX 512
 
-/*
- * Writes the answer: the head for status, then body_len bytes of body
- * (unless head_only).  body may lie inside out, after METRICS_HTTP_HEAD_MAX.
- */
-static size_t answer(int status, const char *type, const char *date, const char *body,
-                     size_t body_len, bool head_only, char *out, size_t cap)
+struct metrics_http {
+    const struct metrics *metrics;   /* what to render */
+    enum access_log_format format;   /* its access lines' format (at debug) */
+    char body[METRICS_HTTP_BODY_MAX]; /* the last exposition rendered */
+};
+
+static const char not_here[] = "metrics are at /metrics\n";
+static const char exposition_type[] = "text/plain; version=0.0.4; charset=utf-8";
+
+struct metrics_http *metrics_http_new(const struct metrics *m, enum access_log_format format)
 {
-    struct response_head h = {
-        .status = status,
-        .server = NULL, /* an internal port: nothing to advertise */
-        .date = date,
-        .content_type = type,
-        .content_length = (int64_t)body_len,
-    };
-    char head[METRICS_HTTP_HEAD_MAX];
-    int n = response_format_head(&h, head, sizeof(head));
-    if (n < 0 || (size_t)n > cap)
-        return 0;
-    size_t total = (size_t)n;
-    if (!head_only && body_len > 0 && body_len <= cap - total) {
-        memmove(out + total, body, body_len);
-        total += body_len;
+    struct metrics_http *mh = calloc(1, sizeof(*mh));
+    if (mh != NULL) {
+        mh->metrics = m;
+        mh->format = format;
     }
-    memcpy(out, head, (size_t)n);
-    return total;
+    return mh;
 }
 
-size_t metrics_http_answer(const struct metrics *m, const char *req, size_t len, const char *date,
-                           char *out, size_t cap)
+void metrics_http_free(struct metrics_http *mh)
 {
-    struct http_request parsed; /* about 32 KiB of header slots, on the worker's 8 MiB stack */
-    int n = http_parse_request(req, len, METRICS_HTTP_MAX_HEADERS, &parsed);
-    if (n == HTTP_PARSE_INCOMPLETE) {
-        if (len < METRICS_HTTP_REQUEST_MAX)
-            return 0;
-        return answer(431, NULL, date, NULL, 0, false, out, cap);
-    }
-    if (n == HTTP_PARSE_ERROR)
-        return answer(parsed.status, NULL, date, NULL, 0, false, out, cap);
+    free(mh);
+}
 
-    struct http_request_info info;
-    bool ok = http_request_interpret(&parsed, &info) == 0;
-    bool get = ok && info.method == HTTP_METHOD_GET;
-    bool head = ok && info.method == HTTP_METHOD_HEAD;
-    if ((get || head) && info.path.len == 8 && memcmp(info.path.p, "/metrics", 8) == 0) {
-        /* The text is rendered after room for the head, then moved up to it. */
-        if (cap <= METRICS_HTTP_HEAD_MAX)
-            return 0;
-        int body = metrics_render(m, out + METRICS_HTTP_HEAD_MAX, cap - METRICS_HTTP_HEAD_MAX);
-        if (body < 0)
-            body = 0;
-        return answer(200, "text/plain; version=0.0.4; charset=utf-8", date,
-                      out + METRICS_HTTP_HEAD_MAX, (size_t)body, head, out, cap);
+/* The port's answer to one parsed request. */
+static bool metrics_answer(void *arg, const struct conn_request *q, struct reply *r)
+{
+    struct metrics_http *mh = arg;
+    const struct http_request_info *i = q->info;
+    bool get = i->method == HTTP_METHOD_GET, head = i->method == HTTP_METHOD_HEAD;
+    struct response_head h = {.date = q->date, .keep_alive = q->keep_alive}; /* no Server: an internal port */
+    const char *body = NULL;
+    size_t len = 0;
+    if (q->rc != 0) {
+        h.status = q->rc;
+        h.keep_alive = false;
+    } else if (!get && !head) {
+        h.status = 405;
+        h.allow = "GET, HEAD";
+    } else if (i->path.len == 8 && memcmp(i->path.p, "/metrics", 8) == 0) {
+        int n = metrics_render(mh->metrics, mh->body, sizeof(mh->body));
+        h.status = 200;
+        h.content_type = exposition_type;
+        body = mh->body;
+        len = n > 0 ? (size_t)n : 0;
+    } else {
+        h.status = 404;
+        h.content_type = "text/plain";
+        body = not_here;
+        len = sizeof(not_here) - 1;
     }
-    return answer(404, "text/plain", date, not_here, sizeof(not_here) - 1, head, out, cap);
+    h.content_length = (int64_t)len;
+    reply_memory(r, &h, body, len, head);
+    return false;
+}
+
+/* A bare error before a request could be read: no body, the connection closes. */
+static void metrics_error(void *arg, int status, const char *date, struct reply *r)
+{
+    (void)arg;
+    struct response_head h = {.status = status, .date = date, .content_length = 0};
+    reply_memory(r, &h, NULL, 0, false);
+}
+
+static void metrics_done(void *arg)
+{
+    (void)arg; /* the body is the port's own buffer: nothing pinned */
+}
+
+/* Access lines at debug only (a scrape every few seconds would drown the site's), nothing counted. */
+static void metrics_finished(void *arg, const struct request_record *rec)
+{
+    struct metrics_http *mh = arg;
+    struct request_record quiet = *rec;
+    quiet.quiet = true;
+    request_log_finish(&quiet, clock_tick_us(), mh->format, NULL, 0);
+}
+
+void metrics_http_app(struct metrics_http *mh, struct conn_app *app)
+{
+    *app = (struct conn_app){
+        .arg = mh,
+        .head_max = METRICS_HTTP_HEAD_MAX,
+        .body_max = METRICS_HTTP_BODY_MAX,
+        .answer = metrics_answer,
+        .error = metrics_error,
+        .done = metrics_done,
+        .file_shrank = NULL,
+        .finished = metrics_finished,
+    };
 }

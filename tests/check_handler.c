@@ -313,7 +313,7 @@ static void learn_etag(struct handler *h, const char *path, char *etag, size_t c
     info.method = HTTP_METHOD_GET;
     info.path = slice(path);
     struct reply r;
-    ck_assert_int_eq(handler_reply_init(h, &r), 0);
+    ck_assert_int_eq(reply_init(&r, handler_head_max(h)), 0);
     handler_respond(h, 0, &info, true, NOW_DATE, &r);
     etag[0] = '\0';
     const char *p = strstr(r.head, "ETag: ");
@@ -321,7 +321,7 @@ static void learn_etag(struct handler *h, const char *path, char *etag, size_t c
         snprintf(etag, cap, "%.*s", (int)strcspn(p + 6, "\r"), p + 6);
     if (r.fd >= 0)
         close(r.fd);
-    handler_reply_free(&r);
+    reply_free(&r);
 }
 
 /* Copies the reply's body, from memory or from its descriptor, into out (NUL-terminated); returns its length. */
@@ -376,7 +376,7 @@ static void run_case(const struct hcase *c)
     info.ac_request_method = slice(c->acrm);
 
     struct reply r;
-    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     handler_respond(&h, c->rc, &info, !c->no_keep_alive, NOW_DATE, &r);
 
     char status_line[32];
@@ -414,7 +414,7 @@ static void run_case(const struct hcase *c)
     }
     if (r.fd >= 0)
         close(r.fd);
-    handler_reply_free(&r);
+    reply_free(&r);
     handler_free(&h);
 }
 
@@ -964,7 +964,7 @@ START_TEST(test_gzip_on_the_fly)
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
     struct reply r;
-    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     get_gzip(&h, "/page.html", NULL, false, &r);
     ck_assert(r.gzip_made && !r.gzip_hit);
     ck_assert_ptr_nonnull(r.body); /* small: from memory */
@@ -1016,7 +1016,7 @@ START_TEST(test_gzip_on_the_fly)
     handler_free(&h); /* the cache is gone; the reply's descriptor still reads */
     expect_gunzips_to_file(&r, "hex.js", HEX_SIZE);
     close(fd);
-    handler_reply_free(&r);
+    reply_free(&r);
 }
 END_TEST
 
@@ -1034,8 +1034,8 @@ START_TEST(test_head_is_get_without_body)
         info.path = slice(paths[i]);
         info.method = HTTP_METHOD_GET;
         struct reply get, head;
-        ck_assert_int_eq(handler_reply_init(&h, &get), 0);
-        ck_assert_int_eq(handler_reply_init(&h, &head), 0);
+        ck_assert_int_eq(reply_init(&get, handler_head_max(&h)), 0);
+        ck_assert_int_eq(reply_init(&head, handler_head_max(&h)), 0);
         handler_respond(&h, 0, &info, true, NOW_DATE, &get);
         info.method = HTTP_METHOD_HEAD;
         handler_respond(&h, 0, &info, true, NOW_DATE, &head);
@@ -1046,8 +1046,8 @@ START_TEST(test_head_is_get_without_body)
                       "%s: HEAD has a body", paths[i]);
         if (get.fd >= 0)
             close(get.fd);
-        handler_reply_free(&get);
-        handler_reply_free(&head);
+        reply_free(&get);
+        reply_free(&head);
     }
     handler_free(&h);
 }
@@ -1066,7 +1066,7 @@ START_TEST(test_big_file_range_is_a_descriptor_slice)
     info.path = slice("/big.bin");
     info.range = slice("bytes=100-");
     struct reply r;
-    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     handler_respond(&h, 0, &info, true, NOW_DATE, &r);
     ck_assert_int_eq(r.status, 206);
     ck_assert_int_ge(r.fd, 0);
@@ -1084,7 +1084,7 @@ START_TEST(test_big_file_range_is_a_descriptor_slice)
     ck_assert_int_eq(pread(r.fd, &c, 1, 27), 1);
     ck_assert_int_eq(c, 'b');
     close(r.fd);
-    handler_reply_free(&r);
+    reply_free(&r);
     handler_free(&h);
 }
 END_TEST
@@ -1111,13 +1111,13 @@ static int get_status(struct handler *h, const char *path, char *head, size_t ca
     info.method = HTTP_METHOD_GET;
     info.path = slice(path);
     struct reply r;
-    ck_assert_int_eq(handler_reply_init(h, &r), 0);
+    ck_assert_int_eq(reply_init(&r, handler_head_max(h)), 0);
     handler_respond(h, 0, &info, true, NOW_DATE, &r);
     snprintf(head, cap, "%s", r.head);
     *close_after = r.close;
     if (r.fd >= 0)
         close(r.fd);
-    handler_reply_free(&r);
+    reply_free(&r);
     return r.status;
 }
 
@@ -1174,7 +1174,7 @@ START_TEST(test_bare_errors_close)
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
     struct reply r;
-    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     handler_error(&h, 431, false, NOW_DATE, &r);
     ck_assert_int_eq(r.status, 431);
     ck_assert(r.close);
@@ -1187,7 +1187,7 @@ START_TEST(test_bare_errors_close)
     ck_assert_int_eq(r.status, 408);
     ck_assert(r.close);
     ck_assert_ptr_null(r.body);
-    handler_reply_free(&r);
+    reply_free(&r);
     handler_free(&h);
 }
 END_TEST
@@ -1257,7 +1257,7 @@ START_TEST(test_redirect_at_the_limits)
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
     struct reply r;
-    ck_assert_int_eq(handler_reply_init(&h, &r), 0);
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     static char query[2101], location[3000], want[3100];
     fill_text(query, 2000, "q=", 'x', "");
     get_with_query(&h, "/r/x", query, cfg.cors.origins[0], &r);
@@ -1285,7 +1285,7 @@ START_TEST(test_redirect_at_the_limits)
     ck_assert_ptr_nonnull(strstr(r.head, "Date: " NOW_DATE "\r\n"));
     ck_assert_ptr_nonnull(strstr(r.head, "Server: otuserver/"));
     ck_assert_ptr_null(strstr(r.head, "Location:"));
-    handler_reply_free(&r);
+    reply_free(&r);
     handler_free(&h);
 }
 END_TEST

@@ -361,23 +361,35 @@ START_TEST(test_metrics_listener_refuses_junk)
     char mp[16];
     free_port_arg(&mport, mp);
     pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp), &p);
-    /* a head that never ends: 431, closed */
+    /* junk that fills the port's 2 KiB head buffer: the engine's 400 (no request line), closed */
     int fd = e2e_connect(mport);
     char junk[3000];
     memset(junk, 'x', sizeof(junk));
     e2e_send(fd, junk, sizeof(junk));
     struct e2e_response r;
     ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
-    ck_assert_int_eq(r.status, 431);
+    ck_assert_int_eq(r.status, 400);
     e2e_response_free(&r);
     ck_assert(e2e_peer_closes(fd, 3000));
+    close(fd);
+    /* a request line that never ends within 2 KiB: 414; headers past it: 431 */
+    char line[3000];
+    int n = snprintf(line, sizeof(line), "GET /metrics?");
+    memset(line + n, 'q', sizeof(line) - (size_t)n - 1);
+    line[sizeof(line) - 1] = '\0';
+    fd = e2e_connect(mport);
+    e2e_send(fd, line, strlen(line));
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 414);
+    e2e_response_free(&r);
     close(fd);
     /* silence: closed by the metrics timeout */
     fd = e2e_connect(mport);
     ck_assert_msg(e2e_peer_closes(fd, 5000), "an idle metrics connection stayed open");
     close(fd);
-    /* other paths and methods: 404 */
-    expect_status_on(mport, "POST /metrics HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
+    /* the port's policy: other methods 405, other paths 404 */
+    expect_status_on(mport, "POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", 405, &r);
+    expect_header(&r, "Allow", "GET, HEAD");
     e2e_response_free(&r);
     expect_status_on(mport, "GET /metricsX HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
     e2e_response_free(&r);
