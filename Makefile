@@ -31,14 +31,20 @@ YAML_LIBS ?= -lyaml
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
-FINAL_CFLAGS = $(STD) $(WARN) $(OPT) -Ibuild/gen $(EVENT_CFLAGS) $(CFLAGS)
+# src/ holds a folder per layer (src/MODULES maps them); a module is included by its name alone.
+SRC_DIRS     = $(sort $(dir $(wildcard src/*/*.c src/*/*.h)))
+SRC_INCLUDES = $(patsubst %/,-I%,$(SRC_DIRS))
+FINAL_CFLAGS = $(STD) $(WARN) $(OPT) $(SRC_INCLUDES) -Ibuild/gen $(EVENT_CFLAGS) $(CFLAGS)
 REL_CFLAGS   = $(FINAL_CFLAGS) $(HARDEN)
 SAN_CFLAGS   = $(FINAL_CFLAGS) $(SANITIZE) -O1
 
-VERSION  := $(shell sed -n 's/^\#define OTU_VERSION "\(.*\)"/\1/p' src/version.h)
-SRCS     := $(wildcard src/*.c)
-REL_OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
-SAN_OBJS := $(patsubst src/%.c,build/asan/obj/%.o,$(SRCS))
+VERSION  := $(shell sed -n 's/^\#define OTU_VERSION "\(.*\)"/\1/p' src/util/version.h)
+SRCS     := $(wildcard src/*/*.c)
+HDRS     := $(wildcard src/*/*.h)
+REL_OBJS := $(patsubst %.c,build/obj/%.o,$(notdir $(SRCS)))
+SAN_OBJS := $(patsubst %.c,build/asan/obj/%.o,$(notdir $(SRCS)))
+vpath %.c $(SRC_DIRS)
+vpath %.h $(SRC_DIRS)
 
 # Each unit test links only the modules it tests: the link proves the boundary.
 UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress
@@ -110,17 +116,17 @@ build/otuserver: $(REL_OBJS)
 build/asan/otuserver: $(SAN_OBJS)
 	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(LDFLAGS)
 
-build/obj/%.o: src/%.c
+build/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(REL_CFLAGS) -MMD -MP -c $< -o $@
 
-build/asan/obj/%.o: src/%.c
+build/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(SAN_CFLAGS) -MMD -MP -c $< -o $@
 
 build/asan/tests/%.o: tests/%.c
 	@mkdir -p $(@D)
-	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) -Isrc -Wno-missing-prototypes -MMD -MP -c $< -o $@
+	$(CC) $(SAN_CFLAGS) $(CHECK_CFLAGS) $(SRC_INCLUDES) -Wno-missing-prototypes -MMD -MP -c $< -o $@
 
 .SECONDEXPANSION:
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
@@ -140,15 +146,15 @@ build/fork_fail.so: tests/fork_fail.c
 
 # LD_PRELOAD shim that hides openat2 (tests force the path walk with it); no
 # sanitizers, so it loads into any build of the server and under valgrind.
-build/asan/openat2_enosys.so: tests/openat2_enosys.c src/compat.h
+build/asan/openat2_enosys.so: tests/openat2_enosys.c src/util/compat.h
 	@mkdir -p $(@D)
-	$(CC) $(STD) $(WARN) -O2 -Isrc -fPIC -shared -o $@ tests/openat2_enosys.c -ldl
+	$(CC) $(STD) $(WARN) -O2 $(SRC_INCLUDES) -fPIC -shared -o $@ tests/openat2_enosys.c -ldl
 
 # docs/configuration.md's options table, printed from the option table's rows.
 CONFIG_REF_OBJS = config_help config_options optparse compress cors listen mime pages path_rules redirect http_parser \
                   clock log path textbuf
 build/config-reference: tests/config_reference.c $(patsubst %,build/obj/%.o,$(CONFIG_REF_OBJS))
-	$(CC) $(FINAL_CFLAGS) -Isrc -o $@ $^ $(DEFLATE_LIBS)
+	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(DEFLATE_LIBS)
 
 # Writes the table into docs/configuration.md (between its options markers); make lint checks it.
 docs-config: build/config-reference
@@ -156,7 +162,7 @@ docs-config: build/config-reference
 
 # The fault-test load generator, built without sanitizers so it can drive real load.
 build/loadcheck: tests/loadcheck.c tests/e2e_util.c tests/e2e_util.h
-	$(CC) $(FINAL_CFLAGS) -Isrc -pthread -o $@ tests/loadcheck.c tests/e2e_util.c
+	$(CC) $(FINAL_CFLAGS) -pthread -o $@ tests/loadcheck.c tests/e2e_util.c
 
 run: deps build/otuserver
 	build/otuserver -p 8080 -w 2 -r DOCUMENT_ROOT -f - -l info
@@ -217,7 +223,7 @@ dep_archives = $(addprefix $(DEPS)/$(1)/lib/,$(DEP_ARCHIVES_$(1)))
 dep_built    = $(DEPS)/$(1)/.musl-lib-done
 STATIC_ARCHIVES = $(foreach d,$(STATIC_DEPS),$(call dep_archives,$(d)))
 STATIC_LINK  = $(shell scripts/build/static-pie-probe $(MUSL_CC))
-STATIC_FLAGS = $(STD) $(WARN) -O2 $(HARDEN) $(foreach d,$(STATIC_DEPS),-I$(call dep_include,$(d))) -Ibuild/gen
+STATIC_FLAGS = $(STD) $(WARN) -O2 $(HARDEN) $(SRC_INCLUDES) $(foreach d,$(STATIC_DEPS),-I$(call dep_include,$(d))) -Ibuild/gen
 # The libraries are built with -ffunction-sections -fdata-sections, so -Wl,--gc-sections
 # drops their unused code (x86_64, before libyaml: 481,248 -> 399,328 bytes, measured).
 STATIC_LDFLAGS ?= -Wl,--gc-sections -Wl,-z,relro,-z,now,-z,noexecstack
@@ -229,7 +235,7 @@ $(DEPS)/%/.musl-lib-done:
 $(DEPS)/musl/bin/musl-gcc:
 	scripts/build/musl-lib musl $(STATIC_ARCH) $(DEPS)/musl
 
-$(STATIC_BIN): $(SRCS) $(wildcard src/*.h) $(foreach d,$(STATIC_DEPS),$(call dep_built,$(d))) build/gen/mime_table.inc
+$(STATIC_BIN): $(SRCS) $(HDRS) $(foreach d,$(STATIC_DEPS),$(call dep_built,$(d))) build/gen/mime_table.inc
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STATIC_FLAGS) $(STATIC_LINK) -o $@ $(SRCS) $(STATIC_ARCHIVES) $(STATIC_LDFLAGS)
 	$(MUSL_STRIP) $@
@@ -242,11 +248,11 @@ static-deps: $(foreach d,$(STATIC_DEPS) $(CACHED_DEPS) check,$(call dep_built,$(
 # The unit suites, static with musl and without sanitizers (musl has none): for
 # another architecture, run under qemu by make cross-test.
 STATIC_UNITS = $(patsubst %,$(STATIC_DIR)/unit/%,$(UNIT_TESTS))
-$(STATIC_DIR)/unit/check_%: tests/check_%.c $(SRCS) $(wildcard src/*.h tests/*.h) $(call dep_built,check) \
+$(STATIC_DIR)/unit/check_%: tests/check_%.c $(SRCS) $(HDRS) $(wildcard tests/*.h) $(call dep_built,check) \
 		$(foreach d,$(STATIC_DEPS),$(call dep_built,$(d))) build/gen/mime_table.inc
 	@mkdir -p $(@D)
-	$(MUSL_CC) $(STATIC_FLAGS) -I$(call dep_include,check) -Isrc -Wno-missing-prototypes -g0 $(STATIC_LINK) -o $@ $< \
-		$(patsubst %,src/%.c,$(check_$*_OBJS)) $(call dep_archives,check) $(STATIC_ARCHIVES)
+	$(MUSL_CC) $(STATIC_FLAGS) -I$(call dep_include,check) $(SRC_INCLUDES) -Wno-missing-prototypes -g0 $(STATIC_LINK) -o $@ $< \
+		$(foreach o,$(check_$*_OBJS),$(filter %/$(o).c,$(SRCS))) $(call dep_archives,check) $(STATIC_ARCHIVES)
 
 static-units: $(STATIC_UNITS)
 
@@ -296,24 +302,24 @@ loadtest-test:
 # libFuzzer (clang): the parser, RFC 9110's field values, path resolution and the path walk, FUZZ_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -Isrc
+FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(SRC_INCLUDES)
 FUZZ_TARGETS  = http_parser http_cond path walk
 
-build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http_parser.c src/http_parser.h
+build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http/http_parser.c src/http/http_parser.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_parser.c src/http_parser.c
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_parser.c src/http/http_parser.c
 
-build/fuzz/fuzz_http_cond: fuzz/fuzz_http_cond.c src/http_cond.c src/http_cond.h src/http_date.c src/http_parser.c
+build/fuzz/fuzz_http_cond: fuzz/fuzz_http_cond.c src/http/http_cond.c src/http/http_cond.h src/http/http_date.c src/http/http_parser.c
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_cond.c src/http_cond.c src/http_date.c src/http_parser.c
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_cond.c src/http/http_cond.c src/http/http_date.c src/http/http_parser.c
 
-build/fuzz/fuzz_path: fuzz/fuzz_path.c src/path.c src/path.h
+build/fuzz/fuzz_path: fuzz/fuzz_path.c src/files/path.c src/files/path.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_path.c src/path.c
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_path.c src/files/path.c
 
-build/fuzz/fuzz_walk: fuzz/fuzz_walk.c src/walk.c src/walk.h
+build/fuzz/fuzz_walk: fuzz/fuzz_walk.c src/files/walk.c src/files/walk.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_walk.c src/walk.c
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_walk.c src/files/walk.c
 
 # Each target runs from a copy of the seed corpus; a crash, leak or sanitizer report fails.
 fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))
