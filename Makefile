@@ -70,7 +70,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 SHARED ?= ../shared
 
 PHONY_DOCS = docs-config
-.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test image image-test loadtest loadtest-test fuzz lint nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
+.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test image image-test loadtest loadtest-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -96,7 +96,8 @@ help:
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
 	@echo "make bench        otuserver vs nginx, lighttpd, h2o: pinned, half a core, medians of 5 (BENCH_MODE=spread: 2 workers)"
 	@echo "make callgrind    instructions per keep-alive request"
-	@echo "make lint         cppcheck, clang-tidy, shellcheck, yamllint, module map, docs: zero findings"
+	@echo "make lint         cppcheck, clang-tidy, clang-format, shellcheck, yamllint, module map, docs: zero findings"
+	@echo "make format       lays out every C file as .clang-format says"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
 	@echo "make ci-fresh     .ci/run's stages in a bare Debian container: every install step proven"
 	@echo "make clean        remove build/"
@@ -440,6 +441,10 @@ callgrind: build/otuserver
 # and options table: zero findings.
 lint:
 	scripts/check/lint
+
+# Lays out every C file as .clang-format says (make lint checks it).
+format:
+	clang-format -i $$(git ls-files 'src/*.[ch]' 'tests/*.[ch]' 'fuzz/*.[ch]' 'bench/*.[ch]')
 
 # Under valgrind: one worker for 10,000 requests, then the whole end-to-end
 # suite with one worker per server.  No error, no leak.

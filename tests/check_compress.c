@@ -144,8 +144,10 @@ START_TEST(test_identity_includes_the_ctime)
     struct stat rewritten = st; /* same size, same mtime, a later ctime */
     rewritten.st_ctim.tv_nsec = 1;
     enum compress_outcome o = compress_get(cc, &rewritten, b, -1, "a", &v);
-    ck_assert_msg(o == COMPRESS_MADE, "a rewrite with the same size and mtime: outcome %d (%s), expected "
-                  "COMPRESS_MADE", (int)o, o == COMPRESS_HIT ? "the old variant" : "other");
+    ck_assert_msg(o == COMPRESS_MADE,
+                  "a rewrite with the same size and mtime: outcome %d (%s), expected "
+                  "COMPRESS_MADE",
+                  (int)o, o == COMPRESS_HIT ? "the old variant" : "other");
     expect_gunzips_to(&v, b, 6000);
     compress_cache_free(cc);
     free(a);
@@ -169,17 +171,21 @@ START_TEST(test_file_changed_while_read_is_not_kept)
     ck_assert_int_eq(pwrite(fd, a, n, 0), (ssize_t)n);
     struct stat before;
     ck_assert_int_eq(fstat(fd, &before), 0);
-    usleep(20000); /* a ctime tick apart on any file system clock */
+    usleep(20000);                                     /* a ctime tick apart on any file system clock */
     ck_assert_int_eq(pwrite(fd, b, n, 0), (ssize_t)n); /* rewritten in place after the caller's stat... */
     struct timespec keep[2] = {before.st_mtim, before.st_mtim};
-    ck_assert_int_eq(futimens(fd, keep), 0);            /* ...with the same size and mtime */
+    ck_assert_int_eq(futimens(fd, keep), 0); /* ...with the same size and mtime */
     struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
     struct compress_variant v;
     for (int i = 0; i < 2; i++) { /* nothing was kept: the second lookup finds nothing either */
         enum compress_outcome o = compress_get(cc, &before, NULL, fd, "f", &v);
-        ck_assert_msg(o == COMPRESS_UNSTABLE, "lookup %d with the stat from before the rewrite: outcome %d (%s), "
-                      "expected COMPRESS_UNSTABLE", i + 1, (int)o,
-                      o == COMPRESS_MADE ? "compressed and kept" : o == COMPRESS_HIT ? "a kept variant" : "other");
+        ck_assert_msg(o == COMPRESS_UNSTABLE,
+                      "lookup %d with the stat from before the rewrite: outcome %d (%s), "
+                      "expected COMPRESS_UNSTABLE",
+                      i + 1, (int)o,
+                      o == COMPRESS_MADE  ? "compressed and kept"
+                      : o == COMPRESS_HIT ? "a kept variant"
+                                          : "other");
         ck_assert_int_eq(v.len, 0);
     }
     ck_assert_uint_eq(compress_cache_bytes(cc), 0);

@@ -111,6 +111,8 @@ END_TEST
 /* Each row's variable sets it: the same value through the variable and the flag gives the same bytes. */
 START_TEST(test_every_variable_is_its_flag)
 {
+    /* laid out by hand, packed: one pair per option: */
+    /* clang-format off */
     static const struct {
         const char *name, *value;
     } samples[] = {
@@ -127,6 +129,7 @@ START_TEST(test_every_variable_is_its_flag)
         {"compress-max-size", "2m"}, {"compress-cache-size", "64k"}, {"compress-level", "9"},
         {"healthcheck-path", "/x?y"},
     };
+    /* clang-format on */
     static struct config via_env, via_flag;
     size_t rows_with_env = 0;
     for (size_t i = 0; i < config_option_count; i++)
@@ -221,10 +224,24 @@ END_TEST
 
 START_TEST(test_long_forms)
 {
-    const char *args[] = {"--port=81", "--workers", "3", "--level_log=warn", "--root_document", "/a",
-                          "--file_log=/tmp/x.log", "--bind=127.0.0.1", "--header-timeout=500ms",
-                          "--keepalive-timeout", "0", "--grace-period=2m", "--serve-dotfiles",
-                          "--cache-control=public, max-age=60", "-p82", "--autoindex", "--autoindex=off", NULL};
+    const char *args[] = {"--port=81",
+                          "--workers",
+                          "3",
+                          "--level_log=warn",
+                          "--root_document",
+                          "/a",
+                          "--file_log=/tmp/x.log",
+                          "--bind=127.0.0.1",
+                          "--header-timeout=500ms",
+                          "--keepalive-timeout",
+                          "0",
+                          "--grace-period=2m",
+                          "--serve-dotfiles",
+                          "--cache-control=public, max-age=60",
+                          "-p82",
+                          "--autoindex",
+                          "--autoindex=off",
+                          NULL};
     ck_assert_int_eq(parse(NULL, args), 0);
     ck_assert_int_eq(cfg.port, 82);
     ck_assert_int_eq(cfg.workers, 3);
@@ -259,8 +276,8 @@ END_TEST
 
 START_TEST(test_env_and_precedence)
 {
-    const char *env[] = {"OTUSERVER_PORT=9000", "OTUSERVER_WORKERS=auto", "OTUSERVER_LOG_LEVEL=error",
-                         "OTUSERVER_ROOT=/env", "OTUSERVER_LOG_FILE=-", "OTUSERVER_BIND=::",
+    const char *env[] = {"OTUSERVER_PORT=9000",           "OTUSERVER_WORKERS=auto",  "OTUSERVER_LOG_LEVEL=error",
+                         "OTUSERVER_ROOT=/env",           "OTUSERVER_LOG_FILE=-",    "OTUSERVER_BIND=::",
                          "OTUSERVER_SERVE_DOTFILES=true", "OTUSERVER_MAX_HEADERS=5", NULL};
     ck_assert_int_eq(parse(env, NULL), 0);
     ck_assert_int_eq(cfg.port, 9000);
@@ -298,8 +315,11 @@ START_TEST(test_deprecated_names)
         ck_assert_msg(warned(pairs[i][0]) && warned(pairs[i][1]) && warned("deprecated"), "%s", cfg.warnings.line[0]);
         ck_assert(cfg.headers.headers[0] || cfg.mime.count || cfg.pages.error_page_count || cfg.redirects.count);
         /* both set: the new name wins, one warning names both */
-        snprintf(fresh, sizeof(fresh), "%s=%s", pairs[i][1], i == 0 ? "X-B: 2" : i == 1 ? "b=x/b" : i == 2 ? "403=/f.html"
-                                                                                                            : "/c=/d");
+        snprintf(fresh, sizeof(fresh), "%s=%s", pairs[i][1],
+                 i == 0   ? "X-B: 2"
+                 : i == 1 ? "b=x/b"
+                 : i == 2 ? "403=/f.html"
+                          : "/c=/d");
         const char *both[] = {old, fresh, NULL};
         ck_assert_int_eq(parse(both, NULL), 0);
         ck_assert_int_eq(cfg.warnings.count, 1);
@@ -314,8 +334,13 @@ END_TEST
 
 START_TEST(test_unknown_variables_warn_with_a_suggestion)
 {
-    const char *env[] = {"OTUSERVER_HEADR=X-A: 1", "OTUSERVER_MIMES=a=x/a", "OTUSERVER_COMPRESS_LEVLE=3",
-                         "OTUSERVER_XYZZY_QUUX=1", "OTHER_VAR=1", "OTUSERVER_CONFIG=", NULL};
+    const char *env[] = {"OTUSERVER_HEADR=X-A: 1",
+                         "OTUSERVER_MIMES=a=x/a",
+                         "OTUSERVER_COMPRESS_LEVLE=3",
+                         "OTUSERVER_XYZZY_QUUX=1",
+                         "OTHER_VAR=1",
+                         "OTUSERVER_CONFIG=",
+                         NULL};
     ck_assert_int_eq(parse(env, NULL), 0); /* a warning, not an error */
     ck_assert_int_eq(cfg.warnings.count, 4);
     ck_assert(warned("OTUSERVER_HEADR ignored (did you mean OTUSERVER_HEADER?)"));
@@ -329,12 +354,18 @@ END_TEST
 /* What Kubernetes injects for Services named otuserver... stays quiet; a link on a real setting warns once. */
 START_TEST(test_service_links)
 {
-    const char *quiet[] = {"OTUSERVER_SERVICE_HOST=10.0.0.7", "OTUSERVER_SERVICE_PORT=80",
-                           "OTUSERVER_SERVICE_PORT_HTTP=80", "OTUSERVER_PORT_80_TCP=tcp://10.0.0.7:80",
-                           "OTUSERVER_PORT_80_TCP_PROTO=tcp", "OTUSERVER_PORT_80_TCP_PORT=80",
-                           "OTUSERVER_PORT_80_TCP_ADDR=10.0.0.7", "OTUSERVER_WEB_SERVICE_HOST=10.0.0.9",
-                           "OTUSERVER_WEB_PORT=tcp://10.0.0.9:80", "OTUSERVER_WEB_PORT_8080_TCP_ADDR=10.0.0.9",
-                           "OTUSERVER_METRICS_SERVICE_PORT_METRICS=8937", NULL};
+    const char *quiet[] = {"OTUSERVER_SERVICE_HOST=10.0.0.7",
+                           "OTUSERVER_SERVICE_PORT=80",
+                           "OTUSERVER_SERVICE_PORT_HTTP=80",
+                           "OTUSERVER_PORT_80_TCP=tcp://10.0.0.7:80",
+                           "OTUSERVER_PORT_80_TCP_PROTO=tcp",
+                           "OTUSERVER_PORT_80_TCP_PORT=80",
+                           "OTUSERVER_PORT_80_TCP_ADDR=10.0.0.7",
+                           "OTUSERVER_WEB_SERVICE_HOST=10.0.0.9",
+                           "OTUSERVER_WEB_PORT=tcp://10.0.0.9:80",
+                           "OTUSERVER_WEB_PORT_8080_TCP_ADDR=10.0.0.9",
+                           "OTUSERVER_METRICS_SERVICE_PORT_METRICS=8937",
+                           NULL};
     ck_assert_int_eq(parse(quiet, NULL), 0);
     ck_assert_msg(cfg.warnings.count == 0, "%s", cfg.warnings.line[0]);
     const char *loud[] = {"OTUSERVER_PORT=tcp://10.0.0.7:80", "OTUSERVER_METRICS_PORT=tcp://10.0.0.8:8937", NULL};
@@ -378,24 +409,24 @@ END_TEST
 START_TEST(test_file_value_types)
 {
     ck_assert_int_eq(parse_file("# a site\n"
-                                "port: 8080\n"                      /* int */
-                                "workers: auto\n"                   /* int keyword */
-                                "compress-max-size: 2m\n"           /* size */
-                                "keepalive-timeout: 750ms\n"        /* duration */
-                                "autoindex: yes\n"                  /* bool */
-                                "server-tokens: off\n"              /* bool: off, never YAML's false */
-                                "compress: off\n"                   /* enum: the word, not a boolean */
-                                "log-format: json\n"                /* enum */
-                                "root: /srv/www\n"                  /* path */
-                                "health-path: /healthz\n"           /* request path */
-                                "basic-auth-realm: Staff area\n"    /* text */
-                                "bind: '[::1]'\n"                   /* value by the feature's parser */
-                                "metrics-port: \"9100\"\n"          /* quoted: the same text */
-                                "cache-control:\n"                  /* a list as a sequence */
+                                "port: 8080\n"                   /* int */
+                                "workers: auto\n"                /* int keyword */
+                                "compress-max-size: 2m\n"        /* size */
+                                "keepalive-timeout: 750ms\n"     /* duration */
+                                "autoindex: yes\n"               /* bool */
+                                "server-tokens: off\n"           /* bool: off, never YAML's false */
+                                "compress: off\n"                /* enum: the word, not a boolean */
+                                "log-format: json\n"             /* enum */
+                                "root: /srv/www\n"               /* path */
+                                "health-path: /healthz\n"        /* request path */
+                                "basic-auth-realm: Staff area\n" /* text */
+                                "bind: '[::1]'\n"                /* value by the feature's parser */
+                                "metrics-port: \"9100\"\n"       /* quoted: the same text */
+                                "cache-control:\n"               /* a list as a sequence */
                                 "  - '*.html=no-cache'\n"
                                 "  - /assets/*=public, max-age=31536000, immutable\n"
                                 "cors-origins: https://a.example, http://localhost:3000\n" /* as a scalar */
-                                "header: |\n"                       /* a block scalar: one per line */
+                                "header: |\n" /* a block scalar: one per line */
                                 "  X-Frame-Options: DENY\n"
                                 "  /embed/*=X-Frame-Options: SAMEORIGIN\n",
                                 NULL, NULL, NULL),
@@ -434,13 +465,13 @@ START_TEST(test_file_precedence)
     ck_assert_int_eq(cfg.pages.index_count, 1); /* the file's list replaced the default's */
     const char *env[] = {"OTUSERVER_PORT=9000", "OTUSERVER_MIME=c=x/c", NULL};
     ck_assert_int_eq(parse_file(text, env, NULL, NULL), 0);
-    ck_assert_int_eq(cfg.port, 9000);            /* variable over file */
-    ck_assert_str_eq(cfg.root, "/file");         /* file over default */
-    ck_assert_int_eq(cfg.mime.count, 1);         /* the variable's list replaces the file's */
+    ck_assert_int_eq(cfg.port, 9000);    /* variable over file */
+    ck_assert_str_eq(cfg.root, "/file"); /* file over default */
+    ck_assert_int_eq(cfg.mime.count, 1); /* the variable's list replaces the file's */
     ck_assert_str_eq(cfg.mime.entry[0].ext, "c");
-    ck_assert_int_eq(cfg.redirects.count, 1);    /* untouched by the variables */
+    ck_assert_int_eq(cfg.redirects.count, 1); /* untouched by the variables */
     ck_assert_int_eq(parse_file(text, env, "--mime=d=x/d", "-p9001"), 0);
-    ck_assert_int_eq(cfg.port, 9001);            /* flag over variable */
+    ck_assert_int_eq(cfg.port, 9001); /* flag over variable */
     ck_assert_int_eq(cfg.mime.count, 1);
     ck_assert_str_eq(cfg.mime.entry[0].ext, "d");
     /* the file named by the variable; a flag names another */
@@ -451,7 +482,7 @@ START_TEST(test_file_precedence)
     ck_assert_int_eq(cfg.port, 7000);
     const char *none[] = {"--config", "", NULL};
     ck_assert_int_eq(parse(via_env, none), 0);
-    ck_assert_int_eq(cfg.port, 80); /* --config '' reads no file */
+    ck_assert_int_eq(cfg.port, 80);                        /* --config '' reads no file */
     ck_assert_int_eq(parse_file("", NULL, NULL, NULL), 0); /* an empty file */
     ck_assert_int_eq(parse_file("---\n...\n", NULL, NULL, NULL), 0);
     ck_assert_int_eq(parse_file("cors-origins: []\n", NULL, NULL, NULL), 0); /* an empty list */
@@ -460,7 +491,7 @@ END_TEST
 
 struct bad_file {
     const char *text;
-    int line;             /* the line the error names */
+    int line; /* the line the error names */
     const char *must_say;
 };
 
@@ -515,7 +546,8 @@ START_TEST(test_trace_names_every_source)
 {
     static struct config_trace t;
     const char *env[] = {"OTUSERVER_PORT=9000", NULL};
-    const char *args[] = {"--config", write_file("root: /file\nheader:\n  - 'X-A: 1'\n  - 'X-B: 2'\n"), "-w", "2", NULL};
+    const char *args[] = {"--config", write_file("root: /file\nheader:\n  - 'X-A: 1'\n  - 'X-B: 2'\n"), "-w", "2",
+                          NULL};
     memset(&t, 0, sizeof(t));
     ck_assert_int_eq(parse_traced(env, args, &t), 0);
     size_t port = (size_t)(config_option_find("port", 4) - config_options);
@@ -579,7 +611,8 @@ END_TEST
 START_TEST(test_header_rules)
 {
     const char *env[] = {"OTUSERVER_HEADER=X-Frame-Options: DENY\n/embed/*=X-Frame-Options:SAMEORIGIN\n"
-                         "*.html = X-Html: 1", NULL};
+                         "*.html = X-Html: 1",
+                         NULL};
     ck_assert_int_eq(parse(env, NULL), 0);
     ck_assert_str_eq(cfg.headers.headers, "X-Frame-Options: DENY\r\n");
     ck_assert_int_eq(cfg.headers.header_rules.count, 2);
@@ -615,8 +648,8 @@ END_TEST
 
 START_TEST(test_bind_tokens_mime_cors_redirects)
 {
-    const char *v6[] = {"-b", "[::1]", "--server-tokens", "off", "--mime", "yaml=text/yaml",
-                        "--mime", ".Foo=application/x-foo", NULL};
+    const char *v6[] = {
+        "-b", "[::1]", "--server-tokens", "off", "--mime", "yaml=text/yaml", "--mime", ".Foo=application/x-foo", NULL};
     ck_assert_int_eq(parse(NULL, v6), 0);
     ck_assert_str_eq(cfg.bind_addr, "::1");
     ck_assert(!cfg.server_tokens);
@@ -634,7 +667,8 @@ START_TEST(test_bind_tokens_mime_cors_redirects)
     ck_assert(cfg.cors.any);
     ck_assert_int_eq(cfg.cors.origin_count, 0);
     const char *redirects[] = {"OTUSERVER_REDIRECT=/old/*=/new/*:301, /blog=https://blog.example.com/:302,"
-                               "/x=https://h.example:8443/y,/t/*=/u:307", NULL};
+                               "/x=https://h.example:8443/y,/t/*=/u:307",
+                               NULL};
     ck_assert_int_eq(parse(redirects, NULL), 0);
     ck_assert_int_eq(cfg.redirects.count, 4);
     ck_assert(cfg.redirects.rule[0].prefix);
@@ -653,8 +687,8 @@ START_TEST(test_bind_tokens_mime_cors_redirects)
 END_TEST
 
 struct bad_case {
-    const char *env;     /* NAME=value, or NULL */
-    const char *arg1;    /* a flag, or NULL */
+    const char *env;  /* NAME=value, or NULL */
+    const char *arg1; /* a flag, or NULL */
     const char *arg2;
     const char *must_say; /* substring the error must contain */
 };
@@ -751,9 +785,12 @@ START_TEST(test_modes)
     static const struct {
         const char *a, *b;
         enum config_mode mode;
-    } cases[] = {{"--help", NULL, CONFIG_MODE_HELP},          {"-V", NULL, CONFIG_MODE_VERSION},
-                 {"--healthcheck", NULL, CONFIG_MODE_HEALTHCHECK}, {"--check-config", NULL, CONFIG_MODE_CHECK},
-                 {"--check-config", "--help", CONFIG_MODE_HELP},  {"--healthcheck", "--check-config", CONFIG_MODE_CHECK},
+    } cases[] = {{"--help", NULL, CONFIG_MODE_HELP},
+                 {"-V", NULL, CONFIG_MODE_VERSION},
+                 {"--healthcheck", NULL, CONFIG_MODE_HEALTHCHECK},
+                 {"--check-config", NULL, CONFIG_MODE_CHECK},
+                 {"--check-config", "--help", CONFIG_MODE_HELP},
+                 {"--healthcheck", "--check-config", CONFIG_MODE_CHECK},
                  {"--version", "--healthcheck", CONFIG_MODE_VERSION}};
     for (size_t i = 0; i < OTU_ARRAY_LEN(cases); i++) {
         const char *args[] = {cases[i].a, cases[i].b, NULL};
@@ -785,9 +822,13 @@ START_TEST(test_help_and_reference_list_every_row)
         config_option_env(o, env, sizeof(env));
         ck_assert_msg(strstr(help, env) && strstr(ref, env), "%s missing", env);
     }
-    static const char *const more[] = {"usage: otuserver [options] [DIR]", "--level_log", "-l, --log-level LEVEL",
-                                       "e.g. --cache-control '*.html=no-cache'", "e.g. OTUSERVER_HEADER=$'",
-                                       "(OTUSERVER_HEADERS still works, deprecated)", "restart to change"};
+    static const char *const more[] = {"usage: otuserver [options] [DIR]",
+                                       "--level_log",
+                                       "-l, --log-level LEVEL",
+                                       "e.g. --cache-control '*.html=no-cache'",
+                                       "e.g. OTUSERVER_HEADER=$'",
+                                       "(OTUSERVER_HEADERS still works, deprecated)",
+                                       "restart to change"};
     for (size_t i = 0; i < OTU_ARRAY_LEN(more); i++)
         ck_assert_msg(strstr(help, more[i]) != NULL, "--help lacks %s", more[i]);
     ck_assert_ptr_nonnull(strstr(ref, "| `-p, --port PORT` | `OTUSERVER_PORT` | `80` | restart |"));
@@ -826,8 +867,8 @@ START_TEST(test_reload_keeps_restart_only)
     const char *before[] = {"-p", "8080", "-w", "2", "--cache-control", "no-cache", "-b", "::", NULL};
     ck_assert_int_eq(parse(NULL, before), 0);
     running = cfg;
-    const char *after[] = {"-p", "9090", "-w", "3", "--cache-control", "max-age=60", "-b", "127.0.0.1",
-                           "--metrics-port", "9100", NULL};
+    const char *after[] = {"-p",        "9090",           "-w",   "3", "--cache-control", "max-age=60", "-b",
+                           "127.0.0.1", "--metrics-port", "9100", NULL};
     ck_assert_int_eq(parse(NULL, after), 0);
     nkept = 0;
     ck_assert_int_eq(config_keep_restart_only(&cfg, &running, note_kept), 4);

@@ -31,17 +31,17 @@ static const struct {
 } etag_rows[] = {
     {ETAG, true, true},
     {ETAG, false, true},
-    {"W/" ETAG, true, true},            /* If-None-Match: weak comparison ignores W/ */
-    {"W/" ETAG, false, false},          /* If-Match: a weak tag never matches strongly */
+    {"W/" ETAG, true, true},   /* If-None-Match: weak comparison ignores W/ */
+    {"W/" ETAG, false, false}, /* If-Match: a weak tag never matches strongly */
     {"*", false, true},
     {"*", true, true},
     {"\"x\", " ETAG, false, true},
     {"\"x\",\t" ETAG ", \"y\"", true, true},
     {"\"x\", \"y\"", true, false},
-    {"\"6f-5f3\"", true, false},        /* a prefix of ours */
-    {"\"6f-5f3c", true, false},         /* unterminated */
-    {"6f-5f3c", true, false},           /* unquoted: malformed */
-    {"\"a\" junk " ETAG, true, false},  /* malformed before ours: matches nothing */
+    {"\"6f-5f3\"", true, false},       /* a prefix of ours */
+    {"\"6f-5f3c", true, false},        /* unterminated */
+    {"6f-5f3c", true, false},          /* unquoted: malformed */
+    {"\"a\" junk " ETAG, true, false}, /* malformed before ours: matches nothing */
     {"", true, false},
     {"W/", true, false},
     {",,, " ETAG, true, true},
@@ -50,8 +50,8 @@ static const struct {
 START_TEST(test_etag_lists)
 {
     bool got = http_etag_list_matches(sl(etag_rows[_i].list), ETAG, etag_rows[_i].weak);
-    ck_assert_msg(got == etag_rows[_i].match, "'%s' %s: %d", etag_rows[_i].list,
-                  etag_rows[_i].weak ? "weak" : "strong", got);
+    ck_assert_msg(got == etag_rows[_i].match, "'%s' %s: %d", etag_rows[_i].list, etag_rows[_i].weak ? "weak" : "strong",
+                  got);
 }
 END_TEST
 
@@ -59,12 +59,12 @@ static const struct {
     const char *value;
     bool holds;
 } if_range_rows[] = {
-    {NULL, true},                               /* no If-Range */
+    {NULL, true}, /* no If-Range */
     {ETAG, true},
-    {"W/" ETAG, false},                         /* weak never holds */
+    {"W/" ETAG, false}, /* weak never holds */
     {"\"other\"", false},
-    {"Sun, 06 Nov 1994 08:49:37 GMT", true},    /* the same date */
-    {"Sun, 06 Nov 1994 08:49:38 GMT", false},   /* an exact match only */
+    {"Sun, 06 Nov 1994 08:49:37 GMT", true},  /* the same date */
+    {"Sun, 06 Nov 1994 08:49:38 GMT", false}, /* an exact match only */
     {"yesterday", false},
     {"", false},
 };
@@ -85,7 +85,7 @@ static const struct {
     {"bytes=0-99", 1000, HTTP_RANGE_SATISFIABLE, 0, 100},
     {"bytes=100-", 1000, HTTP_RANGE_SATISFIABLE, 100, 900},
     {"bytes=-100", 1000, HTTP_RANGE_SATISFIABLE, 900, 100},
-    {"bytes=-2000", 1000, HTTP_RANGE_SATISFIABLE, 0, 1000},   /* a suffix past the start: the whole */
+    {"bytes=-2000", 1000, HTTP_RANGE_SATISFIABLE, 0, 1000},     /* a suffix past the start: the whole */
     {"bytes=900-5000", 1000, HTTP_RANGE_SATISFIABLE, 900, 100}, /* past the end: cut */
     {"BYTES=0-0", 1000, HTTP_RANGE_SATISFIABLE, 0, 1},
     {"bytes= 5-9 ", 1000, HTTP_RANGE_SATISFIABLE, 5, 5},
@@ -94,8 +94,8 @@ static const struct {
     {"bytes=-0", 1000, HTTP_RANGE_UNSATISFIABLE, 0, 0},
     {"bytes=-5", 0, HTTP_RANGE_UNSATISFIABLE, 0, 0},
     {"bytes=0-", 0, HTTP_RANGE_UNSATISFIABLE, 0, 0},
-    {"bytes=5-4", 1000, HTTP_RANGE_IGNORE, 0, 0},             /* last before first: ignored */
-    {"bytes=0-1,5-6", 1000, HTTP_RANGE_IGNORE, 0, 0},         /* several: the whole file */
+    {"bytes=5-4", 1000, HTTP_RANGE_IGNORE, 0, 0},     /* last before first: ignored */
+    {"bytes=0-1,5-6", 1000, HTTP_RANGE_IGNORE, 0, 0}, /* several: the whole file */
     {"bytes=0-0,0-0,0-0", 1000, HTTP_RANGE_IGNORE, 0, 0},
     {"items=0-1", 1000, HTTP_RANGE_IGNORE, 0, 0},
     {"bytes=", 1000, HTTP_RANGE_IGNORE, 0, 0},
@@ -113,8 +113,8 @@ START_TEST(test_ranges)
 {
     int64_t first = -1, len = -1;
     enum http_range got = http_range_parse(sl(range_rows[_i].value), range_rows[_i].size, &first, &len);
-    ck_assert_msg(got == range_rows[_i].want, "'%s' of %lld: %d", range_rows[_i].value,
-                  (long long)range_rows[_i].size, got);
+    ck_assert_msg(got == range_rows[_i].want, "'%s' of %lld: %d", range_rows[_i].value, (long long)range_rows[_i].size,
+                  got);
     if (got == HTTP_RANGE_SATISFIABLE) {
         ck_assert_int_eq(first, range_rows[_i].first);
         ck_assert_int_eq(len, range_rows[_i].len);
@@ -138,7 +138,7 @@ static const struct {
     {"gzip;q=0.001", "gzip", true},
     {"*", "gzip", true},
     {"*;q=0", "gzip", false},
-    {"*;q=0, gzip", "gzip", true},        /* named wins over * */
+    {"*;q=0, gzip", "gzip", true}, /* named wins over * */
     {"gzip;q=0, *", "gzip", false},
     {"identity", "gzip", false},
     {"x-gzip", "gzip", false},
@@ -162,19 +162,19 @@ static const struct {
     {NULL, NULL, NULL, NULL, HTTP_PRE_PASS},
     {ETAG, NULL, NULL, NULL, HTTP_PRE_PASS},
     {"\"other\"", NULL, NULL, NULL, HTTP_PRE_FAILED},
-    {"W/" ETAG, NULL, NULL, NULL, HTTP_PRE_FAILED},                        /* strong for If-Match */
+    {"W/" ETAG, NULL, NULL, NULL, HTTP_PRE_FAILED}, /* strong for If-Match */
     {"*", NULL, NULL, NULL, HTTP_PRE_PASS},
-    {NULL, "Sun, 06 Nov 1994 08:49:36 GMT", NULL, NULL, HTTP_PRE_FAILED},  /* modified since */
+    {NULL, "Sun, 06 Nov 1994 08:49:36 GMT", NULL, NULL, HTTP_PRE_FAILED}, /* modified since */
     {NULL, "Sun, 06 Nov 1994 08:49:37 GMT", NULL, NULL, HTTP_PRE_PASS},
-    {NULL, "not a date", NULL, NULL, HTTP_PRE_PASS},                      /* invalid: ignored */
-    {ETAG, "Sun, 06 Nov 1994 08:49:36 GMT", NULL, NULL, HTTP_PRE_PASS},   /* If-Match wins */
+    {NULL, "not a date", NULL, NULL, HTTP_PRE_PASS},                    /* invalid: ignored */
+    {ETAG, "Sun, 06 Nov 1994 08:49:36 GMT", NULL, NULL, HTTP_PRE_PASS}, /* If-Match wins */
     {NULL, NULL, ETAG, NULL, HTTP_PRE_NOT_MODIFIED},
-    {NULL, NULL, "W/" ETAG, NULL, HTTP_PRE_NOT_MODIFIED},                 /* weak for If-None-Match */
+    {NULL, NULL, "W/" ETAG, NULL, HTTP_PRE_NOT_MODIFIED}, /* weak for If-None-Match */
     {NULL, NULL, "\"other\"", NULL, HTTP_PRE_PASS},
     {NULL, NULL, NULL, "Sun, 06 Nov 1994 08:49:37 GMT", HTTP_PRE_NOT_MODIFIED},
     {NULL, NULL, NULL, "Sun, 06 Nov 1994 08:49:36 GMT", HTTP_PRE_PASS},
     {NULL, NULL, "\"other\"", "Sun, 06 Nov 1994 08:49:37 GMT", HTTP_PRE_PASS}, /* If-None-Match wins */
-    {"\"other\"", NULL, ETAG, NULL, HTTP_PRE_FAILED},                     /* 412 before 304 */
+    {"\"other\"", NULL, ETAG, NULL, HTTP_PRE_FAILED},                          /* 412 before 304 */
 };
 
 START_TEST(test_preconditions)

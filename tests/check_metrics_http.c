@@ -108,7 +108,8 @@ START_TEST(test_other_methods_405)
 {
     static const char *const reqs[] = {"POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n",
                                        "OPTIONS /metrics HTTP/1.1\r\nHost: t\r\n\r\n",
-                                       "DELETE / HTTP/1.1\r\nHost: t\r\n\r\n", "BREW /metrics HTTP/1.1\r\nHost: t\r\n\r\n"};
+                                       "DELETE / HTTP/1.1\r\nHost: t\r\n\r\n",
+                                       "BREW /metrics HTTP/1.1\r\nHost: t\r\n\r\n"};
     for (size_t i = 0; i < OTU_ARRAY_LEN(reqs); i++) {
         ask(reqs[i], true);
         ck_assert_msg(strncmp(out, "HTTP/1.1 405 Method Not Allowed\r\n", 33) == 0, "%s -> %s", reqs[i], out);

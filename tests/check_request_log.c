@@ -49,10 +49,17 @@ static const char *logged(void)
 /* A record of GET path answered status. */
 static struct request_record record(const char *method, const char *path, int status, bool quiet)
 {
-    struct request_record r = {.peer = "192.0.2.7", .method = {method, strlen(method)},
-                               .target = {path, strlen(path)}, .referer = {"http://ref/", 11},
-                               .agent = {"curl/8", 6}, .minor = 1, .status = status, .quiet = quiet,
-                               .started_us = 1000, .bytes_sent = 300, .head_bytes = 100};
+    struct request_record r = {.peer = "192.0.2.7",
+                               .method = {method, strlen(method)},
+                               .target = {path, strlen(path)},
+                               .referer = {"http://ref/", 11},
+                               .agent = {"curl/8", 6},
+                               .minor = 1,
+                               .status = status,
+                               .quiet = quiet,
+                               .started_us = 1000,
+                               .bytes_sent = 300,
+                               .head_bytes = 100};
     return r;
 }
 
@@ -92,7 +99,7 @@ START_TEST(test_method_classes)
     static const struct {
         const char *method;
         enum metrics_method want;
-    } rows[] = {{"GET", METRICS_GET}, {"HEAD", METRICS_HEAD}, {"POST", METRICS_OTHER},
+    } rows[] = {{"GET", METRICS_GET},   {"HEAD", METRICS_HEAD},  {"POST", METRICS_OTHER},
                 {"get", METRICS_OTHER}, {"GETX", METRICS_OTHER}, {"", METRICS_OTHER}};
     for (size_t i = 0; i < OTU_ARRAY_LEN(rows); i++) {
         struct http_slice s = {rows[i].method, strlen(rows[i].method)};

@@ -23,12 +23,12 @@
 
 /* crypt("secret", ...) with bcrypt cost 10 and SHA-512. */
 #define BCRYPT_SECRET "$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u"
-#define SHA512_SECRET                                                                              \
-    "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq."   \
+#define SHA512_SECRET                                                                           \
+    "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq." \
     "H91p5hVO1"
-#define ALICE_OK "Authorization: Basic YWxpY2U6c2VjcmV0\r\n"    /* alice:secret */
-#define ALICE_BAD "Authorization: Basic YWxpY2U6d3Jvbmc=\r\n"   /* alice:wrong */
-#define BOB_OK "Authorization: Basic Ym9iOnNlY3JldA==\r\n"      /* bob:secret */
+#define ALICE_OK  "Authorization: Basic YWxpY2U6c2VjcmV0\r\n" /* alice:secret */
+#define ALICE_BAD "Authorization: Basic YWxpY2U6d3Jvbmc=\r\n" /* alice:wrong */
+#define BOB_OK    "Authorization: Basic Ym9iOnNlY3JldA==\r\n" /* bob:secret */
 #define CHALLENGE "Basic realm=\"otuserver\", charset=\"UTF-8\""
 
 static char htpasswd[400];
@@ -45,8 +45,7 @@ static void write_users(void)
 static void get(int p, const char *path, const char *headers, int status, struct e2e_response *r)
 {
     char raw[512];
-    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", path,
-             headers);
+    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", path, headers);
     expect_status_on(p, raw, status, r);
 }
 
@@ -54,8 +53,7 @@ static void get(int p, const char *path, const char *headers, int status, struct
 static void get_any(int p, const char *path, const char *headers, struct e2e_response *r)
 {
     char raw[512];
-    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", path,
-             headers);
+    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", path, headers);
     ck_assert_int_eq(e2e_exchange(p, raw, r), 0);
 }
 
@@ -146,7 +144,8 @@ START_TEST(test_auth_sighup_rereads_the_file)
     const char *broken = "bob:plaintext\n";
     ck_assert_int_eq(e2e_write_file(htpasswd, broken, strlen(broken)), 0);
     kill(master, SIGHUP);
-    log = wait_for_log(lc_log, "configuration not reloaded, the running one stays: invalid basic auth file", slow(3000));
+    log =
+        wait_for_log(lc_log, "configuration not reloaded, the running one stays: invalid basic auth file", slow(3000));
     ck_assert_ptr_nonnull(log);
     free(log);
     get(p, "/auth-page.txt", BOB_OK, 200, &r);
@@ -162,8 +161,7 @@ START_TEST(test_auth_bad_files_stop_the_start)
     const char *apr1 = "alice:$apr1$abcdefgh$abcdefghijklmnopqrstuv\n";
     ck_assert_int_eq(e2e_write_file(path, apr1, strlen(apr1)), 0);
     ck_assert_int_eq(run_binary(ARGS("--basic-auth-file", path), NULL, err, sizeof(err)), 2);
-    ck_assert_msg(strstr(err, "line 1") && strstr(err, "$apr1$") && strchr(err, '\n') == strrchr(err, '\n'),
-                  "%s", err);
+    ck_assert_msg(strstr(err, "line 1") && strstr(err, "$apr1$") && strchr(err, '\n') == strrchr(err, '\n'), "%s", err);
     snprintf(path, sizeof(path), "%s/no-such-htpasswd", base_dir);
     ck_assert_int_eq(run_binary(ARGS("--basic-auth-file", path), NULL, err, sizeof(err)), 2);
     ck_assert_msg(strstr(err, "No such file"), "%s", err);
@@ -226,8 +224,8 @@ static int connect_from_other(int p)
     inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
     struct timeval tv = {2, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (fd >= 0 && (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
-                    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)) {
+    if (fd >= 0 &&
+        (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 || connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)) {
         close(fd);
         fd = -1;
     }
@@ -322,8 +320,7 @@ END_TEST
 START_TEST(test_auth_spellings_cost_one_crypt)
 {
     static const char *const schemes[] = {"Basic", "basic", "BASIC"};
-    static const char *const tokens[] = {"Ym9iOnNlY3JldA==", "Ym9iOnNlY3JldA", "Ym9iOnNlY3JldA=",
-                                         "Ym9iOnNlY3JldB=="};
+    static const char *const tokens[] = {"Ym9iOnNlY3JldA==", "Ym9iOnNlY3JldA", "Ym9iOnNlY3JldA=", "Ym9iOnNlY3JldB=="};
     int p, mport;
     pid_t master = start_auth_with_metrics(&p, &mport);
     int ok = 0, n = 0;
@@ -332,8 +329,7 @@ START_TEST(test_auth_spellings_cost_one_crypt)
         for (size_t t = 0; t < OTU_ARRAY_LEN(tokens); t++, n++) {
             char header[128], raw[512];
             snprintf(header, sizeof(header), "Authorization: %s%s%s\r\n", schemes[s], n % 2 ? "  " : " ", tokens[t]);
-            snprintf(raw, sizeof(raw), "GET /auth-page.txt HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n",
-                     header);
+            snprintf(raw, sizeof(raw), "GET /auth-page.txt HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", header);
             struct e2e_response r; /* a connection each: the cache is the worker's, not the connection's */
             int status = e2e_exchange(p, raw, &r) == 0 ? r.status : -1;
             e2e_response_free(&r);
@@ -365,7 +361,8 @@ START_TEST(test_auth_cors_preflight_answered_before_auth)
     write_users();
     write_text("auth-page.txt", "behind the door\n");
     int p;
-    pid_t master = lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--cors-origins", "https://app.example"), &p);
+    pid_t master =
+        lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--cors-origins", "https://app.example"), &p);
     struct e2e_response r;
     const char *preflight = "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\n"
                             "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: authorization\r\n"
@@ -391,12 +388,16 @@ START_TEST(test_auth_cors_preflight_answered_before_auth)
     expect_header(&r, "Access-Control-Allow-Credentials", "true");
     e2e_response_free(&r);
     /* a preflight from another origin, and an OPTIONS that is no preflight: auth first, as before */
-    expect_status_on(p, "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://evil.test\r\n"
-                        "Access-Control-Request-Method: GET\r\nConnection: close\r\n\r\n", 401, &r);
+    expect_status_on(p,
+                     "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://evil.test\r\n"
+                     "Access-Control-Request-Method: GET\r\nConnection: close\r\n\r\n",
+                     401, &r);
     expect_no_header(&r, "Access-Control-Allow-Origin");
     e2e_response_free(&r);
-    expect_status_on(p, "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\n"
-                        "Connection: close\r\n\r\n", 401, &r);
+    expect_status_on(p,
+                     "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\n"
+                     "Connection: close\r\n\r\n",
+                     401, &r);
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0);
 }

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 /* Sizes of the test files: a page kept in memory once gzip'ed, a script sent from a memfd. */
-#define PAGE_BYTES 20000
+#define PAGE_BYTES   20000
 #define SCRIPT_BYTES 300000
 
 /* n bytes of numbered HTML lines (compress well); seed changes the words. malloc'd. */
@@ -64,8 +64,7 @@ static void expect_gunzips_to(const struct e2e_response *r, const char *rel)
 }
 
 /* GET (or HEAD) path on port p with the extra header lines (each ending in \r\n, or ""), expecting status. */
-static void ask(int p, const char *method, const char *path, const char *extra, int status,
-                struct e2e_response *r)
+static void ask(int p, const char *method, const char *path, const char *extra, int status, struct e2e_response *r)
 {
     char raw[1024];
     snprintf(raw, sizeof(raw), "%s %s HTTP/1.1\r\nHost: t\r\n%s\r\n", method, path, extra);
@@ -177,8 +176,7 @@ START_TEST(test_compressed_once_then_from_memory)
         expect_header(&r, "Vary", "Accept-Encoding");
         e2e_response_free(&r);
     }
-    printf("gzip on the fly: %d -> %zu bytes, ETag %s, compressed once for 3 answers\n", PAGE_BYTES, gz_len,
-           etag);
+    printf("gzip on the fly: %d -> %zu bytes, ETag %s, compressed once for 3 answers\n", PAGE_BYTES, gz_len, etag);
     free(first);
     free(page);
     ck_assert_int_eq(e2e_stop(master), 0);
@@ -218,7 +216,7 @@ START_TEST(test_not_for_small_large_or_images)
     make_dir("cz3");
     char *text = page_text(2 * 1024 * 1024 + 10, 3);
     put_file("cz3/small.css", text, 1000);           /* under the default 1k */
-    put_file("cz3/photo.png", text, PAGE_BYTES);      /* compressible bytes, but an image type */
+    put_file("cz3/photo.png", text, PAGE_BYTES);     /* compressible bytes, but an image type */
     put_file("cz3/huge.txt", text, 2 * 1024 * 1024); /* over the default 1m */
     put_file("cz3/ok.css", text, 1024);              /* exactly the minimum: compressed */
     static const char *const plain[] = {"/cz3/small.css", "/cz3/photo.png", "/cz3/huge.txt"};
@@ -277,8 +275,8 @@ START_TEST(test_small_cache_evicts)
     e2e_response_free(&r);
     ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 4);
     ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 1);
-    printf("eviction: variants of %zu, %zu, %zu bytes in an 8 KiB cache: the oldest compressed again\n",
-           sizes[0], sizes[1], sizes[2]);
+    printf("eviction: variants of %zu, %zu, %zu bytes in an 8 KiB cache: the oldest compressed again\n", sizes[0],
+           sizes[1], sizes[2]);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
@@ -313,7 +311,7 @@ START_TEST(test_rewritten_file_is_compressed_again)
     ck_assert_ptr_nonnull(e2e_header(&r, "ETag", etag1, sizeof(etag1)));
     e2e_response_free(&r);
     rewrite_in_place("cz5/r.txt", b, PAGE_BYTES, sec, 200); /* only the nanoseconds differ */
-    usleep((useconds_t)slow(300) * 1000);                 /* past the file cache's fstat() interval */
+    usleep((useconds_t)slow(300) * 1000);                   /* past the file cache's fstat() interval */
     ask(p, "GET", "/cz5/r.txt", "Accept-Encoding: gzip\r\n", 200, &r);
     expect_header(&r, "Content-Encoding", "gzip");
     expect_gunzips_to(&r, "cz5/r.txt");

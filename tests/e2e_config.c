@@ -130,8 +130,9 @@ START_TEST(test_check_config)
     ck_assert_ptr_nonnull(got);
     char where[500];
     snprintf(where, sizeof(where), "(file %s:2)", path);
-    static const char *const must[] = {"the configuration is valid", "(variable OTUSERVER_PORT)", "(flag -w)",
-                                       "(default)", "*.html=no-cache", "warning: --error-page names"};
+    static const char *const must[] = {
+        "the configuration is valid", "(variable OTUSERVER_PORT)", "(flag -w)", "(default)", "*.html=no-cache",
+        "warning: --error-page names"};
     for (size_t i = 0; i < OTU_ARRAY_LEN(must); i++)
         ck_assert_msg(strstr(got, must[i]) != NULL, "--check-config lacks '%s':\n%s", must[i], got);
     ck_assert_msg(strstr(got, where) != NULL, "lacks %s:\n%s", where, got);
@@ -142,8 +143,9 @@ START_TEST(test_check_config)
     path = config_file("port: 80\nport: 81\n");
     ck_assert_int_eq(run_binary(ARGS("--check-config", "--config", path), NULL, err, sizeof(err)), 2);
     ck_assert_ptr_nonnull(strstr(err, ":2: 'port' is set twice"));
-    ck_assert_int_eq(run_binary(ARGS("--check-config", "-r", root_dir, "--basic-auth-file", "/nonexistent/users"),
-                                NULL, err, sizeof(err)), 2);
+    ck_assert_int_eq(run_binary(ARGS("--check-config", "-r", root_dir, "--basic-auth-file", "/nonexistent/users"), NULL,
+                                err, sizeof(err)),
+                     2);
     ck_assert_ptr_nonnull(strstr(err, "invalid basic auth file"));
 }
 END_TEST
@@ -299,7 +301,8 @@ START_TEST(test_reload_invalid_keeps_running)
     kill(master, SIGHUP);
     log = wait_for_log(lc_log, "configuration reloaded", slow(3000));
     ck_assert_ptr_nonnull(log);
-    ck_assert_ptr_nonnull(strstr(log, "reload: --max-connections cannot change without a restart; keeping 8192 (asked: 77)"));
+    ck_assert_ptr_nonnull(
+        strstr(log, "reload: --max-connections cannot change without a restart; keeping 8192 (asked: 77)"));
     free(log);
     for (long long end = e2e_now_ms() + slow(2000); e2e_now_ms() < end; usleep(20000)) {
         if (strcmp(header_of(p, "/keep.txt", "Cache-Control"), "max-age=333") == 0)

@@ -24,8 +24,8 @@ static int connect_v6(int p)
     int fd = socket(AF_INET6, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)p),
-                             .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    struct sockaddr_in6 a = {
+        .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)p), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
     struct timeval tv = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -121,8 +121,7 @@ START_TEST(test_healthcheck_client_follows_ipv6_bind)
     ck_assert_int_gt(master, 0);
     char port_arg[16], err[512];
     snprintf(port_arg, sizeof(port_arg), "%d", p);
-    const char *probe[] = {"--healthcheck", "-p", port_arg, "-b", "::1", "--health-path", "/healthz",
-                           NULL};
+    const char *probe[] = {"--healthcheck", "-p", port_arg, "-b", "::1", "--health-path", "/healthz", NULL};
     ck_assert_int_eq(run_binary(probe, NULL, err, sizeof(err)), 0);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
@@ -192,11 +191,15 @@ END_TEST
 
 START_TEST(test_mime_table_and_overrides)
 {
-    static const char *const files[][2] = {
-        {"t.yaml", "application/yaml"}, {"t.vtt", "text/vtt"}, {"t.m3u8", "application/vnd.apple.mpegurl"},
-        {"t.webmanifest", "application/manifest+json"}, {"t.html", "text/html"},
-        {"t.swf", "application/x-shockwave-flash"}, {"t.odt", "application/vnd.oasis.opendocument.text"},
-        {"t.foo", "application/x-foo"}, {"t.JS", "text/javascript"}};
+    static const char *const files[][2] = {{"t.yaml", "application/yaml"},
+                                           {"t.vtt", "text/vtt"},
+                                           {"t.m3u8", "application/vnd.apple.mpegurl"},
+                                           {"t.webmanifest", "application/manifest+json"},
+                                           {"t.html", "text/html"},
+                                           {"t.swf", "application/x-shockwave-flash"},
+                                           {"t.odt", "application/vnd.oasis.opendocument.text"},
+                                           {"t.foo", "application/x-foo"},
+                                           {"t.JS", "text/javascript"}};
     for (size_t i = 0; i < OTU_ARRAY_LEN(files); i++)
         write_text(files[i][0], "x\n");
     setenv("OTUSERVER_MIME_TYPES", "foo=application/x-foo,.js=text/javascript", 1);
@@ -224,9 +227,9 @@ START_TEST(test_mime_table_and_overrides)
 END_TEST
 
 /* A browser's preflight for a GET with a Range header, from origin. */
-#define PREFLIGHT(origin)                                                                          \
-    "OPTIONS /cors/data.json HTTP/1.1\r\nHost: api.test\r\nOrigin: " origin "\r\n"                 \
-    "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: range\r\n"              \
+#define PREFLIGHT(origin)                                                             \
+    "OPTIONS /cors/data.json HTTP/1.1\r\nHost: api.test\r\nOrigin: " origin "\r\n"    \
+    "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: range\r\n" \
     "User-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n"
 
 START_TEST(test_cors_preflight_and_simple_requests)
@@ -234,8 +237,8 @@ START_TEST(test_cors_preflight_and_simple_requests)
     make_dir("cors");
     write_text("cors/data.json", "{\"ok\":true}\n");
     int p;
-    pid_t master = lc_start(ARGS("-w", "1", "--cors-origins", "https://app.example,http://localhost:3000",
-                                 "--cors-max-age", "120"), &p);
+    pid_t master = lc_start(
+        ARGS("-w", "1", "--cors-origins", "https://app.example,http://localhost:3000", "--cors-max-age", "120"), &p);
     struct e2e_response r;
     char v[256];
     /* a preflight from an allowed origin: 204 and every Access-Control-* line */
@@ -262,8 +265,10 @@ START_TEST(test_cors_preflight_and_simple_requests)
     ck_assert_ptr_nonnull(e2e_header(&r, "ETag", v, sizeof(v)));
     e2e_response_free(&r);
     char req[512];
-    snprintf(req, sizeof(req), "GET /cors/data.json HTTP/1.0\r\nOrigin: https://app.example\r\n"
-                               "If-None-Match: %s\r\n\r\n", v);
+    snprintf(req, sizeof(req),
+             "GET /cors/data.json HTTP/1.0\r\nOrigin: https://app.example\r\n"
+             "If-None-Match: %s\r\n\r\n",
+             v);
     expect_status_on(p, req, 304, &r);
     expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
     e2e_response_free(&r);
@@ -326,18 +331,19 @@ START_TEST(test_redirect_rules)
     write_text("kept.txt", "kept\n");
     setenv("OTUSERVER_REDIRECTS", "/old/*=/new/*,/blog=https://blog.example.com/:302", 1);
     int p;
-    pid_t master = lc_start(ARGS("-w", "1", "--redirect", "/old/*=/new/*", "--redirect",
-                                 "/blog=https://blog.example.com/:302", "--redirect", "/t/*=/temp/*:307",
-                                 "--redirect", "/p=/perm:308", "--redirect", "/go*=/*"), &p);
+    pid_t master =
+        lc_start(ARGS("-w", "1", "--redirect", "/old/*=/new/*", "--redirect", "/blog=https://blog.example.com/:302",
+                      "--redirect", "/t/*=/temp/*:307", "--redirect", "/p=/perm:308", "--redirect", "/go*=/*"),
+                 &p);
     unsetenv("OTUSERVER_REDIRECTS");
-    expect_redirect(p, "/blog", 302, "https://blog.example.com/");            /* exact, absolute URL */
-    expect_redirect(p, "/old/a/b.html", 301, "/new/a/b.html");                 /* prefix, default 301 */
+    expect_redirect(p, "/blog", 302, "https://blog.example.com/"); /* exact, absolute URL */
+    expect_redirect(p, "/old/a/b.html", 301, "/new/a/b.html");     /* prefix, default 301 */
     expect_redirect(p, "/t/x", 307, "/temp/x");
     expect_redirect(p, "/p", 308, "/perm");
-    expect_redirect(p, "/old/q?a=1&b=%20", 301, "/new/q?a=1&b=%20");           /* the query kept */
-    expect_redirect(p, "http://h/old/abs", 301, "/new/abs");                   /* absolute-form target */
+    expect_redirect(p, "/old/q?a=1&b=%20", 301, "/new/q?a=1&b=%20");                     /* the query kept */
+    expect_redirect(p, "http://h/old/abs", 301, "/new/abs");                             /* absolute-form target */
     expect_redirect(p, "/old/a%20b%3C%22%26/%C3%A9", 301, "/new/a%20b%3C%22%26/%C3%A9"); /* re-encoded */
-    expect_redirect(p, "/go//evil.example", 301, "/evil.example");             /* never //host */
+    expect_redirect(p, "/go//evil.example", 301, "/evil.example");                       /* never //host */
     /* CR LF in the rest: refused before any Location is built */
     struct e2e_response r;
     expect_status_on(p, "GET /old/x%0d%0aSet-Cookie:%20a=b HTTP/1.0\r\n\r\n", 400, &r);
@@ -388,7 +394,8 @@ START_TEST(test_redirect_rest_never_changes_the_host)
 {
     int p;
     pid_t master = lc_start(ARGS("-w", "1", "--redirect", "/blog*=https://blog.example.com*", "--redirect",
-                                 "/news*=https://news.example.com/posts*"), &p);
+                                 "/news*=https://news.example.com/posts*"),
+                            &p);
     static const char *const cases[][2] = {
         {"/blog.evil.com/x", "https://blog.example.com/.evil.com/x"},
         {"/blog%2eevil.com", "https://blog.example.com/.evil.com"},
@@ -443,9 +450,10 @@ START_TEST(test_redirect_at_the_limits_is_whole)
     snprintf(path[2], sizeof(path[2]), "/r/x");
     snprintf(want[2], sizeof(want[2]), "%.510sx?%s", target, query);
     int p;
-    pid_t master = lc_start(ARGS("-w", "1", "--header", headers[0], "--header", headers[1], "--header", headers[2],
-                                 "--header", headers[3], "--header", headers[4], "--redirect", "/s/*=/short/*",
-                                 "--redirect", rule), &p);
+    pid_t master =
+        lc_start(ARGS("-w", "1", "--header", headers[0], "--header", headers[1], "--header", headers[2], "--header",
+                      headers[3], "--header", headers[4], "--redirect", "/s/*=/short/*", "--redirect", rule),
+                 &p);
     struct e2e_response r[3];
     for (int i = 0; i < 3; i++) {
         snprintf(req, sizeof(req), "GET %s?%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path[i], query);
@@ -456,8 +464,8 @@ START_TEST(test_redirect_at_the_limits_is_whole)
     }
     fflush(stdout); /* a failed assertion ends the process: the lines first */
     for (int i = 0; i < 3; i++) {
-        ck_assert_msg(r[i].status == 301, "%s?(a 2000-byte query): status %d, expected 301; head:\n%.200s",
-                      path[i], r[i].status, r[i].head);
+        ck_assert_msg(r[i].status == 301, "%s?(a 2000-byte query): status %d, expected 301; head:\n%.200s", path[i],
+                      r[i].status, r[i].head);
         static char location[2700]; /* longer than expect_header()'s copy */
         ck_assert_ptr_nonnull(e2e_header(&r[i], "Location", location, sizeof(location)));
         ck_assert_msg(strcmp(location, want[i]) == 0, "%s: Location %.80s... (%zu bytes), expected %.80s... (%zu)",
@@ -494,8 +502,8 @@ START_TEST(test_autoindex_listing)
     make_dir("list");
     make_dir("list/zfolder");
     make_dir("list/.hiddendir");
-    write_text("list/a<b>&\"c d.txt", "12345");  /* 5 bytes */
-    write_text("list/\xc3\xa9t\xc3\xa9.txt", "1");  /* "été.txt", 1 byte */
+    write_text("list/a<b>&\"c d.txt", "12345");    /* 5 bytes */
+    write_text("list/\xc3\xa9t\xc3\xa9.txt", "1"); /* "été.txt", 1 byte */
     write_text("list/big.txt", "0123456789");      /* 10 bytes, oldest */
     write_text("list/.secret", "s");
     touch_delta("list/big.txt", -100);
@@ -516,7 +524,7 @@ START_TEST(test_autoindex_listing)
     body_pos(&r, "<a href=\"./a%3Cb%3E%26%22c%20d.txt\">a&lt;b&gt;&amp;&quot;c d.txt</a>");
     body_pos(&r, "<a href=\"./%C3%A9t%C3%A9.txt\">\xc3\xa9t\xc3\xa9.txt</a>");
     ck_assert_ptr_null(strstr(r.body, "<b>"));
-    ck_assert_ptr_null(strstr(r.body, "secret"));   /* dot-files hidden */
+    ck_assert_ptr_null(strstr(r.body, "secret")); /* dot-files hidden */
     ck_assert_ptr_null(strstr(r.body, "hiddendir"));
     /* folders first, then files by name */
     ck_assert_int_lt(body_pos(&r, "zfolder/"), body_pos(&r, "a&lt;b"));
@@ -540,7 +548,8 @@ START_TEST(test_autoindex_listing)
     expect_header(&r, "Vary", "Accept");
     snprintf(cmd, sizeof(cmd),
              "python3 -c 'import json,sys; d=json.load(sys.stdin); "
-             "assert [e[\"name\"] for e in d] == [\"zfolder\", \"\\u00e9t\\u00e9.txt\", \"a<b>&\\\"c d.txt\", \"big.txt\"], d; "
+             "assert [e[\"name\"] for e in d] == [\"zfolder\", \"\\u00e9t\\u00e9.txt\", \"a<b>&\\\"c d.txt\", "
+             "\"big.txt\"], d; "
              "assert d[0][\"type\"] == \"directory\" and d[3] [\"type\"] == \"file\" and d[3][\"size\"] == 10, d; "
              "assert all(set(e) == {\"name\", \"type\", \"size\", \"mtime\"} for e in d)' < '%s'",
              body_to_file(&r, "list.json"));
@@ -618,8 +627,9 @@ START_TEST(test_autoindex_bounded_by_entries_read)
     const char *json_header = e2e_header(&r, "X-Listing-Truncated", v, sizeof(v));
     expect_header(&r, "Content-Type", "application/json");
     char cmd[700];
-    snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; d=json.load(sys.stdin); "
-                               "assert all(e[\"name\"] == \"one.txt\" for e in d), d' < '%s'",
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys; d=json.load(sys.stdin); "
+             "assert all(e[\"name\"] == \"one.txt\" for e in d), d' < '%s'",
              body_to_file(&r, "links.json"));
     ck_assert_int_eq(sh(cmd), 0);
     e2e_response_free(&r);
@@ -630,7 +640,8 @@ START_TEST(test_autoindex_bounded_by_entries_read)
         sscanf(line, "autoindex: /links/: %ld entries read, %ld looked up", &read, &looked_up);
     free(log);
     printf("a listing of 1 file among %d symlinks: %lld ms; %ld entries read, %ld looked up; header %s, "
-           "the page %s\n", LISTING_LINKS, html_ms, read, looked_up, header ? header : "absent",
+           "the page %s\n",
+           LISTING_LINKS, html_ms, read, looked_up, header ? header : "absent",
            says ? "says it is truncated" : "says nothing");
     fflush(stdout);
     ck_assert_msg(json_header != NULL && strcmp(json_header, "true") == 0,

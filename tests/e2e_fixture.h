@@ -16,7 +16,7 @@
 #include <sys/types.h>
 
 /* Size of the "1 MB" file; a 16 MiB one keeps a response in flight for the stop test. */
-#define BIG_SIZE (1024 * 1024)
+#define BIG_SIZE  (1024 * 1024)
 #define HUGE_SIZE (16 * 1024 * 1024)
 
 /* ---- state: set by main() and serve_setup(), read by the tests ---- */

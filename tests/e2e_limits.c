@@ -118,8 +118,8 @@ END_TEST
 
 /* One client of the SYN-cookie test: a header timeout, and when the request follows the handshake. */
 struct cookie_case {
-    const char *timeout;  /* --header-timeout */
-    int delay_ms;         /* the request is sent this long after connecting; -1: never (a silent client) */
+    const char *timeout; /* --header-timeout */
+    int delay_ms;        /* the request is sent this long after connecting; -1: never (a silent client) */
 };
 
 static const struct cookie_case cookie_cases[] = {
@@ -255,9 +255,11 @@ START_TEST(test_header_timeout_whole_after_syn_cookie)
     for (size_t i = 0; i < n; i++) {
         const struct cookie_case *c = &cookie_cases[i];
         if (c->delay_ms >= 0) {
-            ck_assert_msg(status[i] == 200, "--header-timeout %s, request %d ms after connecting: %s %d",
-                          c->timeout, c->delay_ms,
-                          status[i] == -1 ? "closed without an answer" : status[i] == -2 ? "no server" : "status",
+            ck_assert_msg(status[i] == 200, "--header-timeout %s, request %d ms after connecting: %s %d", c->timeout,
+                          c->delay_ms,
+                          status[i] == -1   ? "closed without an answer"
+                          : status[i] == -2 ? "no server"
+                                            : "status",
                           status[i]);
         } else {
             long long timeout_ms = atoll(c->timeout) * 1000;
@@ -366,10 +368,12 @@ START_TEST(test_pipelined_past_request_cap_all_answered)
     }
     close(fd);
     int answered = count_responses(in, in_len);
-    printf("pipelined %d requests (%zu of %zu bytes sent), cap %d: %d complete answers, %s\n", REQUESTS,
-           out_sent, out_len, CAP, answered, eof ? "then EOF" : read_errno ? strerror(read_errno) : "no end");
-    ck_assert_msg(read_errno == 0, "the connection was reset (%s) after %d answers", strerror(read_errno),
-                  answered);
+    printf("pipelined %d requests (%zu of %zu bytes sent), cap %d: %d complete answers, %s\n", REQUESTS, out_sent,
+           out_len, CAP, answered,
+           eof          ? "then EOF"
+           : read_errno ? strerror(read_errno)
+                        : "no end");
+    ck_assert_msg(read_errno == 0, "the connection was reset (%s) after %d answers", strerror(read_errno), answered);
     ck_assert_msg(eof, "no EOF after %d answers", answered);
     ck_assert_int_eq(answered, CAP);
     free(in);
@@ -539,7 +543,7 @@ END_TEST
 
 /* Metrics clients of the trickle test, and its server's descriptor table (prlimit --nofile). */
 #define TRICKLE_CLIENTS 300
-#define TRICKLE_NOFILE "512"
+#define TRICKLE_NOFILE  "512"
 /* The metrics deadline (METRICS_DEADLINE_MS) and open metrics connections per worker (METRICS_CONNS_MAX). */
 #define METRICS_DEADLINE 2000
 #define METRICS_OPEN_MAX 8
@@ -619,20 +623,20 @@ START_TEST(test_metrics_trickling_clients_cannot_starve_the_site)
            TRICKLE_CLIENTS, TRICKLE_NOFILE, open, e2e_now_ms() - start, longest, longest_i, most_open_late,
            site_answers, site_asked);
     fflush(stdout); /* a failed assertion ends the process: the line first */
-    ck_assert_msg(open == 0, "%d of %d trickling metrics clients still open after %lld ms", open,
-                  TRICKLE_CLIENTS, e2e_now_ms() - start);
+    ck_assert_msg(open == 0, "%d of %d trickling metrics clients still open after %lld ms", open, TRICKLE_CLIENTS,
+                  e2e_now_ms() - start);
     ck_assert_msg(longest <= slow(METRICS_DEADLINE) + slow(500),
                   "a metrics connection lived %lld ms, past its %d ms deadline", longest, METRICS_DEADLINE);
     ck_assert_msg(most_open_late <= METRICS_OPEN_MAX, "%d metrics connections open at once, more than %d",
                   most_open_late, METRICS_OPEN_MAX);
-    ck_assert_msg(site_answers == site_asked && site_asked > 0, "the site answered %d of %d requests",
-                  site_answers, site_asked);
+    ck_assert_msg(site_answers == site_asked && site_asked > 0, "the site answered %d of %d requests", site_answers,
+                  site_asked);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
 
 /* The descriptor table of the reserve test, and its site connections: 40 of 64 leave the site some, not metrics. */
-#define RESERVE_NOFILE "64"
+#define RESERVE_NOFILE     "64"
 #define RESERVE_SITE_CONNS 40
 
 /*
@@ -666,8 +670,8 @@ START_TEST(test_metrics_leave_the_site_its_reserve)
     int metrics_after = e2e_exchange(mport, "GET /metrics HTTP/1.0\r\n\r\n", &r) == 0 ? r.status : -1;
     e2e_response_free(&r);
     printf("metrics with %d of %s descriptors taken by the site: %d (-1: closed at once); the site: %d; "
-           "metrics once they closed: %d\n", RESERVE_SITE_CONNS, RESERVE_NOFILE, metrics_status, site_status,
-           metrics_after);
+           "metrics once they closed: %d\n",
+           RESERVE_SITE_CONNS, RESERVE_NOFILE, metrics_status, site_status, metrics_after);
     fflush(stdout); /* a failed assertion ends the process: the line first */
     ck_assert_msg(metrics_status == -1, "a metrics client inside the site's reserve was answered %d", metrics_status);
     ck_assert_int_eq(site_status, 200);
@@ -729,13 +733,13 @@ END_TEST
 
 /* A client that downloads /bigdl.bin again and again, as fast as the kernel hands it over. */
 struct download {
-    int port;               /* the server */
-    atomic_bool started;    /* the first response head arrived */
-    atomic_bool stop;       /* set by the test: finish the current download and stop */
-    atomic_bool done;       /* stopped */
-    long long bytes;        /* body bytes received */
-    int downloads;          /* complete bodies */
-    bool failed;            /* a download broke off */
+    int port;            /* the server */
+    atomic_bool started; /* the first response head arrived */
+    atomic_bool stop;    /* set by the test: finish the current download and stop */
+    atomic_bool done;    /* stopped */
+    long long bytes;     /* body bytes received */
+    int downloads;       /* complete bodies */
+    bool failed;         /* a download broke off */
 };
 
 static void *download_fast(void *arg)
@@ -829,13 +833,12 @@ START_TEST(test_big_download_does_not_starve_others)
     int turns = log_count("to go: yielding");
     long long want_turns = d.bytes / TURN_BUDGET / 2; /* half: bytes in flight are not counted */
     printf("big downloads: %d x %zu MB (%lld MB); %d small requests meanwhile: median %lld ms, p90 %lld ms, "
-           "max %lld ms; %d turns that spent the budget\n", d.downloads, BIG_DOWNLOAD_SIZE >> 20,
-           d.bytes >> 20, n, median, n > 0 ? lat[n * 9 / 10] : -1, worst, turns);
+           "max %lld ms; %d turns that spent the budget\n",
+           d.downloads, BIG_DOWNLOAD_SIZE >> 20, d.bytes >> 20, n, median, n > 0 ? lat[n * 9 / 10] : -1, worst, turns);
     fflush(stdout);
     ck_assert_msg(!d.failed && d.downloads >= 1, "the big download broke off");
     ck_assert_msg(n >= 10, "only %d small requests answered in %d ms of downloads", n, slow(BIG_DOWNLOAD_MS));
-    ck_assert_msg(median < 50 && worst < 1000, "small requests waited: median %lld ms, max %lld ms",
-                  median, worst);
+    ck_assert_msg(median < 50 && worst < 1000, "small requests waited: median %lld ms, max %lld ms", median, worst);
     ck_assert_msg(turns >= want_turns, "%lld MB went out in %d budget-limited turns, expected %lld or more",
                   d.bytes >> 20, turns, want_turns);
     ck_assert_int_eq(e2e_stop(master), 0);

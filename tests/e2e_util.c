@@ -33,8 +33,7 @@ int e2e_free_port(void)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     socklen_t len = sizeof(a);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 || getsockname(fd, (struct sockaddr *)&a, &len) < 0)
         return -1;
     close(fd);
     return ntohs(a.sin_port);
@@ -84,14 +83,14 @@ int e2e_connect_host(const char *host, int port)
     return connect_within(host, port, 1000); /* a vanished container must not hang a load run */
 }
 
-pid_t e2e_start(const char *bin, int port, const char *root, const char *log,
-                const char *const extra[], const char *errlog)
+pid_t e2e_start(const char *bin, int port, const char *root, const char *log, const char *const extra[],
+                const char *errlog)
 {
     return e2e_start_probed(bin, port, root, log, extra, errlog, e2e_connect);
 }
 
-pid_t e2e_start_probed(const char *bin, int port, const char *root, const char *log,
-                       const char *const extra[], const char *errlog, int (*connect_fn)(int port))
+pid_t e2e_start_probed(const char *bin, int port, const char *root, const char *log, const char *const extra[],
+                       const char *errlog, int (*connect_fn)(int port))
 {
     char portbuf[16];
     snprintf(portbuf, sizeof(portbuf), "%d", port);

@@ -45,24 +45,23 @@ static void test_zstd(const char *in, char *packed, char *out)
     size_t n = ZSTD_compress(packed, bound, in, INPUT_SIZE, 3);
     size_t back = ZSTD_isError(n) ? 0 : ZSTD_decompress(out, INPUT_SIZE, packed, n);
     char what[160];
-    snprintf(what, sizeof(what), "zstd %s: %d -> %zu bytes at level 3, and back", ZSTD_versionString(),
-             INPUT_SIZE, ZSTD_isError(n) ? 0 : n);
-    result(!ZSTD_isError(n) && !ZSTD_isError(back) && back == INPUT_SIZE && memcmp(in, out, INPUT_SIZE) == 0,
-           what);
+    snprintf(what, sizeof(what), "zstd %s: %d -> %zu bytes at level 3, and back", ZSTD_versionString(), INPUT_SIZE,
+             ZSTD_isError(n) ? 0 : n);
+    result(!ZSTD_isError(n) && !ZSTD_isError(back) && back == INPUT_SIZE && memcmp(in, out, INPUT_SIZE) == 0, what);
 }
 
 static void test_brotli(const char *in, char *packed, char *out)
 {
     size_t n = BrotliEncoderMaxCompressedSize(INPUT_SIZE);
-    bool ok = BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, INPUT_SIZE,
-                                    (const uint8_t *)in, &n, (uint8_t *)packed) == BROTLI_TRUE;
+    bool ok = BrotliEncoderCompress(5, BROTLI_DEFAULT_WINDOW, BROTLI_MODE_TEXT, INPUT_SIZE, (const uint8_t *)in, &n,
+                                    (uint8_t *)packed) == BROTLI_TRUE;
     size_t back = INPUT_SIZE;
-    ok = ok && BrotliDecoderDecompress(n, (const uint8_t *)packed, &back, (uint8_t *)out) ==
-                   BROTLI_DECODER_RESULT_SUCCESS;
+    ok = ok &&
+         BrotliDecoderDecompress(n, (const uint8_t *)packed, &back, (uint8_t *)out) == BROTLI_DECODER_RESULT_SUCCESS;
     uint32_t v = BrotliEncoderVersion();
     char what[160];
-    snprintf(what, sizeof(what), "brotli %u.%u.%u: %d -> %zu bytes at quality 5, and back", v >> 24,
-             (v >> 12) & 0xfff, v & 0xfff, INPUT_SIZE, n);
+    snprintf(what, sizeof(what), "brotli %u.%u.%u: %d -> %zu bytes at quality 5, and back", v >> 24, (v >> 12) & 0xfff,
+             v & 0xfff, INPUT_SIZE, n);
     result(ok && back == INPUT_SIZE && memcmp(in, out, INPUT_SIZE) == 0, what);
 }
 
@@ -70,10 +69,11 @@ static void test_deflate(const char *in, char *packed, char *out)
 {
     struct libdeflate_compressor *c = libdeflate_alloc_compressor(6);
     struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-    size_t n = c ? libdeflate_gzip_compress(c, in, INPUT_SIZE, packed, libdeflate_gzip_compress_bound(c, INPUT_SIZE)) : 0;
+    size_t n =
+        c ? libdeflate_gzip_compress(c, in, INPUT_SIZE, packed, libdeflate_gzip_compress_bound(c, INPUT_SIZE)) : 0;
     size_t back = 0;
-    bool ok = n > 0 && d != NULL &&
-              libdeflate_gzip_decompress(d, packed, n, out, INPUT_SIZE, &back) == LIBDEFLATE_SUCCESS;
+    bool ok =
+        n > 0 && d != NULL && libdeflate_gzip_decompress(d, packed, n, out, INPUT_SIZE, &back) == LIBDEFLATE_SUCCESS;
     char what[160];
     snprintf(what, sizeof(what), "libdeflate %s: gzip %d -> %zu bytes at level 6, and back", LIBDEFLATE_VERSION_STRING,
              INPUT_SIZE, n);

@@ -30,11 +30,11 @@
 /* One parse: the settings being filled and what the sources did to each row. */
 struct parse {
     struct config *cfg;
-    struct config_trace *trace;    /* or NULL */
+    struct config_trace *trace;                         /* or NULL */
     enum config_source list_source[CONFIG_OPTIONS_MAX]; /* lists: whose items they hold */
-    bool set_by_flag[CONFIG_OPTIONS_MAX]; /* a flag gave the row (-r and DIR both: an error) */
-    const char *positional;        /* the document root given as an argument, or NULL */
-    int link_warning;              /* the warning line about service links, or -1 */
+    bool set_by_flag[CONFIG_OPTIONS_MAX];               /* a flag gave the row (-r and DIR both: an error) */
+    const char *positional;                             /* the document root given as an argument, or NULL */
+    int link_warning;                                   /* the warning line about service links, or -1 */
 };
 
 /* Where a value comes from: its source, its name in errors ("--port"), its origin in the trace ("site.yaml:3"). */
@@ -74,8 +74,8 @@ static void bound_text(const struct option_spec *o, long v, char *out, size_t ca
         enum opt_kind kind;
         long scale;
         const char *unit;
-    } units[] = {{OPT_SIZE, 1024L * 1024, "m"}, {OPT_SIZE, 1024, "k"},  {OPT_DURATION, 3600000, "h"},
-                 {OPT_DURATION, 60000, "m"},      {OPT_DURATION, 1000, "s"}, {OPT_DURATION, 1, "ms"}};
+    } units[] = {{OPT_SIZE, 1024L * 1024, "m"}, {OPT_SIZE, 1024, "k"},     {OPT_DURATION, 3600000, "h"},
+                 {OPT_DURATION, 60000, "m"},    {OPT_DURATION, 1000, "s"}, {OPT_DURATION, 1, "ms"}};
     for (size_t i = 0; i < OTU_ARRAY_LEN(units); i++) {
         if (units[i].kind == o->kind && v > 0 && v % units[i].scale == 0) {
             snprintf(out, cap, "%ld%s", v / units[i].scale, units[i].unit);
@@ -107,7 +107,9 @@ static int parse_number(int *field, const struct option_spec *o, const char *v, 
     char lo[24], hi[24];
     bound_text(o, o->min, lo, sizeof(lo));
     bound_text(o, o->max, hi, sizeof(hi));
-    const char *what = o->kind == OPT_INT ? "a number" : o->kind == OPT_SIZE ? "a size (bytes, or k or m)" : "a duration (ms, s or m)";
+    const char *what = o->kind == OPT_INT    ? "a number"
+                       : o->kind == OPT_SIZE ? "a size (bytes, or k or m)"
+                                             : "a duration (ms, s or m)";
     return opt_expected(why, whylen, "%s from %s to %s%s%s", what, lo, hi, o->keyword ? ", or " : "",
                         o->keyword ? o->keyword : "");
 }
@@ -178,20 +180,14 @@ static int parse_value(struct config *cfg, const struct option_spec *o, const ch
     switch (o->kind) {
     case OPT_INT:
     case OPT_SIZE:
-    case OPT_DURATION:
-        return parse_number(field, o, v, why, whylen);
-    case OPT_BOOL:
-        return opt_bool(v, field) == 0 ? 0 : opt_expected(why, whylen, "%s", OPT_BOOL_WORDS);
-    case OPT_ENUM:
-        return parse_enum(field, o, v, why, whylen);
+    case OPT_DURATION: return parse_number(field, o, v, why, whylen);
+    case OPT_BOOL: return opt_bool(v, field) == 0 ? 0 : opt_expected(why, whylen, "%s", OPT_BOOL_WORDS);
+    case OPT_ENUM: return parse_enum(field, o, v, why, whylen);
     case OPT_PATH:
-    case OPT_URLPATH:
-        return parse_path(field, o, v, why, whylen);
-    case OPT_TEXT:
-        return parse_text(field, o, v, why, whylen);
+    case OPT_URLPATH: return parse_path(field, o, v, why, whylen);
+    case OPT_TEXT: return parse_text(field, o, v, why, whylen);
     case OPT_VALUE:
-    case OPT_LIST:
-        return o->parse(field, v, why, whylen);
+    case OPT_LIST: return o->parse(field, v, why, whylen);
     case OPT_MODE:
         if (mode_rank((enum config_mode)o->keyword_value) > mode_rank(cfg->mode))
             cfg->mode = (enum config_mode)o->keyword_value;
@@ -253,8 +249,8 @@ static void start_list(struct parse *p, const struct option_spec *o, const struc
  * emptied first when a new source starts giving it items.  Returns 0, or
  * -1 with the one-line error naming ref->name.
  */
-static int apply(struct parse *p, const struct option_spec *o, const char *v, const struct source_ref *ref,
-                 char *err, size_t errlen)
+static int apply(struct parse *p, const struct option_spec *o, const char *v, const struct source_ref *ref, char *err,
+                 size_t errlen)
 {
     if (o->kind == OPT_LIST)
         start_list(p, o, ref);
@@ -274,8 +270,8 @@ static int apply(struct parse *p, const struct option_spec *o, const char *v, co
  * else on commas (--cache-control and --header only on newlines: their
  * values hold commas).  Returns 0 or -1 with err.
  */
-static int apply_text(struct parse *p, const struct option_spec *o, const char *text,
-                      const struct source_ref *ref, char *err, size_t errlen)
+static int apply_text(struct parse *p, const struct option_spec *o, const char *text, const struct source_ref *ref,
+                      char *err, size_t errlen)
 {
     if (o->kind != OPT_LIST)
         return apply(p, o, text, ref, err, errlen);
@@ -327,8 +323,11 @@ static int file_entry(void *arg, const struct config_file_entry *e, int *line, c
     const struct option_spec *o = config_option_find(e->key, strlen(e->key));
     if (o == NULL || o->kind == OPT_MODE || (o->flags & OPT_F_NOFILE) || strcmp(o->name, e->key) != 0) {
         const char *near = config_names_closest_key(e->key);
-        snprintf(err, errlen, "unknown setting '%.80s' (%s%s%s)", e->key, near ? "did you mean '" : "the keys are the "
-                 "long option names: see --help", near ? near : "", near ? "'?" : "");
+        snprintf(err, errlen, "unknown setting '%.80s' (%s%s%s)", e->key,
+                 near ? "did you mean '"
+                      : "the keys are the "
+                        "long option names: see --help",
+                 near ? near : "", near ? "'?" : "");
         return -1;
     }
     if (e->sequence && o->kind != OPT_LIST) {
@@ -341,7 +340,7 @@ static int file_entry(void *arg, const struct config_file_entry *e, int *line, c
     if (!e->sequence) /* a scalar: as a variable's text, items split the same way */
         return apply_text(p, o, e->values[0], &ref, err, errlen);
     if (o->kind == OPT_LIST)
-        start_list(p, o, &ref); /* an empty sequence still replaces the list */
+        start_list(p, o, &ref);          /* an empty sequence still replaces the list */
     for (int k = 0; k < e->count; k++) { /* each item whole: a header value may hold commas */
         *line = e->lines[k];
         if (apply(p, o, e->values[k], &ref, err, errlen) < 0)
@@ -375,9 +374,11 @@ static void note_service_link(struct parse *p, const char *name, const char *val
     struct config_warnings *w = &p->cfg->warnings;
     if (p->link_warning < 0) {
         p->link_warning = w->count < CONFIG_WARNINGS_MAX ? w->count : -1;
-        add_warning(p->cfg, "ignoring %s=%.40s: a service link that Kubernetes (from a Service named otuserver) or "
-                            "Docker links inject, not a setting; set enableServiceLinks: false or name the Service "
-                            "otherwise", name, value);
+        add_warning(p->cfg,
+                    "ignoring %s=%.40s: a service link that Kubernetes (from a Service named otuserver) or "
+                    "Docker links inject, not a setting; set enableServiceLinks: false or name the Service "
+                    "otherwise",
+                    name, value);
         return;
     }
     char *line = w->line[p->link_warning];
@@ -439,8 +440,8 @@ static int apply_environment(struct parse *p, char **envp, char *err, size_t err
  * "-pVALUE", or the next argument (*i moves on).  A switch reads "on", or
  * its "=value".  Returns the value, or NULL with err set.
  */
-static const char *flag_value(const struct option_spec *o, const char *source, int argc, char **argv, int *i,
-                              char *err, size_t errlen)
+static const char *flag_value(const struct option_spec *o, const char *source, int argc, char **argv, int *i, char *err,
+                              size_t errlen)
 {
     const char *arg = argv[*i];
     bool is_long = arg[1] == '-';
@@ -496,8 +497,8 @@ static int apply_flags(struct parse *p, int argc, char **argv, bool only_config,
         }
         if (options_end || arg[0] != '-' || arg[1] == '\0') {
             if (!only_config && p->positional != NULL) {
-                snprintf(err, errlen, "unexpected second argument '%s': the document root is '%s' (see --help)",
-                         arg, p->positional);
+                snprintf(err, errlen, "unexpected second argument '%s': the document root is '%s' (see --help)", arg,
+                         p->positional);
                 return -1;
             }
             p->positional = arg;
@@ -526,8 +527,7 @@ static int apply_positional(struct parse *p, char *err, size_t errlen)
         return 0;
     const struct option_spec *root = config_option_find("root", 4);
     if (p->set_by_flag[root - config_options]) {
-        snprintf(err, errlen, "the document root is given twice: as -r/--root and as the argument '%s'",
-                 p->positional);
+        snprintf(err, errlen, "the document root is given twice: as -r/--root and as the argument '%s'", p->positional);
         return -1;
     }
     struct source_ref ref = {CONFIG_SOURCE_FLAG, "the root argument", "argument"};
@@ -552,7 +552,8 @@ int config_parse(struct config *cfg, int argc, char **argv, char **envp, struct 
     const char *config_env = env_get(envp, CONFIG_ENV_PREFIX "CONFIG");
     int rc = -1;
     struct source_ref env_ref = {CONFIG_SOURCE_ENV, CONFIG_ENV_PREFIX "CONFIG", CONFIG_ENV_PREFIX "CONFIG"};
-    if (apply_defaults(p, err, errlen) < 0 || (config_env && apply_text(p, config_row, config_env, &env_ref, err, errlen) < 0) ||
+    if (apply_defaults(p, err, errlen) < 0 ||
+        (config_env && apply_text(p, config_row, config_env, &env_ref, err, errlen) < 0) ||
         apply_flags(p, argc, argv, true, err, errlen) < 0)
         goto done;
     p->positional = NULL;
@@ -615,8 +616,8 @@ int config_keep_restart_only(struct config *fresh, const struct config *running,
         char was[128], asked[128], line[400];
         value_text(running, o, was, sizeof(was));
         value_text(fresh, o, asked, sizeof(asked));
-        snprintf(line, sizeof(line), "reload: --%s cannot change without a restart; keeping %s (asked: %s)",
-                 o->name, was, asked);
+        snprintf(line, sizeof(line), "reload: --%s cannot change without a restart; keeping %s (asked: %s)", o->name,
+                 was, asked);
         warn_fn(line);
         memcpy(f, r, o->size);
         kept++;

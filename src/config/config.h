@@ -23,8 +23,8 @@
 /* Where each setting's value came from and what it was, for --check-config. */
 struct config_trace {
     struct {
-        enum config_source source;  /* the source that set it last */
-        char where[96];             /* "default", "FILE:LINE", "OTUSERVER_PORT", "-p" */
+        enum config_source source;        /* the source that set it last */
+        char where[96];                   /* "default", "FILE:LINE", "OTUSERVER_PORT", "-p" */
         char text[CONFIG_TRACE_TEXT_MAX]; /* the value as given; a list's items one per line */
     } row[CONFIG_OPTIONS_MAX];
 };
@@ -40,9 +40,8 @@ struct config_trace {
  * Returns 0, or -1 with a one-line message (no newline) in err naming the
  * flag, variable or FILE:LINE, the value and what is allowed.
  */
-int config_parse(struct config *cfg, int argc, char **argv, char **envp, struct config_trace *trace,
-                 char *err, size_t errlen);
-
+int config_parse(struct config *cfg, int argc, char **argv, char **envp, struct config_trace *trace, char *err,
+                 size_t errlen);
 
 /*
  * Checks what parsing cannot: that the document root is an existing,

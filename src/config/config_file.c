@@ -21,9 +21,9 @@
 struct reader {
     yaml_parser_t parser;
     const char *path;
-    int nkeys;                     /* keys seen so far */
+    int nkeys;                        /* keys seen so far */
     char *keys[CONFIG_FILE_KEYS_MAX]; /* their names (malloc'd) */
-    int nvalues;                   /* values of the current key */
+    int nvalues;                      /* values of the current key */
     char *values[CONFIG_FILE_ITEMS_MAX];
     int lines[CONFIG_FILE_ITEMS_MAX];
 };
@@ -187,7 +187,8 @@ static int read_mapping(struct reader *r, config_file_entry_fn fn, void *arg, ch
         if (ev.type == YAML_SCALAR_EVENT)
             rc = read_entry(r, &ev, fn, arg, err, errlen);
         else
-            rc = fail(r, (int)ev.start_mark.line + 1, err, errlen, "a key must be a setting name, not a list or a mapping");
+            rc = fail(r, (int)ev.start_mark.line + 1, err, errlen,
+                      "a key must be a setting name, not a list or a mapping");
         yaml_event_delete(&ev);
         if (rc < 0)
             return -1;

@@ -20,12 +20,12 @@
 
 /* One key of the file, as the caller sees it. */
 struct config_file_entry {
-    const char *key;               /* the key's text */
-    int line;                      /* its line, from 1 */
-    bool sequence;                 /* the value was a sequence (else one scalar) */
-    int count;                     /* values: 1 for a scalar, 0..CONFIG_FILE_ITEMS_MAX for a sequence */
-    const char *const *values;     /* their texts */
-    const int *lines;              /* and lines */
+    const char *key;           /* the key's text */
+    int line;                  /* its line, from 1 */
+    bool sequence;             /* the value was a sequence (else one scalar) */
+    int count;                 /* values: 1 for a scalar, 0..CONFIG_FILE_ITEMS_MAX for a sequence */
+    const char *const *values; /* their texts */
+    const int *lines;          /* and lines */
 };
 
 /*
@@ -33,8 +33,7 @@ struct config_file_entry {
  * "FILE:LINE: " prefix, which config_file_read() adds from line, the line
  * it reports the error at; it is preset to the key's line).
  */
-typedef int (*config_file_entry_fn)(void *arg, const struct config_file_entry *e, int *line, char *err,
-                                    size_t errlen);
+typedef int (*config_file_entry_fn)(void *arg, const struct config_file_entry *e, int *line, char *err, size_t errlen);
 
 /*
  * Reads path and calls fn for each key, in the file's order.  An empty file

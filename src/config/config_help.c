@@ -102,7 +102,7 @@ void config_print_effective(FILE *out, const struct config_trace *t)
                  src == CONFIG_SOURCE_DEFAULT ? "" : t->row[i].where);
         const char *s = t->row[i].text;
         if (*s == '\0')
-            s = "-"; /* none */
+            s = "-";                                         /* none */
         for (bool first = true; *s != '\0'; first = false) { /* a list: one item a line */
             size_t len = strcspn(s, "\n");
             fprintf(out, "  %-20s %-40.*s %s\n", first ? o->name : "", (int)len, s, first ? origin : "");

@@ -69,8 +69,8 @@ bool config_names_service_link(const char *name, size_t n, const char *value)
         return true;
     for (const char *s = strstr(copy, "_PORT_"); s != NULL; s = strstr(s + 1, "_PORT_")) {
         const char *proto = s + 6 + strspn(s + 6, "0123456789");
-        if (proto > s + 6 && (strncmp(proto, "_TCP", 4) == 0 || strncmp(proto, "_UDP", 4) == 0 ||
-                              strncmp(proto, "_SCTP", 5) == 0))
+        if (proto > s + 6 &&
+            (strncmp(proto, "_TCP", 4) == 0 || strncmp(proto, "_UDP", 4) == 0 || strncmp(proto, "_SCTP", 5) == 0))
             return true;
     }
     const char *tail = n > 5 ? copy + (n - 5) : copy; /* n < sizeof(copy) */

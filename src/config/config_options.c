@@ -21,9 +21,11 @@
 #define AT(field) .offset = offsetof(struct config, field), .size = sizeof(((struct config *)0)->field)
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL}; /* enum log_level */
-static const char *const log_formats[] = {"text", "combined", "json", NULL};     /* enum access_log_format */
-static const char *const compress_modes[] = {"off", "gzip", NULL};              /* enum compress_mode */
+static const char *const log_formats[] = {"text", "combined", "json", NULL};      /* enum access_log_format */
+static const char *const compress_modes[] = {"off", "gzip", NULL};                /* enum compress_mode */
 
+/* laid out by hand, one option a row of two or three lines: */
+/* clang-format off */
 const struct option_spec config_options[] = {
     /* the listeners and processes */
     {.name = "port", .short_name = 'p', .kind = OPT_INT, AT(port), .min = 1, .max = 65535, .def = "80",
@@ -171,6 +173,7 @@ const struct option_spec config_options[] = {
     {.name = "version", .short_name = 'V', .kind = OPT_MODE, .keyword_value = CONFIG_MODE_VERSION,
      .flags = OPT_F_NOENV, .help = "print the version and exit"},
 };
+/* clang-format on */
 
 const size_t config_option_count = OTU_ARRAY_LEN(config_options);
 

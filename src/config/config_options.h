@@ -52,25 +52,25 @@ typedef int (*opt_parse_fn)(void *dst, const char *text, char *why, size_t whyle
 typedef void (*opt_clear_fn)(void *dst);
 
 struct option_spec {
-    const char *name;              /* long flag, file key, and (derived) variable */
-    char short_name;               /* 'p' for -p, or 0 */
+    const char *name; /* long flag, file key, and (derived) variable */
+    char short_name;  /* 'p' for -p, or 0 */
     enum opt_kind kind;
-    size_t offset;                 /* where the value lands in struct config */
-    size_t size;                   /* the field's size */
-    long min, max;                 /* bounds of OPT_INT, OPT_SIZE, OPT_DURATION */
-    const char *keyword;           /* OPT_INT: a word standing for keyword_value ("auto"), or NULL */
-    long keyword_value;            /* ...and OPT_MODE's mode */
-    const char *const *names;      /* OPT_ENUM: the words, NULL-terminated, index = value */
-    opt_parse_fn parse;            /* OPT_VALUE: the value; OPT_LIST: one item */
-    opt_clear_fn clear;            /* OPT_LIST */
-    const char *def;               /* the default, as text; NULL = none */
-    const char *metavar;           /* shown in --help; NULL for switches and modes */
-    const char *help;              /* one line */
-    const char *examples;          /* more --help lines after "e.g.", newline-separated, or NULL */
-    const char *see;               /* the docs page (and #section, from docs/) that says more, or NULL */
-    const char *alias;             /* the classic OTUServer flag spelling, or NULL */
-    const char *old_env;           /* a deprecated variable name that still works, or NULL */
-    unsigned flags;                /* OPT_F_* */
+    size_t offset;            /* where the value lands in struct config */
+    size_t size;              /* the field's size */
+    long min, max;            /* bounds of OPT_INT, OPT_SIZE, OPT_DURATION */
+    const char *keyword;      /* OPT_INT: a word standing for keyword_value ("auto"), or NULL */
+    long keyword_value;       /* ...and OPT_MODE's mode */
+    const char *const *names; /* OPT_ENUM: the words, NULL-terminated, index = value */
+    opt_parse_fn parse;       /* OPT_VALUE: the value; OPT_LIST: one item */
+    opt_clear_fn clear;       /* OPT_LIST */
+    const char *def;          /* the default, as text; NULL = none */
+    const char *metavar;      /* shown in --help; NULL for switches and modes */
+    const char *help;         /* one line */
+    const char *examples;     /* more --help lines after "e.g.", newline-separated, or NULL */
+    const char *see;          /* the docs page (and #section, from docs/) that says more, or NULL */
+    const char *alias;        /* the classic OTUServer flag spelling, or NULL */
+    const char *old_env;      /* a deprecated variable name that still works, or NULL */
+    unsigned flags;           /* OPT_F_* */
 };
 
 /* Room for a variable's name. */

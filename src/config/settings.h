@@ -37,60 +37,55 @@ enum config_mode {
 };
 
 /* Where a setting's value came from, lowest precedence first. */
-enum config_source {
-    CONFIG_SOURCE_DEFAULT = 0,
-    CONFIG_SOURCE_FILE,
-    CONFIG_SOURCE_ENV,
-    CONFIG_SOURCE_FLAG
-};
+enum config_source { CONFIG_SOURCE_DEFAULT = 0, CONFIG_SOURCE_FILE, CONFIG_SOURCE_ENV, CONFIG_SOURCE_FLAG };
 
 /* Lines to log once the log is open: what a parse noticed and let pass. */
 struct config_warnings {
-    int count;                     /* lines in line[] */
-    int dropped;                   /* more that did not fit */
+    int count;   /* lines in line[] */
+    int dropped; /* more that did not fit */
     char line[CONFIG_WARNINGS_MAX][CONFIG_WARNING_LEN];
 };
 
 struct config {
     enum config_mode mode;
-    char config_file[PATH_MAX];    /* --config / OTUSERVER_CONFIG, "" = none */
+    char config_file[PATH_MAX]; /* --config / OTUSERVER_CONFIG, "" = none */
     /* the listeners and processes (a reload keeps these: restart to change them) */
-    int port;                      /* TCP port, 1..65535 */
+    int port;                        /* TCP port, 1..65535 */
     char bind_addr[LISTEN_ADDR_MAX]; /* IPv4 or IPv6 literal to listen on (no brackets) */
-    int metrics_port;              /* Prometheus /metrics listener; 0 = off */
-    int workers;                   /* worker processes (0 in the row = auto, resolved by config_parse) */
-    bool workers_auto;             /* workers came from the CPU count */
-    char log_file[PATH_MAX];       /* log path, or "-" for standard output */
+    int metrics_port;                /* Prometheus /metrics listener; 0 = off */
+    int workers;                     /* worker processes (0 in the row = auto, resolved by config_parse) */
+    bool workers_auto;               /* workers came from the CPU count */
+    char log_file[PATH_MAX];         /* log path, or "-" for standard output */
     /* the log */
-    int log_level;                 /* enum log_level */
-    int log_format;                /* enum access_log_format */
+    int log_level;  /* enum log_level */
+    int log_format; /* enum access_log_format */
     /* connections */
-    int grace_ms;                  /* shutdown grace period */
-    int max_head_size;             /* bytes of request line + headers */
-    int max_headers;               /* header lines per request */
-    int header_timeout_ms;         /* whole request head must arrive within this */
-    int keepalive_timeout_ms;      /* idle time allowed between requests; 0 = no keep-alive */
-    int keepalive_requests;        /* requests per connection */
-    int send_timeout_ms;           /* longest wait for a client to take more bytes */
-    int max_connections;           /* open connections per worker */
+    int grace_ms;             /* shutdown grace period */
+    int max_head_size;        /* bytes of request line + headers */
+    int max_headers;          /* header lines per request */
+    int header_timeout_ms;    /* whole request head must arrive within this */
+    int keepalive_timeout_ms; /* idle time allowed between requests; 0 = no keep-alive */
+    int keepalive_requests;   /* requests per connection */
+    int send_timeout_ms;      /* longest wait for a client to take more bytes */
+    int max_connections;      /* open connections per worker */
     /* the site */
-    char root[PATH_MAX];           /* document root as given */
-    bool server_tokens;            /* the Server header carries the version */
-    int file_cache_entries;        /* names remembered per worker; 0 = reopen every time */
-    bool serve_dotfiles;           /* serve names starting with '.' */
-    bool autoindex;                /* list folders without an index file (else 403) */
+    char root[PATH_MAX];                   /* document root as given */
+    bool server_tokens;                    /* the Server header carries the version */
+    int file_cache_entries;                /* names remembered per worker; 0 = reopen every time */
+    bool serve_dotfiles;                   /* serve names starting with '.' */
+    bool autoindex;                        /* list folders without an index file (else 403) */
     char health_path[PAGES_PATH_MAX];      /* answered by the worker itself: 200 or 503; "" = off */
     char healthcheck_path[PAGES_PATH_MAX]; /* path --healthcheck requests; "" = see config_probe_path() */
-    char basic_auth_file[PATH_MAX]; /* htpasswd file: every request but the health path needs
-                                       a user of it; "" = no authentication */
-    char basic_auth_realm[64];     /* realm named in WWW-Authenticate (inside a quoted string) */
-    struct pages_config pages;     /* --index, --error-page, --fallback */
-    struct path_headers headers;   /* --cache-control, --header */
-    struct mime_config mime;       /* --mime, --charset */
-    struct cors_config cors;       /* --cors-* */
-    struct redirect_rules redirects; /* --redirect */
-    struct compress_config compress; /* --compress* */
-    struct config_warnings warnings; /* what the parse noticed and let pass */
+    char basic_auth_file[PATH_MAX];        /* htpasswd file: every request but the health path needs
+                                              a user of it; "" = no authentication */
+    char basic_auth_realm[64];             /* realm named in WWW-Authenticate (inside a quoted string) */
+    struct pages_config pages;             /* --index, --error-page, --fallback */
+    struct path_headers headers;           /* --cache-control, --header */
+    struct mime_config mime;               /* --mime, --charset */
+    struct cors_config cors;               /* --cors-* */
+    struct redirect_rules redirects;       /* --redirect */
+    struct compress_config compress;       /* --compress* */
+    struct config_warnings warnings;       /* what the parse noticed and let pass */
 };
 
 #endif

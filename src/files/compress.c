@@ -23,25 +23,25 @@
 
 /* One remembered file: its identity and its variant (or the fact that it has none). */
 struct compress_entry {
-    bool in_use;       /* the slot holds an entry */
-    bool none;         /* remembered: no variant worth sending */
-    dev_t dev;         /* the file's identity: device, */
-    ino_t ino;         /* inode, */
-    int64_t size;      /* size, */
+    bool in_use;          /* the slot holds an entry */
+    bool none;            /* remembered: no variant worth sending */
+    dev_t dev;            /* the file's identity: device, */
+    ino_t ino;            /* inode, */
+    int64_t size;         /* size, */
     struct timespec mtim; /* modification time to the nanosecond */
     struct timespec ctim; /* and change time: a rewrite that keeps size and mtime still moves it */
-    char *data;        /* the gzip stream (small results), or NULL */
-    int fd;            /* its sealed memfd (larger results), or -1 */
-    int64_t len;       /* its length */
-    uint64_t last_use; /* cache clock of the last lookup: the least recent goes first */
+    char *data;           /* the gzip stream (small results), or NULL */
+    int fd;               /* its sealed memfd (larger results), or -1 */
+    int64_t len;          /* its length */
+    uint64_t last_use;    /* cache clock of the last lookup: the least recent goes first */
 };
 
 struct compress_cache {
-    size_t cap_bytes;   /* most compressed bytes held */
-    size_t inline_max;  /* results up to this stay in memory */
-    size_t bytes;       /* compressed bytes held now */
-    int level;          /* libdeflate's compression level */
-    uint64_t clock;     /* counts lookups: the LRU order */
+    size_t cap_bytes;                         /* most compressed bytes held */
+    size_t inline_max;                        /* results up to this stay in memory */
+    size_t bytes;                             /* compressed bytes held now */
+    int level;                                /* libdeflate's compression level */
+    uint64_t clock;                           /* counts lookups: the LRU order */
     struct libdeflate_compressor *compressor; /* made at the first compression */
     struct compress_entry e[COMPRESS_ENTRIES_MAX];
 };
@@ -129,8 +129,7 @@ static struct compress_entry *entry_lru(struct compress_cache *cc)
  * recently used entries are dropped until the bytes fit (len was checked
  * against the cap), then a free slot is taken, or the least recently used.
  */
-static struct compress_entry *entry_make_room(struct compress_cache *cc, const struct stat *st,
-                                              size_t len)
+static struct compress_entry *entry_make_room(struct compress_cache *cc, const struct stat *st, size_t len)
 {
     struct compress_entry *e = NULL;
     while (cc->bytes + len > cc->cap_bytes && (e = entry_lru(cc)) != NULL)
@@ -199,8 +198,7 @@ static int memfd_holding(const char *data, size_t len)
  * *out_len 0 and the buffer NULL when it is not.  Returns -1 when memory
  * ran out.
  */
-static int deflate_smaller(struct compress_cache *cc, const char *in, size_t n, char **out,
-                           size_t *out_len)
+static int deflate_smaller(struct compress_cache *cc, const char *in, size_t n, char **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
@@ -249,8 +247,8 @@ static enum compress_outcome variant_of(const struct compress_entry *e, enum com
     return outcome;
 }
 
-enum compress_outcome compress_get(struct compress_cache *cc, const struct stat *st, const char *data,
-                                   int fd, const char *name, struct compress_variant *v)
+enum compress_outcome compress_get(struct compress_cache *cc, const struct stat *st, const char *data, int fd,
+                                   const char *name, struct compress_variant *v)
 {
     v->data = NULL;
     v->fd = -1;
@@ -274,8 +272,7 @@ enum compress_outcome compress_get(struct compress_cache *cc, const struct stat 
      * it was read, or since the caller's stat, moves size, mtime or ctime. */
     struct stat now;
     if (fd >= 0 && (fstat(fd, &now) < 0 || !same_contents(&now, st))) {
-        LOG_DEBUG("compress: %.*s changed while it was read: sent as it is, nothing kept",
-                  COMPRESS_LOG_NAME_MAX, name);
+        LOG_DEBUG("compress: %.*s changed while it was read: sent as it is, nothing kept", COMPRESS_LOG_NAME_MAX, name);
         outcome = COMPRESS_UNSTABLE;
         goto out;
     }
@@ -290,8 +287,8 @@ enum compress_outcome compress_get(struct compress_cache *cc, const struct stat 
     if (keep)
         out = NULL; /* the entry holds it */
     outcome = variant_of(e, COMPRESS_MADE, v);
-    LOG_DEBUG("compress: %.*s %lld -> %lld bytes%s in %.2f ms", COMPRESS_LOG_NAME_MAX, name,
-              (long long)n, (long long)out_len, keep ? "" : " (not kept: no gain or over the cache size)",
+    LOG_DEBUG("compress: %.*s %lld -> %lld bytes%s in %.2f ms", COMPRESS_LOG_NAME_MAX, name, (long long)n,
+              (long long)out_len, keep ? "" : " (not kept: no gain or over the cache size)",
               (double)(clock_mono_us() - started) / 1000.0);
 out:
     free(out);

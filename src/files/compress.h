@@ -40,18 +40,18 @@
 #define COMPRESS_CACHE_LIMIT (1024L * 1024 * 1024)
 
 enum compress_mode {
-    COMPRESS_MODE_OFF = 0,         /* --compress off */
-    COMPRESS_MODE_GZIP             /* --compress gzip */
+    COMPRESS_MODE_OFF = 0, /* --compress off */
+    COMPRESS_MODE_GZIP     /* --compress gzip */
 };
 
 /* The settings (--compress-*). */
 struct compress_config {
-    int mode;                      /* enum compress_mode */
+    int mode;                       /* enum compress_mode */
     char types[COMPRESS_TYPES_MAX]; /* media types compressed, comma-separated; "type/" + "*" a prefix */
-    int min_size;                  /* smaller files go out as they are (bytes) */
-    int max_size;                  /* larger ones too: bounds one compression's time (bytes) */
-    int cache_size;                /* compressed bytes kept per worker */
-    int level;                     /* libdeflate level, 1..12 */
+    int min_size;                   /* smaller files go out as they are (bytes) */
+    int max_size;                   /* larger ones too: bounds one compression's time (bytes) */
+    int cache_size;                 /* compressed bytes kept per worker */
+    int level;                      /* libdeflate level, 1..12 */
 };
 
 /*
@@ -72,9 +72,9 @@ struct compress_variant {
 };
 
 enum compress_outcome {
-    COMPRESS_HIT,  /* served from the cache */
-    COMPRESS_MADE, /* compressed now, and kept */
-    COMPRESS_NONE, /* no variant: send the file as it is */
+    COMPRESS_HIT,     /* served from the cache */
+    COMPRESS_MADE,    /* compressed now, and kept */
+    COMPRESS_NONE,    /* no variant: send the file as it is */
     COMPRESS_UNSTABLE /* the file changed while it was read: send it as it is; nothing kept */
 };
 
@@ -103,8 +103,8 @@ void compress_cache_free(struct compress_cache *cc);
  * longer matches st's size, mtime and ctime (fd -1: no such check).  *v is valid until the next
  * call (a later compression may evict it); its fd is the cache's: dup it.
  */
-enum compress_outcome compress_get(struct compress_cache *cc, const struct stat *st, const char *data,
-                                   int fd, const char *name, struct compress_variant *v);
+enum compress_outcome compress_get(struct compress_cache *cc, const struct stat *st, const char *data, int fd,
+                                   const char *name, struct compress_variant *v);
 
 /* Bytes of compressed data the cache holds now. */
 size_t compress_cache_bytes(const struct compress_cache *cc);

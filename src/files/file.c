@@ -111,21 +111,17 @@ static int status_for_errno(int err)
     case ENOENT:
     case ENOTDIR:
     case ENAMETOOLONG:
-    case ELOOP:
-        return 404;
+    case ELOOP: return 404;
     case EACCES:
     case EPERM:
-    case EXDEV: /* RESOLVE_BENEATH or the walk: the path leads out of the root */
-        return 403;
+    case EXDEV: /* RESOLVE_BENEATH or the walk: the path leads out of the root */ return 403;
     case EMFILE: /* out of descriptors or memory: passes when connections close */
     case ENFILE:
     case ENOMEM:
     case ENOBUFS:
     case EAGAIN: /* openat2 still racing renames after its retries */
-    case EINTR:
-        return FILE_STATUS_BUSY;
-    default:
-        return 500;
+    case EINTR: return FILE_STATUS_BUSY;
+    default: return 500;
     }
 }
 

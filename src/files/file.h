@@ -22,8 +22,8 @@
 #define FILE_STATUS_BUSY 503
 
 struct file_root {
-    int fd;             /* the root directory, opened O_PATH */
-    bool walk;          /* openat2 is missing here: resolve with walk_open_beneath() */
+    int fd;    /* the root directory, opened O_PATH */
+    bool walk; /* openat2 is missing here: resolve with walk_open_beneath() */
 };
 
 /*

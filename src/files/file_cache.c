@@ -17,29 +17,29 @@
 #define FILE_CACHE_EMFILE_EVICT 16
 
 struct entry {
-    struct file_info info;      /* what callers see */
-    char *rel;                  /* the key; NULL when the slot is free */
-    size_t data_len;            /* bytes behind info.data */
-    int64_t checked_ms;         /* when the name was last opened again to confirm the answer */
-    int64_t stat_ms;            /* when the held descriptor was last fstat()ed */
-    int64_t used_ms;            /* when the entry was last looked up */
-    uint64_t pinned;            /* the request scope that pins it (== fc->scope while open), or 0 */
-    struct entry *hash_next;    /* chain in the bucket */
-    struct entry *prev, *next;  /* LRU list: head is the most recent */
+    struct file_info info;     /* what callers see */
+    char *rel;                 /* the key; NULL when the slot is free */
+    size_t data_len;           /* bytes behind info.data */
+    int64_t checked_ms;        /* when the name was last opened again to confirm the answer */
+    int64_t stat_ms;           /* when the held descriptor was last fstat()ed */
+    int64_t used_ms;           /* when the entry was last looked up */
+    uint64_t pinned;           /* the request scope that pins it (== fc->scope while open), or 0 */
+    struct entry *hash_next;   /* chain in the bucket */
+    struct entry *prev, *next; /* LRU list: head is the most recent */
 };
 
 struct file_cache {
     const struct file_root *root; /* where names are opened */
-    bool remember;              /* false: every lookup reopens */
-    size_t capacity;            /* entries */
-    size_t nbuckets;            /* power of two */
-    struct entry *entries;      /* capacity slots */
-    struct entry **buckets;     /* hash chains */
-    struct entry *head, *tail;  /* LRU order */
-    size_t data_bytes;          /* memory held by file contents */
-    size_t sweep_next;          /* the slot the next sweep's descriptor check starts at */
-    uint64_t scope;             /* the open request scope (see file_cache_begin), or 0 */
-    uint64_t last_scope;        /* the last scope number handed out */
+    bool remember;                /* false: every lookup reopens */
+    size_t capacity;              /* entries */
+    size_t nbuckets;              /* power of two */
+    struct entry *entries;        /* capacity slots */
+    struct entry **buckets;       /* hash chains */
+    struct entry *head, *tail;    /* LRU order */
+    size_t data_bytes;            /* memory held by file contents */
+    size_t sweep_next;            /* the slot the next sweep's descriptor check starts at */
+    uint64_t scope;               /* the open request scope (see file_cache_begin), or 0 */
+    uint64_t last_scope;          /* the last scope number handed out */
 };
 
 /* True while e is held by the request being answered: it is neither evicted nor reloaded. */
@@ -186,9 +186,8 @@ static void load(struct file_cache *fc, struct entry *e, const char *rel)
     if (!S_ISREG(info->st.st_mode))
         return;
     const struct stat *st = &info->st;
-    snprintf(info->etag, sizeof(info->etag), "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"",
-             (uint64_t)st->st_ino, (uint64_t)st->st_size,
-             (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec);
+    snprintf(info->etag, sizeof(info->etag), "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st->st_ino,
+             (uint64_t)st->st_size, (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec);
     http_date_format(st->st_mtime, info->last_modified);
     size_t size = (size_t)st->st_size;
     if (size == 0 || size > FILE_CACHE_DATA_MAX || fc->data_bytes + size > FILE_CACHE_DATA_TOTAL)
@@ -208,10 +207,9 @@ static void load(struct file_cache *fc, struct entry *e, const char *rel)
 /* True when two fstat() results describe the same, unchanged file. */
 static bool same_file(const struct stat *a, const struct stat *b)
 {
-    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size &&
-           a->st_mode == b->st_mode && a->st_mtim.tv_sec == b->st_mtim.tv_sec &&
-           a->st_mtim.tv_nsec == b->st_mtim.tv_nsec && a->st_ctim.tv_sec == b->st_ctim.tv_sec &&
-           a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
+    return a->st_dev == b->st_dev && a->st_ino == b->st_ino && a->st_size == b->st_size && a->st_mode == b->st_mode &&
+           a->st_mtim.tv_sec == b->st_mtim.tv_sec && a->st_mtim.tv_nsec == b->st_mtim.tv_nsec &&
+           a->st_ctim.tv_sec == b->st_ctim.tv_sec && a->st_ctim.tv_nsec == b->st_ctim.tv_nsec;
 }
 
 /*
@@ -260,8 +258,7 @@ const struct file_info *file_cache_get(struct file_cache *fc, const char *rel, i
         if (is_pinned(fc, e))
             return &e->info; /* already looked up for this request: keep its answer */
         e->pinned = fc->scope;
-        if (!fc->remember || e->info.status == FILE_STATUS_BUSY ||
-            now_ms - e->checked_ms >= FILE_CACHE_VALID_MS ||
+        if (!fc->remember || e->info.status == FILE_STATUS_BUSY || now_ms - e->checked_ms >= FILE_CACHE_VALID_MS ||
             (e->info.fd >= 0 && now_ms - e->stat_ms >= FILE_CACHE_STAT_MS && descriptor_changed(e))) {
             revalidate(fc, e);
             e->checked_ms = now_ms;

@@ -53,11 +53,11 @@ _Static_assert(FILE_CACHE_MIN_ENTRIES > FILE_CACHE_REQUEST_NAMES, "a request's n
 
 /* What the cache knows about one name. */
 struct file_info {
-    int status;                 /* 0 when open, else 403, 404, 500 or FILE_STATUS_BUSY */
-    int fd;                     /* the open file or directory (owned by the cache), or -1 */
-    struct stat st;             /* its fstat() when status is 0 */
-    const char *data;           /* the whole contents (small regular files), or NULL */
-    char etag[64];              /* strong ETag of a regular file, quotes included */
+    int status;                            /* 0 when open, else 403, 404, 500 or FILE_STATUS_BUSY */
+    int fd;                                /* the open file or directory (owned by the cache), or -1 */
+    struct stat st;                        /* its fstat() when status is 0 */
+    const char *data;                      /* the whole contents (small regular files), or NULL */
+    char etag[64];                         /* strong ETag of a regular file, quotes included */
     char last_modified[HTTP_DATE_LEN + 1]; /* its Last-Modified */
 };
 

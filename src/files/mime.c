@@ -129,16 +129,14 @@ const char *mime_type_for(const char *name)
     const struct mime_entry *e =
         bsearch(ext, mime_table, OTU_ARRAY_LEN(mime_table), sizeof(mime_table[0]), compare_entry);
     if (e == NULL)
-        e = bsearch(ext, system_table, OTU_ARRAY_LEN(system_table), sizeof(system_table[0]),
-                    compare_entry);
+        e = bsearch(ext, system_table, OTU_ARRAY_LEN(system_table), sizeof(system_table[0]), compare_entry);
     return e ? e->type : MIME_DEFAULT;
 }
 
 int mime_override(const char *ext, const char *type)
 {
     size_t en = strlen(ext), tn = strlen(type);
-    if (override_count >= MIME_OVERRIDES_MAX || en == 0 || en > MIME_EXT_MAX || tn == 0 ||
-        tn > MIME_TYPE_MAX)
+    if (override_count >= MIME_OVERRIDES_MAX || en == 0 || en > MIME_EXT_MAX || tn == 0 || tn > MIME_TYPE_MAX)
         return -1;
     char *text = override_text[override_count];
     for (size_t i = 0; i <= en; i++) {
@@ -195,8 +193,10 @@ int mime_override_parse(void *mc, const char *item, char *why, size_t whylen)
     if (eq < ext || !plain_media_type(type) || memchr(ext, '/', ext_len) || memchr(ext, '.', ext_len) ||
         opt_copy_printable(m->entry[m->count].ext, sizeof(m->entry[0].ext), ext, ext_len, false) < 0 ||
         opt_copy_printable(m->entry[m->count].type, sizeof(m->entry[0].type), type, strlen(type), false) < 0)
-        return opt_expected(why, whylen, "EXT=TYPE: an extension of up to %d characters and a type/subtype, "
-                                         "such as yaml=application/yaml", MIME_EXT_MAX);
+        return opt_expected(why, whylen,
+                            "EXT=TYPE: an extension of up to %d characters and a type/subtype, "
+                            "such as yaml=application/yaml",
+                            MIME_EXT_MAX);
     m->count++;
     return 0;
 }

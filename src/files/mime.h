@@ -19,12 +19,12 @@
 
 /* The settings: --mime overrides and --charset.  All zero is "none". */
 struct mime_config {
-    int count;                     /* entries in entry[] */
+    int count; /* entries in entry[] */
     struct {
-        char ext[MIME_EXT_MAX + 1];          /* extension, no dot */
+        char ext[MIME_EXT_MAX + 1];            /* extension, no dot */
         char type[MIME_OVERRIDE_TYPE_MAX + 1]; /* its media type */
-    } entry[MIME_OVERRIDES_MAX];   /* --mime EXT=TYPE, ahead of the built-in tables */
-    char charset[MIME_CHARSET_MAX]; /* appended to text types; "" = none */
+    } entry[MIME_OVERRIDES_MAX];               /* --mime EXT=TYPE, ahead of the built-in tables */
+    char charset[MIME_CHARSET_MAX];            /* appended to text types; "" = none */
 };
 
 /*

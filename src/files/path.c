@@ -91,8 +91,7 @@ bool path_is_hidden(const char *rel)
     bool first = true;
     while (*seg) {
         if (seg[0] == '.' && !(seg[1] == '\0' && first)) {
-            bool well_known = first && strncmp(seg, ".well-known", 11) == 0 &&
-                              (seg[11] == '/' || seg[11] == '\0');
+            bool well_known = first && strncmp(seg, ".well-known", 11) == 0 && (seg[11] == '/' || seg[11] == '\0');
             if (!well_known)
                 return true;
         }
@@ -108,8 +107,8 @@ bool path_is_hidden(const char *rel)
 /* RFC 3986 unreserved bytes, plus '/' which separates segments. */
 static bool is_plain_path_byte(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '.' || c == '_' || c == '~' || c == '/';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '.' ||
+           c == '_' || c == '~' || c == '/';
 }
 
 int path_encode(const char *rel, bool add_slash, char *out, size_t cap)

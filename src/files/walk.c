@@ -70,7 +70,7 @@ done:
  * spread over functions that each look harmless; whole, it reads and is
  * fuzzed (fuzz/fuzz_walk.c) as one.
  */
-int walk_open_beneath(int dirfd, const char *path, int flags)
+int walk_open_beneath(int dirfd, const char *path, int flags) // NOLINT(readability-function-size): see above
 {
     int stack[WALK_DEPTH_MAX]; /* directories walked into; the top is the current one */
     int depth = 0;

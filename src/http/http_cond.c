@@ -118,8 +118,8 @@ enum http_range http_range_parse(struct http_slice v, int64_t size, int64_t *fir
     size_t i = 6;
     skip_blanks(v, &i);
     int64_t a = -1, b = -1;
-    enum http_range r = i < v.len && v.p[i] == '-' ? suffix_range(v, i + 1, size, &a, &b)
-                                                    : span_range(v, i, size, &a, &b);
+    enum http_range r =
+        i < v.len && v.p[i] == '-' ? suffix_range(v, i + 1, size, &a, &b) : span_range(v, i, size, &a, &b);
     if (r == HTTP_RANGE_SATISFIABLE) {
         *first = a;
         *len = b - a + 1;

@@ -38,9 +38,9 @@ bool http_etag_list_matches(struct http_slice list, const char *etag, bool weak)
 bool http_if_range_holds(struct http_slice if_range, const char *etag, time_t mtime);
 
 enum http_range {
-    HTTP_RANGE_IGNORE,        /* absent, malformed or several ranges: send the whole file */
-    HTTP_RANGE_SATISFIABLE,   /* one range: 206 */
-    HTTP_RANGE_UNSATISFIABLE  /* 416 */
+    HTTP_RANGE_IGNORE,       /* absent, malformed or several ranges: send the whole file */
+    HTTP_RANGE_SATISFIABLE,  /* one range: 206 */
+    HTTP_RANGE_UNSATISFIABLE /* 416 */
 };
 
 /*
@@ -59,9 +59,9 @@ enum http_range http_range_parse(struct http_slice range, int64_t size, int64_t 
 bool http_accepts_coding(struct http_slice accept_encoding, const char *coding);
 
 enum http_precondition {
-    HTTP_PRE_PASS,         /* answer as asked (200, 206) */
-    HTTP_PRE_FAILED,       /* 412 Precondition Failed */
-    HTTP_PRE_NOT_MODIFIED  /* 304 Not Modified */
+    HTTP_PRE_PASS,        /* answer as asked (200, 206) */
+    HTTP_PRE_FAILED,      /* 412 Precondition Failed */
+    HTTP_PRE_NOT_MODIFIED /* 304 Not Modified */
 };
 
 /*

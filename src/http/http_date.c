@@ -108,20 +108,18 @@ time_t http_date_parse(const char *s, size_t len)
         /* IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT" */
         p = comma + 1;
         if (take_literal(&p, end, " ") < 0 || (tm.tm_mday = take_digits(&p, end, 2)) < 0 ||
-            take_literal(&p, end, " ") < 0 || (tm.tm_mon = take_month(&p, end)) < 0 ||
-            take_literal(&p, end, " ") < 0 || (tm.tm_year = take_digits(&p, end, 4)) < 0 ||
-            take_literal(&p, end, " ") < 0 || take_clock(&p, end, &tm) < 0 ||
-            take_literal(&p, end, " GMT") < 0)
+            take_literal(&p, end, " ") < 0 || (tm.tm_mon = take_month(&p, end)) < 0 || take_literal(&p, end, " ") < 0 ||
+            (tm.tm_year = take_digits(&p, end, 4)) < 0 || take_literal(&p, end, " ") < 0 ||
+            take_clock(&p, end, &tm) < 0 || take_literal(&p, end, " GMT") < 0)
             return -1;
         tm.tm_year -= 1900;
     } else if (comma != NULL) {
         /* RFC 850: "Sunday, 06-Nov-94 08:49:37 GMT" */
         p = comma + 1;
         if (take_literal(&p, end, " ") < 0 || (tm.tm_mday = take_digits(&p, end, 2)) < 0 ||
-            take_literal(&p, end, "-") < 0 || (tm.tm_mon = take_month(&p, end)) < 0 ||
-            take_literal(&p, end, "-") < 0 || (tm.tm_year = take_digits(&p, end, 2)) < 0 ||
-            take_literal(&p, end, " ") < 0 || take_clock(&p, end, &tm) < 0 ||
-            take_literal(&p, end, " GMT") < 0)
+            take_literal(&p, end, "-") < 0 || (tm.tm_mon = take_month(&p, end)) < 0 || take_literal(&p, end, "-") < 0 ||
+            (tm.tm_year = take_digits(&p, end, 2)) < 0 || take_literal(&p, end, " ") < 0 ||
+            take_clock(&p, end, &tm) < 0 || take_literal(&p, end, " GMT") < 0)
             return -1;
         if (tm.tm_year < 70)
             tm.tm_year += 100; /* RFC 9110: a two-digit year more than 50 years ahead is past */
@@ -143,8 +141,7 @@ time_t http_date_parse(const char *s, size_t len)
             return -1;
         tm.tm_year -= 1900;
     }
-    if (p != end || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-        tm.tm_sec > 60)
+    if (p != end || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
         return -1;
     return timegm(&tm);
 }

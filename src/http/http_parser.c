@@ -12,6 +12,8 @@
 #include <strings.h>
 
 /* tchar from RFC 9110 section 5.6.2: the bytes allowed in a method or field name. */
+/* laid out by hand, in the RFC's groups: */
+/* clang-format off */
 static const bool tchar_table[256] = {
     ['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true, ['\''] = true,
     ['*'] = true, ['+'] = true, ['-'] = true, ['.'] = true, ['^'] = true, ['_'] = true,
@@ -29,6 +31,7 @@ static const bool tchar_table[256] = {
     ['s'] = true, ['t'] = true, ['u'] = true, ['v'] = true, ['w'] = true, ['x'] = true,
     ['y'] = true, ['z'] = true,
 };
+/* clang-format on */
 
 static bool is_tchar(unsigned char c)
 {
@@ -98,8 +101,7 @@ static int parse_version(const char *buf, size_t len, size_t *pos, struct http_r
         if (i + k >= len)
             return HTTP_PARSE_INCOMPLETE;
     }
-    unsigned char major = (unsigned char)buf[i], dot = (unsigned char)buf[i + 1],
-                  minor = (unsigned char)buf[i + 2];
+    unsigned char major = (unsigned char)buf[i], dot = (unsigned char)buf[i + 1], minor = (unsigned char)buf[i + 2];
     if (major < '0' || major > '9' || dot != '.' || minor < '0' || minor > '9')
         return fail(req, 400);
     i += 3;
@@ -153,8 +155,7 @@ static int parse_request_line(const char *buf, size_t len, size_t *pos, struct h
 }
 
 /* Parses one header line at *pos; returns 0, 1 at the blank line, INCOMPLETE or an error. */
-static int parse_header_line(const char *buf, size_t len, size_t *pos, size_t max_headers,
-                             struct http_request *req)
+static int parse_header_line(const char *buf, size_t len, size_t *pos, size_t max_headers, struct http_request *req)
 {
     size_t i = *pos;
     int rc = take_eol(buf, len, &i);
@@ -261,9 +262,8 @@ bool http_slice_equals_nocase(struct http_slice a, const char *s)
 /* Methods registered for HTTP that a static server refuses with 405. */
 static enum http_method classify_method(struct http_slice m)
 {
-    static const char *const refused[] = {"POST", "PUT", "DELETE", "TRACE",
-                                          "CONNECT", "PATCH", "PROPFIND", "PROPPATCH",
-                                          "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK"};
+    static const char *const refused[] = {"POST",      "PUT",   "DELETE", "TRACE", "CONNECT", "PATCH", "PROPFIND",
+                                          "PROPPATCH", "MKCOL", "COPY",   "MOVE",  "LOCK",    "UNLOCK"};
     if (m.len == 3 && memcmp(m.p, "GET", 3) == 0)
         return HTTP_METHOD_GET;
     if (m.len == 4 && memcmp(m.p, "HEAD", 4) == 0)
@@ -326,21 +326,24 @@ static void note_connection_token(struct http_slice tok, void *arg)
 
 /* What a field's second line does (RFC 9110 section 5.3: most fields may not repeat). */
 enum field_repeat {
-    FIELD_KEEP_LAST,   /* the last line counts (a list field we read whole, or harmless) */
-    FIELD_KEEP_FIRST,  /* the first counts: credentials are never half-replaced */
-    FIELD_REFUSE_400,  /* a repeat is refused: Host, the preconditions (nginx: 400) */
-    FIELD_REFUSE_501   /* codings spread over several lines: not ours to untangle */
+    FIELD_KEEP_LAST,  /* the last line counts (a list field we read whole, or harmless) */
+    FIELD_KEEP_FIRST, /* the first counts: credentials are never half-replaced */
+    FIELD_REFUSE_400, /* a repeat is refused: Host, the preconditions (nginx: 400) */
+    FIELD_REFUSE_501  /* codings spread over several lines: not ours to untangle */
 };
 
 /* One header field the reader keeps: its name and where its value lands in the info. */
 struct field_spec {
-    const char *name;              /* lower case */
-    uint8_t len;                   /* strlen(name) */
-    size_t offset;                 /* of its struct http_slice in struct http_request_info */
+    const char *name; /* lower case */
+    uint8_t len;      /* strlen(name) */
+    size_t offset;    /* of its struct http_slice in struct http_request_info */
     enum field_repeat repeat;
 };
 
-#define FIELD(n, member, rep) {n, sizeof(n) - 1, offsetof(struct http_request_info, member), rep}
+#define FIELD(n, member, rep)                                             \
+    {                                                                     \
+        n, sizeof(n) - 1, offsetof(struct http_request_info, member), rep \
+    }
 
 /* The fields, shortest name first (a header is compared only with rows of its length). */
 static const struct field_spec fields[] = {
@@ -527,8 +530,7 @@ static int split_target(struct http_slice target, struct http_request_info *info
  * agree), Connection (tokens over every line).  Returns 1 when h was one of
  * them, 0 when not, or the status to answer.
  */
-static int framing_header(const struct http_header *h, struct http_request_info *info,
-                          struct connection_tokens *conn)
+static int framing_header(const struct http_header *h, struct http_request_info *info, struct connection_tokens *conn)
 {
     if (h->name.len == 14 && name_is(h->name, "content-length", 14)) {
         int64_t cl = parse_content_length(h->value);

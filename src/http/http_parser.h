@@ -35,12 +35,12 @@ struct http_header {
 
 /* What http_parse_request() fills in. */
 struct http_request {
-    struct http_slice method;     /* request method token */
-    struct http_slice target;     /* request-target exactly as sent */
-    int minor_version;            /* 0 or 1 for HTTP/1.x; -1 until the line is read */
-    bool line_complete;           /* the request line has been read whole */
-    size_t num_headers;           /* header lines stored in headers[] */
-    int status;                   /* on HTTP_PARSE_ERROR: the status to answer */
+    struct http_slice method;                     /* request method token */
+    struct http_slice target;                     /* request-target exactly as sent */
+    int minor_version;                            /* 0 or 1 for HTTP/1.x; -1 until the line is read */
+    bool line_complete;                           /* the request line has been read whole */
+    size_t num_headers;                           /* header lines stored in headers[] */
+    int status;                                   /* on HTTP_PARSE_ERROR: the status to answer */
     struct http_header headers[HTTP_HEADERS_CAP]; /* first num_headers are valid */
 };
 
@@ -48,35 +48,35 @@ enum http_method {
     HTTP_METHOD_UNKNOWN = 0, /* not a method we know: 501 */
     HTTP_METHOD_GET,
     HTTP_METHOD_HEAD,
-    HTTP_METHOD_OPTIONS,     /* OPTIONS * is 204; a CORS preflight when --cors-origins allows it, else 405 */
-    HTTP_METHOD_OTHER        /* a registered method we refuse: 405 */
+    HTTP_METHOD_OPTIONS, /* OPTIONS * is 204; a CORS preflight when --cors-origins allows it, else 405 */
+    HTTP_METHOD_OTHER    /* a registered method we refuse: 405 */
 };
 
 /* The header fields and framing facts a static server acts on. */
 struct http_request_info {
     enum http_method method;
-    int minor_version;              /* 0 or 1 */
-    bool keep_alive;                /* the client allows the connection to stay open */
-    int64_t content_length;         /* -1 when the request has no Content-Length */
-    bool chunked;                   /* Transfer-Encoding: chunked (a body we do not read) */
-    bool asterisk;                  /* OPTIONS with the request-target "*" (RFC 9112 section 3.2.4) */
-    struct http_slice path;         /* target path, still percent-encoded, no query */
-    struct http_slice query;        /* after '?', without it; len 0 when absent */
-    struct http_slice host;         /* Host value; p NULL when absent */
-    struct http_slice if_match;          /* p NULL when absent */
+    int minor_version;                     /* 0 or 1 */
+    bool keep_alive;                       /* the client allows the connection to stay open */
+    int64_t content_length;                /* -1 when the request has no Content-Length */
+    bool chunked;                          /* Transfer-Encoding: chunked (a body we do not read) */
+    bool asterisk;                         /* OPTIONS with the request-target "*" (RFC 9112 section 3.2.4) */
+    struct http_slice path;                /* target path, still percent-encoded, no query */
+    struct http_slice query;               /* after '?', without it; len 0 when absent */
+    struct http_slice host;                /* Host value; p NULL when absent */
+    struct http_slice if_match;            /* p NULL when absent */
     struct http_slice if_unmodified_since; /* p NULL when absent */
-    struct http_slice if_none_match;     /* p NULL when absent */
-    struct http_slice if_modified_since; /* p NULL when absent */
-    struct http_slice range;             /* p NULL when absent */
-    struct http_slice if_range;          /* p NULL when absent */
-    struct http_slice accept_encoding;   /* p NULL when absent */
-    struct http_slice origin;            /* Origin (CORS); p NULL when absent */
-    struct http_slice authorization;     /* the first Authorization (basic auth); p NULL when absent */
-    struct http_slice ac_request_method; /* Access-Control-Request-Method (a preflight); p NULL when absent */
-    struct http_slice accept;            /* Accept (--autoindex's JSON form); p NULL when absent */
-    struct http_slice transfer_encoding; /* p NULL when absent; chunked says whether it is usable */
-    struct http_slice referer;           /* for the access log; p NULL when absent */
-    struct http_slice user_agent;        /* for the access log; p NULL when absent */
+    struct http_slice if_none_match;       /* p NULL when absent */
+    struct http_slice if_modified_since;   /* p NULL when absent */
+    struct http_slice range;               /* p NULL when absent */
+    struct http_slice if_range;            /* p NULL when absent */
+    struct http_slice accept_encoding;     /* p NULL when absent */
+    struct http_slice origin;              /* Origin (CORS); p NULL when absent */
+    struct http_slice authorization;       /* the first Authorization (basic auth); p NULL when absent */
+    struct http_slice ac_request_method;   /* Access-Control-Request-Method (a preflight); p NULL when absent */
+    struct http_slice accept;              /* Accept (--autoindex's JSON form); p NULL when absent */
+    struct http_slice transfer_encoding;   /* p NULL when absent; chunked says whether it is usable */
+    struct http_slice referer;             /* for the access log; p NULL when absent */
+    struct http_slice user_agent;          /* for the access log; p NULL when absent */
 };
 
 /*

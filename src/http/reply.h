@@ -21,23 +21,23 @@
 
 /* The answer to one request, ready for the connection to send. */
 struct reply {
-    int status;             /* final status */
-    int fd;                 /* file to send from, or -1; the connection takes it (and closes it) */
-    int64_t offset;         /* first byte of the file to send */
-    int64_t length;         /* bytes of the file to send (0 for HEAD, 304, errors) */
-    const char *body;       /* in-memory body (error page, small file, variant, metrics text), or NULL;
-                               valid until its maker's "done" (the site's file-cache pins) */
-    size_t body_len;        /* its length */
-    bool close;             /* close the connection after this answer */
-    char *head;             /* the formatted response head (see reply_init()) */
-    size_t head_cap;        /* room at head */
-    size_t head_len;        /* its length */
+    int status;                          /* final status */
+    int fd;                              /* file to send from, or -1; the connection takes it (and closes it) */
+    int64_t offset;                      /* first byte of the file to send */
+    int64_t length;                      /* bytes of the file to send (0 for HEAD, 304, errors) */
+    const char *body;                    /* in-memory body (error page, small file, variant, metrics text), or NULL;
+                                            valid until its maker's "done" (the site's file-cache pins) */
+    size_t body_len;                     /* its length */
+    bool close;                          /* close the connection after this answer */
+    char *head;                          /* the formatted response head (see reply_init()) */
+    size_t head_cap;                     /* room at head */
+    size_t head_len;                     /* its length */
     char body_buf[REPLY_ERROR_BODY_MAX]; /* holds an error page */
     /* compression on the fly, for the metrics: */
-    bool gzip_hit;          /* the variant came from the compression cache */
-    bool gzip_made;         /* ...or was compressed for this answer (and kept) */
-    bool gzip_unstable;     /* ...or the file changed while it was read: sent as it is */
-    int64_t gzip_saved;     /* the file's size minus the variant's, when its body is sent */
+    bool gzip_hit;            /* the variant came from the compression cache */
+    bool gzip_made;           /* ...or was compressed for this answer (and kept) */
+    bool gzip_unstable;       /* ...or the file changed while it was read: sent as it is */
+    int64_t gzip_saved;       /* the file's size minus the variant's, when its body is sent */
     int64_t gzip_cache_bytes; /* what the worker's compression cache holds, -1 = not looked at */
 };
 

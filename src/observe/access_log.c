@@ -56,8 +56,8 @@ static void put_escaped(struct textbuf *l, struct http_slice v, size_t max, bool
             }
         } else if (c < 0x20 || c >= 0x7f || (!json && (c == '"' || c == '\\'))) {
             if (json)
-                esc[0] = '\\', esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4],
-                esc[5] = hex[c & 15], n = 6;
+                esc[0] = '\\', esc[1] = 'u', esc[2] = '0', esc[3] = '0', esc[4] = hex[c >> 4], esc[5] = hex[c & 15],
+                n = 6;
             else
                 esc[0] = '\\', esc[1] = 'x', esc[2] = hex[c >> 4], esc[3] = hex[c & 15], n = 4;
         } else {
@@ -218,8 +218,7 @@ static void put_text(struct textbuf *l, const struct access_record *r, const str
     textbuf_puts(l, "ms");
 }
 
-size_t access_log_format(enum access_log_format format, const struct access_record *r, char *out,
-                         size_t cap)
+size_t access_log_format(enum access_log_format format, const struct access_record *r, char *out, size_t cap)
 {
     struct textbuf l = textbuf_over(out, cap - 1); /* room kept for the newline */
     struct line_facts f;

@@ -21,24 +21,20 @@
 #include <stdint.h>
 #include <sys/time.h>
 
-enum access_log_format {
-    ACCESS_LOG_TEXT = 0,
-    ACCESS_LOG_COMBINED,
-    ACCESS_LOG_JSON
-};
+enum access_log_format { ACCESS_LOG_TEXT = 0, ACCESS_LOG_COMBINED, ACCESS_LOG_JSON };
 
 /* What one log line tells about one request. */
 struct access_record {
-    const char *peer;              /* client address */
-    struct http_slice method;      /* p NULL when the request line did not parse */
-    struct http_slice target;      /* as sent */
-    int minor_version;             /* 0 or 1, -1 when unknown */
-    int status;                    /* status sent */
-    int64_t body_bytes;            /* body bytes sent (head not counted) */
-    int64_t duration_us;           /* from the complete head to the last byte sent */
-    struct http_slice referer;     /* p NULL when absent */
-    struct http_slice user_agent;  /* p NULL when absent */
-    struct timespec when;          /* wall clock when the response finished */
+    const char *peer;             /* client address */
+    struct http_slice method;     /* p NULL when the request line did not parse */
+    struct http_slice target;     /* as sent */
+    int minor_version;            /* 0 or 1, -1 when unknown */
+    int status;                   /* status sent */
+    int64_t body_bytes;           /* body bytes sent (head not counted) */
+    int64_t duration_us;          /* from the complete head to the last byte sent */
+    struct http_slice referer;    /* p NULL when absent */
+    struct http_slice user_agent; /* p NULL when absent */
+    struct timespec when;         /* wall clock when the response finished */
 };
 
 /*
@@ -46,8 +42,7 @@ struct access_record {
  * Client-chosen fields are escaped and cut ("...") so the line always fits.
  * Returns the length.
  */
-size_t access_log_format(enum access_log_format format, const struct access_record *r, char *out,
-                         size_t cap);
+size_t access_log_format(enum access_log_format format, const struct access_record *r, char *out, size_t cap);
 
 /* Parses "text", "combined" or "json"; returns the format or -1. */
 int access_log_parse_format(const char *name);

@@ -16,8 +16,7 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static const double bucket_bounds[METRICS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01,
-                                                      0.025,  0.05,  0.1,    0.5,   1.0};
+static const double bucket_bounds[METRICS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
 static const int64_t bucket_bounds_us[METRICS_BUCKETS] = {500,   1000,  2500,   5000,   10000,
                                                           25000, 50000, 100000, 500000, 1000000};
 static const char *const method_names[METRICS_METHODS] = {"GET", "HEAD", "other"};
@@ -25,19 +24,19 @@ static const char *const class_names[5] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 
 /* One worker's counters, on their own cache lines. */
 struct slot_counters {
-    _Atomic uint64_t requests[METRICS_METHODS][5]; /* by method and status class */
-    _Atomic uint64_t bytes;                        /* response bytes sent */
+    _Atomic uint64_t requests[METRICS_METHODS][5];          /* by method and status class */
+    _Atomic uint64_t bytes;                                 /* response bytes sent */
     _Atomic uint64_t duration_buckets[METRICS_BUCKETS + 1]; /* non-cumulative; last = +Inf */
-    _Atomic uint64_t duration_us_sum;              /* sum of durations */
-    _Atomic uint64_t accepted;                     /* connections accepted */
-    _Atomic int64_t open;                          /* connections open now */
-    _Atomic uint64_t health[2];                    /* health-path answers: [0] 200, [1] 503 */
-    _Atomic uint64_t auth[3];                      /* basic auth: crypt() calls, of which refused,
-                                                      429s without crypt() */
-    _Atomic uint64_t gzip[4];                      /* gzip on the fly: cache hits, compressions
-                                                      made, bytes saved, files that changed
-                                                      while they were read */
-    _Atomic int64_t gzip_cache_bytes;              /* compressed bytes the worker holds now */
+    _Atomic uint64_t duration_us_sum;                       /* sum of durations */
+    _Atomic uint64_t accepted;                              /* connections accepted */
+    _Atomic int64_t open;                                   /* connections open now */
+    _Atomic uint64_t health[2];                             /* health-path answers: [0] 200, [1] 503 */
+    _Atomic uint64_t auth[3];                               /* basic auth: crypt() calls, of which refused,
+                                                               429s without crypt() */
+    _Atomic uint64_t gzip[4];                               /* gzip on the fly: cache hits, compressions
+                                                               made, bytes saved, files that changed
+                                                               while they were read */
+    _Atomic int64_t gzip_cache_bytes;                       /* compressed bytes the worker holds now */
 } __attribute__((aligned(64)));
 
 struct metrics {
@@ -66,8 +65,7 @@ struct metrics *metrics_create(int workers)
     return m;
 }
 
-void metrics_record_request(struct metrics *m, int slot, int method, int status, int64_t bytes,
-                            int64_t duration_us)
+void metrics_record_request(struct metrics *m, int slot, int method, int status, int64_t bytes, int64_t duration_us)
 {
     if (m == NULL)
         return;
@@ -169,31 +167,31 @@ static int64_t sum_gauge_at(const struct metrics *m, size_t offset)
     return total;
 }
 
-#define AT(field) offsetof(struct slot_counters, field)
+#define AT(field)      offsetof(struct slot_counters, field)
 #define AT_I(field, i) (offsetof(struct slot_counters, field) + (size_t)(i) * sizeof(uint64_t))
 
 /* Where a metric's value comes from. */
 enum metric_source {
-    FROM_COUNTERS,  /* the counter at offset, summed over the blocks */
-    FROM_GAUGES,    /* the signed gauge at offset, summed over the blocks */
-    FROM_RESTARTS,  /* the master's restart count */
-    FROM_WORKERS    /* the worker slots */
+    FROM_COUNTERS, /* the counter at offset, summed over the blocks */
+    FROM_GAUGES,   /* the signed gauge at offset, summed over the blocks */
+    FROM_RESTARTS, /* the master's restart count */
+    FROM_WORKERS   /* the worker slots */
 };
 
 /* One line of the exposition; a row whose name differs from the one before starts a family (HELP, TYPE). */
 struct metric_row {
     const char *name;
-    const char *type;      /* "counter" or "gauge" */
-    const char *help;      /* the family's help (its first row's) */
-    const char *labels;    /* "{...}" or "" */
+    const char *type;   /* "counter" or "gauge" */
+    const char *help;   /* the family's help (its first row's) */
+    const char *labels; /* "{...}" or "" */
     enum metric_source source;
-    size_t offset;         /* for FROM_COUNTERS and FROM_GAUGES */
+    size_t offset; /* for FROM_COUNTERS and FROM_GAUGES */
 };
 
 static const struct metric_row rows[] = {
     {"otuserver_health_checks_total", "counter",
-     "Answers to the health path (--health-path), by status; not in requests_total.", "{status=\"200\"}",
-     FROM_COUNTERS, AT_I(health, 0)},
+     "Answers to the health path (--health-path), by status; not in requests_total.", "{status=\"200\"}", FROM_COUNTERS,
+     AT_I(health, 0)},
     {"otuserver_health_checks_total", "counter", NULL, "{status=\"503\"}", FROM_COUNTERS, AT_I(health, 1)},
     {"otuserver_auth_crypt_calls_total", "counter",
      "Basic-auth password checks with crypt() (cached credentials need none).", "", FROM_COUNTERS, AT_I(auth, 0)},
@@ -202,16 +200,15 @@ static const struct metric_row rows[] = {
     {"otuserver_auth_limited_total", "counter",
      "Requests answered 429 without crypt(): their address failed too often.", "", FROM_COUNTERS, AT_I(auth, 2)},
     {"otuserver_compress_cache_hits_total", "counter",
-     "Answers gzip'ed on the fly that came from the workers' compression caches.", "", FROM_COUNTERS,
-     AT_I(gzip, 0)},
+     "Answers gzip'ed on the fly that came from the workers' compression caches.", "", FROM_COUNTERS, AT_I(gzip, 0)},
     {"otuserver_compress_cache_misses_total", "counter", "Files gzip'ed on the fly and kept (a cache miss).", "",
      FROM_COUNTERS, AT_I(gzip, 1)},
     {"otuserver_compress_bytes_saved_total", "counter",
-     "Bytes not sent thanks to gzip on the fly: file sizes minus variant sizes of bodies sent.", "",
-     FROM_COUNTERS, AT_I(gzip, 2)},
+     "Bytes not sent thanks to gzip on the fly: file sizes minus variant sizes of bodies sent.", "", FROM_COUNTERS,
+     AT_I(gzip, 2)},
     {"otuserver_compress_unstable_total", "counter",
-     "Files that changed while they were read for gzip on the fly: sent as they were, nothing kept.", "",
-     FROM_COUNTERS, AT_I(gzip, 3)},
+     "Files that changed while they were read for gzip on the fly: sent as they were, nothing kept.", "", FROM_COUNTERS,
+     AT_I(gzip, 3)},
     {"otuserver_compress_cache_bytes", "gauge", "Compressed bytes the workers' caches hold.", "", FROM_GAUGES,
      AT(gzip_cache_bytes)},
     {"otuserver_response_bytes_total", "counter", "Bytes sent in responses, heads included.", "", FROM_COUNTERS,
@@ -273,8 +270,10 @@ static void render_durations(const struct metrics *m, struct textbuf *o)
 int metrics_render(const struct metrics *m, char *buf, size_t cap)
 {
     struct textbuf o = textbuf_over(buf, cap);
-    textbuf_printf(&o, "# HELP otuserver_build_info The running otuserver version.\n"
-                       "# TYPE otuserver_build_info gauge\notuserver_build_info{version=\"%s\"} 1\n", OTU_VERSION);
+    textbuf_printf(&o,
+                   "# HELP otuserver_build_info The running otuserver version.\n"
+                   "# TYPE otuserver_build_info gauge\notuserver_build_info{version=\"%s\"} 1\n",
+                   OTU_VERSION);
     render_requests(m, &o);
     for (size_t i = 0; i < OTU_ARRAY_LEN(rows); i++)
         render_row(m, &rows[i], i > 0 ? &rows[i - 1] : NULL, &o);

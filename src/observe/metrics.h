@@ -28,8 +28,7 @@ struct metrics;
 struct metrics *metrics_create(int workers);
 
 /* Records one finished response in the worker's slot. */
-void metrics_record_request(struct metrics *m, int slot, int method, int status, int64_t bytes,
-                            int64_t duration_us);
+void metrics_record_request(struct metrics *m, int slot, int method, int status, int64_t bytes, int64_t duration_us);
 
 /* Records one answer to the health path (200 or 503); kept out of the request counters. */
 void metrics_note_health(struct metrics *m, int slot, int status);

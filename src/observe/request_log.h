@@ -19,17 +19,17 @@
 
 /* One request and its answer, as the log and the metrics see them. */
 struct request_record {
-    const char *peer;              /* client address */
-    struct http_slice method;      /* p NULL when not even the method was read */
-    struct http_slice target;      /* as sent (as much as came, for a rejected line) */
-    struct http_slice referer;     /* p NULL when absent */
-    struct http_slice agent;       /* User-Agent; p NULL when absent */
-    int minor;                     /* HTTP/1.x minor version, -1 when unknown */
-    int status;                    /* status sent */
-    bool quiet;                    /* a probe's answer (the health path): logged at debug, counted apart */
-    int64_t started_us;            /* monotonic: the head was complete */
-    int64_t bytes_sent;            /* head and body bytes sent */
-    int64_t head_bytes;            /* of which the head */
+    const char *peer;          /* client address */
+    struct http_slice method;  /* p NULL when not even the method was read */
+    struct http_slice target;  /* as sent (as much as came, for a rejected line) */
+    struct http_slice referer; /* p NULL when absent */
+    struct http_slice agent;   /* User-Agent; p NULL when absent */
+    int minor;                 /* HTTP/1.x minor version, -1 when unknown */
+    int status;                /* status sent */
+    bool quiet;                /* a probe's answer (the health path): logged at debug, counted apart */
+    int64_t started_us;        /* monotonic: the head was complete */
+    int64_t bytes_sent;        /* head and body bytes sent */
+    int64_t head_bytes;        /* of which the head */
 };
 
 /*

@@ -49,65 +49,65 @@
 
 /* What all connections of one context share. */
 struct conn_ctx {
-    struct event_base *base;     /* the worker's event loop */
-    struct conn_limits limits;   /* what its connections are held to */
-    struct conn_app app;         /* what answers their requests */
-    struct http_request req;     /* parser output, reused for every request */
-    struct reply reply;          /* the application's answer, reused for every request */
-    struct conn *conns;          /* every open connection (doubly linked) */
-    struct conn *spare;          /* closed connections kept for reuse */
-    int spare_count;             /* length of the spare list */
-    char **spare_bufs;           /* head/output buffers kept for reuse */
-    int spare_buf_count;         /* how many spare_bufs hold */
-    char *scratch;               /* max_head_size bytes: first reads of idle connections */
-    size_t out_size;             /* output area: the largest head (app.head_max) plus an in-memory
-                                    body (app.body_max) sent in the same send() */
-    int nconns;                  /* open connections */
-    int nfiles;                  /* of which sending a file: a descriptor more each */
-    bool draining;               /* shutting down: finish, do not start keep-alive */
-    char date[HTTP_DATE_LEN + 1]; /* Date header for the current second */
-    int64_t date_sec;            /* the second date[] shows */
-    conn_closed_fn on_close;     /* told after a connection closes, or NULL */
-    void *on_close_arg;          /* its argument */
+    struct event_base *base;            /* the worker's event loop */
+    struct conn_limits limits;          /* what its connections are held to */
+    struct conn_app app;                /* what answers their requests */
+    struct http_request req;            /* parser output, reused for every request */
+    struct reply reply;                 /* the application's answer, reused for every request */
+    struct conn *conns;                 /* every open connection (doubly linked) */
+    struct conn *spare;                 /* closed connections kept for reuse */
+    int spare_count;                    /* length of the spare list */
+    char **spare_bufs;                  /* head/output buffers kept for reuse */
+    int spare_buf_count;                /* how many spare_bufs hold */
+    char *scratch;                      /* max_head_size bytes: first reads of idle connections */
+    size_t out_size;                    /* output area: the largest head (app.head_max) plus an in-memory
+                                           body (app.body_max) sent in the same send() */
+    int nconns;                         /* open connections */
+    int nfiles;                         /* of which sending a file: a descriptor more each */
+    bool draining;                      /* shutting down: finish, do not start keep-alive */
+    char date[HTTP_DATE_LEN + 1];       /* Date header for the current second */
+    int64_t date_sec;                   /* the second date[] shows */
+    conn_closed_fn on_close;            /* told after a connection closes, or NULL */
+    void *on_close_arg;                 /* its argument */
     const struct timeval *keepalive_tv; /* shared timeout: idle between requests */
     const struct timeval *send_tv;      /* shared timeout: a client that takes no bytes */
-    struct metrics *metrics;     /* open and accepted connections are counted here, or NULL */
-    int slot;                    /* this worker's block in metrics */
+    struct metrics *metrics;            /* open and accepted connections are counted here, or NULL */
+    int slot;                           /* this worker's block in metrics */
 };
 
 enum conn_state {
-    CONN_READING,   /* waiting for (the rest of) a request head */
-    CONN_WRITING,   /* sending a response */
-    CONN_LINGERING  /* last answer sent, write side shut, draining input before close */
+    CONN_READING,  /* waiting for (the rest of) a request head */
+    CONN_WRITING,  /* sending a response */
+    CONN_LINGERING /* last answer sent, write side shut, draining input before close */
 };
 
 struct conn {
-    struct conn_ctx *ctx;       /* the worker's shared state */
-    int fd;                     /* the client socket */
-    struct event *ev;           /* read or write readiness, with its timeout */
-    short ev_what;              /* EV_READ or EV_WRITE while ev is set up; 0 before */
-    enum conn_state state;      /* see enum conn_state */
-    char *buf;                  /* in[max_head_size] then out[ctx->out_size], or NULL when idle */
-    size_t in_len;              /* bytes held in the head buffer */
-    size_t scanned;             /* bytes already searched for the end of the head */
-    size_t head_len;            /* bytes of the request being answered */
-    size_t out_len;             /* bytes in the output buffer */
-    size_t out_sent;            /* of which already sent */
-    int file_fd;                /* file being sent, or -1 */
-    int64_t file_off;           /* next file byte to send */
-    int64_t file_left;          /* file bytes still to send */
-    int64_t discard;            /* request body bytes still to drop */
-    int64_t deadline_ms;        /* monotonic ms: READING, the head must be complete by then;
-                                   LINGERING, draining stops then; 0 = unset */
-    int64_t close_at_ms;        /* monotonic ms the connection's lifetime ends (limits.lifetime_ms), 0 = never */
-    int64_t linger_until;       /* monotonic ms after which lingering ends whatever is unacked */
-    unsigned requests;          /* requests answered on this connection */
-    bool keep_alive;            /* keep the connection after this response */
-    bool response_open;         /* a response was started and is not yet handed to app.finished */
-    unsigned strikes;           /* refused credentials on this connection (the application's count) */
-    struct request_record rec;  /* the current request, for the log and the metrics: slices into buf */
+    struct conn_ctx *ctx;        /* the worker's shared state */
+    int fd;                      /* the client socket */
+    struct event *ev;            /* read or write readiness, with its timeout */
+    short ev_what;               /* EV_READ or EV_WRITE while ev is set up; 0 before */
+    enum conn_state state;       /* see enum conn_state */
+    char *buf;                   /* in[max_head_size] then out[ctx->out_size], or NULL when idle */
+    size_t in_len;               /* bytes held in the head buffer */
+    size_t scanned;              /* bytes already searched for the end of the head */
+    size_t head_len;             /* bytes of the request being answered */
+    size_t out_len;              /* bytes in the output buffer */
+    size_t out_sent;             /* of which already sent */
+    int file_fd;                 /* file being sent, or -1 */
+    int64_t file_off;            /* next file byte to send */
+    int64_t file_left;           /* file bytes still to send */
+    int64_t discard;             /* request body bytes still to drop */
+    int64_t deadline_ms;         /* monotonic ms: READING, the head must be complete by then;
+                                    LINGERING, draining stops then; 0 = unset */
+    int64_t close_at_ms;         /* monotonic ms the connection's lifetime ends (limits.lifetime_ms), 0 = never */
+    int64_t linger_until;        /* monotonic ms after which lingering ends whatever is unacked */
+    unsigned requests;           /* requests answered on this connection */
+    bool keep_alive;             /* keep the connection after this response */
+    bool response_open;          /* a response was started and is not yet handed to app.finished */
+    unsigned strikes;            /* refused credentials on this connection (the application's count) */
+    struct request_record rec;   /* the current request, for the log and the metrics: slices into buf */
     char peer[INET6_ADDRSTRLEN]; /* client address, for the log */
-    struct conn *prev, *next;   /* in ctx->conns, or ->next in ctx->spare */
+    struct conn *prev, *next;    /* in ctx->conns, or ->next in ctx->spare */
 };
 
 static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
@@ -259,7 +259,7 @@ static void conn_wait(struct conn *c, short what, const struct timeval *tv)
     struct timeval until_close;
     if (c->close_at_ms != 0) { /* a connection with a lifetime waits no longer than it lives */
         until_close = ms_to_tv(c->close_at_ms - clock_tick_ms());
-        if (timercmp(&until_close, tv, <))
+        if (until_close.tv_sec < tv->tv_sec || (until_close.tv_sec == tv->tv_sec && until_close.tv_usec < tv->tv_usec))
             tv = &until_close;
     }
     if (c->ev_what != what) {
@@ -490,8 +490,8 @@ static enum step conn_step_write(struct conn *c)
         if (turn >= CONN_TURN_BUDGET) {
             /* Level-triggered: a writable socket fires again on the loop's next
              * pass, after the events that are ready now. */
-            LOG_DEBUG("%s: %lld file bytes sent this turn, %lld to go: yielding", c->peer,
-                      (long long)turn, (long long)c->file_left);
+            LOG_DEBUG("%s: %lld file bytes sent this turn, %lld to go: yielding", c->peer, (long long)turn,
+                      (long long)c->file_left);
             conn_wait(c, EV_WRITE, c->ctx->send_tv);
             return STEP_WAIT;
         }
@@ -567,10 +567,11 @@ static void conn_handle_head(struct conn *c)
     struct http_request *req = &ctx->req;
     int n = http_parse_request(c->buf, c->in_len, (size_t)ctx->limits.max_headers, req);
     if (n == HTTP_PARSE_INCOMPLETE && c->in_len < (size_t)ctx->limits.max_head_size)
-        return; /* wait for more */
+        return;  /* wait for more */
     if (n < 0) { /* malformed, or the buffer is full and the head is not over */
         conn_reply_error(c, n == HTTP_PARSE_ERROR ? req->status
-                                                  : req->line_complete ? 431 : (req->method.p ? 414 : 400));
+                            : req->line_complete  ? 431
+                                                  : (req->method.p ? 414 : 400));
         return;
     }
     c->head_len = (size_t)n;
@@ -669,11 +670,9 @@ static enum step conn_step_linger(struct conn *c)
     char scratch[4096];
     for (;;) {
         ssize_t n = recv(c->fd, scratch, sizeof(scratch), 0);
-        if (n > 0) {
-            continue;
-        } else if (n < 0 && errno == EINTR) {
-            continue;
-        } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        if (n > 0 || (n < 0 && errno == EINTR))
+            continue; /* dropped, or interrupted: read on */
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             conn_wait_until(c, c->deadline_ms);
             return STEP_WAIT;
         }
@@ -790,6 +789,7 @@ enum conn_accepted conn_ctx_accept(struct conn_ctx *ctx, int listen_fd, int batc
         if (ctx->nconns >= cap)
             return CONN_ACCEPT_AT_CAP;
         struct sockaddr_storage ss;
+        ss.ss_family = AF_UNSPEC; /* what a peer of no address family leaves (and the analyzer sees set) */
         socklen_t len = sizeof(ss);
         int cfd = accept4(listen_fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (cfd < 0 && (errno == EINTR || errno == ECONNABORTED))

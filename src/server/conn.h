@@ -31,26 +31,26 @@ struct conn_ctx;
 
 /* The limits a context holds its connections to. */
 struct conn_limits {
-    int max_head_size;             /* bytes of request line + headers (431, 414) */
-    int max_headers;               /* header lines per request (431) */
-    int header_timeout_ms;         /* a head must be whole this long after the connection's
-                                      accept, or after the previous answer (408) */
-    int keepalive_timeout_ms;      /* idle time between requests; 0 = no keep-alive */
-    int keepalive_requests;        /* requests on one connection */
-    int send_timeout_ms;           /* longest wait for a client to take more bytes */
-    int lifetime_ms;               /* 0, or every connection is closed this long after its
-                                      accept, whatever it sends (the metrics port) */
+    int max_head_size;        /* bytes of request line + headers (431, 414) */
+    int max_headers;          /* header lines per request (431) */
+    int header_timeout_ms;    /* a head must be whole this long after the connection's
+                                 accept, or after the previous answer (408) */
+    int keepalive_timeout_ms; /* idle time between requests; 0 = no keep-alive */
+    int keepalive_requests;   /* requests on one connection */
+    int send_timeout_ms;      /* longest wait for a client to take more bytes */
+    int lifetime_ms;          /* 0, or every connection is closed this long after its
+                                 accept, whatever it sends (the metrics port) */
 };
 
 /* One parsed request, as the engine hands it to its application. */
 struct conn_request {
-    int rc;                        /* 0, or the status the parser or its reader chose */
+    int rc;                               /* 0, or the status the parser or its reader chose */
     const struct http_request_info *info; /* the request (partial when rc != 0) */
-    bool keep_alive;               /* what the connection would like after this answer */
-    const char *date;              /* IMF-fixdate of this second */
-    const char *peer;              /* the client's address */
-    unsigned *strikes;             /* this connection's count of refused credentials,
-                                      the application's to keep (it closes after a few) */
+    bool keep_alive;                      /* what the connection would like after this answer */
+    const char *date;                     /* IMF-fixdate of this second */
+    const char *peer;                     /* the client's address */
+    unsigned *strikes;                    /* this connection's count of refused credentials,
+                                             the application's to keep (it closes after a few) */
 };
 
 /*
@@ -60,8 +60,8 @@ struct conn_request {
  */
 struct conn_app {
     void *arg;
-    size_t head_max;               /* the most bytes any answer's head takes */
-    size_t body_max;               /* the most bytes of in-memory body an answer carries */
+    size_t head_max; /* the most bytes any answer's head takes */
+    size_t body_max; /* the most bytes of in-memory body an answer carries */
     /* Answers q into r; true for a quiet answer (a probe's: logged at debug, counted apart). */
     bool (*answer)(void *arg, const struct conn_request *q, struct reply *r);
     /* A bare error before any request could be read (400, 408, 414, 431); it closes. */
@@ -97,10 +97,10 @@ int conn_ctx_descriptors(const struct conn_ctx *ctx);
 
 /* What conn_ctx_accept() stopped at. */
 enum conn_accepted {
-    CONN_ACCEPT_DRAINED,      /* the queue is empty (or another worker took what was there) */
-    CONN_ACCEPT_AT_CAP,       /* cap connections are open: stop accepting until one closes */
-    CONN_ACCEPT_OUT_OF_FDS,   /* EMFILE, ENFILE, ENOBUFS, ENOMEM: pause, the queue waits */
-    CONN_ACCEPT_BATCH_DONE    /* batch taken; more may be queued (level-triggered: the next turn) */
+    CONN_ACCEPT_DRAINED,    /* the queue is empty (or another worker took what was there) */
+    CONN_ACCEPT_AT_CAP,     /* cap connections are open: stop accepting until one closes */
+    CONN_ACCEPT_OUT_OF_FDS, /* EMFILE, ENFILE, ENOBUFS, ENOMEM: pause, the queue waits */
+    CONN_ACCEPT_BATCH_DONE  /* batch taken; more may be queued (level-triggered: the next turn) */
 };
 
 /* May the connection just accepted on fd stay?  false: it is closed at once, unanswered. */

@@ -68,8 +68,7 @@ int healthcheck_run(const struct config *cfg)
     const char *path = config_probe_path(cfg);
     char req[512];
     int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: " HEALTHCHECK_AGENT "\r\n\r\n",
-                     path);
+                     "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: " HEALTHCHECK_AGENT "\r\n\r\n", path);
     int rc = 1;
     if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
         printf("unhealthy: cannot send the request\n");
@@ -96,8 +95,7 @@ int healthcheck_run(const struct config *cfg)
         char *eol = strpbrk(status_line, "\r\n");
         if (eol)
             *eol = '\0';
-        printf("unhealthy: GET %s answered '%s'\n", path,
-               got ? status_line : "nothing in time");
+        printf("unhealthy: GET %s answered '%s'\n", path, got ? status_line : "nothing in time");
     }
 done:
     close(fd);

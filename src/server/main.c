@@ -135,18 +135,11 @@ done:
 static int run_mode(const struct config *cfg, int argc, char **argv)
 {
     switch (cfg->mode) {
-    case CONFIG_MODE_HELP:
-        config_print_help(stdout);
-        return 0;
-    case CONFIG_MODE_VERSION:
-        printf("otuserver %s\n", OTU_VERSION);
-        return 0;
-    case CONFIG_MODE_HEALTHCHECK:
-        return healthcheck_run(cfg);
-    case CONFIG_MODE_CHECK:
-        return check_config(argc, argv);
-    case CONFIG_MODE_SERVE:
-        break;
+    case CONFIG_MODE_HELP: config_print_help(stdout); return 0;
+    case CONFIG_MODE_VERSION: printf("otuserver %s\n", OTU_VERSION); return 0;
+    case CONFIG_MODE_HEALTHCHECK: return healthcheck_run(cfg);
+    case CONFIG_MODE_CHECK: return check_config(argc, argv);
+    case CONFIG_MODE_SERVE: break;
     }
     return 0;
 }

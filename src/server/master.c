@@ -65,8 +65,7 @@ static void report_bind_error(const struct config *cfg, int port, int err)
                  "the port; choose another with -p or OTUSERVER_PORT)",
                  cfg->bind_addr, port);
     else
-        snprintf(msg, sizeof(msg), "cannot listen on %s port %d: %s", cfg->bind_addr, port,
-                 strerror(err));
+        snprintf(msg, sizeof(msg), "cannot listen on %s port %d: %s", cfg->bind_addr, port, strerror(err));
     fprintf(stderr, "otuserver: %s\n", msg);
     if (strcmp(cfg->log_file, "-") != 0)
         LOG_ERROR("%s", msg);
@@ -92,8 +91,7 @@ static int open_listener_on(const struct config *cfg, int port, bool reuseport, 
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     /* One dual-stack socket for "::": IPv4 clients arrive as ::ffff:a.b.c.d. */
     int zero = 0;
-    if (ss.ss_family == AF_INET6 &&
-        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
+    if (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &zero, sizeof(zero)) < 0)
         goto fail;
     if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) < 0)
         goto fail;
@@ -158,20 +156,20 @@ static void raise_fd_limit(const struct config *cfg)
     rl.rlim_cur = (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > want) ? want : rl.rlim_max;
     if (setrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < want)
         LOG_WARN("fd limit %lu is below --max-connections %d + %d; the worker pauses accepting "
-                 "when it runs out", (unsigned long)rl.rlim_cur, cfg->max_connections,
-                 MASTER_FD_HEADROOM);
+                 "when it runs out",
+                 (unsigned long)rl.rlim_cur, cfg->max_connections, MASTER_FD_HEADROOM);
 }
 
 /* What every worker inherits besides its slot. */
 struct shared {
-    struct metrics *metrics;    /* counters in shared memory (two blocks a slot), or NULL */
-    int metrics_fd;             /* the /metrics listener, or -1 */
+    struct metrics *metrics; /* counters in shared memory (two blocks a slot), or NULL */
+    int metrics_fd;          /* the /metrics listener, or -1 */
 };
 
 /* A worker of the configuration before a reload, finishing its connections. */
 struct retiree {
-    pid_t pid;          /* the worker */
-    int block;          /* its metrics block */
+    pid_t pid; /* the worker */
+    int block; /* its metrics block */
 };
 
 /*
@@ -179,8 +177,7 @@ struct retiree {
  * when a back-off closed it.  Returns 0, or -1 with errno set and *what
  * naming the step that failed ("fork", "listen"); logs nothing.
  */
-static int spawn(const struct config *cfg, struct slot *slots, int n, int i, const struct shared *sh,
-                 const char **what)
+static int spawn(const struct config *cfg, struct slot *slots, int n, int i, const struct shared *sh, const char **what)
 {
     if (slots[i].fd < 0) {
         *what = "listen";
@@ -223,23 +220,23 @@ static int back_off(struct slot *s, int64_t now)
 
 /* The master's state: its slots, what workers share, the signals it takes. */
 struct master {
-    struct config *cfg;         /* the running settings (owned; a reload replaces them) */
-    master_reload_fn reload;    /* reads the settings again (SIGHUP) */
-    void *reload_arg;           /* its argument */
-    struct slot *slots;         /* cfg->workers slots */
-    int n;                      /* how many */
-    int generation;             /* 0 or 1: the current workers write metrics blocks
-                                   generation * n + slot; a reload flips it, so a worker
-                                   and its replacement never write the same block */
-    struct retiree *retirees;   /* the previous generation, finishing (at most n) */
-    int nretirees;              /* how many are left */
-    int64_t retire_deadline;    /* when they get SIGTERM, then SIGKILL a second later; 0 = none */
-    bool retire_termed;         /* SIGTERM sent to them */
-    bool reload_pending;        /* a SIGHUP came while retirees were still finishing */
-    struct shared sh;           /* metrics region and listener */
-    sigset_t watched;           /* taken with sigtimedwait(), blocked everywhere else */
-    int64_t stop_deadline;      /* when the workers' grace period ends (monotonic ms) */
-    bool failed;                /* a first worker could not be started */
+    struct config *cfg;       /* the running settings (owned; a reload replaces them) */
+    master_reload_fn reload;  /* reads the settings again (SIGHUP) */
+    void *reload_arg;         /* its argument */
+    struct slot *slots;       /* cfg->workers slots */
+    int n;                    /* how many */
+    int generation;           /* 0 or 1: the current workers write metrics blocks
+                                 generation * n + slot; a reload flips it, so a worker
+                                 and its replacement never write the same block */
+    struct retiree *retirees; /* the previous generation, finishing (at most n) */
+    int nretirees;            /* how many are left */
+    int64_t retire_deadline;  /* when they get SIGTERM, then SIGKILL a second later; 0 = none */
+    bool retire_termed;       /* SIGTERM sent to them */
+    bool reload_pending;      /* a SIGHUP came while retirees were still finishing */
+    struct shared sh;         /* metrics region and listener */
+    sigset_t watched;         /* taken with sigtimedwait(), blocked everywhere else */
+    int64_t stop_deadline;    /* when the workers' grace period ends (monotonic ms) */
+    bool failed;              /* a first worker could not be started */
 };
 
 static void reload(struct master *m);
@@ -335,7 +332,8 @@ static void close_unserved_listeners(struct slot *slots, int n)
             close(slots[i].fd);
             slots[i].fd = -1;
             LOG_INFO("slot %d has no worker for now: its listening socket is closed, the other "
-                     "workers take its connections", i);
+                     "workers take its connections",
+                     i);
         }
     }
 }
@@ -479,7 +477,8 @@ static void reload(struct master *m)
     m->retire_deadline = m->nretirees > 0 ? now + grace_ms : 0;
     m->retire_termed = false;
     LOG_INFO("SIGHUP: log reopened, configuration reloaded: %d new worker%s; the %d before finish their "
-             "connections within %d ms", m->n, m->n == 1 ? "" : "s", m->nretirees, grace_ms);
+             "connections within %d ms",
+             m->n, m->n == 1 ? "" : "s", m->nretirees, grace_ms);
 }
 
 /* The retirees' grace period is over: SIGTERM (idle connections close), then SIGKILL a second later. */
@@ -587,8 +586,8 @@ int master_run(struct config *cfg, master_reload_fn reload_fn, void *arg)
     take_signals(&m);
     if (open_sockets(&m) < 0)
         goto done;
-    LOG_INFO("otuserver %s listening on %s port %d, %d worker%s%s, root %s", OTU_VERSION, cfg->bind_addr,
-             cfg->port, m.n, m.n == 1 ? "" : "s", cfg->workers_auto ? " (auto)" : "", cfg->root);
+    LOG_INFO("otuserver %s listening on %s port %d, %d worker%s%s, root %s", OTU_VERSION, cfg->bind_addr, cfg->port,
+             m.n, m.n == 1 ? "" : "s", cfg->workers_auto ? " (auto)" : "", cfg->root);
     if (start_workers(&m) < 0) {
         m.failed = true;
         m.stop_deadline = clock_mono_ms();

@@ -17,8 +17,8 @@
 #define METRICS_HTTP_HEAD_MAX 512
 
 struct metrics_http {
-    const struct metrics *metrics;   /* what to render */
-    enum access_log_format format;   /* its access lines' format (at debug) */
+    const struct metrics *metrics;    /* what to render */
+    enum access_log_format format;    /* its access lines' format (at debug) */
     char body[METRICS_HTTP_BODY_MAX]; /* the last exposition rendered */
 };
 

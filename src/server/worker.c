@@ -57,7 +57,7 @@
  * METRICS_FD_RESERVE_MIN), so scrapes never push the site to EMFILE.
  */
 #define METRICS_FD_RESERVE_SHARE 8
-#define METRICS_FD_RESERVE_MIN 16
+#define METRICS_FD_RESERVE_MIN   16
 
 /* Signals the worker's loop takes (see worker_signals). */
 #define WORKER_SIGNALS 6
@@ -66,28 +66,28 @@ struct worker;
 
 /* One listening socket and the connection context it feeds. */
 struct listener {
-    struct worker *w;           /* its worker */
-    int fd;                     /* the listening socket, or -1 once stopped (or without one) */
-    struct event *ev;           /* its readiness */
-    struct event *resume_ev;    /* timer that resumes accepting after EMFILE */
-    struct conn_ctx *conns;     /* its connections */
-    int cap;                    /* most open connections: accepting pauses there */
-    conn_admit_fn admit;        /* may a new connection stay? NULL: yes */
-    bool accepting;             /* ev is armed */
-    const char *name;           /* for the log: "site", "metrics" */
+    struct worker *w;        /* its worker */
+    int fd;                  /* the listening socket, or -1 once stopped (or without one) */
+    struct event *ev;        /* its readiness */
+    struct event *resume_ev; /* timer that resumes accepting after EMFILE */
+    struct conn_ctx *conns;  /* its connections */
+    int cap;                 /* most open connections: accepting pauses there */
+    conn_admit_fn admit;     /* may a new connection stay? NULL: yes */
+    bool accepting;          /* ev is armed */
+    const char *name;        /* for the log: "site", "metrics" */
 };
 
 struct worker {
-    struct event_base *base;    /* the worker's event loop */
-    const struct config *cfg;   /* settings */
-    struct site *site;          /* what the site's connections are answered with */
-    struct metrics_http *mhttp; /* what the metrics port's are answered with, or NULL */
-    struct listener site_l;     /* the site's port */
-    struct listener metrics_l;  /* the metrics port (fd -1 when off) */
-    struct event *flush_ev;     /* timer that writes out buffered access lines */
-    long fd_limit;              /* RLIMIT_NOFILE, read once at start */
-    int fd_base;                /* descriptors open when the worker began serving */
-    bool stopping;              /* a stop signal arrived */
+    struct event_base *base;                  /* the worker's event loop */
+    const struct config *cfg;                 /* settings */
+    struct site *site;                        /* what the site's connections are answered with */
+    struct metrics_http *mhttp;               /* what the metrics port's are answered with, or NULL */
+    struct listener site_l;                   /* the site's port */
+    struct listener metrics_l;                /* the metrics port (fd -1 when off) */
+    struct event *flush_ev;                   /* timer that writes out buffered access lines */
+    long fd_limit;                            /* RLIMIT_NOFILE, read once at start */
+    int fd_base;                              /* descriptors open when the worker began serving */
+    bool stopping;                            /* a stop signal arrived */
     struct event *signal_evs[WORKER_SIGNALS]; /* one per worker_signals entry */
 };
 
@@ -111,8 +111,7 @@ static void accept_cb(evutil_socket_t fd, short what, void *arg)
     if (why == CONN_ACCEPT_AT_CAP) {
         set_accepting(l, false); /* resumed by conn_closed() */
     } else if (why == CONN_ACCEPT_OUT_OF_FDS) {
-        LOG_WARN("%s accept: %s; pausing new connections for %d ms", l->name, strerror(errno),
-                 WORKER_ACCEPT_PAUSE_MS);
+        LOG_WARN("%s accept: %s; pausing new connections for %d ms", l->name, strerror(errno), WORKER_ACCEPT_PAUSE_MS);
         set_accepting(l, false);
         struct timeval tv = clock_ms_to_timeval(WORKER_ACCEPT_PAUSE_MS);
         event_add(l->resume_ev, &tv);
@@ -266,15 +265,20 @@ static int listener_open(struct worker *w, struct listener *l, int fd, const str
 /* The site's connection limits, from the configuration. */
 static struct conn_limits site_limits(const struct config *cfg)
 {
-    return (struct conn_limits){cfg->max_head_size,      cfg->max_headers,   cfg->header_timeout_ms,
-                                cfg->keepalive_timeout_ms, cfg->keepalive_requests, cfg->send_timeout_ms, 0};
+    return (struct conn_limits){cfg->max_head_size,
+                                cfg->max_headers,
+                                cfg->header_timeout_ms,
+                                cfg->keepalive_timeout_ms,
+                                cfg->keepalive_requests,
+                                cfg->send_timeout_ms,
+                                0};
 }
 
 /* The metrics port's: small heads, the site's timeouts, and a lifetime of METRICS_DEADLINE_MS. */
 static struct conn_limits metrics_limits(const struct config *cfg)
 {
-    return (struct conn_limits){METRICS_HTTP_REQUEST_MAX, METRICS_HTTP_MAX_HEADERS, cfg->header_timeout_ms,
-                                cfg->keepalive_timeout_ms, cfg->keepalive_requests, cfg->send_timeout_ms,
+    return (struct conn_limits){METRICS_HTTP_REQUEST_MAX,  METRICS_HTTP_MAX_HEADERS, cfg->header_timeout_ms,
+                                cfg->keepalive_timeout_ms, cfg->keepalive_requests,  cfg->send_timeout_ms,
                                 METRICS_DEADLINE_MS};
 }
 
@@ -386,8 +390,7 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
         goto done;
     }
     w.site = site_new(cfg, metrics, slot);
-    if (w.site == NULL || worker_listeners(&w, listen_fd, slot, metrics, metrics_fd) < 0 ||
-        worker_add_events(&w) < 0)
+    if (w.site == NULL || worker_listeners(&w, listen_fd, slot, metrics, metrics_fd) < 0 || worker_add_events(&w) < 0)
         goto done;
     w.fd_limit = fd_limit();
     w.fd_base = fds_open_now();

@@ -31,7 +31,6 @@ struct metrics;
  * clean stop, 1 when the loop could not be set up.
  * The document root is re-resolved every second and on SIGHUP (symlink deploys).
  */
-int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics,
-               int metrics_fd);
+int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics, int metrics_fd);
 
 #endif

@@ -27,13 +27,13 @@
 #define AUTH_EXTRA_MAX (AUTH_REALM_MAX + 64 + PATH_HEADERS_MAX)
 
 struct auth {
-    const char *file;             /* the htpasswd file's path (the caller's string) */
-    const char *headers;          /* the --header lines every answer carries, "" = none */
-    struct metrics *metrics;      /* crypt() counters, or NULL */
-    int slot;                     /* this worker's block in metrics */
-    struct auth_users users;      /* who may log in */
-    struct auth_cache cache;      /* accepted credentials, by their decoded user:password */
-    struct auth_limiter limiter;  /* failed checks per client address */
+    const char *file;               /* the htpasswd file's path (the caller's string) */
+    const char *headers;            /* the --header lines every answer carries, "" = none */
+    struct metrics *metrics;        /* crypt() counters, or NULL */
+    int slot;                       /* this worker's block in metrics */
+    struct auth_users users;        /* who may log in */
+    struct auth_cache cache;        /* accepted credentials, by their decoded user:password */
+    struct auth_limiter limiter;    /* failed checks per client address */
     char challenge[AUTH_EXTRA_MAX]; /* "WWW-Authenticate: ...\r\n" + the --header lines */
 };
 
@@ -42,8 +42,7 @@ struct auth {
 /* True when c is in crypt's base64 alphabet ./0-9A-Za-z. */
 static bool crypt64_char(char c)
 {
-    return c == '.' || c == '/' || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') ||
-           (c >= 'a' && c <= 'z');
+    return c == '.' || c == '/' || (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
 /* True when s[0..n) is all crypt base64. */
@@ -59,8 +58,7 @@ static bool crypt64_run(const char *s, size_t n)
 /* "$2b$10$" + 22 salt + 31 hash characters: 60 in all. */
 static bool bcrypt_well_formed(const char *h, size_t n)
 {
-    return n == 60 && h[4] >= '0' && h[4] <= '3' && h[5] >= '0' && h[5] <= '9' && h[6] == '$' &&
-           crypt64_run(h + 7, 53);
+    return n == 60 && h[4] >= '0' && h[4] <= '3' && h[5] >= '0' && h[5] <= '9' && h[6] == '$' && crypt64_run(h + 7, 53);
 }
 
 /* "$5$[rounds=N$]salt$hash": a salt of 1..16 characters, a hash of hash_len. */
@@ -208,8 +206,7 @@ done:
 
 int auth_file_check(const char *path, char *err, size_t errlen)
 {
-    static const char *const kind_names[AUTH_HASH_KINDS] = {"bcrypt", "SHA-256 crypt",
-                                                            "SHA-512 crypt"};
+    static const char *const kind_names[AUTH_HASH_KINDS] = {"bcrypt", "SHA-256 crypt", "SHA-512 crypt"};
     int rc = -1;
     struct auth_users *users = malloc(sizeof(*users));
     if (users == NULL) {
@@ -227,8 +224,8 @@ int auth_file_check(const char *path, char *err, size_t errlen)
         /* A libc without the scheme returns NULL or a "*0"-style failure token. */
         const char *out = crypt("probe", u->hash);
         if (out == NULL || out[0] != '$') {
-            snprintf(err, errlen, "user '%s': this system's crypt() cannot check %s hashes",
-                     u->name, kind_names[u->kind]);
+            snprintf(err, errlen, "user '%s': this system's crypt() cannot check %s hashes", u->name,
+                     kind_names[u->kind]);
             goto done;
         }
     }
@@ -282,8 +279,8 @@ static uint64_t load_le64(const unsigned char *p)
 uint64_t auth_siphash(const uint64_t k[2], const void *data, size_t len)
 {
     const unsigned char *in = data;
-    uint64_t v[4] = {k[0] ^ 0x736f6d6570736575ULL, k[1] ^ 0x646f72616e646f6dULL,
-                     k[0] ^ 0x6c7967656e657261ULL, k[1] ^ 0x7465646279746573ULL};
+    uint64_t v[4] = {k[0] ^ 0x736f6d6570736575ULL, k[1] ^ 0x646f72616e646f6dULL, k[0] ^ 0x6c7967656e657261ULL,
+                     k[1] ^ 0x7465646279746573ULL};
     size_t full = len - len % 8;
     for (size_t i = 0; i < full; i += 8) {
         uint64_t m = load_le64(in + i);
@@ -469,8 +466,8 @@ void auth_limiter_fail(struct auth_limiter *l, const char *addr, int64_t now_ms)
 /* Fills the challenge header with the realm, then the configured extra headers. */
 static void build_challenge(struct auth *a, const char *realm)
 {
-    snprintf(a->challenge, sizeof(a->challenge),
-             "WWW-Authenticate: Basic realm=\"%s\", charset=\"UTF-8\"\r\n%s", realm, a->headers);
+    snprintf(a->challenge, sizeof(a->challenge), "WWW-Authenticate: Basic realm=\"%s\", charset=\"UTF-8\"\r\n%s", realm,
+             a->headers);
 }
 
 /* 32 random bytes for the cache's keys; a clock-and-pid mix if getrandom() fails. */
@@ -493,8 +490,8 @@ static void random_key(uint64_t key[4])
     }
 }
 
-struct auth *auth_new(const char *file, const char *realm, const char *headers, struct metrics *metrics,
-                      int slot, char *err, size_t errlen)
+struct auth *auth_new(const char *file, const char *realm, const char *headers, struct metrics *metrics, int slot,
+                      char *err, size_t errlen)
 {
     struct auth *a = calloc(1, sizeof(*a));
     if (a == NULL) {
@@ -527,13 +524,11 @@ void auth_reload(struct auth *a)
     char err[256];
     struct auth_users *fresh = malloc(sizeof(*fresh));
     if (fresh == NULL || auth_users_load(a->file, fresh, err, sizeof(err)) < 0) {
-        LOG_WARN("basic auth file '%s' not reloaded, the old users stay: %s",
-                 a->file, fresh ? err : "out of memory");
+        LOG_WARN("basic auth file '%s' not reloaded, the old users stay: %s", a->file, fresh ? err : "out of memory");
     } else {
         a->users = *fresh;
         auth_cache_clear(&a->cache);
-        LOG_INFO("basic auth file '%s' reloaded: %d users", a->file,
-                 a->users.count);
+        LOG_INFO("basic auth file '%s' reloaded: %d users", a->file, a->users.count);
     }
     free(fresh);
 }
@@ -546,8 +541,12 @@ static int base64_decode(const char *in, size_t n, char *out, size_t cap)
     size_t len = 0, i = 0;
     for (; i < n && in[i] != '='; i++) {
         unsigned char c = (unsigned char)in[i];
-        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26 :
-                c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+        int v = c >= 'A' && c <= 'Z'   ? c - 'A'
+                : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                : c >= '0' && c <= '9' ? c - '0' + 52
+                : c == '+'             ? 62
+                : c == '/'             ? 63
+                                       : -1;
         if (v < 0)
             return -1;
         acc = (acc << 6) | (uint32_t)v;
@@ -642,8 +641,8 @@ done:
     return verdict;
 }
 
-void auth_respond(const struct auth *a, enum auth_verdict verdict, bool head_only, bool close,
-                  const char *server, const char *date, struct reply *r)
+void auth_respond(const struct auth *a, enum auth_verdict verdict, bool head_only, bool close, const char *server,
+                  const char *date, struct reply *r)
 {
     bool limited = verdict == AUTH_LIMITED;
     int status = limited ? 429 : 401;

@@ -65,14 +65,14 @@ enum auth_hash_kind {
 };
 
 struct auth_user {
-    char name[AUTH_USER_MAX];  /* user name, NUL-terminated */
-    char hash[AUTH_HASH_MAX];  /* crypt() string, NUL-terminated */
-    enum auth_hash_kind kind;  /* which scheme hash uses */
+    char name[AUTH_USER_MAX]; /* user name, NUL-terminated */
+    char hash[AUTH_HASH_MAX]; /* crypt() string, NUL-terminated */
+    enum auth_hash_kind kind; /* which scheme hash uses */
 };
 
 struct auth_users {
-    int count;                              /* entries in user[] */
-    struct auth_user user[AUTH_USERS_MAX];  /* in file order */
+    int count;                             /* entries in user[] */
+    struct auth_user user[AUTH_USERS_MAX]; /* in file order */
 };
 
 /*
@@ -103,13 +103,13 @@ uint64_t auth_siphash(const uint64_t k[2], const void *data, size_t len);
 /* ---- the cache of accepted credentials ---- */
 
 struct auth_cache_entry {
-    uint8_t digest[16];  /* two SipHashes (two keys) of the decoded credentials */
-    int user;            /* index into the users, or -1 when the slot is free */
-    int64_t expires_ms;  /* trusted until then */
+    uint8_t digest[16]; /* two SipHashes (two keys) of the decoded credentials */
+    int user;           /* index into the users, or -1 when the slot is free */
+    int64_t expires_ms; /* trusted until then */
 };
 
 struct auth_cache {
-    uint64_t key[4];     /* per-process random keys: two SipHash keys */
+    uint64_t key[4];                             /* per-process random keys: two SipHash keys */
     struct auth_cache_entry e[AUTH_CACHE_SLOTS]; /* AUTH_CACHE_WAYS per set */
 };
 
@@ -131,9 +131,9 @@ void auth_cache_store(struct auth_cache *c, const char *value, size_t len, int u
 /* ---- the limiter of failed checks per client address ---- */
 
 struct auth_peer {
-    char addr[48];       /* client address as text; "" = free slot */
-    int64_t credit_ms;   /* bucket: AUTH_PEER_REFILL_MS of credit per allowed failure */
-    int64_t updated_ms;  /* when credit_ms was last brought up to date */
+    char addr[48];      /* client address as text; "" = free slot */
+    int64_t credit_ms;  /* bucket: AUTH_PEER_REFILL_MS of credit per allowed failure */
+    int64_t updated_ms; /* when credit_ms was last brought up to date */
 };
 
 struct auth_limiter {
@@ -156,10 +156,10 @@ void auth_limiter_fail(struct auth_limiter *l, const char *addr, int64_t now_ms)
 
 /* What auth_check() decided. */
 enum auth_verdict {
-    AUTH_OK = 0,     /* valid credentials: serve the request */
-    AUTH_MISSING,    /* no Basic credentials: 401 (a browser's first request) */
-    AUTH_WRONG,      /* credentials that do not match: 401, counts against the connection */
-    AUTH_LIMITED     /* this address failed too often: 429, no crypt() */
+    AUTH_OK = 0,  /* valid credentials: serve the request */
+    AUTH_MISSING, /* no Basic credentials: 401 (a browser's first request) */
+    AUTH_WRONG,   /* credentials that do not match: 401, counts against the connection */
+    AUTH_LIMITED  /* this address failed too often: 429, no crypt() */
 };
 
 /* One worker's users, cache and limiter: opaque outside auth.c. */
@@ -172,8 +172,8 @@ struct auth;
  * calls are counted.  Returns the state, or NULL with a reason in err
  * (unreadable or bad file, no memory).
  */
-struct auth *auth_new(const char *file, const char *realm, const char *headers, struct metrics *metrics,
-                      int slot, char *err, size_t errlen);
+struct auth *auth_new(const char *file, const char *realm, const char *headers, struct metrics *metrics, int slot,
+                      char *err, size_t errlen);
 
 /* Frees it; NULL is fine. */
 void auth_free(struct auth *a);
@@ -190,8 +190,7 @@ void auth_reload(struct auth *a);
  * scheme is matched in any case and may be followed by several spaces;
  * the cache is consulted with the decoded credentials.
  */
-enum auth_verdict auth_check(struct auth *a, struct http_slice authorization, const char *peer,
-                             int64_t now_ms);
+enum auth_verdict auth_check(struct auth *a, struct http_slice authorization, const char *peer, int64_t now_ms);
 
 /*
  * Fills *r with the refusal for verdict: 401 with WWW-Authenticate (realm,
@@ -199,7 +198,7 @@ enum auth_verdict auth_check(struct auth *a, struct http_slice authorization, co
  * head_only).  close: the connection is closed after it.  server and date
  * are the Server and Date values.
  */
-void auth_respond(const struct auth *a, enum auth_verdict verdict, bool head_only, bool close,
-                  const char *server, const char *date, struct reply *r);
+void auth_respond(const struct auth *a, enum auth_verdict verdict, bool head_only, bool close, const char *server,
+                  const char *date, struct reply *r);
 
 #endif

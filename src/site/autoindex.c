@@ -23,20 +23,20 @@
 
 /* One name of the folder. */
 struct entry {
-    char *name;    /* as on disk (malloc'd) */
-    bool dir;      /* a folder */
-    int64_t size;  /* bytes (files) */
-    time_t mtime;  /* last modification, seconds */
+    char *name;   /* as on disk (malloc'd) */
+    bool dir;     /* a folder */
+    int64_t size; /* bytes (files) */
+    time_t mtime; /* last modification, seconds */
 };
 
 /* What a read of the folder found. */
 struct listing {
-    struct entry *e;   /* entries kept (malloc'd) */
-    size_t n;          /* how many */
-    size_t read;       /* directory entries read, kept or not */
-    size_t looked_up;  /* of which fstatat()'ed */
-    bool truncated;    /* more were there than a bound let us read or keep */
-    bool read_bound;   /* ...and the bound on entries read is the one that stopped it */
+    struct entry *e;  /* entries kept (malloc'd) */
+    size_t n;         /* how many */
+    size_t read;      /* directory entries read, kept or not */
+    size_t looked_up; /* of which fstatat()'ed */
+    bool truncated;   /* more were there than a bound let us read or keep */
+    bool read_bound;  /* ...and the bound on entries read is the one that stopped it */
 };
 
 /* True when a directory entry's type (d_type) already rules it out: a link, FIFO, device or socket. */
@@ -77,8 +77,8 @@ bool autoindex_wants_json(struct http_slice accept)
     static const char type[] = "application/json";
     const size_t n = sizeof(type) - 1;
     for (size_t i = 0; accept.p != NULL && i + n <= accept.len; i++) {
-        if (strncasecmp(accept.p + i, type, n) != 0 || (i > 0 && accept.p[i - 1] != ' ' &&
-                                                        accept.p[i - 1] != ',' && accept.p[i - 1] != '\t'))
+        if (strncasecmp(accept.p + i, type, n) != 0 ||
+            (i > 0 && accept.p[i - 1] != ' ' && accept.p[i - 1] != ',' && accept.p[i - 1] != '\t'))
             continue;
         size_t k = i + n;
         while (k < accept.len && accept.p[k] == ' ')
@@ -153,8 +153,7 @@ static int read_folder(int dir_fd, const struct autoindex_view *v, struct listin
             continue;
         struct stat st;
         l->looked_up++;
-        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-            !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
+        if (fstatat(dirfd(d), name, &st, AT_SYMLINK_NOFOLLOW) < 0 || !(S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)))
             continue; /* gone meanwhile, or (a file system without d_type) a link, FIFO, device or socket */
         if (l->n >= v->max_entries) {
             l->truncated = true;
@@ -298,8 +297,8 @@ static void put_time(FILE *f, time_t t, bool iso)
 {
     struct tm tm;
     char buf[32];
-    if (gmtime_r(&t, &tm) == NULL || strftime(buf, sizeof(buf), iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M",
-                                              &tm) == 0)
+    if (gmtime_r(&t, &tm) == NULL ||
+        strftime(buf, sizeof(buf), iso ? "%Y-%m-%dT%H:%M:%SZ" : "%Y-%m-%d %H:%M", &tm) == 0)
         snprintf(buf, sizeof(buf), "%lld", (long long)t);
     fputs(buf, f);
 }
@@ -358,11 +357,12 @@ static void write_html(FILE *f, const struct listing *l, const struct autoindex_
     }
     fputs("</table>\n", f);
     if (l->truncated && l->read_bound)
-        fprintf(f, "<p>The listing is truncated: the folder holds more than %zu entries, "
-                   "and only those were read.</p>\n", l->read);
+        fprintf(f,
+                "<p>The listing is truncated: the folder holds more than %zu entries, "
+                "and only those were read.</p>\n",
+                l->read);
     else if (l->truncated)
-        fprintf(f, "<p>The listing is truncated: only the first %zu entries are listed.</p>\n",
-                v->max_entries);
+        fprintf(f, "<p>The listing is truncated: only the first %zu entries are listed.</p>\n", v->max_entries);
     fputs("</body></html>\n", f);
 }
 

@@ -48,12 +48,12 @@ struct autoindex_view {
 
 /* What rendering a listing gave, besides its bytes. */
 struct autoindex_result {
-    int64_t len;       /* bytes of the listing */
-    int status;        /* 0, or the error status (see autoindex_render) */
-    size_t read;       /* directory entries read ("." and ".." included) */
-    size_t looked_up;  /* of which fstatat()'ed: files, folders and unknown types */
-    size_t listed;     /* entries shown */
-    bool truncated;    /* a bound stopped the reading: more entries were there */
+    int64_t len;      /* bytes of the listing */
+    int status;       /* 0, or the error status (see autoindex_render) */
+    size_t read;      /* directory entries read ("." and ".." included) */
+    size_t looked_up; /* of which fstatat()'ed: files, folders and unknown types */
+    size_t listed;    /* entries shown */
+    bool truncated;   /* a bound stopped the reading: more entries were there */
 };
 
 /*

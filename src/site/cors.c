@@ -76,8 +76,9 @@ int cors_origin_parse(void *cors, const char *item, char *why, size_t whylen)
     if (c->origin_count >= CORS_ORIGINS_MAX)
         return opt_expected(why, whylen, "at most %d origins", CORS_ORIGINS_MAX);
     if (len >= CORS_ORIGIN_MAX || check_origin(item, len) < 0)
-        return opt_expected(why, whylen, "'*' or origins such as https://app.example.com or "
-                                         "http://localhost:3000 (scheme://host[:port], no path)");
+        return opt_expected(why, whylen,
+                            "'*' or origins such as https://app.example.com or "
+                            "http://localhost:3000 (scheme://host[:port], no path)");
     char *out = c->origins[c->origin_count++];
     for (size_t i = 0; i <= len; i++)
         out[i] = (char)tolower((unsigned char)item[i]);
@@ -117,8 +118,7 @@ bool cors_enabled(const struct cors_config *cfg)
 
 bool cors_is_preflight(const struct http_request_info *info)
 {
-    return info->method == HTTP_METHOD_OPTIONS && info->origin.p != NULL &&
-           info->ac_request_method.p != NULL;
+    return info->method == HTTP_METHOD_OPTIONS && info->origin.p != NULL && info->ac_request_method.p != NULL;
 }
 
 bool cors_preflight_allowed(const struct cors_config *cfg, const struct http_request_info *info)
@@ -139,8 +139,8 @@ bool cors_origin_allowed(const struct cors_config *cfg, struct http_slice origin
     return false;
 }
 
-size_t cors_lines(const struct cors_config *cfg, const struct http_request_info *info, bool preflight,
-                  char *buf, size_t cap)
+size_t cors_lines(const struct cors_config *cfg, const struct http_request_info *info, bool preflight, char *buf,
+                  size_t cap)
 {
     buf[0] = '\0';
     if (!cors_enabled(cfg))
@@ -151,16 +151,15 @@ size_t cors_lines(const struct cors_config *cfg, const struct http_request_info 
         if (cfg->any)
             n = snprintf(buf, cap, "Access-Control-Allow-Origin: *\r\n");
         else
-            n = snprintf(buf, cap, "Access-Control-Allow-Origin: %.*s\r\n%s", (int)info->origin.len,
-                         info->origin.p,
+            n = snprintf(buf, cap, "Access-Control-Allow-Origin: %.*s\r\n%s", (int)info->origin.len, info->origin.p,
                          cfg->credentials ? "Access-Control-Allow-Credentials: true\r\n" : "");
         if (preflight && n >= 0 && (size_t)n < cap)
             n += snprintf(buf + n, cap - (size_t)n,
                           "Access-Control-Allow-Methods: " CORS_METHODS "\r\n"
                           "%s%s%s"
                           "Access-Control-Max-Age: %d\r\n",
-                          cfg->allow_headers[0] ? "Access-Control-Allow-Headers: " : "",
-                          cfg->allow_headers, cfg->allow_headers[0] ? "\r\n" : "", cfg->max_age);
+                          cfg->allow_headers[0] ? "Access-Control-Allow-Headers: " : "", cfg->allow_headers,
+                          cfg->allow_headers[0] ? "\r\n" : "", cfg->max_age);
     }
     if (!cfg->any && n >= 0 && (size_t)n < cap)
         n += snprintf(buf + n, cap - (size_t)n, "Vary: Origin\r\n");

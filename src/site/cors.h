@@ -23,13 +23,13 @@
 
 /* The CORS settings (--cors-*).  All zero is "CORS off". */
 struct cors_config {
-    bool any;                      /* --cors-origins '*': every origin, answered with "*" */
-    int origin_count;              /* entries in origins[]; 0 and !any = CORS off */
+    bool any;                                        /* --cors-origins '*': every origin, answered with "*" */
+    int origin_count;                                /* entries in origins[]; 0 and !any = CORS off */
     char origins[CORS_ORIGINS_MAX][CORS_ORIGIN_MAX]; /* scheme://host[:port], host lower-case */
-    char allow_headers[CORS_HEADERS_MAX]; /* Access-Control-Allow-Headers of a preflight's answer */
-    int max_age;                   /* Access-Control-Max-Age, seconds */
-    bool credentials;              /* basic auth is on: listed origins get Allow-Credentials (set
-                                      by config_parse(), not a setting of its own) */
+    char allow_headers[CORS_HEADERS_MAX];            /* Access-Control-Allow-Headers of a preflight's answer */
+    int max_age;                                     /* Access-Control-Max-Age, seconds */
+    bool credentials;                                /* basic auth is on: listed origins get Allow-Credentials (set
+                                                        by config_parse(), not a setting of its own) */
 };
 
 /*
@@ -90,7 +90,7 @@ bool cors_origin_allowed(const struct cors_config *cfg, struct http_slice origin
  * list of origins every answer carries "Vary: Origin", since it depends on
  * the Origin, so a shared cache never hands one origin's answer to another.
  */
-size_t cors_lines(const struct cors_config *cfg, const struct http_request_info *info, bool preflight,
-                  char *buf, size_t cap);
+size_t cors_lines(const struct cors_config *cfg, const struct http_request_info *info, bool preflight, char *buf,
+                  size_t cap);
 
 #endif

@@ -56,7 +56,8 @@ static size_t longest_cache_control(const struct config *cfg)
 /* See handler_head_max(): computed once, from the configuration. */
 static size_t head_max_for(const struct config *cfg, size_t location_cap)
 {
-    size_t header_lines = strlen(cfg->headers.headers) + cfg->headers.header_rules.value_bytes; /* path_rules_headers()'s most */
+    size_t header_lines =
+        strlen(cfg->headers.headers) + cfg->headers.header_rules.value_bytes; /* path_rules_headers()'s most */
     return HANDLER_HEAD_FIXED + location_cap + longest_cache_control(cfg) + header_lines +
            (cors_enabled(&cfg->cors) ? CORS_LINES_MAX : 0);
 }
@@ -163,14 +164,14 @@ static int reply_file_body(const struct file_info *fi, int64_t first, int64_t le
 }
 
 /* Fills an error answer; extra fields (Allow, Content-Range, Location) come through rh_extra. */
-static void reply_error(struct handler *h, int status, bool head_only, bool keep_alive,
-                        const char *date, const struct response_head *rh_extra, struct reply *r)
+static void reply_error(struct handler *h, int status, bool head_only, bool keep_alive, const char *date,
+                        const struct response_head *rh_extra, struct reply *r)
 {
     reply_drop_body(r);
     r->status = status;
     /* After a syntax error or a timeout the stream cannot be trusted: close it. */
-    bool fatal = status == 400 || status == 408 || status == 414 || status == 431 ||
-                 status == 500 || status == 501 || status == 503 || status == 505;
+    bool fatal = status == 400 || status == 408 || status == 414 || status == 431 || status == 500 || status == 501 ||
+                 status == 503 || status == 505;
     r->close = r->close || fatal || !keep_alive;
 
     struct response_head rh;
@@ -210,8 +211,7 @@ void handler_reply_done(struct handler *h)
     file_cache_end(h->cache);
 }
 
-void handler_error(struct handler *h, int status, bool head_only, const char *date,
-                   struct reply *r)
+void handler_error(struct handler *h, int status, bool head_only, const char *date, struct reply *r)
 {
     file_cache_begin(h->cache); /* an error page's answer is held until handler_reply_done() */
     reply_reset(r);
@@ -257,17 +257,17 @@ static const struct file_info *fresh_sibling(struct handler *h, const char *rel,
  * that initialising it never clears 8 KB.
  */
 struct exchange_buffers {
-    struct path_result pr;                 /* the normalised path (the fallback's, once it applies) */
-    char index_rel[PATH_MAX_DECODED + 72]; /* "dir/" + an --index name */
-    char content_type[160];                /* a type with --charset's "; charset=" */
-    char content_range[96];                /* a 206's or 416's Content-Range value */
-    char cors[CORS_LINES_MAX];             /* the answer's Access-Control-* and Vary lines */
+    struct path_result pr;                   /* the normalised path (the fallback's, once it applies) */
+    char index_rel[PATH_MAX_DECODED + 72];   /* "dir/" + an --index name */
+    char content_type[160];                  /* a type with --charset's "; charset=" */
+    char content_range[96];                  /* a 206's or 416's Content-Range value */
+    char cors[CORS_LINES_MAX];               /* the answer's Access-Control-* and Vary lines */
     char request_path[PATH_MAX_DECODED + 2]; /* "/" + pr.rel (+ "/"): what --redirect rules match */
     char location[sizeof(((struct redirect_rule *)0)->to) + HANDLER_LOCATION_MAX]; /* a --redirect answer's
-                                             Location: handler->location_cap of it is used */
+                                                                                      Location: handler->location_cap of it is used */
     char etag[sizeof(((struct file_info *)0)->etag) + 4]; /* a gzip variant's: the file's + "-gz" */
-    char served_path[PATH_MAX_DECODED + 72]; /* "/" + the served name: what rules match besides */
-    char headers[PATH_HEADERS_MAX];        /* the all-paths and matching rules' header lines */
+    char served_path[PATH_MAX_DECODED + 72];              /* "/" + the served name: what rules match besides */
+    char headers[PATH_HEADERS_MAX];                       /* the all-paths and matching rules' header lines */
 };
 
 /*
@@ -275,20 +275,20 @@ struct exchange_buffers {
  * Each step reads what the steps before it settled and adds its part.
  */
 struct exchange {
-    struct handler *h;               /* settings, root and file cache */
+    struct handler *h;                    /* settings, root and file cache */
     const struct http_request_info *info; /* the request */
-    struct reply *r;                 /* the answer being built */
-    const char *date;                /* the current IMF-fixdate */
-    bool head_only;                  /* HEAD: the GET answer's head, no body */
-    bool keep_alive;                 /* what the connection would like */
-    int64_t now;                     /* monotonic ms, one reading for the request's lookups */
-    struct exchange_buffers *buf;    /* handler_respond()'s, filled by the steps */
-    const char *served;              /* the name whose type is sent: buf->pr.rel or buf->index_rel */
-    const struct file_info *fi;      /* the file to send (its sibling, once one is chosen) */
-    const char *cors;                /* CORS lines every answer carries, or NULL */
-    struct compress_variant gz;      /* the gzip variant made on the fly (len 0: none) */
-    const char *asked;               /* the request path --cache-control and --header rules match
-                                        (before a fallback), or NULL: no rules, or no path yet */
+    struct reply *r;                      /* the answer being built */
+    const char *date;                     /* the current IMF-fixdate */
+    bool head_only;                       /* HEAD: the GET answer's head, no body */
+    bool keep_alive;                      /* what the connection would like */
+    int64_t now;                          /* monotonic ms, one reading for the request's lookups */
+    struct exchange_buffers *buf;         /* handler_respond()'s, filled by the steps */
+    const char *served;                   /* the name whose type is sent: buf->pr.rel or buf->index_rel */
+    const struct file_info *fi;           /* the file to send (its sibling, once one is chosen) */
+    const char *cors;                     /* CORS lines every answer carries, or NULL */
+    struct compress_variant gz;           /* the gzip variant made on the fly (len 0: none) */
+    const char *asked;                    /* the request path --cache-control and --header rules match
+                                             (before a fallback), or NULL: no rules, or no path yet */
 };
 
 /*
@@ -303,7 +303,8 @@ static const char *headers_for(const struct exchange *x, const char *file)
     const char *all = cfg->headers.headers[0] ? cfg->headers.headers : NULL;
     if (cfg->headers.header_rules.count == 0 || x->asked == NULL)
         return all;
-    return path_rules_headers(&cfg->headers.header_rules, all, x->asked, file, x->buf->headers, sizeof(x->buf->headers));
+    return path_rules_headers(&cfg->headers.header_rules, all, x->asked, file, x->buf->headers,
+                              sizeof(x->buf->headers));
 }
 
 /* Answers with an error status (see reply_error()); extra carries Allow, Location or Content-Range. */
@@ -327,9 +328,14 @@ static void answer_error(struct exchange *x, int status, const struct response_h
 static void answer_no_content(struct exchange *x, const char *allow)
 {
     const struct config *cfg = x->h->cfg;
-    struct response_head rh = {.status = 204, .server = x->h->server, .date = x->date,
-                               .content_length = -1, .allow = allow, .cors = x->cors,
-                               .keep_alive = x->keep_alive, .extra = cfg->headers.headers[0] ? cfg->headers.headers : NULL};
+    struct response_head rh = {.status = 204,
+                               .server = x->h->server,
+                               .date = x->date,
+                               .content_length = -1,
+                               .allow = allow,
+                               .cors = x->cors,
+                               .keep_alive = x->keep_alive,
+                               .extra = cfg->headers.headers[0] ? cfg->headers.headers : NULL};
     x->r->status = 204;
     x->r->close = !x->keep_alive;
     reply_set_head(x->r, &rh);
@@ -418,8 +424,8 @@ static const char *request_path(struct exchange *x)
     struct exchange_buffers *b = x->buf;
     bool root = strcmp(b->pr.rel, ".") == 0;
     /* the precision tells the compiler what path_normalize() guarantees: it fits */
-    snprintf(b->request_path, sizeof(b->request_path), "/%.*s%s", (int)sizeof(b->pr.rel) - 1,
-             root ? "" : b->pr.rel, b->pr.trailing_slash && !root ? "/" : "");
+    snprintf(b->request_path, sizeof(b->request_path), "/%.*s%s", (int)sizeof(b->pr.rel) - 1, root ? "" : b->pr.rel,
+             b->pr.trailing_slash && !root ? "/" : "");
     return b->request_path;
 }
 
@@ -497,14 +503,15 @@ static void redirect_to_directory(struct exchange *x)
  */
 static void answer_listing(struct exchange *x, const struct file_info *dir)
 {
-    struct autoindex_view v = {.title_path = request_path(x), .json = autoindex_wants_json(x->info->accept),
+    struct autoindex_view v = {.title_path = request_path(x),
+                               .json = autoindex_wants_json(x->info->accept),
                                .show_dotfiles = x->h->cfg->serve_dotfiles,
                                .max_entries = AUTOINDEX_ENTRIES_MAX};
     autoindex_parse_query(x->info->query, &v);
     struct autoindex_result res;
     int fd = autoindex_render(dir->fd, &v, &res);
-    LOG_DEBUG("autoindex: %s: %zu entries read, %zu looked up, %zu listed%s", v.title_path, res.read,
-              res.looked_up, res.listed, res.truncated ? ", truncated" : "");
+    LOG_DEBUG("autoindex: %s: %zu entries read, %zu looked up, %zu listed%s", v.title_path, res.read, res.looked_up,
+              res.listed, res.truncated ? ", truncated" : "");
     if (fd < 0) {
         if (res.status == 503)
             x->keep_alive = false;
@@ -512,11 +519,16 @@ static void answer_listing(struct exchange *x, const struct file_info *dir)
         return;
     }
     int64_t len = res.len;
-    struct response_head rh = {.status = 200, .server = x->h->server, .date = x->date,
+    struct response_head rh = {.status = 200,
+                               .server = x->h->server,
+                               .date = x->date,
                                .content_type = v.json ? "application/json" : "text/html; charset=utf-8",
-                               .content_length = len, .vary = "Accept", .cors = x->cors,
+                               .content_length = len,
+                               .vary = "Accept",
+                               .cors = x->cors,
                                .listing_truncated = res.truncated,
-                               .extra = headers_for(x, NULL), .keep_alive = x->keep_alive};
+                               .extra = headers_for(x, NULL),
+                               .keep_alive = x->keep_alive};
     x->r->status = 200;
     x->r->close = !x->keep_alive;
     if (x->head_only || len == 0) {
@@ -548,8 +560,8 @@ static bool directory_or_index(struct exchange *x)
         x->served = b->index_rel;
         for (int i = 0; i < x->h->cfg->pages.index_count; i++) { /* the first index name that exists */
             /* the precision tells the compiler what path_normalize() guarantees: it fits */
-            snprintf(b->index_rel, sizeof(b->index_rel), "%.*s/%s", (int)sizeof(b->pr.rel) - 1,
-                     b->pr.rel, x->h->cfg->pages.index_names[i]);
+            snprintf(b->index_rel, sizeof(b->index_rel), "%.*s/%s", (int)sizeof(b->pr.rel) - 1, b->pr.rel,
+                     x->h->cfg->pages.index_names[i]);
             x->fi = file_cache_get(x->h->cache, b->index_rel, x->now);
             if (x->fi->status != 404)
                 break;
@@ -589,8 +601,7 @@ static const char *choose_encoding(struct exchange *x)
     for (size_t i = 0; i < OTU_ARRAY_LEN(preferred); i++) {
         if (!http_accepts_coding(ae, preferred[i].coding))
             continue;
-        const struct file_info *sib =
-            fresh_sibling(x->h, x->served, preferred[i].suffix, &x->fi->st.st_mtim, x->now);
+        const struct file_info *sib = fresh_sibling(x->h, x->served, preferred[i].suffix, &x->fi->st.st_mtim, x->now);
         if (sib != NULL) {
             x->fi = sib;
             return preferred[i].coding;
@@ -637,8 +648,7 @@ static const char *compress_on_the_fly(struct exchange *x)
  * --charset appended for text types (text/..., JavaScript, JSON, XML, SVG,
  * the web manifest) when one is set.  Uses buf only then.
  */
-static const char *content_type_for(const struct config *cfg, const char *name, char *buf,
-                                    size_t cap)
+static const char *content_type_for(const struct config *cfg, const char *name, char *buf, size_t cap)
 {
     const char *type = mime_type_for(name);
     if (cfg->mime.charset[0] == '\0')
@@ -689,8 +699,7 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
     memset(rh, 0, sizeof(*rh));
     rh->server = x->h->server;
     rh->date = x->date;
-    rh->content_type = content_type_for(cfg, x->served, x->buf->content_type,
-                                        sizeof(x->buf->content_type));
+    rh->content_type = content_type_for(cfg, x->served, x->buf->content_type, sizeof(x->buf->content_type));
     rh->content_encoding = coding;
     rh->etag = x->fi->etag;
     rh->last_modified = x->fi->last_modified;
@@ -737,8 +746,7 @@ static bool apply_range(struct exchange *x, struct response_head *rh, int64_t *f
     }
     if (ro == HTTP_RANGE_SATISFIABLE) {
         x->r->status = rh->status = 206;
-        snprintf(content_range, cap, "bytes %" PRId64 "-%" PRId64 "/%" PRId64, *first, *first + *len - 1,
-                 size);
+        snprintf(content_range, cap, "bytes %" PRId64 "-%" PRId64 "/%" PRId64, *first, *first + *len - 1, size);
         rh->content_range = content_range;
     } else {
         x->r->status = rh->status = 200;
@@ -752,8 +760,8 @@ static bool apply_range(struct exchange *x, struct response_head *rh, int64_t *f
  * open on fd (nothing for HEAD) and formats its head; 503 (then close) when
  * no descriptor is left for the body.
  */
-static void attach_body(struct exchange *x, struct response_head *rh, const char *data, int fd,
-                        int64_t first, int64_t len)
+static void attach_body(struct exchange *x, struct response_head *rh, const char *data, int fd, int64_t first,
+                        int64_t len)
 {
     if (!x->head_only && len > 0 && reply_body_from(data, fd, first, len, x->r) < 0) {
         x->keep_alive = false;
@@ -804,12 +812,17 @@ static void serve_file(struct exchange *x)
         attach_body(x, &rh, x->fi->data, x->fi->fd, first, len);
 }
 
-void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
-                     bool keep_alive, const char *date, struct reply *r)
+void handler_respond(struct handler *h, int rc, const struct http_request_info *info, bool keep_alive, const char *date,
+                     struct reply *r)
 {
     struct exchange_buffers buf;
-    struct exchange x = {.h = h, .info = info, .r = r, .date = date, .buf = &buf,
-                         .head_only = info->method == HTTP_METHOD_HEAD, .keep_alive = keep_alive};
+    struct exchange x = {.h = h,
+                         .info = info,
+                         .r = r,
+                         .date = date,
+                         .buf = &buf,
+                         .head_only = info->method == HTTP_METHOD_HEAD,
+                         .keep_alive = keep_alive};
     file_cache_begin(h->cache); /* every answer it gives is held until handler_reply_done() */
     reply_reset(r);
     if (rc != 0) {

@@ -54,16 +54,16 @@ _Static_assert(REPLY_ERROR_BODY_MAX <= HANDLER_BODY_MAX, "an error page is an in
 #define HANDLER_LOCATION_MAX 2048
 
 struct handler {
-    const struct config *cfg;  /* settings */
-    struct file_root root;     /* the opened document root */
-    struct file_cache *cache;  /* remembered opens, validators and small files */
-    struct compress_cache *gzip; /* gzip variants made on the fly (--compress gzip), or NULL */
-    char server[64];           /* Server header value */
+    const struct config *cfg;            /* settings */
+    struct file_root root;               /* the opened document root */
+    struct file_cache *cache;            /* remembered opens, validators and small files */
+    struct compress_cache *gzip;         /* gzip variants made on the fly (--compress gzip), or NULL */
+    char server[64];                     /* Server header value */
     char fallback_rel[PATH_MAX_DECODED]; /* --fallback, normalised; "" = none */
-    size_t location_cap;       /* room for a --redirect Location: the longest rule + HANDLER_LOCATION_MAX */
-    size_t head_max;           /* room for any response head under this configuration */
-    int64_t root_checked_ms;   /* when the root's path was last opened again */
-    bool root_warned;          /* a failure to open it again is logged, once */
+    size_t location_cap;                 /* room for a --redirect Location: the longest rule + HANDLER_LOCATION_MAX */
+    size_t head_max;                     /* room for any response head under this configuration */
+    int64_t root_checked_ms;             /* when the root's path was last opened again */
+    bool root_warned;                    /* a failure to open it again is logged, once */
 };
 
 /* Opens the document root.  Returns 0, or -1 with errno set. */
@@ -91,8 +91,8 @@ size_t handler_head_max(const struct handler *h);
  * connection would like; the head says "close" when it is false or the
  * answer forces it.  date is the current IMF-fixdate.
  */
-void handler_respond(struct handler *h, int rc, const struct http_request_info *info,
-                     bool keep_alive, const char *date, struct reply *r);
+void handler_respond(struct handler *h, int rc, const struct http_request_info *info, bool keep_alive, const char *date,
+                     struct reply *r);
 
 /*
  * Releases what the last reply of handler_respond() or handler_error()
@@ -127,7 +127,6 @@ void handler_file_shrank(struct handler *h, int fd);
  * Builds a bare error answer (no request needed: 408, 431, 400 from the
  * parser).  The connection is always closed after it.
  */
-void handler_error(struct handler *h, int status, bool head_only, const char *date,
-                   struct reply *r);
+void handler_error(struct handler *h, int status, bool head_only, const char *date, struct reply *r);
 
 #endif

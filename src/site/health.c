@@ -31,8 +31,8 @@ bool health_root_ok(const char *root_path, int served_fd)
     return served_fd < 0 || (fstat(served_fd, &st) == 0 && st.st_nlink > 0);
 }
 
-void health_respond(const char *headers, bool ok, bool head_only, bool keep_alive,
-                    const char *server, const char *date, struct reply *r)
+void health_respond(const char *headers, bool ok, bool head_only, bool keep_alive, const char *server, const char *date,
+                    struct reply *r)
 {
     static const char ok_body[] = "ok\n";
     static const char fail_body[] = "document root unavailable\n";

@@ -32,7 +32,7 @@ bool health_root_ok(const char *root_path, int served_fd);
  * HEAD.  keep_alive is what the connection would like.  server and date
  * are the Server and Date values.  The body is static; r->fd is -1.
  */
-void health_respond(const char *headers, bool ok, bool head_only, bool keep_alive,
-                    const char *server, const char *date, struct reply *r);
+void health_respond(const char *headers, bool ok, bool head_only, bool keep_alive, const char *server, const char *date,
+                    struct reply *r);
 
 #endif

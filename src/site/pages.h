@@ -20,15 +20,15 @@
 #define PAGES_PATH_MAX 256
 
 struct error_page {
-    int status;                    /* 400..599 */
-    char path[PAGES_PATH_MAX];     /* request path of the page, e.g. "/404.html" */
+    int status;                /* 400..599 */
+    char path[PAGES_PATH_MAX]; /* request path of the page, e.g. "/404.html" */
 };
 
 /* The settings.  All zero is "no index name, no error page, no fallback". */
 struct pages_config {
-    int index_count;               /* names in index_names[] */
+    int index_count;                                         /* names in index_names[] */
     char index_names[PAGES_INDEX_MAX][PAGES_INDEX_NAME_MAX]; /* the first that exists wins */
-    int error_page_count;          /* entries in error_pages[] */
+    int error_page_count;                                    /* entries in error_pages[] */
     struct error_page error_pages[PAGES_ERROR_PAGES_MAX];
     char fallback[PAGES_PATH_MAX]; /* the SPA fallback's request path, "" = none */
 };

@@ -81,8 +81,7 @@ static bool pattern_ok(const char *pattern, size_t len)
     return true;
 }
 
-int path_rules_add(struct path_rules *rs, const char *pattern, size_t pattern_len, const char *value,
-                   size_t value_len)
+int path_rules_add(struct path_rules *rs, const char *pattern, size_t pattern_len, const char *value, size_t value_len)
 {
     size_t need = pattern_len + 1 + value_len + 1;
     if (!pattern_ok(pattern, pattern_len) || rs->count >= PATH_RULES_MAX || need > sizeof(rs->text) - rs->used ||
@@ -140,8 +139,8 @@ static void append_whole(char *out, size_t cap, size_t *used, const char *s, siz
     out[*used] = '\0';
 }
 
-const char *path_rules_headers(const struct path_rules *rs, const char *all, const char *a, const char *b,
-                               char *out, size_t cap)
+const char *path_rules_headers(const struct path_rules *rs, const char *all, const char *a, const char *b, char *out,
+                               size_t cap)
 {
     bool matched[PATH_RULES_MAX];
     bool any = false;
@@ -175,8 +174,7 @@ const char *path_rules_headers(const struct path_rules *rs, const char *all, con
 }
 
 /* What --cache-control takes, for its errors. */
-#define CACHE_CONTROL_USAGE                                                                        \
-    "a Cache-Control value, or PATTERN=VALUE with a glob starting with / or * (*.html=no-cache)"
+#define CACHE_CONTROL_USAGE "a Cache-Control value, or PATTERN=VALUE with a glob starting with / or * (*.html=no-cache)"
 /* What a rule list takes, for its errors. */
 #define RULES_USAGE "at most %d rules, each a glob of up to %d bytes starting with / or *"
 
@@ -190,8 +188,9 @@ int path_headers_parse_cache_control(void *ph, const char *item, char *why, size
         return opt_expected(why, whylen, "%s, a value of printable ASCII under %zu bytes", CACHE_CONTROL_USAGE,
                             sizeof(value));
     if (form == 0 && h->cache_control[0] != '\0') /* the list starts empty with each source */
-        return opt_expected(why, whylen, "one plain value, the other items PATTERN=VALUE rules (a glob starts "
-                                         "with / or *)");
+        return opt_expected(why, whylen,
+                            "one plain value, the other items PATTERN=VALUE rules (a glob starts "
+                            "with / or *)");
     if (form == 0) {
         memcpy(h->cache_control, value, t.value_len + 1);
         return 0;
@@ -234,8 +233,9 @@ static int format_header(const char *line, size_t len, char *out, size_t cap, ch
     if (colon == 0 || colon == len)
         return opt_expected(why, whylen, "'Name: value' with a token name");
     if (header_breaks_framing(line, colon))
-        return opt_expected(why, whylen, "a header other than Content-Length, Transfer-Encoding and "
-                                         "Connection, which would break the response framing");
+        return opt_expected(why, whylen,
+                            "a header other than Content-Length, Transfer-Encoding and "
+                            "Connection, which would break the response framing");
     size_t vstart = colon + 1;
     while (vstart < len && (line[vstart] == ' ' || line[vstart] == '\t'))
         vstart++;

@@ -32,26 +32,26 @@
 
 /* One rule: where its pattern and value lie in the list's text. */
 struct path_rule {
-    uint16_t pattern;              /* offset of its NUL-terminated glob in text[] */
-    uint16_t value;                /* offset of its NUL-terminated value in text[] */
+    uint16_t pattern; /* offset of its NUL-terminated glob in text[] */
+    uint16_t value;   /* offset of its NUL-terminated value in text[] */
 };
 
 /* One option's rules, in the order given.  All zero is the empty list. */
 struct path_rules {
-    int count;                     /* entries in rule[] */
-    size_t used;                   /* bytes of text[] taken */
-    size_t value_bytes;            /* the values' lengths added up: the most
-                                      path_rules_headers() adds to the lines */
+    int count;          /* entries in rule[] */
+    size_t used;        /* bytes of text[] taken */
+    size_t value_bytes; /* the values' lengths added up: the most
+                           path_rules_headers() adds to the lines */
     struct path_rule rule[PATH_RULES_MAX];
     char text[PATH_RULES_TEXT_MAX];
 };
 
 /* The two halves of "PATTERN=VALUE", as path_rule_split() finds them. */
 struct path_rule_text {
-    const char *pattern;           /* the glob (NULL for a plain value) */
-    size_t pattern_len;            /* its length, trailing spaces left out */
-    const char *value;             /* the value: after the '=', or the whole item */
-    size_t value_len;              /* its length */
+    const char *pattern; /* the glob (NULL for a plain value) */
+    size_t pattern_len;  /* its length, trailing spaces left out */
+    const char *value;   /* the value: after the '=', or the whole item */
+    size_t value_len;    /* its length */
 };
 
 /*
@@ -78,8 +78,7 @@ int path_rule_split(const char *item, size_t len, struct path_rule_text *out);
  * pattern is not one or rs is full (PATH_RULES_MAX rules, or
  * PATH_RULES_TEXT_MAX bytes of text): rs is then unchanged.
  */
-int path_rules_add(struct path_rules *rs, const char *pattern, size_t pattern_len, const char *value,
-                   size_t value_len);
+int path_rules_add(struct path_rules *rs, const char *pattern, size_t pattern_len, const char *value, size_t value_len);
 
 /* Empties rs. */
 void path_rules_clear(struct path_rules *rs);
@@ -101,8 +100,8 @@ const char *path_rules_first(const struct path_rules *rs, const char *a, const c
  * returns out.  A line that would not fit is left out whole; with cap at
  * least strlen(all) + rs->value_bytes + 1 every line fits.
  */
-const char *path_rules_headers(const struct path_rules *rs, const char *all, const char *a, const char *b,
-                               char *out, size_t cap);
+const char *path_rules_headers(const struct path_rules *rs, const char *all, const char *a, const char *b, char *out,
+                               size_t cap);
 
 /* Longest Cache-Control value we accept; a header line, not a document. */
 #define PATH_HEADERS_VALUE_MAX 512
@@ -115,10 +114,10 @@ const char *path_rules_headers(const struct path_rules *rs, const char *all, con
  */
 struct path_headers {
     char cache_control[PATH_HEADERS_VALUE_MAX]; /* on files no rule matches, "" = none */
-    struct path_rules cache_rules;  /* PATTERN=VALUE: first match wins ("" = none) */
-    char headers[PATH_HEADERS_MAX]; /* on every answer, "Name: value\r\n" each */
-    struct path_rules header_rules; /* PATTERN=Name: value, one "Name: value\r\n" line each;
-                                       with headers[], at most PATH_HEADERS_MAX bytes in all */
+    struct path_rules cache_rules;              /* PATTERN=VALUE: first match wins ("" = none) */
+    char headers[PATH_HEADERS_MAX];             /* on every answer, "Name: value\r\n" each */
+    struct path_rules header_rules;             /* PATTERN=Name: value, one "Name: value\r\n" line each;
+                                                   with headers[], at most PATH_HEADERS_MAX bytes in all */
 };
 
 /*

@@ -14,8 +14,8 @@
 #include <string.h>
 
 /* What --redirect takes, for its errors. */
-#define REDIRECT_USAGE                                                                             \
-    "FROM=TO[:CODE], such as /old/*=/new/*:301 or /blog=https://blog.example.com/:302 "           \
+#define REDIRECT_USAGE                                                                  \
+    "FROM=TO[:CODE], such as /old/*=/new/*:301 or /blog=https://blog.example.com/:302 " \
     "(FROM a path, TO a path or http(s) URL, no spaces; CODE 301, 302, 307 or 308)"
 
 /* Takes a trailing ":NNN" off to (to_len bytes) into *code; returns 0, or -1 for a code not allowed. */
@@ -23,8 +23,8 @@ static int take_code(char *to, size_t *to_len, int *code)
 {
     size_t n = *to_len;
     *code = 301;
-    if (n <= 4 || to[n - 4] != ':' || !isdigit((unsigned char)to[n - 3]) ||
-        !isdigit((unsigned char)to[n - 2]) || !isdigit((unsigned char)to[n - 1]))
+    if (n <= 4 || to[n - 4] != ':' || !isdigit((unsigned char)to[n - 3]) || !isdigit((unsigned char)to[n - 2]) ||
+        !isdigit((unsigned char)to[n - 1]))
         return 0;
     *code = (to[n - 3] - '0') * 100 + (to[n - 2] - '0') * 10 + (to[n - 1] - '0');
     if (*code != 301 && *code != 302 && *code != 307 && *code != 308)
@@ -114,8 +114,8 @@ static const char *rule_match(const struct redirect_rule *rule, const char *path
     return strncmp(path, rule->from, n) == 0 ? path + n : NULL;
 }
 
-int redirect_find(const struct redirect_rules *rules, const char *path, struct http_slice query,
-                  char *location, size_t cap)
+int redirect_find(const struct redirect_rules *rules, const char *path, struct http_slice query, char *location,
+                  size_t cap)
 {
     for (int i = 0; i < rules->count; i++) {
         const struct redirect_rule *rule = &rules->rule[i];

@@ -18,10 +18,10 @@
 
 /* One --redirect FROM=TO[:CODE]. */
 struct redirect_rule {
-    char from[256];                /* request path; for a prefix, without its trailing '*' */
-    bool prefix;                   /* FROM ended in '*': paths starting with from match */
-    char to[512];                  /* a path or an http(s) URL; a trailing '*' takes the rest */
-    int code;                      /* 301, 302, 307 or 308 */
+    char from[256]; /* request path; for a prefix, without its trailing '*' */
+    bool prefix;    /* FROM ended in '*': paths starting with from match */
+    char to[512];   /* a path or an http(s) URL; a trailing '*' takes the rest */
+    int code;       /* 301, 302, 307 or 308 */
 };
 
 /* The rules, in the order given.  All zero is the empty list. */

@@ -19,11 +19,11 @@
 #include <string.h>
 
 struct site {
-    const struct config *cfg;  /* settings */
-    struct handler handler;    /* files, folders, CORS, redirects */
-    struct auth *auth;         /* basic authentication, or NULL when off */
-    struct metrics *metrics;   /* shared counters, or NULL */
-    int slot;                  /* this worker's block in metrics */
+    const struct config *cfg; /* settings */
+    struct handler handler;   /* files, folders, CORS, redirects */
+    struct auth *auth;        /* basic authentication, or NULL when off */
+    struct metrics *metrics;  /* shared counters, or NULL */
+    int slot;                 /* this worker's block in metrics */
 };
 
 struct site *site_new(const struct config *cfg, struct metrics *metrics, int slot)
@@ -97,8 +97,7 @@ static bool site_answer(void *arg, const struct conn_request *q, struct reply *r
                        q->info->method == HTTP_METHOD_HEAD, q->keep_alive, s->handler.server, q->date, r);
         return true;
     }
-    if (q->rc == 0 && s->auth != NULL && !cors_preflight_allowed(&s->cfg->cors, q->info) &&
-        refused_by_auth(s, q, r))
+    if (q->rc == 0 && s->auth != NULL && !cors_preflight_allowed(&s->cfg->cors, q->info) && refused_by_auth(s, q, r))
         return false; /* 401 or 429: nothing of the site is looked at */
     handler_respond(&s->handler, q->rc, q->info, q->keep_alive, q->date, r);
     if (r->gzip_hit || r->gzip_made || r->gzip_unstable || r->gzip_cache_bytes >= 0)

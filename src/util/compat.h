@@ -21,7 +21,7 @@
 #define OTU_PRINTF(f, a)
 #define OTU_UNUSED
 #define OTU_COLD
-#define OTU_UNLIKELY(x)  (x)
+#define OTU_UNLIKELY(x) (x)
 #endif
 
 #define OTU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

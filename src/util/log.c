@@ -25,11 +25,11 @@
 
 int log_threshold = LOG_LEVEL_INFO;
 
-static bool log_buffered;            /* log_append() buffers */
+static bool log_buffered;                /* log_append() buffers */
 static char log_buffer[LOG_BUFFER_SIZE]; /* whole lines waiting for log_flush() */
-static size_t log_buffer_len;        /* bytes held */
+static size_t log_buffer_len;            /* bytes held */
 
-static int log_fd = STDOUT_FILENO;  /* where lines go */
+static int log_fd = STDOUT_FILENO;    /* where lines go */
 static char log_path[PATH_MAX] = "-"; /* what log_reopen() opens */
 
 /* Opens path, or duplicates stdout for "-"; returns the fd or -1. */
@@ -128,9 +128,9 @@ void log_write(enum log_level level, const char *fmt, ...)
     struct timespec now = clock_wall();
     struct tm tm;
     gmtime_r(&now.tv_sec, &tm);
-    int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ [%d] %s: ",
-                     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                     tm.tm_sec, (int)(now.tv_nsec / 1000000), (int)getpid(), log_level_name(level));
+    int n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ [%d] %s: ", tm.tm_year + 1900,
+                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now.tv_nsec / 1000000),
+                     (int)getpid(), log_level_name(level));
     if (n < 0)
         return;
     va_list ap;

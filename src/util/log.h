@@ -63,10 +63,10 @@ void log_flush(void);
 /* Returns the name of a level ("info"). */
 const char *log_level_name(enum log_level level);
 
-#define LOG_AT(lvl, ...)                                                                           \
-    do {                                                                                           \
-        if (log_threshold >= (lvl))                                                                \
-            log_write((lvl), __VA_ARGS__);                                                         \
+#define LOG_AT(lvl, ...)                   \
+    do {                                   \
+        if (log_threshold >= (lvl))        \
+            log_write((lvl), __VA_ARGS__); \
     } while (0)
 #define LOG_ERROR(...) LOG_AT(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define LOG_WARN(...)  LOG_AT(LOG_LEVEL_WARN, __VA_ARGS__)

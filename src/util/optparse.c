@@ -73,8 +73,7 @@ int opt_duration_ms(const char *s, long min_ms, long max_ms, long *out)
 
 int opt_size(const char *s, long min, long max, long *out)
 {
-    static const struct unit units[] = {{"", 1},           {"k", 1024},        {"K", 1024},
-                                        {"m", 1024L * 1024}, {"M", 1024L * 1024}};
+    static const struct unit units[] = {{"", 1}, {"k", 1024}, {"K", 1024}, {"m", 1024L * 1024}, {"M", 1024L * 1024}};
     return scaled(s, units, OTU_ARRAY_LEN(units), min, max, out);
 }
 

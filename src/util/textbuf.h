@@ -20,10 +20,10 @@
 #include "compat.h"
 
 struct textbuf {
-    char *buf;   /* the caller's memory */
-    size_t cap;  /* bytes usable */
-    size_t len;  /* bytes written */
-    bool cut;    /* something did not fit */
+    char *buf;  /* the caller's memory */
+    size_t cap; /* bytes usable */
+    size_t len; /* bytes written */
+    bool cut;   /* something did not fit */
 };
 
 /* Starts an empty appender over buf[0..cap). */
