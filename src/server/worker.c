@@ -357,8 +357,13 @@ static long fd_limit(void)
     return (long)rl.rlim_cur;
 }
 
-/* Descriptors open now (from /proc/self/fd, once at start); without /proc, the lowest free number. */
-static int fds_open_now(void)
+/*
+ * Descriptors open now below limit (from /proc/self/fd, once at start):
+ * the ones that take slots of the table RLIMIT_NOFILE bounds (a tool such
+ * as valgrind keeps its own above it).  Without /proc, the lowest free
+ * number.
+ */
+static int fds_open_now(long limit)
 {
     DIR *d = opendir("/proc/self/fd");
     if (d == NULL) {
@@ -367,11 +372,13 @@ static int fds_open_now(void)
             close(probe);
         return probe > 0 ? probe : 0;
     }
-    int n = 0;
-    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d))
-        n += e->d_name[0] != '.';
+    int n = 0, own = dirfd(d);
+    for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
+        long fd = e->d_name[0] != '.' ? strtol(e->d_name, NULL, 10) : -1;
+        n += fd >= 0 && fd < limit && fd != own;
+    }
     closedir(d);
-    return n > 0 ? n - 1 : 0; /* the directory's own descriptor is gone now */
+    return n;
 }
 
 int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics *metrics, int metrics_fd)
@@ -393,7 +400,7 @@ int worker_run(const struct config *cfg, int listen_fd, int slot, struct metrics
     if (w.site == NULL || worker_listeners(&w, listen_fd, slot, metrics, metrics_fd) < 0 || worker_add_events(&w) < 0)
         goto done;
     w.fd_limit = fd_limit();
-    w.fd_base = fds_open_now();
+    w.fd_base = fds_open_now(w.fd_limit);
     log_set_buffered(true);
 
     /* libevent now owns these signals; let them through. */
