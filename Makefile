@@ -28,6 +28,9 @@ DEFLATE_LIBS ?= -ldeflate
 # The configuration file (YAML): libyaml (package libyaml-dev); the static build links one
 # built from Debian's source with musl.
 YAML_LIBS ?= -lyaml
+# Content ETags: XXH3-128 from libxxhash (package libxxhash-dev); the static build links one
+# built from Debian's source with musl.
+XXHASH_LIBS ?= -lxxhash
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -54,13 +57,13 @@ check_path_OBJS        = path
 check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf
 check_config_OBJS      = config config_options config_names config_help config_file optparse host listen compress cors mime pages path_rules redirect http_parser log clock path textbuf
-check_file_cache_OBJS  = file_cache file walk http_date
+check_file_cache_OBJS  = file_cache etag file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
 check_metrics_http_OBJS = metrics_http metrics reply request_log access_log response http_parser http_date clock log textbuf
 check_request_log_OBJS = request_log access_log metrics http_date http_parser clock log textbuf
 check_auth_OBJS        = auth reply response http_parser metrics clock log textbuf
-check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache walk http_date log mime path response textbuf
+check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
 check_compress_OBJS    = compress clock log http_parser optparse
 
@@ -112,10 +115,10 @@ build/gen/mime_table.inc: scripts/build/gen-mime-table
 build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
 
 build/asan/otuserver: $(SAN_OBJS)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(LDFLAGS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS)
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -131,7 +134,7 @@ build/asan/tests/%.o: tests/%.c
 
 .SECONDEXPANSION:
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS)
 
 # The end-to-end suite: check_e2e.c (main) and every tests/e2e_*.c: the subject files, the
 # fixture they share (e2e_fixture.c) and the raw HTTP client (e2e_util.c).
@@ -214,9 +217,9 @@ DEP_ARCHIVES_brotli     = libbrotlienc.a libbrotlidec.a libbrotlicommon.a
 DEP_ARCHIVES_zstd       = libzstd.a
 DEP_ARCHIVES_xxhash     = libxxhash.a
 # What the server links, in link order: adding a library to the static link is adding its name here.
-STATIC_DEPS  = libevent crypt libdeflate libyaml
+STATIC_DEPS  = libevent crypt libdeflate libyaml xxhash
 # Built and cached beside them, not linked yet.
-CACHED_DEPS  = brotli zstd xxhash
+CACHED_DEPS  = brotli zstd
 # A library's folders and archives: $(call dep_include,NAME), $(call dep_lib,NAME), $(call dep_archives,NAME)
 dep_include  = $(DEPS)/$(1)/include
 dep_lib      = $(DEPS)/$(1)/lib
@@ -259,7 +262,7 @@ static-units: $(STATIC_UNITS)
 
 # The libraries built but not linked yet, and libdeflate, each used once with a
 # known answer by one static program linked with --gc-sections (tests/static_libs.c).
-STATIC_LIBS_DEPS = libdeflate libyaml $(CACHED_DEPS)
+STATIC_LIBS_DEPS = libdeflate libyaml xxhash $(CACHED_DEPS)
 $(STATIC_DIR)/unit/static_libs: tests/static_libs.c $(foreach d,$(STATIC_LIBS_DEPS),$(call dep_built,$(d)))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STD) $(WARN) -O2 $(foreach d,$(STATIC_LIBS_DEPS),-I$(call dep_include,$(d))) $(STATIC_LINK) \

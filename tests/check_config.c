@@ -119,7 +119,7 @@ START_TEST(test_every_variable_is_its_flag)
         {"port", "8081"}, {"workers", "3"}, {"log-level", "debug"}, {"log-format", "json"}, {"root", "/srv"},
         {"log-file", "-"}, {"bind", "::1"}, {"server-tokens", "off"}, {"grace-period", "3s"},
         {"max-head-size", "4k"}, {"max-headers", "7"}, {"header-timeout", "2s"}, {"keepalive-timeout", "0"},
-        {"keepalive-requests", "9"}, {"send-timeout", "5s"}, {"max-connections", "11"}, {"file-cache", "0"},
+        {"keepalive-requests", "9"}, {"send-timeout", "5s"}, {"max-connections", "11"}, {"file-cache", "0"}, {"etag-hash-max", "1m"},
         {"serve-dotfiles", "on"}, {"cache-control", "*.html=no-cache"}, {"metrics-port", "9100"},
         {"fallback", "/index.html"}, {"mime", "yaml=text/yaml"}, {"error-page", "404=/404.html"},
         {"header", "X-A: 1"}, {"cors-origins", "https://a.example"}, {"cors-headers", "Range"},

@@ -76,6 +76,9 @@ const struct option_spec config_options[] = {
     /* the site */
     {.name = "file-cache", .see = "caching.md#the-open-file-cache", .kind = OPT_INT, AT(file_cache_entries), .min = 0, .max = 100000, .def = "1024",
      .metavar = "N", .help = "open files remembered per worker (changes show within 1 s); 0 reopens every time"},
+    {.name = "etag-hash-max", .see = "caching.md#etags-and-variants", .kind = OPT_SIZE, AT(etag_hash_max), .min = 0,
+     .max = 1024 * 1024 * 1024, .def = "16m", .metavar = "SIZE",
+     .help = "files up to this size get an ETag from their contents, equal on every replica; larger ones (and all with --file-cache 0) size and mtime; 0 = never"},
     {.name = "serve-dotfiles", .kind = OPT_BOOL, AT(serve_dotfiles), .def = "off", .flags = OPT_F_SWITCH,
      .help = "serve names starting with '.' (otherwise 404; /.well-known/ is always served)"},
     {.name = "cache-control", .see = "#path-rules-cache-control-and-headers-per-path", .kind = OPT_LIST, AT(headers), .parse = path_headers_parse_cache_control,

@@ -84,7 +84,7 @@ int handler_init(struct handler *h, const struct config *cfg)
             snprintf(h->fallback_rel, sizeof(h->fallback_rel), "%s", pr.rel);
     }
     h->cache = file_cache_new(&h->root, cfg->file_cache_entries > 0 ? (size_t)cfg->file_cache_entries : 0,
-                              cfg->file_cache_entries > 0);
+                              cfg->file_cache_entries > 0, cfg->etag_hash_max > 0 ? cfg->etag_hash_max : -1);
     bool gzip = cfg->compress.mode == COMPRESS_MODE_GZIP;
     if (h->cache != NULL && gzip)
         h->gzip = compress_cache_new((size_t)cfg->compress.cache_size, HANDLER_BODY_MAX, cfg->compress.level);
