@@ -2,7 +2,7 @@
 #   make image      (or: docker build --network host -t otuserver .)
 #   docker run -p 8080:80 otuserver
 # Where no registry answers, `make image` first builds debian:bookworm-slim
-# locally with scripts/docker-base; this file does not change.
+# locally with scripts/build/docker-base; this file does not change.
 
 FROM debian:bookworm-slim AS build
 RUN apt-get update -q \
@@ -14,7 +14,7 @@ COPY Makefile ./
 COPY scripts/ scripts/
 COPY src/ src/
 # Builds libevent and libdeflate from Debian's source packages with musl-gcc, then otuserver.
-RUN make static && scripts/check-static build/otuserver-static
+RUN make static && scripts/check/check-static build/otuserver-static
 
 FROM scratch
 ARG VERSION=dev

@@ -34,8 +34,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t limit = size > 0 ? (size_t)data[0] % 120 + 1 : 100;
     int rc = http_parse_request(buf, size, limit, &req);
     if (rc > 0) {
-        if ((size_t)rc > size || req.num_headers > limit || req.minor_version < 0 ||
-            req.minor_version > 1 || !req.line_complete)
+        if ((size_t)rc > size || req.num_headers > limit || req.minor_version < 0 || req.minor_version > 1 ||
+            !req.line_complete)
             abort();
         check_slice(req.method, buf, size);
         check_slice(req.target, buf, size);

@@ -43,13 +43,16 @@ struct fuzz_open_how {
 static char base[64];     /* the temporary folder: root/ and outside/ */
 static int root_fd = -1;  /* root/, opened O_PATH */
 static bool have_openat2; /* the kernel can be asked for the reference answer */
-static struct { dev_t dev; ino_t ino; } inside[TREE_MAX];
+static struct {
+    dev_t dev;
+    ino_t ino;
+} inside[TREE_MAX];
 static int inside_count;
 
 static const char *const tokens[] = {
-    "f", "d", "e", "g", "h", "up", "upup", "rl", "rl2", "abs_in", "abs_out", "dot",
-    "dotdot", "loop1", "loop2", "self", "dangling", "chain", "trailing", "outside", "s",
-    "..", ".", "/", "//", "x", "fifo", "deep", "d/e", "rl/up",
+    "f",       "d",   "e",      "g",     "h",     "up",   "upup",     "rl",    "rl2",      "abs_in",
+    "abs_out", "dot", "dotdot", "loop1", "loop2", "self", "dangling", "chain", "trailing", "outside",
+    "s",       "..",  ".",      "/",     "//",    "x",    "fifo",     "deep",  "d/e",      "rl/up",
 };
 
 /* Removes the tree when the fuzzer exits normally. */
@@ -88,10 +91,21 @@ static void make_tree(void)
     mkfifo(p, 0644);
     snprintf(t, sizeof(t), "%s/root/f", base);
     const char *const links[][2] = {
-        {"d/up", "../f"}, {"d/upup", "../../outside/s"}, {"rl", "d"}, {"rl2", "d/e/.."},
-        {"abs_in", t}, {"abs_out", "/etc/passwd"}, {"dot", "."}, {"dotdot", ".."},
-        {"loop1", "loop2"}, {"loop2", "loop1"}, {"self", "self"}, {"dangling", "nothing"},
-        {"chain", "rl/up"}, {"trailing", "d/"}, {"d/e/deep", "../../rl/e/../up"},
+        {"d/up", "../f"},
+        {"d/upup", "../../outside/s"},
+        {"rl", "d"},
+        {"rl2", "d/e/.."},
+        {"abs_in", t},
+        {"abs_out", "/etc/passwd"},
+        {"dot", "."},
+        {"dotdot", ".."},
+        {"loop1", "loop2"},
+        {"loop2", "loop1"},
+        {"self", "self"},
+        {"dangling", "nothing"},
+        {"chain", "rl/up"},
+        {"trailing", "d/"},
+        {"d/e/deep", "../../rl/e/../up"},
         {"outside", "../outside"},
     };
     for (size_t i = 0; i < OTU_ARRAY_LEN(links); i++) {
@@ -99,8 +113,8 @@ static void make_tree(void)
         if (symlink(links[i][1], p) < 0)
             abort();
     }
-    static const char *const members[] = {"root", "root/d", "root/d/e", "root/f", "root/d/g",
-                                          "root/d/e/h", "root/fifo"};
+    static const char *const members[] = {"root",     "root/d",     "root/d/e", "root/f",
+                                          "root/d/g", "root/d/e/h", "root/fifo"};
     for (size_t i = 0; i < OTU_ARRAY_LEN(members); i++) {
         struct stat st;
         snprintf(p, sizeof(p), "%s/%s", base, members[i]);
@@ -131,8 +145,13 @@ static void fail(const char *why, const char *path, int err, int kerr)
 static int status_of(int err)
 {
     switch (err) {
-    case ENOENT: case ENOTDIR: case ENAMETOOLONG: case ELOOP: return 404;
-    case EACCES: case EPERM: case EXDEV: return 403;
+    case ENOENT:
+    case ENOTDIR:
+    case ENAMETOOLONG:
+    case ELOOP: return 404;
+    case EACCES:
+    case EPERM:
+    case EXDEV: return 403;
     default: return 500;
     }
 }

@@ -1,6 +1,6 @@
 # scripts/lib.sh - what the system-test and build scripts share; sourced, never run.
 #
-#   . "$(dirname "$0")/lib.sh"
+#   . "$(dirname "$0")/../lib.sh"     (from scripts/FOLDER/NAME)
 #
 # Counting checks:   t_ok WHAT, t_bad WHAT, t_check WHAT CMD..., t_summary LABEL
 #                    (t_summary prints "LABEL: N passed, N failed"; returns 1 on a failure)
@@ -77,9 +77,11 @@ apt_install() {
 
 # apt_source PKG DIR: unpacks Debian's source package PKG into DIR (once; prints
 # the tree's path).  A deb-src entry is made from the machine's own apt sources
-# when none exists (as root), so no address is written here.
+# when none exists (as root), so no address is written here.  The newest
+# version is tried first, then the older ones the sources list (a mirror may
+# not serve the security archive's sources), saying so.
 apt_source() {
-    local pkg=$1 dir=$2 tree
+    local pkg=$1 dir=$2 tree v
     mkdir -p "$dir"
     tree=$(find "$dir" -maxdepth 1 -type d -name "$pkg-*" | head -n 1)
     if [ -z "$tree" ]; then
@@ -94,9 +96,16 @@ apt_source() {
             fi
             apt-get update -q >/dev/null
         fi
-        (cd "$dir" && apt-get source -q "$pkg" >/dev/null 2>&1) \
-            || { echo "apt_source: apt-get source $pkg failed" >&2; return 1; }
+        if ! (cd "$dir" && apt-get source -q --only-source "$pkg" >/dev/null 2>&1); then
+            for v in $(apt-cache showsrc --only-source "$pkg" 2>/dev/null | sed -n 's/^Version: //p' | sort -urV); do
+                if (cd "$dir" && apt-get source -q --only-source "$pkg=$v" >/dev/null 2>&1); then
+                    echo "apt_source: the newest source of $pkg could not be fetched; using $v" >&2
+                    break
+                fi
+            done
+        fi
         tree=$(find "$dir" -maxdepth 1 -type d -name "$pkg-*" | head -n 1)
+        [ -n "$tree" ] || { echo "apt_source: apt-get source $pkg failed" >&2; return 1; }
     fi
     echo "$tree"
 }

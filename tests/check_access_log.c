@@ -247,14 +247,14 @@ END_TEST
 START_TEST(test_strict_checker_refuses_bad_lines)
 {
     static const char *const bad[] = {
-        "{\"a\":\"\\u00\"}\n",       /* short \u escape */
+        "{\"a\":\"\\u00\"}\n",        /* short \u escape */
         "{\"a\":\"\\x41\"}\n",        /* \x is no JSON escape */
-        "{\"a\":\"\x01\"}\n",          /* raw control byte */
-        "{\"a\":\"\xc3\"}\n",          /* cut UTF-8 sequence */
-        "{\"a\":\"\xc0\xaf\"}\n",      /* overlong '/' */
-        "{\"a\":\"\xed\xa0\x80\"}\n",  /* UTF-16 surrogate */
+        "{\"a\":\"\x01\"}\n",         /* raw control byte */
+        "{\"a\":\"\xc3\"}\n",         /* cut UTF-8 sequence */
+        "{\"a\":\"\xc0\xaf\"}\n",     /* overlong '/' */
+        "{\"a\":\"\xed\xa0\x80\"}\n", /* UTF-16 surrogate */
         "{\"a\":1,}\n",               /* trailing comma */
-        "{\"a\":1}",                   /* no newline */
+        "{\"a\":1}",                  /* no newline */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
         ck_assert_msg(!json_line_valid(bad[i], strlen(bad[i])), "accepted bad line %zu", i);

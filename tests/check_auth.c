@@ -16,8 +16,8 @@
 
 /* crypt("secret", ...) on this machine's libxcrypt; also what musl computes. */
 #define BCRYPT_SECRET "$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u"
-#define SHA512_SECRET                                                                              \
-    "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq."   \
+#define SHA512_SECRET                                                                           \
+    "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq." \
     "H91p5hVO1"
 #define SHA256_SECRET "$5$saltsalt$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA"
 
@@ -26,15 +26,17 @@ static struct auth_users users;
 static const struct parse_case {
     const char *name;
     const char *text;
-    int rc;     /* 0 or -1 */
-    int count;  /* users when rc is 0 */
+    int rc;          /* 0 or -1 */
+    int count;       /* users when rc is 0 */
     const char *err; /* part of the error when rc is -1 */
 } parse_cases[] = {
     {"bcrypt 2b", "alice:" BCRYPT_SECRET "\n", 0, 1, NULL},
     {"bcrypt 2y", "alice:$2y$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u", 0, 1, NULL},
     {"sha-256 and sha-512", "a:" SHA256_SECRET "\nb:" SHA512_SECRET "\n", 0, 2, NULL},
-    {"sha-512 with rounds", "a:$6$rounds=5000$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0a"
-                            "Dehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1\n", 0, 1, NULL},
+    {"sha-512 with rounds",
+     "a:$6$rounds=5000$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0a"
+     "Dehy0S5knV8wiOQSpT0Y77vwPZN.Pq.H91p5hVO1\n",
+     0, 1, NULL},
     {"comments, blank lines, CRLF", "# editors\n\r\n  \nalice:" BCRYPT_SECRET "\r\n", 0, 1, NULL},
     {"empty file", "", 0, 0, NULL},
     {"no colon", "alice\n", -1, 0, "line 1: expected user:hash"},
@@ -43,12 +45,10 @@ static const struct parse_case {
     {"plain text refused", "a:secret\n", -1, 0, "plain text"},
     {"crypt DES refused", "a:abNANd1rDfiNc\n", -1, 0, "bcrypt"},
     {"bcrypt too short", "a:$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2\n", -1, 0, "bcrypt"},
-    {"bcrypt bad character", "a:$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2*\n", -1, 0,
-     "bcrypt"},
+    {"bcrypt bad character", "a:$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2*\n", -1, 0, "bcrypt"},
     {"2a refused", "a:$2a$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u\n", -1, 0, "bcrypt"},
     {"sha-512 short hash", "a:$6$saltsalt$TVLl\n", -1, 0, "SHA-crypt"},
-    {"sha salt too long", "a:$5$saltsaltsaltsaltX$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA\n", -1, 0,
-     "SHA-crypt"},
+    {"sha salt too long", "a:$5$saltsaltsaltsaltX$0IyaXrmV7.sGNS6tirgqHLqX/G.FBvgkYA.lpPdS5sA\n", -1, 0, "SHA-crypt"},
     {"duplicate user", "a:" BCRYPT_SECRET "\na:" SHA256_SECRET "\n", -1, 0, "line 2: user 'a' appears twice"},
 };
 

@@ -1,7 +1,8 @@
 /*
  * check_compress.c - gzip variants made once: hits, identity by (dev, ino,
- * size, mtime to the nanosecond), memory vs memfd, eviction, what is not
- * worth keeping, and the --compress-types matcher.
+ * size, mtime to the nanosecond, ctime), a file that changed while it was
+ * read (not kept), memory vs memfd, eviction, what is not worth keeping,
+ * and the --compress-types matcher.
  */
 #include "compat.h"
 
@@ -127,6 +128,80 @@ START_TEST(test_identity_is_dev_ino_size_and_nanoseconds)
 }
 END_TEST
 
+/*
+ * Issue 24 item 2: a rewrite that keeps the size and the mtime (cp -p,
+ * rsync --inplace, touch -r) still moves the ctime, which user space
+ * cannot set: it is a new key, compressed again, never the old variant.
+ */
+START_TEST(test_identity_includes_the_ctime)
+{
+    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    char *a = text_of(6000, 1), *b = text_of(6000, 2);
+    struct stat st = stat_of(1, 6000, 5);
+    st.st_ctim.tv_sec = 2000;
+    struct compress_variant v;
+    ck_assert_int_eq(compress_get(cc, &st, a, -1, "a", &v), COMPRESS_MADE);
+    struct stat rewritten = st; /* same size, same mtime, a later ctime */
+    rewritten.st_ctim.tv_nsec = 1;
+    enum compress_outcome o = compress_get(cc, &rewritten, b, -1, "a", &v);
+    ck_assert_msg(o == COMPRESS_MADE,
+                  "a rewrite with the same size and mtime: outcome %d (%s), expected "
+                  "COMPRESS_MADE",
+                  (int)o, o == COMPRESS_HIT ? "the old variant" : "other");
+    expect_gunzips_to(&v, b, 6000);
+    compress_cache_free(cc);
+    free(a);
+    free(b);
+}
+END_TEST
+
+/*
+ * Issue 24 item 2: the file is fstat()ed again after it was read; when its
+ * size, mtime or ctime moved meanwhile (or since the caller's stat), the
+ * answer is the file as it is (COMPRESS_UNSTABLE) and nothing is kept.
+ */
+START_TEST(test_file_changed_while_read_is_not_kept)
+{
+    char path[] = "/tmp/otu-cz-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    size_t n = 30000;
+    char *a = text_of(n, 7), *b = text_of(n, 8);
+    ck_assert_int_eq(pwrite(fd, a, n, 0), (ssize_t)n);
+    struct stat before;
+    ck_assert_int_eq(fstat(fd, &before), 0);
+    usleep(20000);                                     /* a ctime tick apart on any file system clock */
+    ck_assert_int_eq(pwrite(fd, b, n, 0), (ssize_t)n); /* rewritten in place after the caller's stat... */
+    struct timespec keep[2] = {before.st_mtim, before.st_mtim};
+    ck_assert_int_eq(futimens(fd, keep), 0); /* ...with the same size and mtime */
+    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    struct compress_variant v;
+    for (int i = 0; i < 2; i++) { /* nothing was kept: the second lookup finds nothing either */
+        enum compress_outcome o = compress_get(cc, &before, NULL, fd, "f", &v);
+        ck_assert_msg(o == COMPRESS_UNSTABLE,
+                      "lookup %d with the stat from before the rewrite: outcome %d (%s), "
+                      "expected COMPRESS_UNSTABLE",
+                      i + 1, (int)o,
+                      o == COMPRESS_MADE  ? "compressed and kept"
+                      : o == COMPRESS_HIT ? "a kept variant"
+                                          : "other");
+        ck_assert_int_eq(v.len, 0);
+    }
+    ck_assert_uint_eq(compress_cache_bytes(cc), 0);
+    /* the bytes the caller holds are checked too: a copy made before the rewrite */
+    ck_assert_int_eq(compress_get(cc, &before, a, fd, "f", &v), COMPRESS_UNSTABLE);
+    struct stat now;
+    ck_assert_int_eq(fstat(fd, &now), 0);
+    ck_assert_int_eq(compress_get(cc, &now, NULL, fd, "f", &v), COMPRESS_MADE);
+    expect_gunzips_to(&v, b, n);
+    compress_cache_free(cc);
+    close(fd);
+    free(a);
+    free(b);
+}
+END_TEST
+
 START_TEST(test_large_result_in_a_sealed_memfd)
 {
     struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 1);
@@ -163,7 +238,8 @@ START_TEST(test_reads_the_file_when_not_in_memory)
     ck_assert_int_eq(compress_get(cc, &wrong, NULL, fd, "f", &v), COMPRESS_NONE);
     char *more = text_of(n + 10, 4);
     ck_assert_int_eq(compress_get(cc, &wrong, more, -1, "f", &v), COMPRESS_MADE);
-    struct stat st = stat_of(4, n, 0);
+    struct stat st;
+    ck_assert_int_eq(fstat(fd, &st), 0); /* the file as it is: read, then found unchanged */
     ck_assert_int_eq(compress_get(cc, &st, NULL, fd, "f", &v), COMPRESS_MADE);
     expect_gunzips_to(&v, text, n);
     compress_cache_free(cc);
@@ -280,6 +356,8 @@ int main(void)
     TCase *tc = tcase_create("cache");
     tcase_add_test(tc, test_made_once_then_hit);
     tcase_add_test(tc, test_identity_is_dev_ino_size_and_nanoseconds);
+    tcase_add_test(tc, test_identity_includes_the_ctime);
+    tcase_add_test(tc, test_file_changed_while_read_is_not_kept);
     tcase_add_test(tc, test_large_result_in_a_sealed_memfd);
     tcase_add_test(tc, test_reads_the_file_when_not_in_memory);
     tcase_add_test(tc, test_no_gain_is_remembered_as_none);

@@ -21,13 +21,17 @@
  *                                 types, eviction, a rewritten file compressed again
  *   rules       e2e_rules.c       cache and header rules per path: the SPA example from flags and
  *                                 variables on 200, 304 and 404; bad rules stop the start
+ *   config      e2e_config.c      the YAML file, variable names (derived, deprecated, unknown),
+ *                                 --check-config, the root as an argument, reload under load
+ *   fleet       e2e_fleet.c       behind an ingress: ETags equal on every replica, clean URLs, fallbacks
+ *                                 by prefix and navigation, JSON logs, durations
  *   corpus      e2e_httptest.c    suite "httptest": the shared corpus byte for byte, when
  *                                 $OTU_HTTPTEST_ROOT names the folder that holds httptest/
  *
  * Other variables: $OTU_E2E_WORKERS sets the shared server's workers (1
  * under valgrind); $OTU_E2E_SLOW stretches the waits (valgrind);
  * $OTU_LOADCHECK names the load generator; $OTU_E2E_IMAGE runs the shared
- * server in a container of that image (scripts/image-test) - then only
+ * server in a container of that image (scripts/systest/image-test) - then only
  * the tests that need nothing but its port run: protocol whole, and the
  * first part of files and operations.
  */
@@ -56,6 +60,8 @@ int main(void)
         suite_add_tcase(e2e, e2e_auth_tcase());
         suite_add_tcase(e2e, e2e_compress_tcase());
         suite_add_tcase(e2e, e2e_rules_tcase());
+        suite_add_tcase(e2e, e2e_config_tcase());
+        suite_add_tcase(e2e, e2e_fleet_tcase());
     }
     SRunner *sr = srunner_create(e2e);
     if (httptest_root) {

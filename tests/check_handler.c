@@ -14,6 +14,8 @@
 
 #include "handler.h"
 
+#include "cors.h"
+
 #include "check_run.h"
 
 #include <check.h>
@@ -54,33 +56,33 @@ enum {
 };
 /* Sizes of the files gzip on the fly is tried on. */
 #define PAGE_SIZE 4000
-#define HEX_SIZE 60000
+#define HEX_SIZE  60000
 
 /* One request and what its reply must be. */
 struct hcase {
     const char *name;
-    unsigned opts;            /* OPT_* */
-    const char *method;       /* "GET" (NULL), "HEAD", "POST" (a refused method) or "FOO" (unknown) */
-    const char *path;         /* still percent-encoded, as info->path */
-    const char *query;        /* after '?', or NULL */
-    const char *inm;          /* If-None-Match, or NULL; ETAG is replaced */
-    const char *ims;          /* If-Modified-Since, or NULL */
-    const char *im;           /* If-Match, or NULL; ETAG is replaced */
-    const char *ius;          /* If-Unmodified-Since, or NULL */
-    const char *range;        /* Range, or NULL */
-    const char *if_range;     /* If-Range, or NULL; ETAG is replaced */
-    const char *ae;           /* Accept-Encoding, or NULL */
-    const char *accept;       /* Accept, or NULL */
-    const char *origin;       /* Origin, or NULL */
-    const char *acrm;         /* Access-Control-Request-Method, or NULL */
-    bool asterisk;            /* OPTIONS * (the path is not looked at) */
-    int rc;                   /* the status the parser chose, 0 for none */
-    bool no_keep_alive;       /* the connection would close anyway */
-    int status;               /* expected status */
-    const char *has[4];       /* lines (or parts) the head must contain */
-    const char *lacks[2];     /* ... and must not */
-    const char *body;         /* the exact body (memory or file), NULL = not checked */
-    const char *body_has;     /* a part of the body, NULL = not checked */
+    unsigned opts;        /* OPT_* */
+    const char *method;   /* "GET" (NULL), "HEAD", "POST" (a refused method) or "FOO" (unknown) */
+    const char *path;     /* still percent-encoded, as info->path */
+    const char *query;    /* after '?', or NULL */
+    const char *inm;      /* If-None-Match, or NULL; ETAG is replaced */
+    const char *ims;      /* If-Modified-Since, or NULL */
+    const char *im;       /* If-Match, or NULL; ETAG is replaced */
+    const char *ius;      /* If-Unmodified-Since, or NULL */
+    const char *range;    /* Range, or NULL */
+    const char *if_range; /* If-Range, or NULL; ETAG is replaced */
+    const char *ae;       /* Accept-Encoding, or NULL */
+    const char *accept;   /* Accept, or NULL */
+    const char *origin;   /* Origin, or NULL */
+    const char *acrm;     /* Access-Control-Request-Method, or NULL */
+    bool asterisk;        /* OPTIONS * (the path is not looked at) */
+    int rc;               /* the status the parser chose, 0 for none */
+    bool no_keep_alive;   /* the connection would close anyway */
+    int status;           /* expected status */
+    const char *has[4];   /* lines (or parts) the head must contain */
+    const char *lacks[2]; /* ... and must not */
+    const char *body;     /* the exact body (memory or file), NULL = not checked */
+    const char *body_has; /* a part of the body, NULL = not checked */
 };
 
 static char root[64];
@@ -193,59 +195,61 @@ static void make_config(struct config *cfg, unsigned opts)
 {
     memset(cfg, 0, sizeof(*cfg));
     snprintf(cfg->root, sizeof(cfg->root), "%s", root);
-    cfg->server_tokens = true; /* the default: Server names the version */
-    cfg->index_count = 1;      /* the default --index */
-    snprintf(cfg->index_names[0], sizeof(cfg->index_names[0]), "index.html");
+    cfg->server_tokens = true;  /* the default: Server names the version */
+    cfg->pages.index_count = 1; /* the default --index */
+    snprintf(cfg->pages.index_names[0], sizeof(cfg->pages.index_names[0]), "index.html");
     cfg->file_cache_entries = opts & OPT_NO_CACHE ? 0 : 1024;
     cfg->serve_dotfiles = (opts & OPT_DOTFILES) != 0;
     if (opts & OPT_FALLBACK)
-        snprintf(cfg->fallback, sizeof(cfg->fallback), "/index.html");
+        snprintf(cfg->pages.fallback, sizeof(cfg->pages.fallback), "/index.html");
     if (opts & OPT_ERROR_PAGE) {
-        cfg->error_pages[0].status = 404;
-        snprintf(cfg->error_pages[0].path, sizeof(cfg->error_pages[0].path), "/404.html");
-        cfg->error_pages[1].status = 403;
-        snprintf(cfg->error_pages[1].path, sizeof(cfg->error_pages[1].path), "/missing.html");
-        cfg->error_page_count = 2;
+        cfg->pages.error_pages[0].status = 404;
+        snprintf(cfg->pages.error_pages[0].path, sizeof(cfg->pages.error_pages[0].path), "/404.html");
+        cfg->pages.error_pages[1].status = 403;
+        snprintf(cfg->pages.error_pages[1].path, sizeof(cfg->pages.error_pages[1].path), "/missing.html");
+        cfg->pages.error_page_count = 2;
     }
     if (opts & OPT_HEADERS) {
-        snprintf(cfg->headers, sizeof(cfg->headers), "X-Test: 1\r\n");
-        snprintf(cfg->cache_control, sizeof(cfg->cache_control), "max-age=60");
+        snprintf(cfg->headers.headers, sizeof(cfg->headers.headers), "X-Test: 1\r\n");
+        snprintf(cfg->headers.cache_control, sizeof(cfg->headers.cache_control), "max-age=60");
     }
     if (opts & (OPT_CORS | OPT_CORS_ANY)) {
-        cfg->cors_any = (opts & OPT_CORS_ANY) != 0;
+        cfg->cors.any = (opts & OPT_CORS_ANY) != 0;
         if (opts & OPT_CORS) {
-            snprintf(cfg->cors_origins[0], sizeof(cfg->cors_origins[0]), "https://app.example");
-            snprintf(cfg->cors_origins[1], sizeof(cfg->cors_origins[1]), "http://localhost:3000");
-            cfg->cors_origin_count = 2;
+            snprintf(cfg->cors.origins[0], sizeof(cfg->cors.origins[0]), "https://app.example");
+            snprintf(cfg->cors.origins[1], sizeof(cfg->cors.origins[1]), "http://localhost:3000");
+            cfg->cors.origin_count = 2;
         }
-        snprintf(cfg->cors_headers, sizeof(cfg->cors_headers), "Range, If-None-Match");
-        cfg->cors_max_age = 600;
+        snprintf(cfg->cors.allow_headers, sizeof(cfg->cors.allow_headers), "Range, If-None-Match");
+        cfg->cors.max_age = 600;
     }
     cfg->autoindex = (opts & OPT_AUTOINDEX) != 0;
     if (opts & OPT_GZIP) {
-        cfg->compress_gzip = true;
-        snprintf(cfg->compress_types, sizeof(cfg->compress_types), "text/*,application/javascript,image/svg+xml");
-        cfg->compress_min_size = 1024;
-        cfg->compress_max_size = 1024 * 1024;
-        cfg->compress_cache_size = 1024 * 1024;
-        cfg->compress_level = 6;
+        cfg->compress.mode = COMPRESS_MODE_GZIP;
+        snprintf(cfg->compress.types, sizeof(cfg->compress.types), "text/*,application/javascript,image/svg+xml");
+        cfg->compress.min_size = 1024;
+        cfg->compress.max_size = 1024 * 1024;
+        cfg->compress.cache_size = 1024 * 1024;
+        cfg->compress.level = 6;
     }
     if (opts & OPT_RULES) {
         static const char *const cache[][2] = {
             {"*.html", "no-cache"}, {"*.css", "public, max-age=31536000, immutable"}, {"/ten.txt", ""}};
-        static const char *const headers[][2] = {
-            {"/dir/*", "X-Frame-Options: SAMEORIGIN\r\n"}, {"*.css", "X-Asset: 1\r\n"}};
+        static const char *const headers[][2] = {{"/dir/*", "X-Frame-Options: SAMEORIGIN\r\n"},
+                                                 {"*.css", "X-Asset: 1\r\n"}};
         for (size_t i = 0; i < OTU_ARRAY_LEN(cache); i++)
-            ck_assert_int_eq(path_rules_add(&cfg->cache_rules, cache[i][0], strlen(cache[i][0]), cache[i][1],
-                                            strlen(cache[i][1])), 0);
+            ck_assert_int_eq(path_rules_add(&cfg->headers.cache_rules, cache[i][0], strlen(cache[i][0]), cache[i][1],
+                                            strlen(cache[i][1])),
+                             0);
         for (size_t i = 0; i < OTU_ARRAY_LEN(headers); i++)
-            ck_assert_int_eq(path_rules_add(&cfg->header_rules, headers[i][0], strlen(headers[i][0]),
-                                            headers[i][1], strlen(headers[i][1])), 0);
-        snprintf(cfg->cache_control, sizeof(cfg->cache_control), "max-age=60");
-        snprintf(cfg->headers, sizeof(cfg->headers), "X-Frame-Options: DENY\r\n");
+            ck_assert_int_eq(path_rules_add(&cfg->headers.header_rules, headers[i][0], strlen(headers[i][0]),
+                                            headers[i][1], strlen(headers[i][1])),
+                             0);
+        snprintf(cfg->headers.cache_control, sizeof(cfg->headers.cache_control), "max-age=60");
+        snprintf(cfg->headers.headers, sizeof(cfg->headers.headers), "X-Frame-Options: DENY\r\n");
     }
     if (opts & OPT_REDIRECTS) {
-        static const struct config_redirect rules[] = {
+        static const struct redirect_rule rules[] = {
             {"/blog", false, "https://blog.example.com/", 302},
             {"/old/", true, "/new/*", 301},
             {"/docs/", true, "/manual/*", 308},
@@ -254,9 +258,13 @@ static void make_config(struct config *cfg, unsigned opts)
             {"/search", false, "/find?src=old", 301},
             {"/ten.txt", false, "/dir/", 301},
             {"/ext/", true, "https://cdn.example.com:8443/assets/*", 302},
+            {"/site", true, "https://site.example.com*", 301},        /* a bare authority */
+            {"/posts", true, "https://news.example.com/posts*", 301}, /* ...and one with a path */
+            {"/cdn", true, "//cdn.example.com*", 301},                /* a network-path reference */
+            {"/port", true, "https://site.example.com:8443*", 301},   /* an authority with its port */
         };
-        memcpy(cfg->redirects, rules, sizeof(rules));
-        cfg->redirect_count = (int)OTU_ARRAY_LEN(rules);
+        memcpy(cfg->redirects.rule, rules, sizeof(rules));
+        cfg->redirects.count = (int)OTU_ARRAY_LEN(rules);
     }
 }
 
@@ -307,6 +315,7 @@ static void learn_etag(struct handler *h, const char *path, char *etag, size_t c
     info.method = HTTP_METHOD_GET;
     info.path = slice(path);
     struct reply r;
+    ck_assert_int_eq(reply_init(&r, handler_head_max(h)), 0);
     handler_respond(h, 0, &info, true, NOW_DATE, &r);
     etag[0] = '\0';
     const char *p = strstr(r.head, "ETag: ");
@@ -314,6 +323,7 @@ static void learn_etag(struct handler *h, const char *path, char *etag, size_t c
         snprintf(etag, cap, "%.*s", (int)strcspn(p + 6, "\r"), p + 6);
     if (r.fd >= 0)
         close(r.fd);
+    reply_free(&r);
 }
 
 /* Copies the reply's body, from memory or from its descriptor, into out (NUL-terminated); returns its length. */
@@ -368,14 +378,14 @@ static void run_case(const struct hcase *c)
     info.ac_request_method = slice(c->acrm);
 
     struct reply r;
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     handler_respond(&h, c->rc, &info, !c->no_keep_alive, NOW_DATE, &r);
 
     char status_line[32];
     snprintf(status_line, sizeof(status_line), "HTTP/1.1 %d ", c->status);
     ck_assert_msg(r.status == c->status, "%s: status %d, expected %d", c->name, r.status, c->status);
     ck_assert_msg(r.head_len == strlen(r.head), "%s: head_len %zu", c->name, r.head_len);
-    ck_assert_msg(strncmp(r.head, status_line, strlen(status_line)) == 0, "%s: head starts %.20s",
-                  c->name, r.head);
+    ck_assert_msg(strncmp(r.head, status_line, strlen(status_line)) == 0, "%s: head starts %.20s", c->name, r.head);
     ck_assert_msg(strstr(r.head, "Date: " NOW_DATE "\r\n") != NULL, "%s: no Date", c->name);
     for (size_t i = 0; i < OTU_ARRAY_LEN(c->has) && c->has[i]; i++) {
         char want[256];
@@ -383,11 +393,9 @@ static void run_case(const struct hcase *c)
         ck_assert_msg(strstr(r.head, want) != NULL, "%s: head lacks \"%s\":\n%s", c->name, want, r.head);
     }
     for (size_t i = 0; i < OTU_ARRAY_LEN(c->lacks) && c->lacks[i]; i++)
-        ck_assert_msg(strstr(r.head, c->lacks[i]) == NULL, "%s: head has \"%s\":\n%s", c->name,
-                      c->lacks[i], r.head);
+        ck_assert_msg(strstr(r.head, c->lacks[i]) == NULL, "%s: head has \"%s\":\n%s", c->name, c->lacks[i], r.head);
     /* The connection closes exactly when the head says so. */
-    ck_assert_msg(r.close == (strstr(r.head, "Connection: close\r\n") != NULL), "%s: close %d", c->name,
-                  r.close);
+    ck_assert_msg(r.close == (strstr(r.head, "Connection: close\r\n") != NULL), "%s: close %d", c->name, r.close);
 
     static char body[BIG_SIZE + 1];
     size_t n = body_of(&r, body, sizeof(body));
@@ -395,8 +403,7 @@ static void run_case(const struct hcase *c)
         ck_assert_msg(n == strlen(c->body) && memcmp(body, c->body, n) == 0, "%s: body \"%s\", expected \"%s\"",
                       c->name, body, c->body);
     if (c->body_has)
-        ck_assert_msg(strstr(body, c->body_has) != NULL, "%s: body \"%s\" lacks \"%s\"", c->name, body,
-                      c->body_has);
+        ck_assert_msg(strstr(body, c->body_has) != NULL, "%s: body \"%s\" lacks \"%s\"", c->name, body, c->body_has);
     /* Content-Length is what will be sent (HEAD: what GET would send). */
     if (method_of(c->method) != HTTP_METHOD_HEAD && strstr(r.head, "Content-Length: ")) {
         char cl[48];
@@ -405,6 +412,7 @@ static void run_case(const struct hcase *c)
     }
     if (r.fd >= 0)
         close(r.fd);
+    reply_free(&r);
     handler_free(&h);
 }
 
@@ -432,8 +440,8 @@ static const struct hcase method_cases[] = {
      .has = {"Connection: close\r\n"}},
     {"no keep-alive: Connection: close", .path = "/ten.txt", .no_keep_alive = true, .status = 200,
      .has = {"Connection: close\r\n"}, .body = "0123456789"},
-    {"a 404 keeps the connection", .path = "/nope.txt", .status = 404,
-     .has = {"Connection: keep-alive\r\n"}, .body_has = "404 Not Found"},
+    {"a 404 keeps the connection", .path = "/nope.txt", .status = 404, .has = {"Connection: keep-alive\r\n"},
+     .body_has = "404 Not Found"},
     {"configured headers on files", .opts = OPT_HEADERS, .path = "/ten.txt", .status = 200,
      .has = {"X-Test: 1\r\n", "Cache-Control: max-age=60\r\n"}},
     {"configured headers on errors, no Cache-Control", .opts = OPT_HEADERS, .path = "/nope.txt", .status = 404,
@@ -444,16 +452,16 @@ static const struct hcase method_cases[] = {
 
 /* Paths, dot-files, directories and the index. */
 static const struct hcase path_cases[] = {
-    {"the root serves index.html", .path = "/", .status = 200,
-     .has = {"Content-Type: text/html\r\n"}, .body = "<h1>home</h1>\n"},
+    {"the root serves index.html", .path = "/", .status = 200, .has = {"Content-Type: text/html\r\n"},
+     .body = "<h1>home</h1>\n"},
     {"a directory with its slash serves its index", .path = "/dir/", .status = 200, .body = "dir index\n"},
     {"a directory without its slash: 301", .path = "/dir", .status = 301,
      .has = {"Location: /dir/\r\n", "Connection: keep-alive\r\n"}},
     {"the redirect keeps the query", .path = "/dir", .query = "a=1&b", .status = 301,
      .has = {"Location: /dir/?a=1&b\r\n"}},
     {"the redirect encodes the name", .path = "/a%20b", .status = 301, .has = {"Location: /a%20b/\r\n"}},
-    {"a HEAD redirect has no body", .method = "HEAD", .path = "/dir", .status = 301,
-     .has = {"Location: /dir/\r\n"}, .body = ""},
+    {"a HEAD redirect has no body", .method = "HEAD", .path = "/dir", .status = 301, .has = {"Location: /dir/\r\n"},
+     .body = ""},
     {"a directory without index.html is 403", .path = "/noindex/", .status = 403, .body_has = "403 Forbidden"},
     {"a file named with a trailing slash is 404", .path = "/ten.txt/", .status = 404},
     {"a missing file is 404", .path = "/nope.txt", .status = 404},
@@ -501,7 +509,7 @@ static const struct hcase spa_cases[] = {
  * no-cache, *.css immutable, /ten.txt none, max-age=60 elsewhere; all
  * paths X-Frame-Options: DENY, /dir/ + '*' SAMEORIGIN instead, *.css X-Asset.
  */
-#define RULES (OPT_RULES | OPT_FALLBACK)
+#define RULES     (OPT_RULES | OPT_FALLBACK)
 #define IMMUTABLE "Cache-Control: public, max-age=31536000, immutable\r\n"
 static const struct hcase rule_cases[] = {
     {"/ matches *.html by its file, /index.html", .opts = RULES, .path = "/", .status = 200,
@@ -516,10 +524,9 @@ static const struct hcase rule_cases[] = {
      .status = 200, .has = {IMMUTABLE, "Content-Encoding: gzip\r\n", "X-Asset: 1\r\n"}},
     {"a 304 keeps the rule's Cache-Control and headers", .opts = RULES, .path = "/style.css", .inm = ETAG,
      .status = 304, .has = {IMMUTABLE, "X-Asset: 1\r\n"}},
-    {"a 206 keeps it too", .opts = RULES, .path = "/style.css", .range = "bytes=0-1", .status = 206,
-     .has = {IMMUTABLE}, .body = "bo"},
-    {"an empty rule value sends none", .opts = RULES, .path = "/ten.txt", .status = 200,
-     .lacks = {"Cache-Control"}},
+    {"a 206 keeps it too", .opts = RULES, .path = "/style.css", .range = "bytes=0-1", .status = 206, .has = {IMMUTABLE},
+     .body = "bo"},
+    {"an empty rule value sends none", .opts = RULES, .path = "/ten.txt", .status = 200, .lacks = {"Cache-Control"}},
     {"no rule matches: the plain value", .opts = RULES, .path = "/empty.txt", .status = 200,
      .has = {"Cache-Control: max-age=60\r\n"}, .lacks = {"X-Asset"}},
     {"a folder's index: its rules by both paths", .opts = RULES, .path = "/dir/", .status = 200,
@@ -534,8 +541,8 @@ static const struct hcase rule_cases[] = {
      .has = {"X-Frame-Options: SAMEORIGIN\r\n"}},
     {"a redirect matches by its own path: /dir is not under /dir/", .opts = RULES, .path = "/dir", .status = 301,
      .has = {"Location: /dir/\r\n", "X-Frame-Options: DENY\r\n"}, .lacks = {"SAMEORIGIN", "Cache-Control"}},
-    {"a refused method comes before the path: all-paths lines only", .opts = RULES, .method = "POST",
-     .path = "/dir/", .status = 405, .has = {"X-Frame-Options: DENY\r\n"}, .lacks = {"SAMEORIGIN"}},
+    {"a refused method comes before the path: all-paths lines only", .opts = RULES, .method = "POST", .path = "/dir/",
+     .status = 405, .has = {"X-Frame-Options: DENY\r\n"}, .lacks = {"SAMEORIGIN"}},
     {"the path is matched decoded and normalised", .opts = RULES, .path = "/x/../st%79le.css", .status = 200,
      .has = {IMMUTABLE, "X-Asset: 1\r\n"}},
     {"without rules nothing changes", .path = "/style.css", .status = 200, .lacks = {"Cache-Control", "X-Asset"}},
@@ -578,8 +585,7 @@ static const struct hcase conditional_cases[] = {
     {"If-Match malformed: 412", .path = "/ten.txt", .im = "abc", .status = 412},
     {"a 412 on HEAD: the head, no body", .method = "HEAD", .path = "/ten.txt", .im = "\"other\"", .status = 412,
      .has = {"Content-Length: "}, .body = ""},
-    {"If-Match fails before If-None-Match matches: 412", .path = "/ten.txt", .im = "\"x\"", .inm = ETAG,
-     .status = 412},
+    {"If-Match fails before If-None-Match matches: 412", .path = "/ten.txt", .im = "\"x\"", .inm = ETAG, .status = 412},
     {"If-Match holds, then If-None-Match: 304", .path = "/ten.txt", .im = ETAG, .inm = ETAG, .status = 304},
     {"If-Match fails before a Range: 412", .path = "/ten.txt", .im = "\"x\"", .range = "bytes=0-1", .status = 412},
     {"If-Match holds, then a Range: 206", .path = "/ten.txt", .im = ETAG, .range = "bytes=0-1", .status = 206,
@@ -632,15 +638,14 @@ static const struct hcase range_cases[] = {
      .has = {"Content-Length: 4\r\n", "Content-Range: bytes 0-3/10\r\n"}, .body = ""},
     {"If-Range with the ETag: 206", .path = "/ten.txt", .range = "bytes=0-3", .if_range = ETAG, .status = 206,
      .body = "0123"},
-    {"If-Range with another ETag: the whole file", .path = "/ten.txt", .range = "bytes=0-3",
-     .if_range = "\"other\"", .status = 200, .body = "0123456789"},
+    {"If-Range with another ETag: the whole file", .path = "/ten.txt", .range = "bytes=0-3", .if_range = "\"other\"",
+     .status = 200, .body = "0123456789"},
     {"If-Range with a weak tag: the whole file", .path = "/ten.txt", .range = "bytes=0-3", .if_range = "W/" ETAG,
      .status = 200},
     {"If-Range with the date: 206", .path = "/ten.txt", .range = "bytes=0-3", .if_range = T_DATE, .status = 206},
     {"If-Range with another date: the whole file", .path = "/ten.txt", .range = "bytes=0-3",
      .if_range = "Mon, 01 Jan 2024 00:00:00 GMT", .status = 200},
-    {"If-Range also guards a 416", .path = "/ten.txt", .range = "bytes=10-", .if_range = "\"other\"",
-     .status = 200},
+    {"If-Range also guards a 416", .path = "/ten.txt", .range = "bytes=10-", .if_range = "\"other\"", .status = 200},
     {"If-Range takes one tag, not a list", .path = "/ten.txt", .range = "bytes=0-3", .if_range = "\"x\", " ETAG,
      .status = 200},
 };
@@ -669,8 +674,7 @@ static const struct hcase encoding_cases[] = {
      .has = {"Vary: Accept-Encoding\r\n"}, .lacks = {"Content-Encoding"}, .body = "body{}\n"},
     {"no br sibling: gzip", .path = "/only-gz.js", .ae = "br, gzip", .status = 200,
      .has = {"Content-Encoding: gzip\r\n", "Content-Type: application/javascript\r\n"}, .body = "GZ-js"},
-    {"no sibling at all: the file", .path = "/ten.txt", .ae = "br, gzip", .status = 200,
-     .lacks = {"Content-Encoding"}},
+    {"no sibling at all: the file", .path = "/ten.txt", .ae = "br, gzip", .status = 200, .lacks = {"Content-Encoding"}},
     {"a sibling one nanosecond older is stale", .path = "/stale.txt", .ae = "gzip", .status = 200,
      .lacks = {"Content-Encoding"}, .body = "fresh text\n"},
     {"a sibling of the same nanosecond is fresh", .path = "/same.txt", .ae = "gzip", .status = 200,
@@ -697,13 +701,13 @@ static const struct hcase on_the_fly_cases[] = {
      .lacks = {"Content-Length: 4000\r\n"}},
     {"a fresh sibling comes first", .opts = G, .path = "/sib.html", .ae = "gzip", .status = 200,
      .has = {"Content-Encoding: gzip\r\n"}, .lacks = {"-gz\""}, .body = "GZ-sib"},
-    {"a Range gets the file itself", .opts = G, .path = "/page.html", .ae = "gzip", .range = "bytes=0-7",
-     .status = 206, .has = {"Content-Range: bytes 0-7/4000\r\n", "Vary: Accept-Encoding\r\n"},
-     .lacks = {"Content-Encoding", "-gz\""}, .body = "<p>line "},
-    {"not accepted (gzip;q=0): the file", .opts = G, .path = "/page.html", .ae = "gzip;q=0, br;q=0",
+    {"a Range gets the file itself", .opts = G, .path = "/page.html", .ae = "gzip", .range = "bytes=0-7", .status = 206,
+     .has = {"Content-Range: bytes 0-7/4000\r\n", "Vary: Accept-Encoding\r\n"}, .lacks = {"Content-Encoding", "-gz\""},
+     .body = "<p>line "},
+    {"not accepted (gzip;q=0): the file", .opts = G, .path = "/page.html", .ae = "gzip;q=0, br;q=0", .status = 200,
+     .lacks = {"Content-Encoding"}},
+    {"identity;q=0 and nothing acceptable: the file anyway", .opts = G, .path = "/page.html", .ae = "identity;q=0",
      .status = 200, .lacks = {"Content-Encoding"}},
-    {"identity;q=0 and nothing acceptable: the file anyway", .opts = G, .path = "/page.html",
-     .ae = "identity;q=0", .status = 200, .lacks = {"Content-Encoding"}},
     {"* accepts gzip", .opts = G, .path = "/page.html", .ae = "*", .status = 200,
      .has = {"Content-Encoding: gzip\r\n"}},
     {"no Accept-Encoding: the file", .opts = G, .path = "/page.html", .status = 200,
@@ -712,11 +716,11 @@ static const struct hcase on_the_fly_cases[] = {
      .lacks = {"Content-Encoding"}},
     {"below --compress-min-size: the file", .opts = G, .path = "/ten.txt", .ae = "gzip", .status = 200,
      .lacks = {"Content-Encoding"}, .body = "0123456789"},
-    {"the file's ETag does not match the variant", .opts = G, .path = "/page.html", .ae = "gzip",
-     .inm = ETAG, .status = 200, .has = {"Content-Encoding: gzip\r\n"}},
+    {"the file's ETag does not match the variant", .opts = G, .path = "/page.html", .ae = "gzip", .inm = ETAG,
+     .status = 200, .has = {"Content-Encoding: gzip\r\n"}},
     {"the file's ETag still matches the file", .opts = G, .path = "/page.html", .inm = ETAG, .status = 304},
-    {"If-Match: the file's ETag is not the variant's: 412", .opts = G, .path = "/page.html", .ae = "gzip",
-     .im = ETAG, .status = 412},
+    {"If-Match: the file's ETag is not the variant's: 412", .opts = G, .path = "/page.html", .ae = "gzip", .im = ETAG,
+     .status = 412},
     {"If-Match: the file's ETag holds for the file", .opts = G, .path = "/page.html", .im = ETAG, .status = 200,
      .lacks = {"Content-Encoding"}},
     {"If-Match: * holds for the variant", .opts = G, .path = "/page.html", .ae = "gzip", .im = "*", .status = 200,
@@ -732,10 +736,10 @@ static const struct hcase cors_cases[] = {
     {"OPTIONS *: 204 with Allow", .method = "OPTIONS", .asterisk = true, .status = 204,
      .has = {"Allow: GET, HEAD\r\n", "Connection: keep-alive\r\n"}, .lacks = {"Content-Length", "Content-Type"},
      .body = ""},
-    {"OPTIONS * on a closing connection", .method = "OPTIONS", .asterisk = true, .no_keep_alive = true,
-     .status = 204, .has = {"Allow: GET, HEAD\r\n", "Connection: close\r\n"}},
-    {"OPTIONS * with CORS on: 204 with Allow", .opts = OPT_CORS, .method = "OPTIONS", .asterisk = true,
-     .origin = APP, .status = 204, .has = {"Allow: GET, HEAD\r\n", "Access-Control-Allow-Origin: " APP "\r\n"}},
+    {"OPTIONS * on a closing connection", .method = "OPTIONS", .asterisk = true, .no_keep_alive = true, .status = 204,
+     .has = {"Allow: GET, HEAD\r\n", "Connection: close\r\n"}},
+    {"OPTIONS * with CORS on: 204 with Allow", .opts = OPT_CORS, .method = "OPTIONS", .asterisk = true, .origin = APP,
+     .status = 204, .has = {"Allow: GET, HEAD\r\n", "Access-Control-Allow-Origin: " APP "\r\n"}},
     {"without CORS a GET with Origin gets no CORS lines", .path = "/ten.txt", .origin = APP, .status = 200,
      .lacks = {"Access-Control-", "Vary: Origin"}},
     {"a preflight from an allowed origin: 204", .opts = OPT_CORS, .method = "OPTIONS", .origin = APP, .acrm = "GET",
@@ -773,8 +777,8 @@ static const struct hcase cors_cases[] = {
      .origin = "https://evil.test", .status = 200, .has = {"Vary: Origin\r\n"}, .lacks = {"Access-Control-"}},
     {"a GET without Origin: no Allow-Origin, still Vary", .opts = OPT_CORS, .path = "/ten.txt", .status = 200,
      .has = {"Vary: Origin\r\n"}, .lacks = {"Access-Control-"}},
-    {"'*': any origin gets *", .opts = OPT_CORS_ANY, .path = "/ten.txt", .origin = "https://evil.test",
-     .status = 200, .has = {"Access-Control-Allow-Origin: *\r\n"}, .lacks = {"Vary: Origin", "evil"}},
+    {"'*': any origin gets *", .opts = OPT_CORS_ANY, .path = "/ten.txt", .origin = "https://evil.test", .status = 200,
+     .has = {"Access-Control-Allow-Origin: *\r\n"}, .lacks = {"Vary: Origin", "evil"}},
     {"'*': a preflight gets *, no Vary", .opts = OPT_CORS_ANY, .method = "OPTIONS", .origin = "https://x.test",
      .acrm = "GET", .status = 204, .has = {"Access-Control-Allow-Origin: *\r\n", "Access-Control-Max-Age: 600"},
      .lacks = {"Vary: Origin", "x.test"}},
@@ -810,17 +814,45 @@ static const struct hcase redirect_cases[] = {
      .has = {"Location: /new/a%20b/%C3%A9.txt\r\n"}},
     {"quotes and angle brackets are encoded", .opts = R, .path = "/old/%22%3Cx%3E", .status = 301,
      .has = {"Location: /new/%22%3Cx%3E\r\n"}},
-    {"CR LF in the rest never reaches the head: 400", .opts = R, .path = "/old/x%0d%0aSet-Cookie:%20a=b",
-     .status = 400, .lacks = {"Set-Cookie", "Location"}},
+    {"CR LF in the rest never reaches the head: 400", .opts = R, .path = "/old/x%0d%0aSet-Cookie:%20a=b", .status = 400,
+     .lacks = {"Set-Cookie", "Location"}},
     {"no //host from a rest that starts with /", .opts = R, .path = "/go/evil.example/x", .status = 301,
      .has = {"Location: /evil.example/x\r\n"}, .lacks = {"Location: //"}},
     {"a prefix without a slash joins as written", .opts = R, .path = "/gone", .status = 301,
      .has = {"Location: /ne\r\n"}},
-    {"a rule wins over an existing file", .opts = R, .path = "/ten.txt", .status = 301,
-     .has = {"Location: /dir/\r\n"}},
+    {"a rule wins over an existing file", .opts = R, .path = "/ten.txt", .status = 301, .has = {"Location: /dir/\r\n"}},
     {"a HEAD redirect has no body", .opts = R, .method = "HEAD", .path = "/blog", .status = 302,
      .has = {"Location: https://blog.example.com/\r\n"}, .body = ""},
     {"unmatched paths are served", .opts = R, .path = "/dir/", .status = 200, .body = "dir index\n"},
+    /* issue 24 item 3: after a bare authority the carried rest always starts a path */
+    {"a rest that would extend the host starts a path", .opts = R, .path = "/site.evil.com/x", .status = 301,
+     .has = {"Location: https://site.example.com/.evil.com/x\r\n"}, .lacks = {"example.com.evil"}},
+    {"...and so does its encoded form", .opts = R, .path = "/site%2eevil.com", .status = 301,
+     .has = {"Location: https://site.example.com/.evil.com\r\n"}, .lacks = {"example.com.evil"}},
+    {"a bare authority: /sitex", .opts = R, .path = "/sitex", .status = 301,
+     .has = {"Location: https://site.example.com/x\r\n"}},
+    {"a bare authority: the prefix alone", .opts = R, .path = "/site", .status = 301,
+     .has = {"Location: https://site.example.com\r\n"}},
+    {"a bare authority: the prefix and its slash", .opts = R, .path = "/site/", .status = 301,
+     .has = {"Location: https://site.example.com/\r\n"}},
+    {"a bare authority: a rest with its own slash", .opts = R, .path = "/site/a/b", .status = 301,
+     .has = {"Location: https://site.example.com/a/b\r\n"}},
+    {"a bare authority keeps the query", .opts = R, .path = "/site.x", .query = "q=1", .status = 301,
+     .has = {"Location: https://site.example.com/.x?q=1\r\n"}},
+    {"a port cannot be extended either", .opts = R, .path = "/port0", .status = 301,
+     .has = {"Location: https://site.example.com:8443/0\r\n"}},
+    {"a network-path target: //host then a path", .opts = R, .path = "/cdn.evil.com/x", .status = 301,
+     .has = {"Location: //cdn.example.com/.evil.com/x\r\n"}},
+    {"a target with a path: the rest joins it", .opts = R, .path = "/posts.evil.com/x", .status = 301,
+     .has = {"Location: https://news.example.com/posts.evil.com/x\r\n"}},
+    {"a target with a path: encoded dot", .opts = R, .path = "/posts%2eevil.com", .status = 301,
+     .has = {"Location: https://news.example.com/posts.evil.com\r\n"}},
+    {"a target with a path: /postsx", .opts = R, .path = "/postsx", .status = 301,
+     .has = {"Location: https://news.example.com/postsx\r\n"}},
+    {"a target with a path: the prefix alone", .opts = R, .path = "/posts", .status = 301,
+     .has = {"Location: https://news.example.com/posts\r\n"}},
+    {"a target with a path: the prefix and its slash", .opts = R, .path = "/posts/", .status = 301,
+     .has = {"Location: https://news.example.com/posts/\r\n"}},
     {"without rules /old/a is 404", .path = "/old/a", .status = 404},
 };
 #undef R
@@ -834,12 +866,12 @@ static const struct hcase autoindex_cases[] = {
      .body_has = "<title>Index of /noindex/</title>"},
     {"the listing links its parent", .opts = A, .path = "/noindex/", .status = 200, .body_has = "href=\"../\""},
     {"dot-names are left out", .opts = A, .path = "/sub/", .status = 200, .body_has = "</table>"},
-    {"JSON for Accept: application/json", .opts = A, .path = "/noindex/", .accept = "application/json",
-     .status = 200, .has = {"Content-Type: application/json\r\n"}, .body = "[\n]\n"},
+    {"JSON for Accept: application/json", .opts = A, .path = "/noindex/", .accept = "application/json", .status = 200,
+     .has = {"Content-Type: application/json\r\n"}, .body = "[\n]\n"},
     {"JSON among other types", .opts = A, .path = "/noindex/", .accept = "text/html;q=0.9, application/json",
      .status = 200, .body = "[\n]\n"},
-    {"application/json;q=0 is HTML", .opts = A, .path = "/noindex/", .accept = "application/json;q=0",
-     .status = 200, .has = {"Content-Type: text/html"}},
+    {"application/json;q=0 is HTML", .opts = A, .path = "/noindex/", .accept = "application/json;q=0", .status = 200,
+     .has = {"Content-Type: text/html"}},
     {"HEAD: the length, no body", .opts = A, .method = "HEAD", .path = "/noindex/", .status = 200,
      .has = {"Content-Length: "}, .body = ""},
     {"index.html still wins", .opts = A, .path = "/dir/", .status = 200, .body = "dir index\n"},
@@ -853,10 +885,10 @@ static const struct hcase autoindex_cases[] = {
 
 /* Each table above is one loop test: a case per row (Check's _i). */
 #define TABLE_TEST(name, table) \
-    START_TEST(name) \
-    { \
-        run_case(&table[_i]); \
-    } \
+    START_TEST(name)            \
+    {                           \
+        run_case(&table[_i]);   \
+    }                           \
     END_TEST
 
 TABLE_TEST(test_methods, method_cases)
@@ -925,6 +957,7 @@ START_TEST(test_gzip_on_the_fly)
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
     struct reply r;
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     get_gzip(&h, "/page.html", NULL, false, &r);
     ck_assert(r.gzip_made && !r.gzip_hit);
     ck_assert_ptr_nonnull(r.body); /* small: from memory */
@@ -936,7 +969,7 @@ START_TEST(test_gzip_on_the_fly)
     ck_assert_ptr_nonnull(p);
     snprintf(etag, sizeof(etag), "%.*s", (int)strcspn(p + 6, "\r"), p + 6);
     ck_assert_ptr_nonnull(strstr(etag, "-gz\""));
-    char get_head[HANDLER_HEAD_MAX];
+    char get_head[4096];
     snprintf(get_head, sizeof(get_head), "%s", r.head);
 
     get_gzip(&h, "/page.html", NULL, false, &r); /* the second time: from the cache */
@@ -976,6 +1009,7 @@ START_TEST(test_gzip_on_the_fly)
     handler_free(&h); /* the cache is gone; the reply's descriptor still reads */
     expect_gunzips_to_file(&r, "hex.js", HEX_SIZE);
     close(fd);
+    reply_free(&r);
 }
 END_TEST
 
@@ -993,6 +1027,8 @@ START_TEST(test_head_is_get_without_body)
         info.path = slice(paths[i]);
         info.method = HTTP_METHOD_GET;
         struct reply get, head;
+        ck_assert_int_eq(reply_init(&get, handler_head_max(&h)), 0);
+        ck_assert_int_eq(reply_init(&head, handler_head_max(&h)), 0);
         handler_respond(&h, 0, &info, true, NOW_DATE, &get);
         info.method = HTTP_METHOD_HEAD;
         handler_respond(&h, 0, &info, true, NOW_DATE, &head);
@@ -1003,6 +1039,8 @@ START_TEST(test_head_is_get_without_body)
                       "%s: HEAD has a body", paths[i]);
         if (get.fd >= 0)
             close(get.fd);
+        reply_free(&get);
+        reply_free(&head);
     }
     handler_free(&h);
 }
@@ -1021,6 +1059,7 @@ START_TEST(test_big_file_range_is_a_descriptor_slice)
     info.path = slice("/big.bin");
     info.range = slice("bytes=100-");
     struct reply r;
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     handler_respond(&h, 0, &info, true, NOW_DATE, &r);
     ck_assert_int_eq(r.status, 206);
     ck_assert_int_ge(r.fd, 0);
@@ -1038,6 +1077,7 @@ START_TEST(test_big_file_range_is_a_descriptor_slice)
     ck_assert_int_eq(pread(r.fd, &c, 1, 27), 1);
     ck_assert_int_eq(c, 'b');
     close(r.fd);
+    reply_free(&r);
     handler_free(&h);
 }
 END_TEST
@@ -1064,11 +1104,13 @@ static int get_status(struct handler *h, const char *path, char *head, size_t ca
     info.method = HTTP_METHOD_GET;
     info.path = slice(path);
     struct reply r;
+    ck_assert_int_eq(reply_init(&r, handler_head_max(h)), 0);
     handler_respond(h, 0, &info, true, NOW_DATE, &r);
     snprintf(head, cap, "%s", r.head);
     *close_after = r.close;
     if (r.fd >= 0)
         close(r.fd);
+    reply_free(&r);
     return r.status;
 }
 
@@ -1079,7 +1121,7 @@ START_TEST(test_out_of_descriptors_on_open)
     make_config(&cfg, 0);
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
-    char head[HANDLER_HEAD_MAX];
+    char head[4096];
     bool close_after = false;
     struct rlimit old = no_more_descriptors();
     int status = get_status(&h, "/big.bin", head, sizeof(head), &close_after);
@@ -1102,7 +1144,7 @@ START_TEST(test_out_of_descriptors_on_dup)
     make_config(&cfg, 0);
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
-    char head[HANDLER_HEAD_MAX];
+    char head[4096];
     bool close_after = false;
     ck_assert_int_eq(get_status(&h, "/big.bin", head, sizeof(head), &close_after), 200);
     struct rlimit old = no_more_descriptors();
@@ -1125,6 +1167,7 @@ START_TEST(test_bare_errors_close)
     struct handler h;
     ck_assert_int_eq(handler_init(&h, &cfg), 0);
     struct reply r;
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
     handler_error(&h, 431, false, NOW_DATE, &r);
     ck_assert_int_eq(r.status, 431);
     ck_assert(r.close);
@@ -1137,6 +1180,156 @@ START_TEST(test_bare_errors_close)
     ck_assert_int_eq(r.status, 408);
     ck_assert(r.close);
     ck_assert_ptr_null(r.body);
+    reply_free(&r);
+    handler_free(&h);
+}
+END_TEST
+
+/* Sets cfg->headers to --header lines of exactly len bytes in all ("X-Pad-N: aaa...\r\n" each). */
+static void fill_header_lines(struct config *cfg, size_t len)
+{
+    size_t n = 0;
+    for (int i = 0; n < len; i++) {
+        size_t left = len - n, line = left > 800 ? 400 : left;
+        int k = snprintf(cfg->headers.headers + n, sizeof(cfg->headers.headers) - n, "X-Pad-%d: ", i);
+        memset(cfg->headers.headers + n + k, 'a', line - (size_t)k - 2);
+        memcpy(cfg->headers.headers + n + line - 2, "\r\n", 3);
+        n += line;
+    }
+    ck_assert_uint_eq(strlen(cfg->headers.headers), len);
+}
+
+/* s of len bytes: prefix, then c up to the length, then suffix. */
+static void fill_text(char *s, size_t len, const char *prefix, char c, const char *suffix)
+{
+    size_t p = strlen(prefix), q = strlen(suffix);
+    memcpy(s, prefix, p);
+    memset(s + p, c, len - p - q);
+    memcpy(s + len - q, suffix, q + 1);
+}
+
+/* The configuration at the limits: 2047 bytes of --header lines, the longest CORS origin and
+ * allowed headers, and a --redirect rule with the longest target (511 bytes). */
+static void make_limits_config(struct config *cfg)
+{
+    make_config(cfg, OPT_CORS);
+    fill_header_lines(cfg, sizeof(cfg->headers.headers) - 1);
+    fill_text(cfg->cors.origins[0], sizeof(cfg->cors.origins[0]) - 1, "https://", 'o', ".test");
+    fill_text(cfg->cors.allow_headers, sizeof(cfg->cors.allow_headers) - 1, "X-", 'h', "");
+    struct redirect_rule *r = &cfg->redirects.rule[0];
+    snprintf(r->from, sizeof(r->from), "/r/");
+    r->prefix = true;
+    fill_text(r->to, sizeof(r->to) - 1, "https://", 't', ".test/*");
+    r->code = 301;
+    cfg->redirects.count = 1;
+}
+
+/* GETs path?query with Origin origin into r (initialised by the caller). */
+static void get_with_query(struct handler *h, const char *path, const char *query, const char *origin, struct reply *r)
+{
+    struct http_request_info info;
+    memset(&info, 0, sizeof(info));
+    info.method = HTTP_METHOD_GET;
+    info.path = slice(path);
+    info.query = slice(query);
+    info.origin = slice(origin);
+    handler_respond(h, 0, &info, true, NOW_DATE, r);
+}
+
+/*
+ * Issue 24 item 7: a Location carrying a ~2 KB query, with the longest
+ * rule, 2047 bytes of --header lines and the longest CORS lines, is a
+ * correct 301 with Date and Server (the head is sized at start for it),
+ * never a bare 500; past the Location's limit, a 414, with them too.
+ */
+START_TEST(test_redirect_at_the_limits)
+{
+    struct config cfg;
+    make_limits_config(&cfg);
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    struct reply r;
+    ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
+    static char query[2101], location[3000], want[3100];
+    fill_text(query, 2000, "q=", 'x', "");
+    get_with_query(&h, "/r/x", query, cfg.cors.origins[0], &r);
+    ck_assert_msg(r.status == 301, "a rule's Location at the limits: status %d, expected 301; head:\n%.300s", r.status,
+                  r.head);
+    snprintf(location, sizeof(location), "%.*sx?%s", (int)strlen(cfg.redirects.rule[0].to) - 1,
+             cfg.redirects.rule[0].to, query);
+    snprintf(want, sizeof(want), "Location: %s\r\n", location);
+    ck_assert_ptr_nonnull(strstr(r.head, want));
+    ck_assert_ptr_nonnull(strstr(r.head, "Date: " NOW_DATE "\r\n"));
+    ck_assert_ptr_nonnull(strstr(r.head, "Server: otuserver/"));
+    ck_assert_ptr_nonnull(strstr(r.head, "Access-Control-Allow-Origin: https://ooo"));
+    ck_assert_ptr_nonnull(strstr(r.head, "X-Pad-4: aaa"));
+    printf("a 301 at the limits: a %zu-byte Location, a %zu-byte head, %zu bytes of room\n", strlen(location),
+           r.head_len, handler_head_max(&h));
+
+    get_with_query(&h, "/dir", query, cfg.cors.origins[0], &r); /* a folder's slash redirect */
+    ck_assert_msg(r.status == 301, "a folder's redirect at the limits: status %d, expected 301", r.status);
+    snprintf(want, sizeof(want), "Location: /dir/?%s\r\n", query);
+    ck_assert_ptr_nonnull(strstr(r.head, want));
+
+    fill_text(query, 2100, "q=", 'x', ""); /* past the Location's limit: 414, a whole head */
+    get_with_query(&h, "/r/x", query, cfg.cors.origins[0], &r);
+    ck_assert_int_eq(r.status, 414);
+    ck_assert_ptr_nonnull(strstr(r.head, "Date: " NOW_DATE "\r\n"));
+    ck_assert_ptr_nonnull(strstr(r.head, "Server: otuserver/"));
+    ck_assert_ptr_null(strstr(r.head, "Location:"));
+    reply_free(&r);
+    handler_free(&h);
+}
+END_TEST
+
+/*
+ * The head's room (handler_head_max()) holds every field at its longest
+ * at once: HANDLER_HEAD_FIXED covers what the code bounds, the rest comes
+ * from the configuration at its limits.
+ */
+START_TEST(test_head_max_holds_every_field)
+{
+    struct config cfg;
+    make_limits_config(&cfg);
+    fill_text(cfg.headers.cache_control, sizeof(cfg.headers.cache_control) - 1, "max-age=", '9', "");
+    struct handler h;
+    ck_assert_int_eq(handler_init(&h, &cfg), 0);
+    static char server[64], type[160], range[96], etag[68], location[3000], cors[CORS_LINES_MAX], extra[4096];
+    fill_text(server, sizeof(server) - 1, "otuserver/", '9', "");
+    fill_text(type, sizeof(type) - 1, "text/", 't', "; charset=utf-8");
+    fill_text(range, sizeof(range) - 1, "bytes ", '9', "");
+    fill_text(etag, sizeof(etag) - 1, "\"", 'e', "-gz\"");
+    fill_text(location, h.location_cap - 1, "https://", 'l', "");
+    fill_text(cors, CORS_LINES_MAX - 1, "Access-Control-Allow-Origin: ", 'c', "\r\n");
+    snprintf(extra, sizeof(extra), "WWW-Authenticate: Basic realm=\"%063d\", charset=\"UTF-8\"\r\n%s", 0,
+             cfg.headers.headers);
+    struct response_head rh = {.status = 431,
+                               .server = server,
+                               .date = NOW_DATE,
+                               .content_type = type,
+                               .content_length = INT64_MAX,
+                               .last_modified = T_DATE,
+                               .etag = etag,
+                               .content_range = range,
+                               .content_encoding = "gzip",
+                               .location = location,
+                               .allow = "GET, HEAD",
+                               .retry_after = "1",
+                               .cache_control = cfg.headers.cache_control,
+                               .cors = cors,
+                               .extra = extra,
+                               .accept_ranges = true,
+                               .vary_accept_encoding = true,
+                               .vary = "Accept",
+                               .listing_truncated = true,
+                               .keep_alive = true};
+    size_t room = handler_head_max(&h);
+    char *buf = malloc(room);
+    ck_assert_ptr_nonnull(buf);
+    int n = response_format_head(&rh, buf, room);
+    ck_assert_msg(n > 0, "the largest head does not fit in the %zu bytes of handler_head_max()", room);
+    printf("the largest head: %d bytes of %zu\n", n, room);
+    free(buf);
     handler_free(&h);
 }
 END_TEST
@@ -1163,6 +1356,8 @@ static Suite *handler_suite(void)
     tcase_add_test(tc, test_out_of_descriptors_on_open);
     tcase_add_test(tc, test_out_of_descriptors_on_dup);
     tcase_add_test(tc, test_bare_errors_close);
+    tcase_add_test(tc, test_redirect_at_the_limits);
+    tcase_add_test(tc, test_head_max_holds_every_field);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -18,23 +18,45 @@ static const struct {
     const char *name;
     const char *type;
 } cases[] = {
-    {"page.html", "text/html"}, {"PAGE.HTML", "text/html"}, {"a.htm", "text/html"},
-    {"s.css", "text/css"}, {"j.js", "application/javascript"}, {"m.mjs", "application/javascript"},
-    {"p.jpg", "image/jpeg"}, {"p.JPEG", "image/jpeg"}, {"p.png", "image/png"}, {"p.gif", "image/gif"},
-    {"f.swf", "application/x-shockwave-flash"}, {"t.txt", "text/plain"}, {"i.svg", "image/svg+xml"},
-    {"favicon.ico", "image/x-icon"}, {"d.json", "application/json"}, {"d.xml", "application/xml"},
-    {"d.pdf", "application/pdf"}, {"i.webp", "image/webp"}, {"i.avif", "image/avif"},
-    {"w.wasm", "application/wasm"}, {"f.woff", "font/woff"}, {"f.woff2", "font/woff2"},
-    {"v.mp4", "video/mp4"}, {"v.webm", "video/webm"}, {"text..txt", "text/plain"},
-    {"archive.tar.gz", "application/gzip"}, {"dir.d/file", MIME_DEFAULT}, {"noext", MIME_DEFAULT},
-    {"trailing.", MIME_DEFAULT}, {"x.unknownext", MIME_DEFAULT}, {".hidden", MIME_DEFAULT},
-    {"x.averyveryverylongextension", MIME_DEFAULT}, {"a/b.c/index.html", "text/html"},
+    {"page.html", "text/html"},
+    {"PAGE.HTML", "text/html"},
+    {"a.htm", "text/html"},
+    {"s.css", "text/css"},
+    {"j.js", "application/javascript"},
+    {"m.mjs", "application/javascript"},
+    {"p.jpg", "image/jpeg"},
+    {"p.JPEG", "image/jpeg"},
+    {"p.png", "image/png"},
+    {"p.gif", "image/gif"},
+    {"f.swf", "application/x-shockwave-flash"},
+    {"t.txt", "text/plain"},
+    {"i.svg", "image/svg+xml"},
+    {"favicon.ico", "image/x-icon"},
+    {"d.json", "application/json"},
+    {"d.xml", "application/xml"},
+    {"d.pdf", "application/pdf"},
+    {"i.webp", "image/webp"},
+    {"i.avif", "image/avif"},
+    {"w.wasm", "application/wasm"},
+    {"f.woff", "font/woff"},
+    {"f.woff2", "font/woff2"},
+    {"v.mp4", "video/mp4"},
+    {"v.webm", "video/webm"},
+    {"text..txt", "text/plain"},
+    {"archive.tar.gz", "application/gzip"},
+    {"dir.d/file", MIME_DEFAULT},
+    {"noext", MIME_DEFAULT},
+    {"trailing.", MIME_DEFAULT},
+    {"x.unknownext", MIME_DEFAULT},
+    {".hidden", MIME_DEFAULT},
+    {"x.averyveryverylongextension", MIME_DEFAULT},
+    {"a/b.c/index.html", "text/html"},
 };
 
 START_TEST(test_mime_table)
 {
-    ck_assert_msg(strcmp(mime_type_for(cases[_i].name), cases[_i].type) == 0, "%s -> %s",
-                  cases[_i].name, mime_type_for(cases[_i].name));
+    ck_assert_msg(strcmp(mime_type_for(cases[_i].name), cases[_i].type) == 0, "%s -> %s", cases[_i].name,
+                  mime_type_for(cases[_i].name));
 }
 END_TEST
 
@@ -62,16 +84,14 @@ START_TEST(test_covers_debian_mime_types)
         if (line[0] == '#')
             continue;
         char *save = NULL, *type = strtok_r(line, " \t\n", &save);
-        for (char *ext = type ? strtok_r(NULL, " \t\n", &save) : NULL; ext;
-             ext = strtok_r(NULL, " \t\n", &save)) {
+        for (char *ext = type ? strtok_r(NULL, " \t\n", &save) : NULL; ext; ext = strtok_r(NULL, " \t\n", &save)) {
             static const char plain[] = "abcdefghijklmnopqrstuvwxyz"
                                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+_-";
             if (strlen(ext) > MIME_EXT_MAX || strspn(ext, plain) != strlen(ext))
                 continue; /* "1905.1", "~": not an extension a name can end in (see gen-mime-table) */
             char name[64];
             snprintf(name, sizeof(name), "f.%s", ext);
-            ck_assert_msg(strcmp(mime_type_for(name), MIME_DEFAULT) != 0 ||
-                              strcmp(type, MIME_DEFAULT) == 0,
+            ck_assert_msg(strcmp(mime_type_for(name), MIME_DEFAULT) != 0 || strcmp(type, MIME_DEFAULT) == 0,
                           "%s has no type (Debian: %s)", name, type);
             checked++;
         }
@@ -83,11 +103,15 @@ END_TEST
 
 START_TEST(test_new_web_types)
 {
-    static const char *const pairs[][2] = {
-        {"a.yaml", "application/yaml"}, {"a.yml", "application/yaml"}, {"s.vtt", "text/vtt"},
-        {"l.m3u8", "application/vnd.apple.mpegurl"}, {"d.mpd", "application/dash+xml"},
-        {"m.webmanifest", "application/manifest+json"}, {"i.avif", "image/avif"},
-        {"readme.md", "text/markdown"}, {"d.wasm", "application/wasm"}};
+    static const char *const pairs[][2] = {{"a.yaml", "application/yaml"},
+                                           {"a.yml", "application/yaml"},
+                                           {"s.vtt", "text/vtt"},
+                                           {"l.m3u8", "application/vnd.apple.mpegurl"},
+                                           {"d.mpd", "application/dash+xml"},
+                                           {"m.webmanifest", "application/manifest+json"},
+                                           {"i.avif", "image/avif"},
+                                           {"readme.md", "text/markdown"},
+                                           {"d.wasm", "application/wasm"}};
     for (size_t i = 0; i < OTU_ARRAY_LEN(pairs); i++)
         ck_assert_msg(strcmp(mime_type_for(pairs[i][0]), pairs[i][1]) == 0, "%s -> %s", pairs[i][0],
                       mime_type_for(pairs[i][0]));

@@ -13,10 +13,10 @@
 
 struct path_case {
     const char *name;
-    const char *in;    /* still-encoded request path */
-    int status;        /* expected path_normalize() result */
-    const char *rel;   /* expected rel when status is 0 */
-    int slash;         /* expected trailing_slash */
+    const char *in;  /* still-encoded request path */
+    int status;      /* expected path_normalize() result */
+    const char *rel; /* expected rel when status is 0 */
+    int slash;       /* expected trailing_slash */
 };
 
 static const struct path_case cases[] = {
@@ -62,8 +62,7 @@ START_TEST(test_normalize_table)
     ck_assert_msg(status == c->status, "%s: status %d, expected %d", c->name, status, c->status);
     if (status == 0) {
         ck_assert_msg(strcmp(r.rel, c->rel) == 0, "%s: rel '%s', expected '%s'", c->name, r.rel, c->rel);
-        ck_assert_msg(r.trailing_slash == (c->slash != 0), "%s: trailing_slash %d", c->name,
-                      r.trailing_slash);
+        ck_assert_msg(r.trailing_slash == (c->slash != 0), "%s: trailing_slash %d", c->name, r.trailing_slash);
     }
 }
 END_TEST
@@ -84,8 +83,7 @@ START_TEST(test_normalize_never_escapes)
         if (path_normalize(in, strlen(in), &r) != 0)
             continue;
         ck_assert_msg(r.rel[0] != '/', "%s -> %s", in, r.rel);
-        ck_assert_msg(strcmp(r.rel, "..") != 0 && strncmp(r.rel, "../", 3) != 0 &&
-                          strstr(r.rel, "/../") == NULL,
+        ck_assert_msg(strcmp(r.rel, "..") != 0 && strncmp(r.rel, "../", 3) != 0 && strstr(r.rel, "/../") == NULL,
                       "%s -> %s", in, r.rel);
     }
 }
@@ -110,9 +108,18 @@ struct hidden_case {
 };
 
 static const struct hidden_case hidden_cases[] = {
-    {".git/config", 1}, {".env", 1}, {"a/.htpasswd", 1}, {"a/.b/c", 1},
-    {".well-known/security.txt", 0}, {".well-known", 0}, {".well-knownx/a", 1},
-    {"a/.well-known/x", 1}, {"index.html", 0}, {".", 0}, {"text..txt", 0}, {"a/b.c", 0},
+    {".git/config", 1},
+    {".env", 1},
+    {"a/.htpasswd", 1},
+    {"a/.b/c", 1},
+    {".well-known/security.txt", 0},
+    {".well-known", 0},
+    {".well-knownx/a", 1},
+    {"a/.well-known/x", 1},
+    {"index.html", 0},
+    {".", 0},
+    {"text..txt", 0},
+    {"a/b.c", 0},
 };
 
 START_TEST(test_hidden_table)

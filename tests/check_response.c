@@ -34,20 +34,36 @@ END_TEST
 
 START_TEST(test_head_all_fields_and_close)
 {
-    struct response_head h = {.status = 206, .server = "s", .date = "d", .content_type = "t",
-                              .content_length = 0, .last_modified = "lm", .etag = "\"e\"",
-                              .content_range = "bytes 0-0/1", .content_encoding = "gzip",
-                              .location = "/x/", .allow = "GET, HEAD", .cache_control = "no-cache",
-                              .extra = "X-A: b\r\n", .accept_ranges = true,
-                              .vary_accept_encoding = true, .keep_alive = false};
+    struct response_head h = {.status = 206,
+                              .server = "s",
+                              .date = "d",
+                              .content_type = "t",
+                              .content_length = 0,
+                              .last_modified = "lm",
+                              .etag = "\"e\"",
+                              .content_range = "bytes 0-0/1",
+                              .content_encoding = "gzip",
+                              .location = "/x/",
+                              .allow = "GET, HEAD",
+                              .cache_control = "no-cache",
+                              .extra = "X-A: b\r\n",
+                              .accept_ranges = true,
+                              .vary_accept_encoding = true,
+                              .keep_alive = false};
     char buf[1024];
     ck_assert_int_gt(response_format_head(&h, buf, sizeof(buf)), 0);
-    static const char *const lines[] = {"HTTP/1.1 206 Partial Content\r\n", "Content-Length: 0\r\n",
-                                        "Last-Modified: lm\r\n", "ETag: \"e\"\r\n",
-                                        "Content-Range: bytes 0-0/1\r\n", "Content-Encoding: gzip\r\n",
-                                        "Location: /x/\r\n", "Allow: GET, HEAD\r\n",
-                                        "Cache-Control: no-cache\r\n", "X-A: b\r\n",
-                                        "Accept-Ranges: bytes\r\n", "Vary: Accept-Encoding\r\n",
+    static const char *const lines[] = {"HTTP/1.1 206 Partial Content\r\n",
+                                        "Content-Length: 0\r\n",
+                                        "Last-Modified: lm\r\n",
+                                        "ETag: \"e\"\r\n",
+                                        "Content-Range: bytes 0-0/1\r\n",
+                                        "Content-Encoding: gzip\r\n",
+                                        "Location: /x/\r\n",
+                                        "Allow: GET, HEAD\r\n",
+                                        "Cache-Control: no-cache\r\n",
+                                        "X-A: b\r\n",
+                                        "Accept-Ranges: bytes\r\n",
+                                        "Vary: Accept-Encoding\r\n",
                                         "Connection: close\r\n\r\n"};
     for (size_t i = 0; i < OTU_ARRAY_LEN(lines); i++)
         ck_assert_msg(strstr(buf, lines[i]) != NULL, "missing %s", lines[i]);

@@ -121,16 +121,16 @@ START_TEST(test_utf8_sequences)
         const char *bytes;
         size_t n, want;
     } cases[] = {
-        {"a", 1, 1},                       /* ASCII */
-        {"\xc3\xa9", 2, 2},              /* e acute */
+        {"a", 1, 1},                    /* ASCII */
+        {"\xc3\xa9", 2, 2},             /* e acute */
         {"\xe2\x82\xac", 3, 3},         /* euro sign */
-        {"\xf0\x9f\x98\x80", 4, 4},    /* an emoji */
-        {"\xc3", 1, 0},                   /* cut short */
-        {"\x80", 1, 0},                   /* a stray continuation byte */
-        {"\xc0\xaf", 2, 0},              /* overlong '/' */
+        {"\xf0\x9f\x98\x80", 4, 4},     /* an emoji */
+        {"\xc3", 1, 0},                 /* cut short */
+        {"\x80", 1, 0},                 /* a stray continuation byte */
+        {"\xc0\xaf", 2, 0},             /* overlong '/' */
         {"\xe0\x80\xaf", 3, 0},         /* overlong, three bytes */
         {"\xed\xa0\x80", 3, 0},         /* a surrogate */
-        {"\xf4\x90\x80\x80", 4, 0},    /* past U+10FFFF */
+        {"\xf4\x90\x80\x80", 4, 0},     /* past U+10FFFF */
         {"\xf8\x88\x80\x80\x80", 5, 0}, /* a five-byte lead: never UTF-8 */
         {"\xff\x80\x80", 3, 0},         /* 0xff */
         {"\xe2\x28\xa1", 3, 0},         /* a bad continuation */

@@ -3,8 +3,9 @@
  * 401 with the challenge, 200 with the right password, the health path
  * open, 401 before 404; SIGHUP re-reads the file; bad files refused at
  * start; 1,000 keep-alive
- * requests cost one crypt(); a password-guessing client does not slow
- * another client of the same worker.
+ * requests cost one crypt(), and so do 12 spellings of one login; a
+ * password-guessing client does not slow another client of the same
+ * worker; with CORS, an allowed origin's preflight is answered before auth.
  */
 #include "compat.h"
 
@@ -22,12 +23,12 @@
 
 /* crypt("secret", ...) with bcrypt cost 10 and SHA-512. */
 #define BCRYPT_SECRET "$2b$10$abcdefghijklmnopqrstuuqflPDzB6gcMhKa1rZqKiun2YGL5sa2u"
-#define SHA512_SECRET                                                                              \
-    "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq."   \
+#define SHA512_SECRET                                                                           \
+    "$6$saltsalt$TVLlQcbpFVof5W3Yz4DTP6gRstiNuHwwTt6GLc1E5n0U0aDehy0S5knV8wiOQSpT0Y77vwPZN.Pq." \
     "H91p5hVO1"
-#define ALICE_OK "Authorization: Basic YWxpY2U6c2VjcmV0\r\n"    /* alice:secret */
-#define ALICE_BAD "Authorization: Basic YWxpY2U6d3Jvbmc=\r\n"   /* alice:wrong */
-#define BOB_OK "Authorization: Basic Ym9iOnNlY3JldA==\r\n"      /* bob:secret */
+#define ALICE_OK  "Authorization: Basic YWxpY2U6c2VjcmV0\r\n" /* alice:secret */
+#define ALICE_BAD "Authorization: Basic YWxpY2U6d3Jvbmc=\r\n" /* alice:wrong */
+#define BOB_OK    "Authorization: Basic Ym9iOnNlY3JldA==\r\n" /* bob:secret */
 #define CHALLENGE "Basic realm=\"otuserver\", charset=\"UTF-8\""
 
 static char htpasswd[400];
@@ -44,9 +45,16 @@ static void write_users(void)
 static void get(int p, const char *path, const char *headers, int status, struct e2e_response *r)
 {
     char raw[512];
-    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", path,
-             headers);
+    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", path, headers);
     expect_status_on(p, raw, status, r);
+}
+
+/* GET path with headers, whatever the status (in r). */
+static void get_any(int p, const char *path, const char *headers, struct e2e_response *r)
+{
+    char raw[512];
+    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", path, headers);
+    ck_assert_int_eq(e2e_exchange(p, raw, r), 0);
 }
 
 START_TEST(test_auth_statuses)
@@ -119,19 +127,25 @@ START_TEST(test_auth_sighup_rereads_the_file)
     e2e_response_free(&r);
     const char *only_bob = "bob:" SHA512_SECRET "\n";
     ck_assert_int_eq(e2e_write_file(htpasswd, only_bob, strlen(only_bob)), 0);
-    kill(master, SIGHUP);
-    char *log = wait_for_log(lc_log, "reloaded: 1 users", slow(3000));
+    kill(master, SIGHUP); /* a reload: new workers read the file, the old ones finish */
+    char *log = wait_for_log(lc_log, "configuration reloaded", slow(3000));
     ck_assert_ptr_nonnull(log);
     free(log);
-    get(p, "/auth-page.txt", ALICE_OK, 401, &r); /* removed: the cache was emptied too */
-    e2e_response_free(&r);
+    int status = 0;
+    for (long long end = e2e_now_ms() + slow(2000); status != 401 && e2e_now_ms() < end; usleep(20000)) {
+        get_any(p, "/auth-page.txt", ALICE_OK, &r); /* an old worker may take a connection for a moment */
+        status = r.status;
+        e2e_response_free(&r);
+    }
+    ck_assert_msg(status == 401, "alice still gets %d after the reload", status);
     get(p, "/auth-page.txt", BOB_OK, 200, &r);
     e2e_response_free(&r);
-    /* a file that no longer loads keeps the old users */
+    /* a file that no longer loads keeps the running configuration */
     const char *broken = "bob:plaintext\n";
     ck_assert_int_eq(e2e_write_file(htpasswd, broken, strlen(broken)), 0);
     kill(master, SIGHUP);
-    log = wait_for_log(lc_log, "not reloaded, the old users stay", slow(3000));
+    log =
+        wait_for_log(lc_log, "configuration not reloaded, the running one stays: invalid basic auth file", slow(3000));
     ck_assert_ptr_nonnull(log);
     free(log);
     get(p, "/auth-page.txt", BOB_OK, 200, &r);
@@ -147,8 +161,7 @@ START_TEST(test_auth_bad_files_stop_the_start)
     const char *apr1 = "alice:$apr1$abcdefgh$abcdefghijklmnopqrstuv\n";
     ck_assert_int_eq(e2e_write_file(path, apr1, strlen(apr1)), 0);
     ck_assert_int_eq(run_binary(ARGS("--basic-auth-file", path), NULL, err, sizeof(err)), 2);
-    ck_assert_msg(strstr(err, "line 1") && strstr(err, "$apr1$") && strchr(err, '\n') == strrchr(err, '\n'),
-                  "%s", err);
+    ck_assert_msg(strstr(err, "line 1") && strstr(err, "$apr1$") && strchr(err, '\n') == strrchr(err, '\n'), "%s", err);
     snprintf(path, sizeof(path), "%s/no-such-htpasswd", base_dir);
     ck_assert_int_eq(run_binary(ARGS("--basic-auth-file", path), NULL, err, sizeof(err)), 2);
     ck_assert_msg(strstr(err, "No such file"), "%s", err);
@@ -211,8 +224,8 @@ static int connect_from_other(int p)
     inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
     struct timeval tv = {2, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    if (fd >= 0 && (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
-                    connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)) {
+    if (fd >= 0 &&
+        (bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 || connect(fd, (struct sockaddr *)&dst, sizeof(dst)) < 0)) {
         close(fd);
         fd = -1;
     }
@@ -297,6 +310,99 @@ START_TEST(test_auth_guessing_does_not_slow_others)
 }
 END_TEST
 
+/*
+ * Issue 24 item 5: the same valid credentials (bob:secret) spelled 12 ways
+ * - the scheme as Basic, basic and BASIC, one space or two before the
+ * token, base64 with both pad characters, one, none, or unused bits set -
+ * are all accepted and cost one crypt() in all: the cache is keyed on the
+ * decoded user and password, not on the header's bytes.
+ */
+START_TEST(test_auth_spellings_cost_one_crypt)
+{
+    static const char *const schemes[] = {"Basic", "basic", "BASIC"};
+    static const char *const tokens[] = {"Ym9iOnNlY3JldA==", "Ym9iOnNlY3JldA", "Ym9iOnNlY3JldA=", "Ym9iOnNlY3JldB=="};
+    int p, mport;
+    pid_t master = start_auth_with_metrics(&p, &mport);
+    int ok = 0, n = 0;
+    char statuses[128] = "";
+    for (size_t s = 0; s < OTU_ARRAY_LEN(schemes); s++) {
+        for (size_t t = 0; t < OTU_ARRAY_LEN(tokens); t++, n++) {
+            char header[128], raw[512];
+            snprintf(header, sizeof(header), "Authorization: %s%s%s\r\n", schemes[s], n % 2 ? "  " : " ", tokens[t]);
+            snprintf(raw, sizeof(raw), "GET /auth-page.txt HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", header);
+            struct e2e_response r; /* a connection each: the cache is the worker's, not the connection's */
+            int status = e2e_exchange(p, raw, &r) == 0 ? r.status : -1;
+            e2e_response_free(&r);
+            ok += status == 200;
+            snprintf(statuses + strlen(statuses), sizeof(statuses) - strlen(statuses), "%s%d", n ? " " : "", status);
+        }
+    }
+    char *m = fetch_metrics(mport);
+    long long calls = metric_sum(m, "otuserver_auth_crypt_calls_total");
+    free(m);
+    printf("auth: %d spellings of one login: %d answered 200 (%s), %lld crypt() call(s)\n", n, ok, statuses, calls);
+    fflush(stdout); /* a failed assertion ends the process: the line first */
+    ck_assert_msg(calls == 1, "%d spellings of one login cost %lld crypt() calls", n, calls);
+    ck_assert_msg(ok == n, "%d of %d spellings answered 200: %s", ok, n, statuses);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/*
+ * Issue 24 item 8: with basic auth and CORS, an allowed origin's preflight
+ * (which browsers send without credentials) is answered 204 with the
+ * Access-Control-* lines and Access-Control-Allow-Credentials, before
+ * auth; everything else is still authenticated: the cross-origin GET
+ * itself (401 without credentials, 200 with them), a preflight from
+ * another origin, an OPTIONS that is no preflight.
+ */
+START_TEST(test_auth_cors_preflight_answered_before_auth)
+{
+    write_users();
+    write_text("auth-page.txt", "behind the door\n");
+    int p;
+    pid_t master =
+        lc_start(ARGS("-w", "1", "--basic-auth-file", htpasswd, "--cors-origins", "https://app.example"), &p);
+    struct e2e_response r;
+    const char *preflight = "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\n"
+                            "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: authorization\r\n"
+                            "Connection: close\r\n\r\n";
+    ck_assert_int_eq(e2e_exchange(p, preflight, &r), 0);
+    printf("auth + CORS: an allowed origin's preflight without credentials: %d\n", r.status);
+    fflush(stdout);
+    ck_assert_msg(r.status == 204, "an allowed origin's preflight: status %d, expected 204", r.status);
+    expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
+    expect_header(&r, "Access-Control-Allow-Credentials", "true");
+    expect_header(&r, "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS");
+    expect_no_header(&r, "WWW-Authenticate");
+    ck_assert_ptr_null(strstr(r.body ? r.body : "", "behind the door"));
+    e2e_response_free(&r);
+    /* the request it announces is authenticated as any other */
+    get(p, "/auth-page.txt", "Origin: https://app.example\r\n", 401, &r);
+    expect_header(&r, "WWW-Authenticate", CHALLENGE);
+    ck_assert_ptr_null(strstr(r.body, "behind the door"));
+    e2e_response_free(&r);
+    get(p, "/auth-page.txt", "Origin: https://app.example\r\n" ALICE_OK, 200, &r);
+    ck_assert_str_eq(r.body, "behind the door\n");
+    expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
+    expect_header(&r, "Access-Control-Allow-Credentials", "true");
+    e2e_response_free(&r);
+    /* a preflight from another origin, and an OPTIONS that is no preflight: auth first, as before */
+    expect_status_on(p,
+                     "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://evil.test\r\n"
+                     "Access-Control-Request-Method: GET\r\nConnection: close\r\n\r\n",
+                     401, &r);
+    expect_no_header(&r, "Access-Control-Allow-Origin");
+    e2e_response_free(&r);
+    expect_status_on(p,
+                     "OPTIONS /auth-page.txt HTTP/1.1\r\nHost: t\r\nOrigin: https://app.example\r\n"
+                     "Connection: close\r\n\r\n",
+                     401, &r);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 TCase *e2e_auth_tcase(void)
 {
     TCase *tc = tcase_create("auth");
@@ -307,5 +413,7 @@ TCase *e2e_auth_tcase(void)
     tcase_add_test(tc, test_auth_bad_files_stop_the_start);
     tcase_add_test(tc, test_auth_thousand_requests_one_crypt);
     tcase_add_test(tc, test_auth_guessing_does_not_slow_others);
+    tcase_add_test(tc, test_auth_spellings_cost_one_crypt);
+    tcase_add_test(tc, test_auth_cors_preflight_answered_before_auth);
     return tc;
 }

@@ -6,7 +6,8 @@
  * a client that does not accept gzip, a file below the minimum size, an
  * image and a file over the maximum get the file itself; a small
  * --compress-cache-size evicts; a file rewritten within the same second
- * is compressed again (the key holds the mtime's nanoseconds).
+ * is compressed again (the key holds the mtime's nanoseconds), and so is
+ * one rewritten with the same size and mtime (the key holds the ctime).
  */
 #include "compat.h"
 
@@ -21,7 +22,7 @@
 #include <unistd.h>
 
 /* Sizes of the test files: a page kept in memory once gzip'ed, a script sent from a memfd. */
-#define PAGE_BYTES 20000
+#define PAGE_BYTES   20000
 #define SCRIPT_BYTES 300000
 
 /* n bytes of numbered HTML lines (compress well); seed changes the words. malloc'd. */
@@ -63,8 +64,7 @@ static void expect_gunzips_to(const struct e2e_response *r, const char *rel)
 }
 
 /* GET (or HEAD) path on port p with the extra header lines (each ending in \r\n, or ""), expecting status. */
-static void ask(int p, const char *method, const char *path, const char *extra, int status,
-                struct e2e_response *r)
+static void ask(int p, const char *method, const char *path, const char *extra, int status, struct e2e_response *r)
 {
     char raw[1024];
     snprintf(raw, sizeof(raw), "%s %s HTTP/1.1\r\nHost: t\r\n%s\r\n", method, path, extra);
@@ -176,8 +176,7 @@ START_TEST(test_compressed_once_then_from_memory)
         expect_header(&r, "Vary", "Accept-Encoding");
         e2e_response_free(&r);
     }
-    printf("gzip on the fly: %d -> %zu bytes, ETag %s, compressed once for 3 answers\n", PAGE_BYTES, gz_len,
-           etag);
+    printf("gzip on the fly: %d -> %zu bytes, ETag %s, compressed once for 3 answers\n", PAGE_BYTES, gz_len, etag);
     free(first);
     free(page);
     ck_assert_int_eq(e2e_stop(master), 0);
@@ -217,7 +216,7 @@ START_TEST(test_not_for_small_large_or_images)
     make_dir("cz3");
     char *text = page_text(2 * 1024 * 1024 + 10, 3);
     put_file("cz3/small.css", text, 1000);           /* under the default 1k */
-    put_file("cz3/photo.png", text, PAGE_BYTES);      /* compressible bytes, but an image type */
+    put_file("cz3/photo.png", text, PAGE_BYTES);     /* compressible bytes, but an image type */
     put_file("cz3/huge.txt", text, 2 * 1024 * 1024); /* over the default 1m */
     put_file("cz3/ok.css", text, 1024);              /* exactly the minimum: compressed */
     static const char *const plain[] = {"/cz3/small.css", "/cz3/photo.png", "/cz3/huge.txt"};
@@ -276,8 +275,8 @@ START_TEST(test_small_cache_evicts)
     e2e_response_free(&r);
     ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 4);
     ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 1);
-    printf("eviction: variants of %zu, %zu, %zu bytes in an 8 KiB cache: the oldest compressed again\n",
-           sizes[0], sizes[1], sizes[2]);
+    printf("eviction: variants of %zu, %zu, %zu bytes in an 8 KiB cache: the oldest compressed again\n", sizes[0],
+           sizes[1], sizes[2]);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
@@ -312,7 +311,7 @@ START_TEST(test_rewritten_file_is_compressed_again)
     ck_assert_ptr_nonnull(e2e_header(&r, "ETag", etag1, sizeof(etag1)));
     e2e_response_free(&r);
     rewrite_in_place("cz5/r.txt", b, PAGE_BYTES, sec, 200); /* only the nanoseconds differ */
-    usleep((useconds_t)slow(300) * 1000);                 /* past the file cache's fstat() interval */
+    usleep((useconds_t)slow(300) * 1000);                   /* past the file cache's fstat() interval */
     ask(p, "GET", "/cz5/r.txt", "Accept-Encoding: gzip\r\n", 200, &r);
     expect_header(&r, "Content-Encoding", "gzip");
     expect_gunzips_to(&r, "cz5/r.txt");
@@ -322,6 +321,46 @@ START_TEST(test_rewritten_file_is_compressed_again)
     ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 2);
     ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 0);
     printf("rewritten in place, 100 ns later: ETag %s -> %s, compressed again\n", etag1, etag2);
+    free(a);
+    free(b);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/*
+ * Issue 24 item 2: a rewrite in place that keeps the size and the mtime
+ * (cp -p, rsync --inplace, touch -r, SOURCE_DATE_EPOCH builds) is
+ * compressed again: the key holds the ctime, which user space cannot set.
+ * Before, the old gzip bytes were served on and on.
+ */
+START_TEST(test_rewrite_keeping_size_and_mtime_is_compressed_again)
+{
+    make_dir("cz7");
+    char *a = page_text(PAGE_BYTES, 21), *b = page_text(PAGE_BYTES, 22);
+    put_file("cz7/r.txt", a, PAGE_BYTES);
+    time_t sec = time(NULL) - 10;
+    rewrite_in_place("cz7/r.txt", a, PAGE_BYTES, sec, 100);
+    int p, mport;
+    pid_t master = start_with_metrics(&p, &mport, NULL);
+    struct e2e_response r;
+    ask(p, "GET", "/cz7/r.txt", "Accept-Encoding: gzip\r\n", 200, &r);
+    expect_gunzips_to(&r, "cz7/r.txt");
+    e2e_response_free(&r);
+    usleep(20000);                                          /* a ctime tick later */
+    rewrite_in_place("cz7/r.txt", b, PAGE_BYTES, sec, 100); /* the same size, the same mtime */
+    usleep((useconds_t)slow(300) * 1000);                   /* past the file cache's fstat() interval */
+    ask(p, "GET", "/cz7/r.txt", "Accept-Encoding: gzip\r\n", 200, &r);
+    expect_header(&r, "Content-Encoding", "gzip");
+    expect_gunzips_to(&r, "cz7/r.txt"); /* the new text, not the old variant */
+    e2e_response_free(&r);
+    ask(p, "GET", "/cz7/r.txt", "", 200, &r); /* identity agrees */
+    ck_assert_uint_eq(r.body_len, PAGE_BYTES);
+    ck_assert_mem_eq(r.body, b, PAGE_BYTES);
+    e2e_response_free(&r);
+    long long misses = metric(mport, "otuserver_compress_cache_misses_total");
+    printf("rewritten in place with the same size and mtime: %lld compressions\n", misses);
+    ck_assert_int_eq(misses, 2);
+    ck_assert_int_eq(metric(mport, "otuserver_compress_unstable_total"), 0);
     free(a);
     free(b);
     ck_assert_int_eq(e2e_stop(master), 0);
@@ -356,6 +395,7 @@ TCase *e2e_compress_tcase(void)
     tcase_add_test(tc, test_not_for_small_large_or_images);
     tcase_add_test(tc, test_small_cache_evicts);
     tcase_add_test(tc, test_rewritten_file_is_compressed_again);
+    tcase_add_test(tc, test_rewrite_keeping_size_and_mtime_is_compressed_again);
     tcase_add_test(tc, test_compress_off);
     return tc;
 }

@@ -3,7 +3,8 @@
  * dual-stack socket for IPv6 and IPv4 clients, bracketed IPv6 binds,
  * Kubernetes service-link variables, the Server header's version, the
  * media types of real sites (Debian's table, --mime overrides), CORS,
- * --redirect and --autoindex.
+ * --redirect (a carried rest never changes the host; a Location at the
+ * limits) and --autoindex (the bounds on entries listed and read).
  */
 #include "compat.h"
 
@@ -23,8 +24,8 @@ static int connect_v6(int p)
     int fd = socket(AF_INET6, SOCK_STREAM, 0);
     if (fd < 0)
         return -1;
-    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)p),
-                             .sin6_addr = IN6ADDR_LOOPBACK_INIT};
+    struct sockaddr_in6 a = {
+        .sin6_family = AF_INET6, .sin6_port = htons((uint16_t)p), .sin6_addr = IN6ADDR_LOOPBACK_INIT};
     struct timeval tv = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
     setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
@@ -120,8 +121,7 @@ START_TEST(test_healthcheck_client_follows_ipv6_bind)
     ck_assert_int_gt(master, 0);
     char port_arg[16], err[512];
     snprintf(port_arg, sizeof(port_arg), "%d", p);
-    const char *probe[] = {"--healthcheck", "-p", port_arg, "-b", "::1", "--health-path", "/healthz",
-                           NULL};
+    const char *probe[] = {"--healthcheck", "-p", port_arg, "-b", "::1", "--health-path", "/healthz", NULL};
     ck_assert_int_eq(run_binary(probe, NULL, err, sizeof(err)), 0);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
@@ -191,11 +191,15 @@ END_TEST
 
 START_TEST(test_mime_table_and_overrides)
 {
-    static const char *const files[][2] = {
-        {"t.yaml", "application/yaml"}, {"t.vtt", "text/vtt"}, {"t.m3u8", "application/vnd.apple.mpegurl"},
-        {"t.webmanifest", "application/manifest+json"}, {"t.html", "text/html"},
-        {"t.swf", "application/x-shockwave-flash"}, {"t.odt", "application/vnd.oasis.opendocument.text"},
-        {"t.foo", "application/x-foo"}, {"t.JS", "text/javascript"}};
+    static const char *const files[][2] = {{"t.yaml", "application/yaml"},
+                                           {"t.vtt", "text/vtt"},
+                                           {"t.m3u8", "application/vnd.apple.mpegurl"},
+                                           {"t.webmanifest", "application/manifest+json"},
+                                           {"t.html", "text/html"},
+                                           {"t.swf", "application/x-shockwave-flash"},
+                                           {"t.odt", "application/vnd.oasis.opendocument.text"},
+                                           {"t.foo", "application/x-foo"},
+                                           {"t.JS", "text/javascript"}};
     for (size_t i = 0; i < OTU_ARRAY_LEN(files); i++)
         write_text(files[i][0], "x\n");
     setenv("OTUSERVER_MIME_TYPES", "foo=application/x-foo,.js=text/javascript", 1);
@@ -223,9 +227,9 @@ START_TEST(test_mime_table_and_overrides)
 END_TEST
 
 /* A browser's preflight for a GET with a Range header, from origin. */
-#define PREFLIGHT(origin)                                                                          \
-    "OPTIONS /cors/data.json HTTP/1.1\r\nHost: api.test\r\nOrigin: " origin "\r\n"                 \
-    "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: range\r\n"              \
+#define PREFLIGHT(origin)                                                             \
+    "OPTIONS /cors/data.json HTTP/1.1\r\nHost: api.test\r\nOrigin: " origin "\r\n"    \
+    "Access-Control-Request-Method: GET\r\nAccess-Control-Request-Headers: range\r\n" \
     "User-Agent: Mozilla/5.0\r\nConnection: close\r\n\r\n"
 
 START_TEST(test_cors_preflight_and_simple_requests)
@@ -233,8 +237,8 @@ START_TEST(test_cors_preflight_and_simple_requests)
     make_dir("cors");
     write_text("cors/data.json", "{\"ok\":true}\n");
     int p;
-    pid_t master = lc_start(ARGS("-w", "1", "--cors-origins", "https://app.example,http://localhost:3000",
-                                 "--cors-max-age", "120"), &p);
+    pid_t master = lc_start(
+        ARGS("-w", "1", "--cors-origins", "https://app.example,http://localhost:3000", "--cors-max-age", "120"), &p);
     struct e2e_response r;
     char v[256];
     /* a preflight from an allowed origin: 204 and every Access-Control-* line */
@@ -261,8 +265,10 @@ START_TEST(test_cors_preflight_and_simple_requests)
     ck_assert_ptr_nonnull(e2e_header(&r, "ETag", v, sizeof(v)));
     e2e_response_free(&r);
     char req[512];
-    snprintf(req, sizeof(req), "GET /cors/data.json HTTP/1.0\r\nOrigin: https://app.example\r\n"
-                               "If-None-Match: %s\r\n\r\n", v);
+    snprintf(req, sizeof(req),
+             "GET /cors/data.json HTTP/1.0\r\nOrigin: https://app.example\r\n"
+             "If-None-Match: %s\r\n\r\n",
+             v);
     expect_status_on(p, req, 304, &r);
     expect_header(&r, "Access-Control-Allow-Origin", "https://app.example");
     e2e_response_free(&r);
@@ -325,18 +331,19 @@ START_TEST(test_redirect_rules)
     write_text("kept.txt", "kept\n");
     setenv("OTUSERVER_REDIRECTS", "/old/*=/new/*,/blog=https://blog.example.com/:302", 1);
     int p;
-    pid_t master = lc_start(ARGS("-w", "1", "--redirect", "/old/*=/new/*", "--redirect",
-                                 "/blog=https://blog.example.com/:302", "--redirect", "/t/*=/temp/*:307",
-                                 "--redirect", "/p=/perm:308", "--redirect", "/go*=/*"), &p);
+    pid_t master =
+        lc_start(ARGS("-w", "1", "--redirect", "/old/*=/new/*", "--redirect", "/blog=https://blog.example.com/:302",
+                      "--redirect", "/t/*=/temp/*:307", "--redirect", "/p=/perm:308", "--redirect", "/go*=/*"),
+                 &p);
     unsetenv("OTUSERVER_REDIRECTS");
-    expect_redirect(p, "/blog", 302, "https://blog.example.com/");            /* exact, absolute URL */
-    expect_redirect(p, "/old/a/b.html", 301, "/new/a/b.html");                 /* prefix, default 301 */
+    expect_redirect(p, "/blog", 302, "https://blog.example.com/"); /* exact, absolute URL */
+    expect_redirect(p, "/old/a/b.html", 301, "/new/a/b.html");     /* prefix, default 301 */
     expect_redirect(p, "/t/x", 307, "/temp/x");
     expect_redirect(p, "/p", 308, "/perm");
-    expect_redirect(p, "/old/q?a=1&b=%20", 301, "/new/q?a=1&b=%20");           /* the query kept */
-    expect_redirect(p, "http://h/old/abs", 301, "/new/abs");                   /* absolute-form target */
+    expect_redirect(p, "/old/q?a=1&b=%20", 301, "/new/q?a=1&b=%20");                     /* the query kept */
+    expect_redirect(p, "http://h/old/abs", 301, "/new/abs");                             /* absolute-form target */
     expect_redirect(p, "/old/a%20b%3C%22%26/%C3%A9", 301, "/new/a%20b%3C%22%26/%C3%A9"); /* re-encoded */
-    expect_redirect(p, "/go//evil.example", 301, "/evil.example");             /* never //host */
+    expect_redirect(p, "/go//evil.example", 301, "/evil.example");                       /* never //host */
     /* CR LF in the rest: refused before any Location is built */
     struct e2e_response r;
     expect_status_on(p, "GET /old/x%0d%0aSet-Cookie:%20a=b HTTP/1.0\r\n\r\n", 400, &r);
@@ -377,6 +384,102 @@ START_TEST(test_redirect_rules)
 }
 END_TEST
 
+/*
+ * Issue 24 item 3: a prefix rule whose target ends with its authority
+ * ("https://blog.example.com*") carried the rest straight after the host:
+ * /blog.evil.com/x went to https://blog.example.com.evil.com/x.  The rest
+ * now always starts a path there; a target with a path is joined as before.
+ */
+START_TEST(test_redirect_rest_never_changes_the_host)
+{
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--redirect", "/blog*=https://blog.example.com*", "--redirect",
+                                 "/news*=https://news.example.com/posts*"),
+                            &p);
+    static const char *const cases[][2] = {
+        {"/blog.evil.com/x", "https://blog.example.com/.evil.com/x"},
+        {"/blog%2eevil.com", "https://blog.example.com/.evil.com"},
+        {"/blogx", "https://blog.example.com/x"},
+        {"/blog", "https://blog.example.com"},
+        {"/blog/", "https://blog.example.com/"},
+        {"/blog/a?q=1", "https://blog.example.com/a?q=1"},
+        {"/news.evil.com/x", "https://news.example.com/posts.evil.com/x"},
+        {"/news%2eevil.com", "https://news.example.com/posts.evil.com"},
+        {"/newsx", "https://news.example.com/postsx"},
+        {"/news", "https://news.example.com/posts"},
+        {"/news/", "https://news.example.com/posts/"},
+    };
+    for (size_t i = 0; i < OTU_ARRAY_LEN(cases); i++)
+        expect_redirect(p, cases[i][0], 301, cases[i][1]);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/* --header lines of the limits test: four of 500 bytes and one of 47, 2047 bytes as sent. */
+static void pad_header(char *out, size_t line_len, int i)
+{
+    int k = snprintf(out, line_len, "X-Pad-%d: ", i);
+    memset(out + k, 'a', line_len - 2 - (size_t)k); /* the line as sent ends in CR LF: 2 more */
+    out[line_len - 2] = '\0';
+}
+
+/*
+ * Issue 24 item 7: with 2047 bytes of --header lines, a Location carrying
+ * a ~2 KB query is a correct 301 with Date and Server: a folder's slash
+ * redirect, a short rule's, and the longest rule's (a 511-byte target).
+ * Before, the 4,096-byte head overflowed: a bare 500 without either (and
+ * the longest rule's Location, over 2,048 bytes, was a 414).
+ */
+START_TEST(test_redirect_at_the_limits_is_whole)
+{
+    static char headers[5][600], rule[600], target[520], query[2001], req[2400];
+    static char want[3][2700], path[3][64];
+    for (int i = 0; i < 4; i++)
+        pad_header(headers[i], 500, i);
+    pad_header(headers[4], 47, 4);
+    memset(target, 't', 511);
+    memcpy(target, "https://", 8);
+    memcpy(target + 511 - 7, ".test/*", 8);
+    snprintf(rule, sizeof(rule), "/r/*=%s", target);
+    memset(query, 'x', 2000);
+    memcpy(query, "q=", 2);
+    snprintf(path[0], sizeof(path[0]), "/dir2");
+    snprintf(want[0], sizeof(want[0]), "/dir2/?%s", query);
+    snprintf(path[1], sizeof(path[1]), "/s/x");
+    snprintf(want[1], sizeof(want[1]), "/short/x?%s", query);
+    snprintf(path[2], sizeof(path[2]), "/r/x");
+    snprintf(want[2], sizeof(want[2]), "%.510sx?%s", target, query);
+    int p;
+    pid_t master =
+        lc_start(ARGS("-w", "1", "--header", headers[0], "--header", headers[1], "--header", headers[2], "--header",
+                      headers[3], "--header", headers[4], "--redirect", "/s/*=/short/*", "--redirect", rule),
+                 &p);
+    struct e2e_response r[3];
+    for (int i = 0; i < 3; i++) {
+        snprintf(req, sizeof(req), "GET %s?%s HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", path[i], query);
+        ck_assert_int_eq(e2e_exchange(p, req, &r[i]), 0);
+        char date[64];
+        printf("a redirect at the limits, %s?(2000 bytes): status %d, a %zu-byte head%s\n", path[i], r[i].status,
+               r[i].head_len, e2e_header(&r[i], "Date", date, sizeof(date)) ? "" : " without Date");
+    }
+    fflush(stdout); /* a failed assertion ends the process: the lines first */
+    for (int i = 0; i < 3; i++) {
+        ck_assert_msg(r[i].status == 301, "%s?(a 2000-byte query): status %d, expected 301; head:\n%.200s", path[i],
+                      r[i].status, r[i].head);
+        static char location[2700]; /* longer than expect_header()'s copy */
+        ck_assert_ptr_nonnull(e2e_header(&r[i], "Location", location, sizeof(location)));
+        ck_assert_msg(strcmp(location, want[i]) == 0, "%s: Location %.80s... (%zu bytes), expected %.80s... (%zu)",
+                      path[i], location, strlen(location), want[i], strlen(want[i]));
+        char v[128];
+        ck_assert_ptr_nonnull(e2e_header(&r[i], "Date", v, sizeof(v)));
+        ck_assert_ptr_nonnull(e2e_header(&r[i], "Server", v, sizeof(v)));
+        ck_assert_ptr_nonnull(e2e_header(&r[i], "X-Pad-4", v, sizeof(v)));
+        e2e_response_free(&r[i]);
+    }
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 /* Writes r's body to base_dir/name and returns the path (static). */
 static const char *body_to_file(const struct e2e_response *r, const char *name)
 {
@@ -399,8 +502,8 @@ START_TEST(test_autoindex_listing)
     make_dir("list");
     make_dir("list/zfolder");
     make_dir("list/.hiddendir");
-    write_text("list/a<b>&\"c d.txt", "12345");  /* 5 bytes */
-    write_text("list/\xc3\xa9t\xc3\xa9.txt", "1");  /* "été.txt", 1 byte */
+    write_text("list/a<b>&\"c d.txt", "12345");    /* 5 bytes */
+    write_text("list/\xc3\xa9t\xc3\xa9.txt", "1"); /* "été.txt", 1 byte */
     write_text("list/big.txt", "0123456789");      /* 10 bytes, oldest */
     write_text("list/.secret", "s");
     touch_delta("list/big.txt", -100);
@@ -416,11 +519,12 @@ START_TEST(test_autoindex_listing)
     struct e2e_response r;
     expect_status_on(p, "GET /list/ HTTP/1.0\r\n\r\n", 200, &r);
     expect_header(&r, "Content-Type", "text/html; charset=utf-8");
+    expect_no_header(&r, "X-Listing-Truncated");
     /* names escaped in the text, percent-encoded in the links */
     body_pos(&r, "<a href=\"./a%3Cb%3E%26%22c%20d.txt\">a&lt;b&gt;&amp;&quot;c d.txt</a>");
     body_pos(&r, "<a href=\"./%C3%A9t%C3%A9.txt\">\xc3\xa9t\xc3\xa9.txt</a>");
     ck_assert_ptr_null(strstr(r.body, "<b>"));
-    ck_assert_ptr_null(strstr(r.body, "secret"));   /* dot-files hidden */
+    ck_assert_ptr_null(strstr(r.body, "secret")); /* dot-files hidden */
     ck_assert_ptr_null(strstr(r.body, "hiddendir"));
     /* folders first, then files by name */
     ck_assert_int_lt(body_pos(&r, "zfolder/"), body_pos(&r, "a&lt;b"));
@@ -444,7 +548,8 @@ START_TEST(test_autoindex_listing)
     expect_header(&r, "Vary", "Accept");
     snprintf(cmd, sizeof(cmd),
              "python3 -c 'import json,sys; d=json.load(sys.stdin); "
-             "assert [e[\"name\"] for e in d] == [\"zfolder\", \"\\u00e9t\\u00e9.txt\", \"a<b>&\\\"c d.txt\", \"big.txt\"], d; "
+             "assert [e[\"name\"] for e in d] == [\"zfolder\", \"\\u00e9t\\u00e9.txt\", \"a<b>&\\\"c d.txt\", "
+             "\"big.txt\"], d; "
              "assert d[0][\"type\"] == \"directory\" and d[3] [\"type\"] == \"file\" and d[3][\"size\"] == 10, d; "
              "assert all(set(e) == {\"name\", \"type\", \"size\", \"mtime\"} for e in d)' < '%s'",
              body_to_file(&r, "list.json"));
@@ -456,13 +561,15 @@ START_TEST(test_autoindex_listing)
     e2e_response_free(&r);
     /* a huge folder: the first 10,000 entries and a note */
     expect_status_on(p, "GET /many/?sort=name HTTP/1.0\r\n\r\n", 200, &r);
-    body_pos(&r, "Only the first 10000 entries are listed.");
+    body_pos(&r, "The listing is truncated: only the first 10000 entries are listed.");
+    expect_header(&r, "X-Listing-Truncated", "true");
     int rows = 0;
     for (const char *q = r.body; (q = strstr(q, "<tr><td><a href=\"./f")) != NULL; q++)
         rows++;
     ck_assert_int_eq(rows, 10000);
     e2e_response_free(&r);
     expect_status_on(p, "GET /many/ HTTP/1.0\r\nAccept: application/json\r\n\r\n", 200, &r);
+    expect_header(&r, "X-Listing-Truncated", "true");
     snprintf(cmd, sizeof(cmd), "python3 -c 'import json,sys; assert len(json.load(sys.stdin)) == 10000' < '%s'",
              body_to_file(&r, "many.json"));
     ck_assert_int_eq(sh(cmd), 0);
@@ -481,6 +588,69 @@ START_TEST(test_autoindex_listing)
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s/many'", root_dir);
+    ck_assert_int_eq(sh(cmd), 0);
+}
+END_TEST
+
+/* Symlinks beside the one file of the listing-bound test: four times the entries a listing may read. */
+#define LISTING_LINKS 80000
+/* Entries a listing reads at most: AUTOINDEX_READ_FACTOR x AUTOINDEX_ENTRIES_MAX. */
+#define LISTING_READ_MAX 20000
+
+/*
+ * Issue 24 item 6: a folder of one file and 80,000 symlinks.  A listing
+ * reads at most 20,000 entries, listed or not, and looks none of the links
+ * up (d_type tells what they are); the page says the listing is truncated
+ * and the JSON answer carries X-Listing-Truncated: true.  Before, every
+ * entry was read and fstatat()'ed, and nothing said the listing was cut.
+ */
+START_TEST(test_autoindex_bounded_by_entries_read)
+{
+    make_dir("links");
+    write_text("links/one.txt", "1\n");
+    char path[700];
+    for (int i = 0; i < LISTING_LINKS; i++) {
+        snprintf(path, sizeof(path), "%s/links/l%05d", root_dir, i);
+        ck_assert_int_eq(symlink("one.txt", path), 0);
+    }
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--autoindex", "-l", "debug"), &p);
+    struct e2e_response r;
+    long long t0 = e2e_now_ms();
+    expect_status_on(p, "GET /links/ HTTP/1.0\r\n\r\n", 200, &r);
+    long long html_ms = e2e_now_ms() - t0;
+    char v[64];
+    const char *header = e2e_header(&r, "X-Listing-Truncated", v, sizeof(v));
+    bool says = strstr(r.body, "The listing is truncated") != NULL;
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /links/ HTTP/1.0\r\nAccept: application/json\r\n\r\n", 200, &r);
+    const char *json_header = e2e_header(&r, "X-Listing-Truncated", v, sizeof(v));
+    expect_header(&r, "Content-Type", "application/json");
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys; d=json.load(sys.stdin); "
+             "assert all(e[\"name\"] == \"one.txt\" for e in d), d' < '%s'",
+             body_to_file(&r, "links.json"));
+    ck_assert_int_eq(sh(cmd), 0);
+    e2e_response_free(&r);
+    char *log = wait_for_log(lc_log, "autoindex: /links/: ", slow(2000));
+    const char *line = log ? strstr(log, "autoindex: /links/: ") : NULL;
+    long read = -1, looked_up = -1;
+    if (line != NULL)
+        sscanf(line, "autoindex: /links/: %ld entries read, %ld looked up", &read, &looked_up);
+    free(log);
+    printf("a listing of 1 file among %d symlinks: %lld ms; %ld entries read, %ld looked up; header %s, "
+           "the page %s\n",
+           LISTING_LINKS, html_ms, read, looked_up, header ? header : "absent",
+           says ? "says it is truncated" : "says nothing");
+    fflush(stdout);
+    ck_assert_msg(json_header != NULL && strcmp(json_header, "true") == 0,
+                  "the JSON listing has no X-Listing-Truncated: true");
+    ck_assert_msg(says, "the HTML listing does not say it is truncated");
+    ck_assert_msg(read == LISTING_READ_MAX, "%ld entries read, expected %d", read, LISTING_READ_MAX);
+    ck_assert_msg(looked_up >= 0 && looked_up <= 1, "%ld entries looked up: the links were stat()ed", looked_up);
+    ck_assert_int_eq(e2e_stop(master), 0);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s/links'", root_dir);
     ck_assert_int_eq(sh(cmd), 0);
 }
 END_TEST
@@ -544,5 +714,8 @@ TCase *e2e_edges_tcase(void)
     tcase_add_test(tc, test_cors_preflight_and_simple_requests);
     tcase_add_test(tc, test_redirect_rules);
     tcase_add_test(tc, test_autoindex_listing);
+    tcase_add_test(tc, test_redirect_rest_never_changes_the_host);
+    tcase_add_test(tc, test_redirect_at_the_limits_is_whole);
+    tcase_add_test(tc, test_autoindex_bounded_by_entries_read);
     return tc;
 }

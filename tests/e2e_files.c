@@ -82,8 +82,8 @@ START_TEST(test_paths)
     struct e2e_response r;
     expect_status(req, c->status, &r);
     if (c->body) {
-        ck_assert_msg(r.body_len == strlen(c->body) && memcmp(r.body, c->body, r.body_len) == 0,
-                      "%s: body '%s'", c->target, r.body);
+        ck_assert_msg(r.body_len == strlen(c->body) && memcmp(r.body, c->body, r.body_len) == 0, "%s: body '%s'",
+                      c->target, r.body);
         char cl[32];
         snprintf(cl, sizeof(cl), "%zu", strlen(c->body));
         expect_header(&r, "Content-Length", cl);
@@ -98,10 +98,19 @@ START_TEST(test_paths)
 END_TEST
 
 static const char *const escapes[] = {
-    "/../outside/secret.txt", "/../../../../../../etc/passwd", "/%2e%2e/outside/secret.txt",
-    "/%2E%2e/%2e%2E/etc/passwd", "/..%2foutside%2fsecret.txt", "/dir2/../../outside/secret.txt",
-    "/escape.txt", "/escdir/secret.txt", "/escdir/", "/./../outside/secret.txt",
-    "http://h/../outside/secret.txt", "/%2e%2e%2foutside/secret.txt", "/.%2e/outside/secret.txt",
+    "/../outside/secret.txt",
+    "/../../../../../../etc/passwd",
+    "/%2e%2e/outside/secret.txt",
+    "/%2E%2e/%2e%2E/etc/passwd",
+    "/..%2foutside%2fsecret.txt",
+    "/dir2/../../outside/secret.txt",
+    "/escape.txt",
+    "/escdir/secret.txt",
+    "/escdir/",
+    "/./../outside/secret.txt",
+    "http://h/../outside/secret.txt",
+    "/%2e%2e%2foutside/secret.txt",
+    "/.%2e/outside/secret.txt",
 };
 
 START_TEST(test_never_outside_root)
@@ -190,19 +199,20 @@ START_TEST(test_conditional_requests)
     expect_status(raw, 304, &r);
     e2e_response_free(&r);
     /* If-None-Match wins over If-Modified-Since */
-    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-None-Match: \"other\"\r\n"
-             "If-Modified-Since: %s\r\n\r\n", lm);
+    snprintf(raw, sizeof(raw),
+             "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-None-Match: \"other\"\r\n"
+             "If-Modified-Since: %s\r\n\r\n",
+             lm);
     expect_status(raw, 200, &r);
     e2e_response_free(&r);
-    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n",
-                  200, &r);
+    expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: Thu, 01 Jan 1970 00:00:00 GMT\r\n\r\n", 200,
+                  &r);
     e2e_response_free(&r);
     expect_status("GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Modified-Since: yesterday\r\n\r\n", 200, &r);
     e2e_response_free(&r);
 
     /* If-Match (strong) and If-Unmodified-Since come first: 412, before If-None-Match and Range */
-    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Match: %s\r\nRange: bytes=0-1\r\n\r\n",
-             etag);
+    snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Match: %s\r\nRange: bytes=0-1\r\n\r\n", etag);
     expect_status(raw, 206, &r);
     e2e_response_free(&r);
     snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nIf-Match: \"x\"\r\nIf-None-Match: %s\r\n\r\n",
@@ -233,8 +243,7 @@ START_TEST(test_conditional_requests)
 END_TEST
 
 /* Fetches a range of /big.bin and checks status, Content-Range and bytes. */
-static void expect_range(const char *range, int status, const char *content_range, size_t first,
-                         size_t len)
+static void expect_range(const char *range, int status, const char *content_range, size_t first, size_t len)
 {
     char raw[512];
     snprintf(raw, sizeof(raw), "GET /big.bin HTTP/1.1\r\nHost: t\r\nRange: %s\r\n\r\n", range);
@@ -369,9 +378,17 @@ START_TEST(test_fallback_error_pages_and_headers)
     snprintf(path, sizeof(path), "%s/404.html", root_dir);
     ck_assert_int_eq(e2e_write_file(path, "<h1>custom missing page</h1>\n", 29), 0);
     int p;
-    const char *extra[] = {"-w", "1", "--fallback", "/index.html", "--error-page", "404=/404.html",
-                           "--header", "X-Frame-Options: DENY", "--header",
-                           "Access-Control-Allow-Origin: *", NULL};
+    const char *extra[] = {"-w",
+                           "1",
+                           "--fallback",
+                           "/index.html",
+                           "--error-page",
+                           "404=/404.html",
+                           "--header",
+                           "X-Frame-Options: DENY",
+                           "--header",
+                           "Access-Control-Allow-Origin: *",
+                           NULL};
     pid_t master = lc_start(extra, &p);
     struct e2e_response r;
     /* an extension-less route gets the app shell with 200 */
@@ -441,7 +458,7 @@ static bool server_is_static(void)
                 is_static = false;
         }
     }
-    free(elf); /* not ELF (a wrapper script such as scripts/valgrind-server): dynamic behind it */
+    free(elf); /* not ELF (a wrapper script such as scripts/systest/valgrind-server): dynamic behind it */
     return is_static;
 }
 
@@ -488,15 +505,13 @@ static bool shim_reached(int p)
  */
 static pid_t start_with_shim(const char *const extra[], const char *eperm_name, int *p)
 {
-    const char *shim_rel = getenv("OTU_OPENAT2_SHIM") ? getenv("OTU_OPENAT2_SHIM")
-                                                      : "build/asan/openat2_enosys.so";
+    const char *shim_rel = getenv("OTU_OPENAT2_SHIM") ? getenv("OTU_OPENAT2_SHIM") : "build/asan/openat2_enosys.so";
     char shim[PATH_MAX];
     ck_assert_msg(realpath(shim_rel, shim) != NULL, "no openat2 shim at %s", shim_rel);
     char *old_asan = getenv("ASAN_OPTIONS") ? strdup(getenv("ASAN_OPTIONS")) : NULL;
     char asan[1024];
     /* the shim comes before the ASan runtime in the library list: let ASan accept that */
-    snprintf(asan, sizeof(asan), "%s%sverify_asan_link_order=0", old_asan ? old_asan : "",
-             old_asan ? ":" : "");
+    snprintf(asan, sizeof(asan), "%s%sverify_asan_link_order=0", old_asan ? old_asan : "", old_asan ? ":" : "");
     setenv("ASAN_OPTIONS", asan, 1);
     setenv("LD_PRELOAD", shim, 1);
     if (eperm_name)
@@ -536,20 +551,16 @@ static const struct {
     const char *path;
     int status;
 } fallback_cases[] = {
-    {"/page.html", 200},
-    {"/link.html", 200},             /* a symlink inside */
-    {"/fb/up.html", 200},            /* ../page.html from a folder */
-    {"/fb/viadir/page.html", 200},   /* a folder link, then a file in it */
-    {"/fb/viadir/", 200},            /* its index.html */
-    {"/nested/a/b/deep.txt", 200},
-    {"/escape.txt", 403},            /* absolute, outside */
-    {"/escdir/secret.txt", 403},     /* ../outside */
-    {"/fb/deep-escape", 403},        /* out through a ".." chain */
-    {"/fb/abs-inside.html", 403},    /* absolute, even inside: RESOLVE_BENEATH refuses it */
-    {"/missing.txt", 404},
-    {"/fb/dangling", 404},
-    {"/fb/loop", 404},               /* ELOOP */
-    {"/page.html/x", 404},           /* a file used as a folder */
+    {"/page.html", 200},           {"/link.html", 200},  /* a symlink inside */
+    {"/fb/up.html", 200},                                /* ../page.html from a folder */
+    {"/fb/viadir/page.html", 200},                       /* a folder link, then a file in it */
+    {"/fb/viadir/", 200},                                /* its index.html */
+    {"/nested/a/b/deep.txt", 200}, {"/escape.txt", 403}, /* absolute, outside */
+    {"/escdir/secret.txt", 403},                         /* ../outside */
+    {"/fb/deep-escape", 403},                            /* out through a ".." chain */
+    {"/fb/abs-inside.html", 403},                        /* absolute, even inside: RESOLVE_BENEATH refuses it */
+    {"/missing.txt", 404},         {"/fb/dangling", 404}, {"/fb/loop", 404}, /* ELOOP */
+    {"/page.html/x", 404},                                                   /* a file used as a folder */
 };
 
 /* Item 1: without openat2, the walk answers exactly as openat2 does. */
@@ -566,8 +577,8 @@ START_TEST(test_fallback_walk_statuses_match_openat2)
         int walk = status_of_get(p, fallback_cases[i].path);
         int kernel = status_of_get(port, fallback_cases[i].path);
         if (walk != fallback_cases[i].status || kernel != fallback_cases[i].status) {
-            printf("fallback statuses: %s: walk %d, openat2 %d, expected %d\n", fallback_cases[i].path,
-                   walk, kernel, fallback_cases[i].status);
+            printf("fallback statuses: %s: walk %d, openat2 %d, expected %d\n", fallback_cases[i].path, walk, kernel,
+                   fallback_cases[i].status);
             fflush(stdout); /* a failed check ends the process without flushing */
             wrong++;
         }
@@ -605,13 +616,13 @@ END_TEST
 
 /* Requests the swap race sends, and the time it may take for them. */
 #define RACE_REQUESTS 3000
-#define RACE_SECONDS 30
+#define RACE_SECONDS  30
 
 /* Swaps two names with RENAME_EXCHANGE until told to stop. */
 struct swapper {
-    char a[600], b[600];   /* root/race (a folder) and root/race-link (a symlink out) */
-    atomic_bool stop;      /* set by the test */
-    long swaps;            /* exchanges done */
+    char a[600], b[600]; /* root/race (a folder) and root/race-link (a symlink out) */
+    atomic_bool stop;    /* set by the test */
+    long swaps;          /* exchanges done */
 };
 
 static void *swap_loop(void *arg)
@@ -682,7 +693,8 @@ START_TEST(test_fallback_swap_race_never_leaves_root)
     if (fd >= 0)
         close(fd);
     printf("swap race: %d requests during %ld swaps: %d inside, %d outside, %d refused, %d other, "
-           "%d reconnects\n", sent, s.swaps, inside, leaked, refused, other, reconnects);
+           "%d reconnects\n",
+           sent, s.swaps, inside, leaked, refused, other, reconnects);
     fflush(stdout);
     ck_assert_msg(leaked == 0, "%d of %d responses served the file outside the root", leaked, sent);
     ck_assert_msg(sent >= RACE_REQUESTS / 10 && inside > 0 && s.swaps > 0,
@@ -822,14 +834,15 @@ START_TEST(test_out_of_descriptors_503_not_remembered)
     expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200, &r);
     e2e_response_free(&r);
     printf("out of descriptors: %d connections filled the table; 503, then 200 %lld ms after it "
-           "(descriptors free after %lld ms)\n", n, e2e_now_ms() - failed_at, freed_at - failed_at);
+           "(descriptors free after %lld ms)\n",
+           n, e2e_now_ms() - failed_at, freed_at - failed_at);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
 
 /* Size of the file truncated while cached, and its size after. */
 #define TRUNC_SIZE 200000
-#define TRUNC_TO 1000
+#define TRUNC_TO   1000
 
 /*
  * Reads a response whose body may be cut short: its head into r, then body
@@ -888,8 +901,7 @@ START_TEST(test_truncated_file_never_breaks_framing)
     long got = read_maybe_short(fd, &r, &closed, slow(3000));
     char cl[32];
     ck_assert_ptr_nonnull(e2e_header(&r, "Content-Length", cl, sizeof(cl)));
-    printf("truncated while cached: Content-Length %s, %ld body bytes, then %s\n", cl, got,
-           closed ? "closed" : "open");
+    printf("truncated while cached: Content-Length %s, %ld body bytes, then %s\n", cl, got, closed ? "closed" : "open");
     fflush(stdout);
     if (atol(cl) == TRUNC_TO) {
         ck_assert_int_eq(got, TRUNC_TO); /* the new size: the pipelined request is answered */
@@ -965,8 +977,7 @@ START_TEST(test_deleted_file_descriptor_closed)
         usleep(50000);
         held = workers_holding(server_pid, "/deleted-big.bin (deleted)");
     }
-    printf("deleted file: descriptor %s %lld ms after the unlink\n", held ? "still open" : "closed",
-           e2e_now_ms() - t0);
+    printf("deleted file: descriptor %s %lld ms after the unlink\n", held ? "still open" : "closed", e2e_now_ms() - t0);
     fflush(stdout);
     ck_assert_msg(held == 0, "a worker still holds the deleted file after %d ms", slow(DELETED_CLOSE_MS));
 }

@@ -28,15 +28,15 @@
 #include <unistd.h>
 
 const char *server_bin;
-char base_dir[256];   /* holds root/, outside/, logs */
+char base_dir[256]; /* holds root/, outside/, logs */
 char root_dir[300];
 char log_path[300];
 int port;
 pid_t server_pid = -1;
-char *big_data;       /* contents of big.bin */
-char err_path[300];   /* every server's stderr: must stay empty (sanitizer reports land here) */
-bool stderr_dirty;    /* set by teardown when a server wrote to stderr */
-char lc_log[400];     /* the log of the last lc_start()ed server */
+char *big_data;           /* contents of big.bin */
+char err_path[300];       /* every server's stderr: must stay empty (sanitizer reports land here) */
+bool stderr_dirty;        /* set by teardown when a server wrote to stderr */
+char lc_log[400];         /* the log of the last lc_start()ed server */
 const char *docker_image; /* $OTU_E2E_IMAGE: serve from this image instead */
 char container_id[80];
 
@@ -80,14 +80,30 @@ char *pseudo_random(size_t n, unsigned seed)
 }
 
 const char *const mime_files[][2] = {
-    {"t.css", "text/css"}, {"t.js", "application/javascript"}, {"t.jpg", "image/jpeg"},
-    {"t.jpeg", "image/jpeg"}, {"t.png", "image/png"}, {"t.gif", "image/gif"},
-    {"t.swf", "application/x-shockwave-flash"}, {"t.txt", "text/plain"}, {"t.svg", "image/svg+xml"},
-    {"t.ico", "image/x-icon"}, {"t.json", "application/json"}, {"t.xml", "application/xml"},
-    {"t.pdf", "application/pdf"}, {"t.webp", "image/webp"}, {"t.avif", "image/avif"},
-    {"t.wasm", "application/wasm"}, {"t.mjs", "application/javascript"}, {"t.woff", "font/woff"},
-    {"t.woff2", "font/woff2"}, {"t.mp4", "video/mp4"}, {"t.webm", "video/webm"},
-    {"t.html", "text/html"}, {"UPPER.HTML", "text/html"}, {"t.unknownext", "application/octet-stream"},
+    {"t.css", "text/css"},
+    {"t.js", "application/javascript"},
+    {"t.jpg", "image/jpeg"},
+    {"t.jpeg", "image/jpeg"},
+    {"t.png", "image/png"},
+    {"t.gif", "image/gif"},
+    {"t.swf", "application/x-shockwave-flash"},
+    {"t.txt", "text/plain"},
+    {"t.svg", "image/svg+xml"},
+    {"t.ico", "image/x-icon"},
+    {"t.json", "application/json"},
+    {"t.xml", "application/xml"},
+    {"t.pdf", "application/pdf"},
+    {"t.webp", "image/webp"},
+    {"t.avif", "image/avif"},
+    {"t.wasm", "application/wasm"},
+    {"t.mjs", "application/javascript"},
+    {"t.woff", "font/woff"},
+    {"t.woff2", "font/woff2"},
+    {"t.mp4", "video/mp4"},
+    {"t.webm", "video/webm"},
+    {"t.html", "text/html"},
+    {"UPPER.HTML", "text/html"},
+    {"t.unknownext", "application/octet-stream"},
     {"noextension", "application/octet-stream"},
 };
 const size_t mime_file_count = OTU_ARRAY_LEN(mime_files);
@@ -168,7 +184,8 @@ static void docker_setup(void)
     snprintf(cmd, sizeof(cmd),
              "docker run -d --read-only --cap-drop ALL --security-opt no-new-privileges "
              "-e OTUSERVER_PORT=8080 -e OTUSERVER_WORKERS=2 -p 127.0.0.1:%d:8080 "
-             "-v '%s:/srv/www:ro' %s > '%s/cid'", port, root_dir, docker_image, base_dir);
+             "-v '%s:/srv/www:ro' %s > '%s/cid'",
+             port, root_dir, docker_image, base_dir);
     ck_assert_int_eq(sh(cmd), 0);
     char path[400];
     snprintf(path, sizeof(path), "%s/cid", base_dir);
@@ -292,8 +309,7 @@ int children_of(pid_t master, pid_t *out, int max)
         char *close_paren = text ? strrchr(text, ')') : NULL;
         int ppid = 0;
         char state;
-        if (close_paren && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 &&
-            ppid == (int)master && state != 'Z')
+        if (close_paren && sscanf(close_paren + 1, " %c %d", &state, &ppid) == 2 && ppid == (int)master && state != 'Z')
             out[n++] = (pid_t)atoi(e->d_name);
         free(text);
     }
@@ -308,8 +324,8 @@ int connect_small_rcvbuf(int p)
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     int small = 4096;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof(small)); /* before connect(): sets the window */
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)p),
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_port = htons((uint16_t)p), .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     ck_assert_int_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
     struct timeval tv = {E2E_TIMEOUT_MS / 1000, 0};
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));

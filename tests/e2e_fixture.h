@@ -16,7 +16,7 @@
 #include <sys/types.h>
 
 /* Size of the "1 MB" file; a 16 MiB one keeps a response in flight for the stop test. */
-#define BIG_SIZE (1024 * 1024)
+#define BIG_SIZE  (1024 * 1024)
 #define HUGE_SIZE (16 * 1024 * 1024)
 
 /* ---- state: set by main() and serve_setup(), read by the tests ---- */
@@ -120,6 +120,8 @@ TCase *e2e_edges_tcase(void);
 TCase *e2e_auth_tcase(void);
 TCase *e2e_compress_tcase(void);
 TCase *e2e_rules_tcase(void);
+TCase *e2e_config_tcase(void);
+TCase *e2e_fleet_tcase(void);
 /* The "httptest" suite's case: the corpus under root, byte for byte. */
 TCase *e2e_httptest_tcase(const char *root);
 

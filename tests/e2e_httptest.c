@@ -22,8 +22,7 @@ static void encode_path(const char *in, char *out, size_t cap)
 {
     size_t n = 0;
     for (const unsigned char *p = (const unsigned char *)in; *p && n + 4 < cap; p++) {
-        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-            strchr("-._~/", *p))
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || strchr("-._~/", *p))
             out[n++] = (char)*p;
         else
             n += (size_t)snprintf(out + n, cap - n, "%%%02X", *p);
@@ -89,7 +88,10 @@ START_TEST(test_httptest_corpus_byte_for_byte)
     ck_assert_uint_eq(r.body_len, 954824);
     ck_assert_ptr_nonnull(memmem(r.body, r.body_len, "Wikimedia Foundation, Inc.", 26));
     e2e_response_free(&r);
-    ck_assert_int_eq(e2e_exchange(p, "GET /httptest/../../../../../../../../../../../../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n", &r), 0);
+    ck_assert_int_eq(
+        e2e_exchange(p, "GET /httptest/../../../../../../../../../../../../../etc/passwd HTTP/1.1\r\nHost: t\r\n\r\n",
+                     &r),
+        0);
     ck_assert(r.status == 400 || r.status == 403 || r.status == 404);
     e2e_response_free(&r);
     expect_status_on(p, "HEAD /httptest/dir2/page.html HTTP/1.0\r\n\r\n", 200, &r);

@@ -155,8 +155,8 @@ START_TEST(test_stray_signals_kill_nobody)
     static const struct {
         int sig;
         const char *name;
-    } sigs[] = {{SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}, {SIGPIPE, "SIGPIPE"},
-                {SIGWINCH, "SIGWINCH"}, {SIGALRM, "SIGALRM"}};
+    } sigs[] = {
+        {SIGUSR1, "SIGUSR1"}, {SIGUSR2, "SIGUSR2"}, {SIGPIPE, "SIGPIPE"}, {SIGWINCH, "SIGWINCH"}, {SIGALRM, "SIGALRM"}};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         kill(master, sigs[i].sig);
         kill(kids[0], sigs[i].sig);
@@ -361,10 +361,8 @@ START_TEST(test_crash_looping_slot_sheds_its_connections)
         e2e_response_free(&r);
         close(fds[i]);
     }
-    printf("crash-looping slot: %d of %d new connections answered during its back-off\n", answered,
-           CONNS);
-    ck_assert_msg(answered == CONNS, "%d of %d connections answered during the back-off", answered,
-                  CONNS);
+    printf("crash-looping slot: %d of %d new connections answered during its back-off\n", answered, CONNS);
+    ck_assert_msg(answered == CONNS, "%d of %d connections answered during the back-off", answered, CONNS);
     ck_assert_int_eq(e2e_stop(master), 0);
 }
 END_TEST
@@ -418,8 +416,7 @@ START_TEST(test_fork_failure_backs_off)
     else
         unsetenv("ASAN_OPTIONS");
     if (access(mark, F_OK) != 0) {
-        printf("SKIPPED: %s ignores LD_PRELOAD (a static binary); the fork-failure test did not run\n",
-               server_bin);
+        printf("SKIPPED: %s ignores LD_PRELOAD (a static binary); the fork-failure test did not run\n", server_bin);
         ck_assert_int_eq(e2e_stop(master), 0);
         return;
     }
@@ -435,8 +432,7 @@ START_TEST(test_fork_failure_backs_off)
     char *log = e2e_read_file(lc_log, &len);
     ck_assert_ptr_nonnull(log);
     int fork_lines = count_lines_with(log, len, "fork: ");
-    printf("fork failing: master used %ld ticks in 2 s; %d fork lines (%zu bytes of log)\n", used,
-           fork_lines, len);
+    printf("fork failing: master used %ld ticks in 2 s; %d fork lines (%zu bytes of log)\n", used, fork_lines, len);
     free(log);
     ck_assert_msg(used < 20, "the master spun: %ld ticks of CPU in 2 s", used);
     ck_assert_msg(fork_lines >= 1, "the fork failure was not logged");
@@ -641,14 +637,15 @@ START_TEST(test_health_path)
             break;
         usleep(20000);
     }
-    ck_assert_msg(ok == 5 && failed == 2 && site == 3, "health 200=%lld 503=%lld, requests_total=%lld", ok,
-                  failed, site);
+    ck_assert_msg(ok == 5 && failed == 2 && site == 3, "health 200=%lld 503=%lld, requests_total=%lld", ok, failed,
+                  site);
     ck_assert_int_eq(e2e_stop(master), 0);
     size_t len;
     char *log = e2e_read_file(lc_log, &len);
     ck_assert_ptr_nonnull(log);
     ck_assert_msg(strstr(log, "\"GET /healthz HTTP/1.1\"") == NULL && strstr(log, "/healthz?probe=1") == NULL &&
-                  strstr(log, "\"HEAD /healthz") == NULL, "a health probe was logged at info:\n%s", log);
+                      strstr(log, "\"HEAD /healthz") == NULL,
+                  "a health probe was logged at info:\n%s", log);
     ck_assert_msg(strstr(log, "\"GET /healthz/ HTTP/1.0\" 404") != NULL, "/healthz/ is not the health path");
     ck_assert_msg(strstr(log, "\"GET /page.html?probe HTTP/1.0\" 200") != NULL, "the site's request was not logged");
     free(log);

@@ -60,7 +60,8 @@ START_TEST(test_rejected_request_logs_what_was_read)
     struct e2e_response r;
     /* a good request line, then a header line without a colon */
     expect_status("GET /rejected-target?x=1 HTTP/1.1\r\nHost: t\r\nUser-Agent: ua-14c\r\n"
-                  "Bad Header\r\n\r\n", 400, &r);
+                  "Bad Header\r\n\r\n",
+                  400, &r);
     e2e_response_free(&r);
     /* a control byte inside the target: the target up to it */
     expect_status("GET /ctl-target\x01x HTTP/1.1\r\nHost: t\r\n\r\n", 400, &r);
@@ -95,8 +96,7 @@ START_TEST(test_healthcheck_agent_is_logged)
     struct e2e_response r;
     expect_status("GET /.git/config HTTP/1.1\r\nHost: t\r\nUser-Agent: otuserver-healthcheck\r\n\r\n", 404, &r);
     e2e_response_free(&r);
-    expect_status("GET /page.html?cloak HTTP/1.1\r\nHost: t\r\nUser-Agent: OtuServer-HealthCheck\r\n\r\n", 200,
-                  &r);
+    expect_status("GET /page.html?cloak HTTP/1.1\r\nHost: t\r\nUser-Agent: OtuServer-HealthCheck\r\n\r\n", 200, &r);
     e2e_response_free(&r);
     /* each line may come from either worker's buffer: wait for each */
     char *log = wait_for_log(log_path, "\"GET /page.html?cloak HTTP/1.1\" 200 ", 3000);
@@ -114,8 +114,11 @@ static char *log_lines_in_format(const char *fmt)
     int p;
     pid_t master = lc_start(ARGS("-w", "1", "--log-format", fmt), &p);
     struct e2e_response r;
-    ck_assert_int_eq(e2e_exchange(p, "GET /page.html?q=\"quoted\"%0a HTTP/1.1\r\nHost: t\r\n"
-                                     "Referer: http://example.com/\"x\"\r\nUser-Agent: test/1.0 \"agent\"\r\n\r\n", &r), 0);
+    ck_assert_int_eq(e2e_exchange(p,
+                                  "GET /page.html?q=\"quoted\"%0a HTTP/1.1\r\nHost: t\r\n"
+                                  "Referer: http://example.com/\"x\"\r\nUser-Agent: test/1.0 \"agent\"\r\n\r\n",
+                                  &r),
+                     0);
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_exchange(p, "GET /missing HTTP/1.0\r\n\r\n", &r), 0);
     e2e_response_free(&r);
@@ -131,9 +134,11 @@ START_TEST(test_log_format_combined)
     char *log = log_lines_in_format("combined");
     regex_t re;
     /* the Combined Log Format as log tools read it, with our duration appended */
-    ck_assert_int_eq(regcomp(&re, "^([^ ]+) ([^ ]+) ([^ ]+) \\[([0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} [+-][0-9]{4})\\] "
-                                  "\"([^\"]*)\" ([0-9]{3}) ([0-9]+|-) \"([^\"]*)\" \"([^\"]*)\" [0-9]+\\.[0-9]{6}$",
-                             REG_EXTENDED), 0);
+    ck_assert_int_eq(regcomp(&re,
+                             "^([^ ]+) ([^ ]+) ([^ ]+) \\[([0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} [+-][0-9]{4})\\] "
+                             "\"([^\"]*)\" ([0-9]{3}) ([0-9]+|-) \"([^\"]*)\" \"([^\"]*)\" [0-9]+\\.[0-9]{6}$",
+                             REG_EXTENDED),
+                     0);
     int access_lines = 0;
     for (char *line = strtok(log, "\n"); line; line = strtok(NULL, "\n")) {
         if (strstr(line, " info: ") || strstr(line, " warn: ") || strstr(line, " debug: "))
@@ -183,15 +188,18 @@ START_TEST(test_json_log_keeps_utf8)
     int p;
     pid_t master = lc_start(ARGS("-w", "1", "--log-format", "json"), &p);
     struct e2e_response r;
-    expect_status_on(p, "GET /caf\xc3\xa9.html?q=\xe2\x9c\x93 HTTP/1.1\r\nHost: t\r\n"
+    expect_status_on(p,
+                     "GET /caf\xc3\xa9.html?q=\xe2\x9c\x93 HTTP/1.1\r\nHost: t\r\n"
                      "User-Agent: Mozilla/5.0 \xc3\xbcn\xc3\xaf \xf0\x9f\x98\x80\r\n"
-                     "Referer: http://x/\xff\xc3\r\n\r\n", 404, &r);
+                     "Referer: http://x/\xff\xc3\r\n\r\n",
+                     404, &r);
     e2e_response_free(&r);
     ck_assert_int_eq(e2e_stop(master), 0); /* the stop flushes the buffer */
     char cmd[1400];
     snprintf(cmd, sizeof(cmd),
              "python3 -c 'import json,sys\n"
-             "rows=[json.loads(l) for l in open(sys.argv[1], encoding=\"utf-8\", errors=\"strict\") if l.startswith(\"{\")]\n"
+             "rows=[json.loads(l) for l in open(sys.argv[1], encoding=\"utf-8\", errors=\"strict\") if "
+             "l.startswith(\"{\")]\n"
              "assert len(rows)==1, rows\n"
              "r=rows[0]\n"
              "assert r[\"target\"]==\"/caf\\u00e9.html?q=\\u2713\", r\n"
@@ -253,14 +261,13 @@ START_TEST(test_cut_responses_are_logged_and_counted)
     req = "GET /cut.bin?stall HTTP/1.1\r\nHost: t\r\n\r\n";
     e2e_send(fd, req, strlen(req));
     /* read nothing: the server's sends stall, its send timeout closes the connection */
-    char *log = wait_for_log(lc_log, "\"GET /cut.bin?stall HTTP/1.1\" 200 ",
-                             getenv("OTU_E2E_SLOW") ? 20000 : 8000);
+    char *log = wait_for_log(lc_log, "\"GET /cut.bin?stall HTTP/1.1\" 200 ", getenv("OTU_E2E_SLOW") ? 20000 : 8000);
     close(fd);
     char *any = log ? log : e2e_read_file(lc_log, &(size_t){0});
     long long reset_bytes = logged_bytes(any, "GET /cut.bin?reset HTTP/1.1", 200);
     long long stall_bytes = logged_bytes(any, "GET /cut.bin?stall HTTP/1.1", 200);
-    printf("cut responses of %d bytes: reset logged %lld bytes, stall logged %lld bytes\n", CUT_SIZE,
-           reset_bytes, stall_bytes);
+    printf("cut responses of %d bytes: reset logged %lld bytes, stall logged %lld bytes\n", CUT_SIZE, reset_bytes,
+           stall_bytes);
     ck_assert_msg(reset_bytes >= 0, "no access line for the reset download:\n%s", any);
     ck_assert_msg(stall_bytes >= 0, "no access line for the send timeout:\n%s", any);
     ck_assert_msg(reset_bytes > 0 && reset_bytes < CUT_SIZE, "reset: %lld bytes logged", reset_bytes);
@@ -292,8 +299,8 @@ START_TEST(test_metrics_counts_and_survive_a_worker)
     ck_assert_int_eq(wait_children(master, kids, 2), 2);
     for (int i = 0; i < 40; i++) { /* new connections: spread over both workers */
         struct e2e_response r;
-        ck_assert_int_eq(e2e_exchange(p, i % 4 == 3 ? "GET /missing HTTP/1.0\r\n\r\n"
-                                                     : "GET /page.html HTTP/1.0\r\n\r\n", &r), 0);
+        ck_assert_int_eq(
+            e2e_exchange(p, i % 4 == 3 ? "GET /missing HTTP/1.0\r\n\r\n" : "GET /page.html HTTP/1.0\r\n\r\n", &r), 0);
         e2e_response_free(&r);
     }
     struct e2e_response r;
@@ -361,23 +368,35 @@ START_TEST(test_metrics_listener_refuses_junk)
     char mp[16];
     free_port_arg(&mport, mp);
     pid_t master = lc_start(ARGS("-w", "1", "--metrics-port", mp), &p);
-    /* a head that never ends: 431, closed */
+    /* junk that fills the port's 2 KiB head buffer: the engine's 400 (no request line), closed */
     int fd = e2e_connect(mport);
     char junk[3000];
     memset(junk, 'x', sizeof(junk));
     e2e_send(fd, junk, sizeof(junk));
     struct e2e_response r;
     ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
-    ck_assert_int_eq(r.status, 431);
+    ck_assert_int_eq(r.status, 400);
     e2e_response_free(&r);
     ck_assert(e2e_peer_closes(fd, 3000));
+    close(fd);
+    /* a request line that never ends within 2 KiB: 414; headers past it: 431 */
+    char line[3000];
+    int n = snprintf(line, sizeof(line), "GET /metrics?");
+    memset(line + n, 'q', sizeof(line) - (size_t)n - 1);
+    line[sizeof(line) - 1] = '\0';
+    fd = e2e_connect(mport);
+    e2e_send(fd, line, strlen(line));
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    ck_assert_int_eq(r.status, 414);
+    e2e_response_free(&r);
     close(fd);
     /* silence: closed by the metrics timeout */
     fd = e2e_connect(mport);
     ck_assert_msg(e2e_peer_closes(fd, 5000), "an idle metrics connection stayed open");
     close(fd);
-    /* other paths and methods: 404 */
-    expect_status_on(mport, "POST /metrics HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
+    /* the port's policy: other methods 405, other paths 404 */
+    expect_status_on(mport, "POST /metrics HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n", 405, &r);
+    expect_header(&r, "Allow", "GET, HEAD");
     e2e_response_free(&r);
     expect_status_on(mport, "GET /metricsX HTTP/1.1\r\nHost: t\r\n\r\n", 404, &r);
     e2e_response_free(&r);
@@ -399,7 +418,7 @@ START_TEST(test_precompress_script_siblings_are_served)
     snprintf(path, sizeof(path), "%s/site.css", dir);
     const char *css = "body { color: black; } /* some text worth compressing */\n";
     ck_assert_int_eq(e2e_write_file(path, css, strlen(css)), 0);
-    snprintf(cmd, sizeof(cmd), "scripts/precompress '%s' > /dev/null", dir);
+    snprintf(cmd, sizeof(cmd), "scripts/build/precompress '%s' > /dev/null", dir);
     ck_assert_int_eq(system(cmd), 0);
     int p;
     pid_t master = lc_start(ARGS("-w", "1"), &p);
@@ -409,9 +428,8 @@ START_TEST(test_precompress_script_siblings_are_served)
     expect_header(&r, "Content-Type", "text/css");
     ck_assert(r.body_len > 2 && (unsigned char)r.body[0] == 0x1f && (unsigned char)r.body[1] == 0x8b);
     e2e_response_free(&r);
-    if (sh("command -v zstd > /dev/null") == 0) { /* scripts/ci-deps installs it */
-        expect_status_on(p, "GET /pc/site.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip, zstd\r\n\r\n", 200,
-                         &r);
+    if (sh("command -v zstd > /dev/null") == 0) { /* scripts/build/ci-deps installs it */
+        expect_status_on(p, "GET /pc/site.css HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip, zstd\r\n\r\n", 200, &r);
         expect_header(&r, "Content-Encoding", "zstd");
         expect_header(&r, "Vary", "Accept-Encoding");
         ck_assert(r.body_len > 4 && memcmp(r.body, "\x28\xb5\x2f\xfd", 4) == 0); /* zstd's magic */

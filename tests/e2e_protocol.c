@@ -109,8 +109,10 @@ static void check_body_not_parsed(const char *method, int first_status)
 {
     const char *hidden = "GET /nested/a/b/deep.txt HTTP/1.1\r\nHost: t\r\n\r\n";
     char req[512];
-    snprintf(req, sizeof(req), "%s /page.html HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n%s"
-             "GET /dir2/ HTTP/1.1\r\nHost: t\r\n\r\n", method, strlen(hidden), hidden);
+    snprintf(req, sizeof(req),
+             "%s /page.html HTTP/1.1\r\nHost: t\r\nContent-Length: %zu\r\n\r\n%s"
+             "GET /dir2/ HTTP/1.1\r\nHost: t\r\n\r\n",
+             method, strlen(hidden), hidden);
     int fd = e2e_connect(port);
     ck_assert_int_eq(e2e_send(fd, req, strlen(req)), 0);
     struct e2e_response a, b;
@@ -260,8 +262,8 @@ START_TEST(test_closing_answer_carries_the_fin)
         memset(&ti, 0, sizeof(ti));
         ck_assert_int_eq(getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len), 0);
         close(fd);
-        ck_assert_msg(got > 0 && ti.tcpi_data_segs_in == 1, "%s: %zu bytes in %u data segments",
-                      reqs[i], got, ti.tcpi_data_segs_in);
+        ck_assert_msg(got > 0 && ti.tcpi_data_segs_in == 1, "%s: %zu bytes in %u data segments", reqs[i], got,
+                      ti.tcpi_data_segs_in);
         unsigned bare = ti.tcpi_segs_in - ti.tcpi_data_segs_in;
         ck_assert_msg(bare <= 2, "%s: the FIN came alone (%u segments without data)", reqs[i], bare);
     }
@@ -341,9 +343,9 @@ static const struct {
     const char *raw;
     int status;
 } bad_heads[] = {
-    {"GET / HTTP/1.1\r\n\r\n", 400},                  /* no Host */
+    {"GET / HTTP/1.1\r\n\r\n", 400}, /* no Host */
     {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400},
-    {"GET /\r\n\r\n", 400},                           /* HTTP/0.9 */
+    {"GET /\r\n\r\n", 400}, /* HTTP/0.9 */
     {"GET / HTTP/2.0\r\nHost: t\r\n\r\n", 505},
     {"GET / HTTP/1.2\r\nHost: t\r\n\r\n", 505},
     {"GET / HTTP/01.01\r\nHost: t\r\n\r\n", 400},
@@ -434,17 +436,22 @@ END_TEST
 enum gen { RAW = 0, GEN_LONG_TARGET, GEN_HUGE_HEADER, GEN_HUGE_BLOCK, GEN_MANY_HEADERS };
 
 struct hostile_case {
-    const char *name;   /* "row N: what" */
-    const char *raw;    /* the request bytes (RAW) */
-    size_t len;         /* 0 = strlen(raw) */
-    enum gen gen;       /* or a generated request */
-    int ok[3];          /* acceptable statuses (0 = unused) */
-    int close;          /* 1: the connection must close after the answer; 0: may stay */
+    const char *name; /* "row N: what" */
+    const char *raw;  /* the request bytes (RAW) */
+    size_t len;       /* 0 = strlen(raw) */
+    enum gen gen;     /* or a generated request */
+    int ok[3];        /* acceptable statuses (0 = unused) */
+    int close;        /* 1: the connection must close after the answer; 0: may stay */
 };
 
 #define H(host) "Host: " host "\r\n"
 static const struct hostile_case hostile[] = {
-    {"row 1: /../../../../etc/passwd", "GET /../../../../etc/passwd HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400, 403, 404}, 0},
+    {"row 1: /../../../../etc/passwd",
+     "GET /../../../../etc/passwd HTTP/1.1\r\n" H("t") "\r\n",
+     0,
+     RAW,
+     {400, 403, 404},
+     0},
     {"row 2: encoded dots", "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400, 403, 404}, 0},
     {"row 2: /%2E%2e.html", "GET /%2E%2e.html HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {404}, 0},
     {"row 3: double-encoded dots", "GET /%252e%252e/etc/passwd HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {404}, 0},
@@ -482,10 +489,18 @@ static const struct hostile_case hostile[] = {
     {"RFC 9112 3.2: an empty Host is fine", "GET / HTTP/1.1\r\n" H("") "\r\n", 0, RAW, {200}, 0},
     {"RFC 9112 3.2: Host [::1]:8080", "GET / HTTP/1.1\r\n" H("[::1]:8080") "\r\n", 0, RAW, {200}, 0},
     {"row 21: absolute-form", "GET http://h/index.html HTTP/1.1\r\n" H("h") "\r\n", 0, RAW, {200}, 0},
-    {"RFC 9110 4.2.4: absolute-form with userinfo", "GET http://u@h/index.html HTTP/1.1\r\n" H("h") "\r\n", 0, RAW,
-     {400}, 1},
-    {"RFC 9112 3.2: absolute-form with a bad host", "GET http://a:x/index.html HTTP/1.1\r\n" H("h") "\r\n", 0, RAW,
-     {400}, 1},
+    {"RFC 9110 4.2.4: absolute-form with userinfo",
+     "GET http://u@h/index.html HTTP/1.1\r\n" H("h") "\r\n",
+     0,
+     RAW,
+     {400},
+     1},
+    {"RFC 9112 3.2: absolute-form with a bad host",
+     "GET http://a:x/index.html HTTP/1.1\r\n" H("h") "\r\n",
+     0,
+     RAW,
+     {400},
+     1},
     {"row 22: GET *", "GET * HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
     {"row 22: OPTIONS *", "OPTIONS * HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {204}, 0},
     {"row 23: space in the target", "GET /a b HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
@@ -494,20 +509,60 @@ static const struct hostile_case hostile[] = {
     {"row 24: /%", "GET /% HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
     {"row 24: /%1", "GET /%1 HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
     {"row 24: /%zz", "GET /%zz HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {400}, 1},
-    {"row 25: Content-Length with Transfer-Encoding", "POST / HTTP/1.1\r\n" H("t") "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 0, RAW, {400}, 1},
-    {"RFC 9112 7.1: chunk size 0x5", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n", 0, RAW, {400}, 1},
-    {"RFC 9112 7.1: chunk size +5", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\n+5\r\nhello\r\n0\r\n\r\n", 0, RAW, {400}, 1},
-    {"RFC 9112 7.1: chunk size of 18 digits", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", 0, RAW, {400}, 1},
-    {"RFC 9112 7.1: chunk without its CRLF", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloGET / HTTP/1.1\r\n\r\n", 0, RAW, {400}, 1},
-    {"RFC 9112 7.1: a well-formed chunked GET", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\n\r\n", 0, RAW, {200, 404}, 1},
-    {"row 26: two Content-Lengths", "GET / HTTP/1.1\r\n" H("t") "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab", 0, RAW, {400}, 1},
+    {"row 25: Content-Length with Transfer-Encoding",
+     "POST / HTTP/1.1\r\n" H("t") "Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+     0,
+     RAW,
+     {400},
+     1},
+    {"RFC 9112 7.1: chunk size 0x5",
+     "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n",
+     0,
+     RAW,
+     {400},
+     1},
+    {"RFC 9112 7.1: chunk size +5",
+     "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\n+5\r\nhello\r\n0\r\n\r\n",
+     0,
+     RAW,
+     {400},
+     1},
+    {"RFC 9112 7.1: chunk size of 18 digits",
+     "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n",
+     0,
+     RAW,
+     {400},
+     1},
+    {"RFC 9112 7.1: chunk without its CRLF",
+     "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\n5\r\nhelloGET / HTTP/1.1\r\n\r\n",
+     0,
+     RAW,
+     {400},
+     1},
+    {"RFC 9112 7.1: a well-formed chunked GET",
+     "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\n\r\n",
+     0,
+     RAW,
+     {200, 404},
+     1},
+    {"row 26: two Content-Lengths",
+     "GET / HTTP/1.1\r\n" H("t") "Content-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+     0,
+     RAW,
+     {400},
+     1},
     {"row 27: Content-Length -1", "GET / HTTP/1.1\r\n" H("t") "Content-Length: -1\r\n\r\n", 0, RAW, {400}, 1},
     {"row 27: Content-Length +5", "GET / HTTP/1.1\r\n" H("t") "Content-Length: +5\r\n\r\n", 0, RAW, {400}, 1},
     {"row 27: Content-Length 0x10", "GET / HTTP/1.1\r\n" H("t") "Content-Length: 0x10\r\n\r\n", 0, RAW, {400}, 1},
     {"row 27: Content-Length empty", "GET / HTTP/1.1\r\n" H("t") "Content-Length:\r\n\r\n", 0, RAW, {400}, 1},
     {"row 27: Content-Length 5 5", "GET / HTTP/1.1\r\n" H("t") "Content-Length: 5 5\r\n\r\n", 0, RAW, {400}, 1},
     {"row 28: TE identity", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: identity\r\n\r\n", 0, RAW, {501}, 1},
-    {"row 28: TE gzip, chunked", "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: gzip, chunked\r\n\r\n", 0, RAW, {501}, 1},
+    {"row 28: TE gzip, chunked",
+     "GET / HTTP/1.1\r\n" H("t") "Transfer-Encoding: gzip, chunked\r\n\r\n",
+     0,
+     RAW,
+     {501},
+     1},
     {"row 28: TE on HTTP/1.0", "GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 0, RAW, {400}, 1},
     {"row 30: obs-fold", "GET / HTTP/1.1\r\n" H("t") "X: a\r\n b\r\n\r\n", 0, RAW, {400}, 1},
     {"row 31: space before the colon", "GET / HTTP/1.1\r\nHost : t\r\n\r\n", 0, RAW, {400}, 1},
@@ -516,8 +571,18 @@ static const struct hostile_case hostile[] = {
     {"row 33: bare CR in a value", "GET / HTTP/1.1\r\n" H("t") "X: a\rb\r\n\r\n", 0, RAW, {400}, 1},
     {"row 34: bare LF line ends", "GET /index.html HTTP/1.1\nHost: t\n\n", 0, RAW, {200}, 0},
     {"row 35: leading empty line", "\r\nGET /index.html HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {200}, 0},
-    {"row 39: unsatisfiable range", "GET /big.bin HTTP/1.1\r\n" H("t") "Range: bytes=99999999-\r\n\r\n", 0, RAW, {416}, 0},
-    {"row 39: reversed range ignored", "GET /page.html HTTP/1.1\r\n" H("t") "Range: bytes=100-50\r\n\r\n", 0, RAW, {200}, 0},
+    {"row 39: unsatisfiable range",
+     "GET /big.bin HTTP/1.1\r\n" H("t") "Range: bytes=99999999-\r\n\r\n",
+     0,
+     RAW,
+     {416},
+     0},
+    {"row 39: reversed range ignored",
+     "GET /page.html HTTP/1.1\r\n" H("t") "Range: bytes=100-50\r\n\r\n",
+     0,
+     RAW,
+     {200},
+     0},
     {"row 39: 1000 ranges", NULL, 0, RAW, {200}, 0},
     {"row 40: symlink out of the root", "GET /escape.txt HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {403, 404}, 0},
     {"row 40: /.git/config", "GET /.git/config HTTP/1.1\r\n" H("t") "\r\n", 0, RAW, {404}, 0},
@@ -581,16 +646,15 @@ START_TEST(test_hostile_input)
     e2e_send(fd, raw, len); /* the server may close before taking it all */
     free(raw);
     struct e2e_response r;
-    ck_assert_msg(e2e_read_response(fd, false, &r) == 0,
-                  "%s: no response", c->name);
-    ck_assert_msg(r.status == c->ok[0] || r.status == c->ok[1] || r.status == c->ok[2], "%s: status %d",
-                  c->name, r.status);
+    ck_assert_msg(e2e_read_response(fd, false, &r) == 0, "%s: no response", c->name);
+    ck_assert_msg(r.status == c->ok[0] || r.status == c->ok[1] || r.status == c->ok[2], "%s: status %d", c->name,
+                  r.status);
     ck_assert_msg(r.body == NULL || (strstr(r.body, "TOP-SECRET") == NULL && strstr(r.body, "root:") == NULL),
                   "%s: leaked", c->name);
     if (c->close) {
         char v[32];
-        ck_assert_msg(e2e_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "close") == 0,
-                      "%s: no Connection: close", c->name);
+        ck_assert_msg(e2e_header(&r, "Connection", v, sizeof(v)) && strcmp(v, "close") == 0, "%s: no Connection: close",
+                      c->name);
         ck_assert_msg(e2e_peer_closes(fd, 3000), "%s: the connection stayed open", c->name);
     }
     e2e_response_free(&r);

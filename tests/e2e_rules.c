@@ -17,7 +17,7 @@
 /* The SPA example's cache rules and the embed page's header rule. */
 #define SHELL_RULE "*.html=no-cache"
 #define ASSET_RULE "/assets/*=public, max-age=31536000, immutable"
-#define IMMUTABLE "public, max-age=31536000, immutable"
+#define IMMUTABLE  "public, max-age=31536000, immutable"
 #define EMBED_RULE "/embed/*=X-Frame-Options: SAMEORIGIN"
 
 /* Adds the app's files to the fixture tree (each test may be the first to run). */
@@ -35,8 +35,8 @@ static void spa_tree(void)
 static void get(int p, const char *path, const char *line, int status, struct e2e_response *r)
 {
     char raw[512];
-    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%s%sConnection: close\r\n\r\n", path,
-             line ? line : "", line ? "\r\n" : "");
+    snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%s%sConnection: close\r\n\r\n", path, line ? line : "",
+             line ? "\r\n" : "");
     expect_status_on(p, raw, status, r);
 }
 
@@ -103,10 +103,10 @@ START_TEST(test_spa_rules_from_flags)
 {
     spa_tree();
     int p;
-    pid_t master = lc_start(ARGS("-w", "1", "--fallback", "/index.html", "--cache-control", SHELL_RULE,
-                                 "--cache-control", ASSET_RULE, "--header", "X-Frame-Options: DENY",
-                                 "--header", EMBED_RULE),
-                            &p);
+    pid_t master =
+        lc_start(ARGS("-w", "1", "--fallback", "/index.html", "--cache-control", SHELL_RULE, "--cache-control",
+                      ASSET_RULE, "--header", "X-Frame-Options: DENY", "--header", EMBED_RULE),
+                 &p);
     expect_spa_example(p);
     /* no plain value: a file no rule matches gets none */
     expect_cache(p, "/empty.txt", NULL, 200, NULL);

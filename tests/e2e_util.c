@@ -28,16 +28,54 @@ long long e2e_now_ms(void)
     return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The lowest port the kernel hands to connect() (ip_local_port_range), or 32768. */
+static int ephemeral_low(void)
+{
+    int low = 32768, high = 60999;
+    FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%d %d", &low, &high) != 2)
+            low = 32768;
+        fclose(f);
+    }
+    return low;
+}
+
+/* True when nothing holds port on the IPv6 wildcard (dual-stack: IPv4 too), where the server listens. */
+static bool port_is_free(int port)
+{
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    int off = 0;
+    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off));
+    struct sockaddr_in6 a = {.sin6_family = AF_INET6, .sin6_port = htons((uint16_t)port), .sin6_addr = in6addr_any};
+    bool ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
+/*
+ * Ports are taken below the ephemeral range (E2E_PORTS of them), where
+ * connect() never binds: a busy machine's outgoing connections (a load run
+ * beside the suite) cannot take the port between this check and the
+ * server's listen.  Random within the span, tried up to 200 times.
+ */
+#define E2E_PORTS 12000
+
 int e2e_free_port(void)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t len = sizeof(a);
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-        return -1;
-    close(fd);
-    return ntohs(a.sin_port);
+    static unsigned seed;
+    if (seed == 0)
+        seed = (unsigned)getpid() * 2654435761U ^ (unsigned)e2e_now_ms();
+    int high = ephemeral_low() - 1;
+    int low = high - E2E_PORTS + 1 < 1024 ? 1024 : high - E2E_PORTS + 1;
+    for (int i = 0; i < 200 && high >= low; i++) {
+        int port = low + (int)(rand_r(&seed) % (unsigned)(high - low + 1));
+        if (port_is_free(port))
+            return port;
+    }
+    return -1;
 }
 
 /* Connects with a deadline of timeout_ms for the handshake. */
@@ -84,14 +122,14 @@ int e2e_connect_host(const char *host, int port)
     return connect_within(host, port, 1000); /* a vanished container must not hang a load run */
 }
 
-pid_t e2e_start(const char *bin, int port, const char *root, const char *log,
-                const char *const extra[], const char *errlog)
+pid_t e2e_start(const char *bin, int port, const char *root, const char *log, const char *const extra[],
+                const char *errlog)
 {
     return e2e_start_probed(bin, port, root, log, extra, errlog, e2e_connect);
 }
 
-pid_t e2e_start_probed(const char *bin, int port, const char *root, const char *log,
-                       const char *const extra[], const char *errlog, int (*connect_fn)(int port))
+pid_t e2e_start_probed(const char *bin, int port, const char *root, const char *log, const char *const extra[],
+                       const char *errlog, int (*connect_fn)(int port))
 {
     char portbuf[16];
     snprintf(portbuf, sizeof(portbuf), "%d", port);

@@ -14,11 +14,11 @@
 #define E2E_TIMEOUT_MS 5000
 
 struct e2e_response {
-    int status;          /* status code, or -1 when no response arrived */
-    char head[16384];    /* the head as received, NUL-terminated */
-    size_t head_len;     /* its length, including the blank line */
-    char *body;          /* the body (malloc'd; e2e_response_free releases it) */
-    size_t body_len;     /* its length */
+    int status;       /* status code, or -1 when no response arrived */
+    char head[16384]; /* the head as received, NUL-terminated */
+    size_t head_len;  /* its length, including the blank line */
+    char *body;       /* the body (malloc'd; e2e_response_free releases it) */
+    size_t body_len;  /* its length */
 };
 
 /* Returns a TCP port that was free a moment ago. */
@@ -29,12 +29,12 @@ int e2e_free_port(void);
  * and waits until the port accepts connections.  Returns the pid, or -1.
  * stderr of the server goes to errlog when not NULL.
  */
-pid_t e2e_start(const char *bin, int port, const char *root, const char *log,
-                const char *const extra[], const char *errlog);
+pid_t e2e_start(const char *bin, int port, const char *root, const char *log, const char *const extra[],
+                const char *errlog);
 
 /* The same, ready when connect_fn(port) (e.g. an IPv6 connect) gives a socket. */
-pid_t e2e_start_probed(const char *bin, int port, const char *root, const char *log,
-                       const char *const extra[], const char *errlog, int (*connect_fn)(int port));
+pid_t e2e_start_probed(const char *bin, int port, const char *root, const char *log, const char *const extra[],
+                       const char *errlog, int (*connect_fn)(int port));
 
 /* Sends SIGTERM and waits; returns the exit status (or 128 + signal), -1 on timeout. */
 int e2e_stop(pid_t pid);

@@ -37,8 +37,7 @@ static void *run_client(void *arg)
     (void)arg;
     char req[1024];
     snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: loadcheck\r\nConnection: close\r\n\r\n", path);
-    while (atomic_fetch_add(&next_request, 1) < total_requests &&
-           atomic_load(&unanswered_in_a_row) < GIVE_UP) {
+    while (atomic_fetch_add(&next_request, 1) < total_requests && atomic_load(&unanswered_in_a_row) < GIVE_UP) {
         int fd = e2e_connect_host(host, port);
         if (fd < 0) {
             atomic_fetch_add(&unanswered, 1);

@@ -56,11 +56,11 @@ enum state { CONNECTING, WAITING, IDLE, DONE };
 struct conn {
     int fd;
     enum state state;
-    bool active;          /* sends REQ_RATE requests a second once started */
-    int64_t due_us;       /* when the active connection's next request is due */
-    int64_t sent_due_us;  /* when the request in flight was due */
-    size_t head_len;      /* bytes of the answer's head so far */
-    int64_t body_left;    /* body bytes still to read, once the head is in */
+    bool active;         /* sends REQ_RATE requests a second once started */
+    int64_t due_us;      /* when the active connection's next request is due */
+    int64_t sent_due_us; /* when the request in flight was due */
+    size_t head_len;     /* bytes of the answer's head so far */
+    int64_t body_left;   /* body bytes still to read, once the head is in */
     char head[CONNS_HEAD_MAX];
 };
 
@@ -281,53 +281,57 @@ static void poll_once(int ep, int timeout_ms, bool started)
     }
 }
 
-int main(int argc, char **argv)
+/* The command line: what main() needs beyond the globals it sets (server, source, nsources). */
+struct options {
+    const char *addr, *path;
+    long port, n, active, rate, seconds, ramp, wait_s;
+};
+
+/* Reads the command line into *o; returns 0, or 2 (usage printed). */
+static int parse_options(int argc, char **argv, struct options *o)
 {
-    const char *addr = "127.0.0.1", *path = "/httptest/dir2/page.html";
-    long port = 0, n = 1000, active = 0, rate = 10, seconds = 10, ramp = 5000, wait_s = 300;
+    *o = (struct options){.addr = "127.0.0.1",
+                          .path = "/httptest/dir2/page.html",
+                          .n = 1000,
+                          .rate = 10,
+                          .seconds = 10,
+                          .ramp = 5000,
+                          .wait_s = 300};
     int opt;
     while ((opt = getopt(argc, argv, "p:a:S:s:n:k:r:d:m:W:u:")) != -1) {
         switch (opt) {
-        case 'p': port = parse_long(optarg, 'p', 1, 65535); break;
-        case 'a': addr = optarg; break;
-        case 'S': parse_addr(optarg, 'S', &source); have_source = true; break;
+        case 'p': o->port = parse_long(optarg, 'p', 1, 65535); break;
+        case 'a': o->addr = optarg; break;
+        case 'S':
+            parse_addr(optarg, 'S', &source);
+            have_source = true;
+            break;
         case 's': nsources = (int)parse_long(optarg, 's', 1, 250); break;
-        case 'n': n = parse_long(optarg, 'n', 1, CONNS_MAX); break;
-        case 'k': active = parse_long(optarg, 'k', 0, CONNS_MAX); break;
-        case 'r': rate = parse_long(optarg, 'r', 1, 100000); break;
-        case 'd': seconds = parse_long(optarg, 'd', 1, 3600); break;
-        case 'm': ramp = parse_long(optarg, 'm', 1, 1000000); break;
-        case 'W': wait_s = parse_long(optarg, 'W', 0, 3600); break;
-        case 'u': path = optarg; break;
+        case 'n': o->n = parse_long(optarg, 'n', 1, CONNS_MAX); break;
+        case 'k': o->active = parse_long(optarg, 'k', 0, CONNS_MAX); break;
+        case 'r': o->rate = parse_long(optarg, 'r', 1, 100000); break;
+        case 'd': o->seconds = parse_long(optarg, 'd', 1, 3600); break;
+        case 'm': o->ramp = parse_long(optarg, 'm', 1, 1000000); break;
+        case 'W': o->wait_s = parse_long(optarg, 'W', 0, 3600); break;
+        case 'u': o->path = optarg; break;
         default:
             fprintf(stderr, "usage: conns -p PORT [-a ADDR] [-S SRC [-s N]] [-n CONNS] [-k ACTIVE] [-r REQ_RATE] "
                             "[-d SECONDS] [-m RAMP] [-W WAIT] [-u PATH]\n");
             return 2;
         }
     }
-    if (port == 0 || optind != argc || active > n || path[0] != '/' || strlen(path) > 256) {
+    if (o->port == 0 || optind != argc || o->active > o->n || o->path[0] != '/' || strlen(o->path) > 256) {
         fprintf(stderr, "conns: -p PORT is required, -k at most -n, -u a path of at most 256 bytes\n");
         return 2;
     }
-    parse_addr(addr, 'a', &server);
-    server.sin_port = htons((unsigned short)port);
-    request_len = (size_t)snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", path, addr);
-    nconns = (int)n;
-    nactive = (int)active;
-    conns = calloc((size_t)nconns, sizeof(*conns));
-    samples = malloc(sizeof(*samples) * CONNS_SAMPLES_MAX);
-    int ep = epoll_create1(EPOLL_CLOEXEC);
-    if (conns == NULL || samples == NULL || ep < 0) {
-        perror("conns");
-        return 1;
-    }
-    struct sigaction sa = {.sa_handler = on_usr1};
-    sigaction(SIGUSR1, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    return 0;
+}
 
-    /* The ramp: connects at RAMP a second, each sending its first request. */
+/* The ramp: connects at ramp a second, each sending its first request, until all are idle or given up. */
+static void ramp_up(int ep, long ramp)
+{
     int64_t t0 = now_us();
-    int64_t deadline = t0 + ((int64_t)n * 1000000 / ramp) + (int64_t)CONNS_RAMP_SLACK_S * 1000000;
+    int64_t deadline = t0 + ((int64_t)nconns * 1000000 / ramp) + (int64_t)CONNS_RAMP_SLACK_S * 1000000;
     int opened = 0;
     while (now_us() < deadline) {
         int64_t allowed = (now_us() - t0) * ramp / 1000000 + 1;
@@ -340,15 +344,11 @@ int main(int argc, char **argv)
             break;
         poll_once(ep, 10, false);
     }
-    for (int i = 0; i < nactive; i++)
-        conns[i].active = true;
-    printf("ready conns=%ld failed=%ld\n", connected - closed - errors, failed);
-    fflush(stdout);
+}
 
-    /* Idle until the caller has measured, then the active phase. */
-    int64_t wait_end = now_us() + wait_s * 1000000;
-    while (!go && now_us() < wait_end)
-        poll_once(ep, 100, false);
+/* The active phase: each active connection sends a request every 1/rate s for seconds, timed. */
+static void run_active(int ep, long rate, long seconds)
+{
     int64_t start = now_us(), end = start + seconds * 1000000;
     int64_t interval = 1000000 / rate;
     for (int i = 0; i < nactive; i++) /* spread the first requests over one interval */
@@ -367,13 +367,15 @@ int main(int argc, char **argv)
         int64_t wait_ms = (next - now_us()) / 1000;
         poll_once(ep, wait_ms < 0 ? 0 : wait_ms > 100 ? 100 : (int)wait_ms, true);
     }
-    qsort(samples, nsamples, sizeof(*samples), cmp_i64);
-    printf("done requests=%ld errors=%ld closed=%ld p50_us=%lld p99_us=%lld p999_us=%lld max_us=%lld\n",
-           requests, errors, closed, (long long)quantile(0.5), (long long)quantile(0.99),
-           (long long)quantile(0.999), (long long)(nsamples ? samples[nsamples - 1] : 0));
-    /* Reset rather than close: no TIME_WAIT left on either side, and the
-     * connection-tracking entries go within seconds, not two minutes, so
-     * the next server's run finds the table empty again. */
+}
+
+/*
+ * Resets rather than closes: no TIME_WAIT left on either side, and the
+ * connection-tracking entries go within seconds, not two minutes, so the
+ * next server's run finds the table empty again.
+ */
+static void reset_all(void)
+{
     struct linger abort_close = {.l_onoff = 1, .l_linger = 0};
     for (int i = 0; i < nconns; i++) {
         if (conns[i].state == DONE)
@@ -381,6 +383,44 @@ int main(int argc, char **argv)
         setsockopt(conns[i].fd, SOL_SOCKET, SO_LINGER, &abort_close, sizeof(abort_close));
         close(conns[i].fd);
     }
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    if (parse_options(argc, argv, &o) != 0)
+        return 2;
+    parse_addr(o.addr, 'a', &server);
+    server.sin_port = htons((unsigned short)o.port);
+    request_len = (size_t)snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n", o.path, o.addr);
+    nconns = (int)o.n;
+    nactive = (int)o.active;
+    conns = calloc((size_t)nconns, sizeof(*conns));
+    samples = malloc(sizeof(*samples) * CONNS_SAMPLES_MAX);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    if (conns == NULL || samples == NULL || ep < 0) {
+        perror("conns");
+        return 1;
+    }
+    struct sigaction sa = {.sa_handler = on_usr1};
+    sigaction(SIGUSR1, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    ramp_up(ep, o.ramp);
+    for (int i = 0; i < nactive; i++)
+        conns[i].active = true;
+    printf("ready conns=%ld failed=%ld\n", connected - closed - errors, failed);
+    fflush(stdout);
+    /* Idle until the caller has measured, then the active phase. */
+    int64_t wait_end = now_us() + o.wait_s * 1000000;
+    while (!go && now_us() < wait_end)
+        poll_once(ep, 100, false);
+    run_active(ep, o.rate, o.seconds);
+    qsort(samples, nsamples, sizeof(*samples), cmp_i64);
+    printf("done requests=%ld errors=%ld closed=%ld p50_us=%lld p99_us=%lld p999_us=%lld max_us=%lld\n", requests,
+           errors, closed, (long long)quantile(0.5), (long long)quantile(0.99), (long long)quantile(0.999),
+           (long long)(nsamples ? samples[nsamples - 1] : 0));
+    reset_all();
     if (requests > (long)nsamples)
         fprintf(stderr, "conns: %ld latencies past the first %d were not kept\n", requests - (long)nsamples,
                 CONNS_SAMPLES_MAX);

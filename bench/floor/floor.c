@@ -85,25 +85,25 @@ struct answer {
 enum { KEEP, CLOSE, CONN_KINDS };
 
 struct route {
-    const char *url;                 /* the exact request target */
-    const char *encoding;            /* Content-Encoding, or NULL */
-    char etag[64];                   /* with its quotes */
-    int fd;                          /* the file when the body is sent with sendfile(), or -1 */
-    off_t size;                      /* body bytes */
-    time_t mtime;                    /* the file's, for Last-Modified (0: none, the 404) */
-    struct answer ok[CONN_KINDS];    /* 200 */
-    struct answer same[CONN_KINDS];  /* 304 */
+    const char *url;                /* the exact request target */
+    const char *encoding;           /* Content-Encoding, or NULL */
+    char etag[64];                  /* with its quotes */
+    int fd;                         /* the file when the body is sent with sendfile(), or -1 */
+    off_t size;                     /* body bytes */
+    time_t mtime;                   /* the file's, for Last-Modified (0: none, the 404) */
+    struct answer ok[CONN_KINDS];   /* 200 */
+    struct answer same[CONN_KINDS]; /* 304 */
 };
 
 /* A connection: its request bytes, and the answer being sent. */
 struct conn {
     int fd;
-    bool closing;             /* shutdown and close once the answer has gone */
-    bool pending;             /* in the pending list: its next chunk goes on the next pass */
+    bool closing; /* shutdown and close once the answer has gone */
+    bool pending; /* in the pending list: its next chunk goes on the next pass */
     size_t in_len;
-    const char *out;          /* the canned answer (never copied) */
+    const char *out; /* the canned answer (never copied) */
     size_t out_len, out_sent;
-    int file_fd;              /* sendfile() source of the answer's body, or -1 */
+    int file_fd; /* sendfile() source of the answer's body, or -1 */
     off_t file_off, file_left;
     char in[FLOOR_REQUEST_MAX];
 };
@@ -111,12 +111,12 @@ struct conn {
 static struct route routes[FLOOR_ROUTES_MAX];
 static size_t nroutes;
 static struct route not_found; /* the 404 answers (its ok[] is used) */
-static struct conn **conns;   /* by descriptor */
+static struct conn **conns;    /* by descriptor */
 static size_t conns_cap;
-static time_t date_second;    /* the second the heads' dates show */
+static time_t date_second; /* the second the heads' dates show */
 static off_t sendfile_chunk = FLOOR_SENDFILE_CHUNK;
 static bool yield_between_chunks = true; /* -y 0: send a whole file at once */
-static int *pending;          /* descriptors whose file waits for the next pass */
+static int *pending;                     /* descriptors whose file waits for the next pass */
 static size_t npending;
 
 static volatile sig_atomic_t stopping;
@@ -199,12 +199,12 @@ static void build_answer(struct answer *a, const struct route *r, const char *st
     if (r->mtime != 0 && length >= 0) { /* a 200 carries what otuserver's does */
         char date[FLOOR_DATE_LEN];
         format_date(r->mtime, date);
-        snprintf(modified, sizeof(modified),
-                 "Last-Modified: %.*s\r\nAccept-Ranges: bytes\r\nVary: Accept-Encoding\r\n", FLOOR_DATE_LEN, date);
+        snprintf(modified, sizeof(modified), "Last-Modified: %.*s\r\nAccept-Ranges: bytes\r\nVary: Accept-Encoding\r\n",
+                 FLOOR_DATE_LEN, date);
     }
-    int n = snprintf(head, sizeof(head),
-                     "HTTP/1.1 %s\r\nServer: floor\r\nDate: %*s\r\n%s%s%s%s%sConnection: %s\r\n\r\n", status,
-                     FLOOR_DATE_LEN, "", ctype, clen, modified, enc, etag, closing ? "close" : "keep-alive");
+    int n =
+        snprintf(head, sizeof(head), "HTTP/1.1 %s\r\nServer: floor\r\nDate: %*s\r\n%s%s%s%s%sConnection: %s\r\n\r\n",
+                 status, FLOOR_DATE_LEN, "", ctype, clen, modified, enc, etag, closing ? "close" : "keep-alive");
     if (n < 0 || (size_t)n >= sizeof(head)) {
         fprintf(stderr, "floor: a head for %s is too long\n", r->url ? r->url : "404");
         exit(1);
@@ -285,8 +285,7 @@ static void set_not_found(const char *body_path)
         body = read_file(body_path, &len);
     not_found.fd = -1;
     for (int k = 0; k < CONN_KINDS; k++)
-        build_answer(&not_found.ok[k], &not_found, "404 Not Found", "text/html", body, len, (off_t)len,
-                     k == CLOSE);
+        build_answer(&not_found.ok[k], &not_found, "404 Not Found", "text/html", body, len, (off_t)len, k == CLOSE);
     if (body != page)
         free(body);
 }
@@ -660,17 +659,38 @@ static char *split_arg(char *arg, char opt)
     return eq + 1;
 }
 
-int main(int argc, char **argv)
+/* The command line: what main() needs beyond the globals the options set (routes, chunking). */
+struct options {
+    const char *addr, *nf_path;
+    int port, workers, defer_s;
+};
+
+/* Reads one -e /URL=ENCODING:FILE; returns 0, or 2 (usage printed). */
+static int add_encoded_route(char *arg)
 {
-    const char *addr = "127.0.0.1", *nf_path = NULL;
-    int port = 0, workers = 1, defer_s = 1, opt;
+    char *rest = split_arg(arg, 'e');
+    char *colon = strchr(rest, ':');
+    if (colon == NULL || colon == rest) {
+        fprintf(stderr, "floor: -e takes /URL=ENCODING:FILE\n");
+        return 2;
+    }
+    *colon = '\0';
+    add_route(arg, rest, colon + 1);
+    return 0;
+}
+
+/* Reads the command line into *o (routes and chunking into the globals); returns 0, or 2 (usage printed). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+    *o = (struct options){.addr = "127.0.0.1", .workers = 1, .defer_s = 1};
+    int opt;
     while ((opt = getopt(argc, argv, "p:b:w:r:e:n:d:s:y:")) != -1) {
         switch (opt) {
-        case 'p': port = parse_int(optarg, 'p', 1, 65535); break;
-        case 'b': addr = optarg; break;
-        case 'w': workers = parse_int(optarg, 'w', 1, FLOOR_WORKERS_MAX); break;
-        case 'd': defer_s = parse_int(optarg, 'd', 0, 3600); break;
-        case 'n': nf_path = optarg; break;
+        case 'p': o->port = parse_int(optarg, 'p', 1, 65535); break;
+        case 'b': o->addr = optarg; break;
+        case 'w': o->workers = parse_int(optarg, 'w', 1, FLOOR_WORKERS_MAX); break;
+        case 'd': o->defer_s = parse_int(optarg, 'd', 0, 3600); break;
+        case 'n': o->nf_path = optarg; break;
         case 's': sendfile_chunk = parse_int(optarg, 's', 4096, 1 << 30); break;
         case 'y': yield_between_chunks = parse_int(optarg, 'y', 0, 1) == 1; break;
         case 'r': {
@@ -678,47 +698,26 @@ int main(int argc, char **argv)
             add_route(optarg, NULL, file);
             break;
         }
-        case 'e': {
-            char *rest = split_arg(optarg, 'e');
-            char *colon = strchr(rest, ':');
-            if (colon == NULL || colon == rest) {
-                fprintf(stderr, "floor: -e takes /URL=ENCODING:FILE\n");
+        case 'e':
+            if (add_encoded_route(optarg) != 0)
                 return 2;
-            }
-            *colon = '\0';
-            add_route(optarg, rest, colon + 1);
             break;
-        }
         default:
             fprintf(stderr, "usage: floor -p PORT [-b ADDR] [-w N] [-r URL=FILE]... [-e URL=ENC:FILE]... "
                             "[-n FILE] [-d SECONDS] [-s BYTES] [-y 0|1]\n");
             return 2;
         }
     }
-    if (port == 0 || optind != argc) {
+    if (o->port == 0 || optind != argc) {
         fprintf(stderr, "floor: -p PORT is required, and nothing after the options\n");
         return 2;
     }
-    set_not_found(nf_path);
-    refresh_dates();
+    return 0;
+}
 
-    struct rlimit rl;
-    conns_cap = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 65536;
-    conns = calloc(conns_cap, sizeof(struct conn *));
-    pending = calloc(conns_cap, sizeof(int));
-    if (conns == NULL || pending == NULL)
-        die("calloc");
-    struct sigaction sa = {.sa_handler = on_signal};
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGINT, &sa, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    int listeners[FLOOR_WORKERS_MAX];
-    for (int i = 0; i < workers; i++)
-        listeners[i] = open_listener(addr, port, defer_s);
-    fprintf(stderr, "floor: %s:%d, %d worker(s), %zu route(s)\n", addr, port, workers, nroutes);
-    if (workers == 1)
-        return serve(listeners[0]);
+/* Forks a worker per listener and waits for a stop signal; returns the exit status. */
+static int run_workers(const int *listeners, int workers)
+{
     pid_t pids[FLOOR_WORKERS_MAX];
     for (int i = 0; i < workers; i++) {
         pids[i] = fork();
@@ -738,4 +737,30 @@ int main(int argc, char **argv)
     for (int i = 0; i < workers; i++)
         waitpid(pids[i], NULL, 0);
     return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct options o;
+    if (parse_options(argc, argv, &o) != 0)
+        return 2;
+    set_not_found(o.nf_path);
+    refresh_dates();
+
+    struct rlimit rl;
+    conns_cap = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY ? rl.rlim_cur : 65536;
+    conns = calloc(conns_cap, sizeof(struct conn *));
+    pending = calloc(conns_cap, sizeof(int));
+    if (conns == NULL || pending == NULL)
+        die("calloc");
+    struct sigaction sa = {.sa_handler = on_signal};
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int listeners[FLOOR_WORKERS_MAX];
+    for (int i = 0; i < o.workers; i++)
+        listeners[i] = open_listener(o.addr, o.port, o.defer_s);
+    fprintf(stderr, "floor: %s:%d, %d worker(s), %zu route(s)\n", o.addr, o.port, o.workers, nroutes);
+    return o.workers == 1 ? serve(listeners[0]) : run_workers(listeners, o.workers);
 }

@@ -56,17 +56,17 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "OTUSERVER_SERVE_DOTFILES" .Values.config.serveDotfiles
   "OTUSERVER_CACHE_CONTROL" .Values.config.cacheControl
   "OTUSERVER_FALLBACK" .Values.config.fallback
-  "OTUSERVER_ERROR_PAGES" .Values.config.errorPages
+  "OTUSERVER_ERROR_PAGE" .Values.config.errorPages
   "OTUSERVER_HEALTHCHECK_PATH" .Values.config.healthcheckPath
   "OTUSERVER_HEALTH_PATH" .Values.probes.path
   "OTUSERVER_SERVER_TOKENS" .Values.config.serverTokens
-  "OTUSERVER_MIME_TYPES" .Values.config.mimeTypes
+  "OTUSERVER_MIME" .Values.config.mimeTypes
   "OTUSERVER_INDEX" .Values.config.index
   "OTUSERVER_CHARSET" .Values.config.charset
   "OTUSERVER_CORS_ORIGINS" .Values.config.corsOrigins
   "OTUSERVER_CORS_HEADERS" .Values.config.corsHeaders
   "OTUSERVER_CORS_MAX_AGE" .Values.config.corsMaxAge
-  "OTUSERVER_REDIRECTS" .Values.config.redirects
+  "OTUSERVER_REDIRECT" .Values.config.redirects
   "OTUSERVER_AUTOINDEX" .Values.config.autoindex
   "OTUSERVER_BASIC_AUTH_FILE" .Values.config.basicAuthFile
   "OTUSERVER_BASIC_AUTH_REALM" .Values.config.basicAuthRealm
@@ -76,7 +76,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "OTUSERVER_COMPRESS_MAX_SIZE" .Values.config.compressMaxSize
   "OTUSERVER_COMPRESS_CACHE_SIZE" .Values.config.compressCacheSize
   "OTUSERVER_COMPRESS_LEVEL" .Values.config.compressLevel
-  "OTUSERVER_HEADERS" .Values.config.headers
+  "OTUSERVER_HEADER" .Values.config.headers
 -}}
 - name: OTUSERVER_PORT
   value: {{ .Values.port | quote }}
