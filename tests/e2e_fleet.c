@@ -111,6 +111,103 @@ START_TEST(test_etag_over_the_hash_limit_is_size_and_mtime)
 }
 END_TEST
 
+/* ---- clean URLs and fallbacks: a static-site generator's export beside two apps ---- */
+
+/* The export, written by the test: {file, contents}. */
+static const char *const export_files[][2] = {
+    {"index.html", "home\n"},
+    {"about.html", "about\n"},
+    {"blog/post.html", "a post\n"},
+    {"blog/index.html", "the blog\n"},
+    {"docs/index.html", "the docs\n"},
+    {"404.html", "not here\n"},
+    {"_next/static/chunks/main.js", "js\n"},
+    {"admin/index.html", "admin shell\n"},
+    {"app/index.html", "app shell\n"},
+};
+
+/* One request to the export's server and what must come back. */
+struct export_case {
+    const char *what;
+    const char *target;   /* request-target */
+    const char *headers;  /* extra header lines, or "" */
+    int status;           /* expected status */
+    const char *location; /* expected Location, or NULL */
+    const char *body;     /* expected body, or NULL */
+    bool vary;            /* Vary: Accept, Sec-Fetch-Mode must be there (else must not) */
+};
+
+static const struct export_case export_cases[] = {
+    {"the home page", "/", "", 200, NULL, "home\n", false},
+    {"/about is about.html", "/about", "", 200, NULL, "about\n", false},
+    {"/blog/post is blog/post.html", "/blog/post", "", 200, NULL, "a post\n", false},
+    {"/docs: the folder's slash first", "/docs", "", 301, "/docs/", NULL, false},
+    {"/docs/ is its index", "/docs/", "", 200, NULL, "the docs\n", false},
+    {"/blog is the folder, not blog.html", "/blog", "", 301, "/blog/", NULL, false},
+    {"/about.html redirects, query kept", "/about.html?ref=x", "", 301, "/about?ref=x", NULL, false},
+    {"/docs/index.html redirects to /docs/", "/docs/index.html", "", 301, "/docs/", NULL, false},
+    {"/about/ with only about.html is 404", "/about/", "", 404, NULL, "not here\n", false},
+    {"a missing asset is 404", "/_next/static/chunks/gone.js", "Accept: */*\r\n", 404, NULL, "not here\n", false},
+    {"the asset that is there", "/_next/static/chunks/main.js", "", 200, NULL, "js\n", false},
+    {"an admin route: the admin shell", "/admin/users/42", "", 200, NULL, "admin shell\n", false},
+    {"an app route: the app shell", "/app/settings", "", 200, NULL, "app shell\n", false},
+    {"a navigation to a dotted admin route", "/admin/users/john.doe", "Sec-Fetch-Mode: navigate\r\n", 200, NULL,
+     "admin shell\n", true},
+    {"Accept: text/html is a navigation too", "/app/blog/2024.01.01", "Accept: text/html\r\n", 200, NULL, "app shell\n",
+     true},
+    {"a script's fetch of a missing admin asset", "/admin/main.4f2a.js", "Sec-Fetch-Mode: no-cors\r\n", 404, NULL,
+     "not here\n", true},
+    {"a navigation outside both apps", "/users/john.doe", "Sec-Fetch-Mode: navigate\r\n", 404, NULL, "not here\n",
+     false},
+};
+
+/*
+ * Issue 27 items 4 and 5: an export shaped like Next.js's or Hugo's, served
+ * with --try-ext .html --clean-urls-redirect, an error page, and two apps'
+ * fallbacks by prefix: every clean URL, canonical redirect, fallback and
+ * navigation answers as docs/configuration.md's "Clean URLs" says.
+ */
+START_TEST(test_static_site_export)
+{
+    char root[400], path[600];
+    snprintf(root, sizeof(root), "%s/export", base_dir);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(export_files); i++) {
+        snprintf(path, sizeof(path), "mkdir -p \"$(dirname '%s/%s')\"", root, export_files[i][0]);
+        ck_assert_int_eq(sh(path), 0);
+        snprintf(path, sizeof(path), "%s/%s", root, export_files[i][0]);
+        ck_assert_int_eq(e2e_write_file(path, export_files[i][1], strlen(export_files[i][1])), 0);
+    }
+    int p;
+    pid_t m = start_over(root,
+                         ARGS("-w", "1", "--try-ext", ".html", "--clean-urls-redirect", "--error-page", "404=/404.html",
+                              "--fallback", "/admin/=/admin/index.html", "--fallback", "/app=/app/index.html"),
+                         &p);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(export_cases); i++) {
+        const struct export_case *c = &export_cases[i];
+        char raw[600], value[256];
+        snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\n%sConnection: close\r\n\r\n", c->target, c->headers);
+        struct e2e_response r;
+        ck_assert_int_eq(e2e_exchange(p, raw, &r), 0);
+        ck_assert_msg(r.status == c->status, "%s: %s gave %d, expected %d", c->what, c->target, r.status, c->status);
+        if (c->location != NULL) {
+            ck_assert_msg(e2e_header(&r, "Location", value, sizeof(value)) != NULL, "%s: no Location", c->what);
+            ck_assert_msg(strcmp(value, c->location) == 0, "%s: Location %s", c->what, value);
+        }
+        if (c->body != NULL)
+            ck_assert_msg(r.body_len == strlen(c->body) && memcmp(r.body, c->body, r.body_len) == 0, "%s: body %.*s",
+                          c->what, (int)r.body_len, r.body);
+        bool vary = false;
+        for (const char *h = strstr(r.head, "\r\nVary: "); h != NULL; h = strstr(h + 2, "\r\nVary: "))
+            vary = vary || strncmp(h + 8, "Accept, Sec-Fetch-Mode\r\n", 24) == 0;
+        ck_assert_msg(vary == c->vary, "%s: Vary: Accept, Sec-Fetch-Mode %s", c->what, vary ? "sent" : "missing");
+        e2e_response_free(&r);
+    }
+    printf("static-site export: %zu requests answered as documented\n", OTU_ARRAY_LEN(export_cases));
+    fflush(stdout);
+    ck_assert_int_eq(e2e_stop(m), 0);
+}
+END_TEST
+
 TCase *e2e_fleet_tcase(void)
 {
     TCase *tc = tcase_create("fleet");
@@ -118,5 +215,6 @@ TCase *e2e_fleet_tcase(void)
     tcase_add_checked_fixture(tc, serve_setup, serve_teardown);
     tcase_add_test(tc, test_replicas_share_etags);
     tcase_add_test(tc, test_etag_over_the_hash_limit_is_size_and_mtime);
+    tcase_add_test(tc, test_static_site_export);
     return tc;
 }
