@@ -50,7 +50,7 @@ vpath %.c $(SRC_DIRS)
 vpath %.h $(SRC_DIRS)
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress
+UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log
 check_http_parser_OBJS = http_parser
 check_http_cond_OBJS   = http_cond http_date http_parser
 check_path_OBJS        = path
@@ -60,6 +60,7 @@ check_config_OBJS      = config config_options config_names config_help config_f
 check_file_cache_OBJS  = file_cache etag file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
+check_log_OBJS         = log clock
 check_metrics_http_OBJS = metrics_http metrics reply request_log access_log response http_parser http_date clock log textbuf
 check_request_log_OBJS = request_log access_log metrics http_date http_parser clock log textbuf
 check_auth_OBJS        = auth reply response http_parser metrics clock log textbuf

@@ -8,6 +8,7 @@
 #include "e2e_fixture.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,6 +209,95 @@ START_TEST(test_static_site_export)
 }
 END_TEST
 
+/* ---- logs a pipeline can read ---- */
+
+/* The number of lines of path that python3's json module reads as objects; -1 when one does not parse. */
+static int json_lines(const char *path)
+{
+    char cmd[800];
+    snprintf(cmd, sizeof(cmd),
+             "python3 -c 'import json,sys\n"
+             "n=0\n"
+             "for l in open(sys.argv[1], encoding=\"utf-8\"):\n"
+             "    assert isinstance(json.loads(l), dict), l\n"
+             "    n+=1\n"
+             "sys.exit(min(n,250))' '%s'",
+             path);
+    int rc = sh(cmd);
+    return rc == 1 ? -1 : rc; /* an assertion or a parse error exits 1 */
+}
+
+/*
+ * Issue 27 item 6: with --log-format json every line the server writes
+ * after reading its configuration is JSON: the start, a warning (an unknown
+ * variable), the access lines, a reload, the stop.
+ */
+START_TEST(test_json_logs_every_line)
+{
+    setenv("OTUSERVER_WORKRES", "2", 1); /* a typo: one warning line */
+    int p;
+    pid_t m = lc_start(ARGS("-w", "1", "--log-format", "json"), &p);
+    unsetenv("OTUSERVER_WORKRES");
+    struct e2e_response r;
+    expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    expect_status_on(p, "GET /nope\" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 404, &r);
+    e2e_response_free(&r);
+    ck_assert_int_eq(kill(m, SIGHUP), 0);
+    usleep((useconds_t)slow(500) * 1000);
+    expect_status_on(p, "GET /page.html HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200, &r);
+    e2e_response_free(&r);
+    ck_assert_int_eq(e2e_stop(m), 0);
+    int n = json_lines(lc_log);
+    printf("json logs: %d lines, every one a JSON object\n", n);
+    fflush(stdout);
+    ck_assert_msg(n >= 7, "%d lines parsed (-1: one did not) in %s", n, lc_log);
+    static const char *const must[] = {"\"level\":\"warn\"",  "OTUSERVER_WORKRES",        "listening on",  "reloaded",
+                                       "\"msg\":\"stopped\"", "\"target\":\"/nope\\\"\"", "\"status\":404"};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(must); i++)
+        ck_assert_msg(log_count(must[i]) >= 1, "no line with %s", must[i]);
+}
+END_TEST
+
+/*
+ * A 38-byte answer logs a duration above zero, measured from the complete
+ * head to the last byte (microseconds), and lands in a bucket under a
+ * millisecond (under valgrind, OTU_E2E_SLOW: under 10 ms, as it runs
+ * twenty times slower).
+ */
+START_TEST(test_small_answer_duration_measured)
+{
+    write_text("tiny.txt", "thirty-eight bytes of text, no more!!\n");
+    char mport_arg[16];
+    int mport, p;
+    free_port_arg(&mport, mport_arg);
+    pid_t m = lc_start(ARGS("-w", "1", "--log-format", "json", "--metrics-port", mport_arg), &p);
+    struct e2e_response r;
+    expect_status_on(p, "GET /tiny.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", 200, &r);
+    ck_assert_uint_eq(r.body_len, 38);
+    e2e_response_free(&r);
+    usleep(300000); /* the worker flushes its access lines on a timer */
+    char *text = fetch_metrics(mport);
+    const char *bound = getenv("OTU_E2E_SLOW") ? "otuserver_request_duration_seconds_bucket{le=\"0.01\"}"
+                                               : "otuserver_request_duration_seconds_bucket{le=\"0.001\"}";
+    long long in_bucket = metric_sum(text, bound);
+    long long under_50us = metric_sum(text, "otuserver_request_duration_seconds_bucket{le=\"5e-05\"}");
+    free(text);
+    ck_assert_int_eq(e2e_stop(m), 0);
+    size_t len;
+    char *log = e2e_read_file(lc_log, &len);
+    ck_assert_ptr_nonnull(log);
+    const char *d = strstr(log, "\"duration_ms\":");
+    ck_assert_ptr_nonnull(d);
+    double ms = strtod(d + 14, NULL);
+    printf("a 38-byte answer: duration_ms %.3f; %s %lld (le 5e-05: %lld)\n", ms, bound, in_bucket, under_50us);
+    fflush(stdout);
+    free(log);
+    ck_assert_msg(ms > 0, "the duration was logged as 0");
+    ck_assert_int_eq(in_bucket, 1);
+}
+END_TEST
+
 TCase *e2e_fleet_tcase(void)
 {
     TCase *tc = tcase_create("fleet");
@@ -216,5 +306,7 @@ TCase *e2e_fleet_tcase(void)
     tcase_add_test(tc, test_replicas_share_etags);
     tcase_add_test(tc, test_etag_over_the_hash_limit_is_size_and_mtime);
     tcase_add_test(tc, test_static_site_export);
+    tcase_add_test(tc, test_json_logs_every_line);
+    tcase_add_test(tc, test_small_answer_duration_measured);
     return tc;
 }

@@ -4,6 +4,7 @@
  */
 #include "compat.h"
 
+#include "access_log.h"
 #include "auth.h"
 #include "config.h"
 #include "config_help.h"
@@ -68,6 +69,7 @@ static void log_warnings(const struct config *cfg)
 static void apply_globals(const struct config *cfg)
 {
     log_threshold = cfg->log_level;
+    log_set_json(cfg->log_format == ACCESS_LOG_JSON); /* every line a pipeline reads is JSON from here on */
     mime_apply(&cfg->mime);
 }
 
