@@ -74,7 +74,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 SHARED ?= ../shared
 
 PHONY_DOCS = docs-config
-.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test image image-test loadtest loadtest-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench bench-conns bench-latency bench-profile callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
+.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test cross cross-test image image-arm64 image-test loadtest loadtest-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench bench-conns bench-latency bench-profile callgrind ci-deps ci-fresh publish publish-verify publish-test registry-up registry-down release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -87,6 +87,9 @@ help:
 	@echo "make static-deps static-libs-test  every scripts/build/musl-lib row, the unlinked ones used once (STATIC_ARCH=aarch64 too)"
 	@echo "make image        build the otuserver:$(VERSION) image (makes its base locally if needed)"
 	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
+	@echo "make cross-test   the aarch64 build under qemu: static, unit and end-to-end suites, the arm64 images run"
+	@echo "make image-arm64  the arm64 images (VERSION-arm64) from the aarch64 cross build"
+	@echo "make publish-test both images for both platforms into a local registry: index, SBOM, signature, chart; tampering caught"
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make fuzz         libFuzzer on the parser, path resolution and the path walk (FUZZ_SECONDS=60 each)"
@@ -281,16 +284,49 @@ static-test: build/otuserver-static build/asan/check_e2e build/loadcheck
 	OTU_SERVER=build/otuserver-static build/asan/check_e2e
 
 # Container image: FROM scratch, the static binary and the bundled site.
+# Docker's legacy builder (BuildKit needs buildx, which Docker 20.10 here lacks)
+# leaves the images of earlier stages and builds untagged: the build stage is
+# kept under $(IMAGE)-build:latest (its layers are the next build's cache), and
+# what is left untagged with the project's source label is pruned.
 IMAGE    ?= otuserver
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+IMAGE_SOURCE_LABEL = org.opencontainers.image.source=https://github.com/otuserver/otuserver
+DOCKER_BUILD = DOCKER_BUILDKIT=0 docker build --network host -q
+IMAGE_ARGS   = --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+	--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ)
+IMAGE_PRUNE  = docker image prune -f --filter label=$(IMAGE_SOURCE_LABEL) >/dev/null
 
 image:
 	scripts/build/docker-base debian:bookworm-slim
-	DOCKER_BUILDKIT=0 docker build --network host -q \
-		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
-		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
-		-t $(IMAGE):$(VERSION) -t $(IMAGE):latest .
-	DOCKER_BUILDKIT=0 docker build --network host -q -t $(IMAGE)-loadtest:$(VERSION) loadtest
+	$(DOCKER_BUILD) $(IMAGE_ARGS) --target build -t $(IMAGE)-build:latest .
+	$(DOCKER_BUILD) $(IMAGE_ARGS) -t $(IMAGE):$(VERSION) -t $(IMAGE):latest .
+	$(DOCKER_BUILD) -t $(IMAGE)-loadtest:$(VERSION) loadtest
+	$(IMAGE_PRUNE)
+
+# The arm64 images, tagged VERSION-arm64 (a tag holds one platform in Docker 20.10's
+# store): the aarch64 cross build - the binary make cross-test runs under qemu - in
+# scratch through the Dockerfile's prebuilt target, from a context holding only it and
+# the site; the load-test image on an arm64 Debian (its apt-get runs under qemu).
+ARM64_BASE ?= otuserver-base:bookworm-slim-arm64
+image-arm64:
+	$(MAKE) static STATIC_ARCH=aarch64
+	scripts/build/qemu-binfmt
+	rm -rf build/image-arm64 && mkdir -p build/image-arm64
+	cp build/aarch64/otuserver-static build/image-arm64/otuserver
+	cp -r DOCUMENT_ROOT build/image-arm64/
+	$(DOCKER_BUILD) --platform linux/arm64 $(IMAGE_ARGS) --target prebuilt -f Dockerfile \
+		-t $(IMAGE):$(VERSION)-arm64 build/image-arm64
+	scripts/build/docker-base $(ARM64_BASE) linux/arm64
+	$(DOCKER_BUILD) --platform linux/arm64 --build-arg BASE=$(ARM64_BASE) -t $(IMAGE)-loadtest:$(VERSION)-arm64 loadtest
+	$(IMAGE_PRUNE)
+
+# The aarch64 build tested here under qemu-user-static: static, unit suites, the
+# libraries, the end-to-end suite against it, the arm64 images run (scripts/systest/cross-test).
+cross:
+	$(MAKE) static static-units static-libs-test STATIC_ARCH=aarch64
+
+cross-test: build/asan/check_e2e build/loadcheck build/asan/openat2_enosys.so build/fork_fail.so
+	scripts/systest/cross-test
 
 image-test: image build/asan/check_e2e build/loadcheck
 	scripts/systest/image-test $(IMAGE):$(VERSION)
@@ -398,38 +434,48 @@ ci-deps:
 ci-fresh:
 	scripts/systest/ci-fresh
 
-# Release (run by .github/workflows/release.yml on a version tag).
-RELEASE_IMAGE   ?= ghcr.io/otuserver/otuserver
+# Publishing: both images for linux/amd64 and linux/arm64 as multi-platform
+# indexes, an SBOM per platform and a cosign signature, the chart as an OCI
+# artifact (scripts/release/).  The same targets serve the local registry
+# (publish-test, the local cluster) and a release on GitHub (release.yml):
+#   REGISTRY   empty: the local one (scripts/release/registry, 127.0.0.1:5055)
+#   SIGN_KEY   a cosign key file: signed offline, no transparency log;
+#              empty: keyless (GitHub's OIDC identity, Fulcio, Rekor)
+REGISTRY        ?=
+SIGN_KEY        ?=
 RELEASE_VERSION ?= $(VERSION)
 RELEASE_TAG     ?= v$(VERSION)
-PLATFORMS       ?= linux/amd64,linux/arm64
 # VERSION, MAJOR.MINOR, MAJOR and latest; a pre-release (1.1.0-rc1) only its own
 RELEASE_TAGS    ?= $(if $(findstring -,$(RELEASE_VERSION)),$(RELEASE_VERSION),$(RELEASE_VERSION) \
 	$(word 1,$(subst ., ,$(RELEASE_VERSION))).$(word 2,$(subst ., ,$(RELEASE_VERSION))) \
 	$(word 1,$(subst ., ,$(RELEASE_VERSION))) latest)
-# each image carries an SBOM and SLSA provenance (max mode) as registry attestations
-ATTEST          ?= --sbom=true --provenance=mode=max
+PUBLISH_ENV      = REGISTRY="$(REGISTRY)" SIGN_KEY="$(SIGN_KEY)" VERSION="$(RELEASE_VERSION)" \
+	TAGS="$(filter-out $(RELEASE_VERSION),$(RELEASE_TAGS))"
 
-release-image:
-	docker buildx build --platform $(PLATFORMS) --push $(ATTEST) \
-		--build-arg VERSION=$(RELEASE_VERSION) --build-arg REVISION=$(REVISION) \
-		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
-		$(foreach t,$(RELEASE_TAGS),-t $(RELEASE_IMAGE):$(t)) .
-	docker buildx build --platform $(PLATFORMS) --push $(ATTEST) \
-		$(foreach t,$(RELEASE_TAGS),-t $(RELEASE_IMAGE)-loadtest:$(t)) loadtest
+# Pushes what make image and make image-arm64 made, signs it, attaches the SBOMs, pushes the chart.
+publish:
+	$(PUBLISH_ENV) scripts/release/publish
 
-release-inspect:
-	@for img in $(RELEASE_IMAGE) $(RELEASE_IMAGE)-loadtest; do for t in $(RELEASE_TAGS); do \
-		echo "== $$img:$$t"; docker buildx imagetools inspect "$$img:$$t" | grep -E 'Name:|Digest:|Platform:' || exit 1; \
-	done; docker buildx imagetools inspect "$$img:$(RELEASE_VERSION)" --format '{{json .SBOM}}' | head -c 300; echo; \
-	docker buildx imagetools inspect "$$img:$(RELEASE_VERSION)" --format '{{json .Provenance}}' | head -c 300; echo; done
+# What was published, checked as a user would: indexes, signature, SBOMs, pulls per platform, chart.
+publish-verify:
+	$(PUBLISH_ENV) scripts/release/verify
 
-release-binaries:
-	@mkdir -p dist
-	for p in $$(echo $(PLATFORMS) | tr , ' '); do \
-		docker buildx build --platform $$p --target build --output type=local,dest=build/release-$${p#linux/} . && \
-		cp build/release-$${p#linux/}/src/build/otuserver-static dist/otuserver-$(RELEASE_VERSION)-linux-$${p#linux/} || exit 1; \
-	done
+# The whole of it against a registry started here, with a key made here; tampering caught.
+publish-test: image image-arm64
+	scripts/release/publish-test
+
+registry-up:
+	scripts/release/registry start
+
+registry-down:
+	scripts/release/registry stop
+
+# The static binaries of both architectures, as tested here, with their checksums.
+release-binaries: static
+	$(MAKE) static STATIC_ARCH=aarch64
+	@rm -rf dist && mkdir -p dist
+	cp build/otuserver-static dist/otuserver-$(RELEASE_VERSION)-linux-amd64
+	cp build/aarch64/otuserver-static dist/otuserver-$(RELEASE_VERSION)-linux-arm64
 	cd dist && sha256sum otuserver-* > SHA256SUMS
 
 release-upload:

@@ -14,6 +14,15 @@
 {{- end }}
 {{- end }}
 
+{{/* The pods' service account: serviceAccount.name, else the full name when the chart makes it, else default. */}}
+{{- define "otuserver.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "otuserver.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
 {{/* The image tag: values.image.tag, or the chart's appVersion (the server's version). */}}
 {{- define "otuserver.tag" -}}
 {{- .Values.image.tag | default .Chart.AppVersion }}
