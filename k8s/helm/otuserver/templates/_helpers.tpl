@@ -86,6 +86,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "OTUSERVER_COMPRESS_CACHE_SIZE" .Values.config.compressCacheSize
   "OTUSERVER_COMPRESS_LEVEL" .Values.config.compressLevel
   "OTUSERVER_HEADER" .Values.config.headers
+  "OTUSERVER_CONFIG" (ternary "/etc/otuserver/config.yaml" "" (not (empty .Values.configFile)))
 -}}
 - name: OTUSERVER_PORT
   value: {{ .Values.port | quote }}
@@ -113,3 +114,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- else }}{{ trimSuffix "s" $v | int }}
 {{- end }}
 {{- end }}
+
+{{/* The configuration file's text (values: configFile), as the ConfigMap holds it. */}}
+{{- define "otuserver.configFile" -}}
+{{ toYaml .Values.configFile }}
+{{- end -}}
