@@ -145,7 +145,8 @@ static int parse_path(char *field, const struct option_spec *o, const char *v, c
                   opt_copy_printable(field, o->size, v, n, false) < 0))
         return opt_expected(why, whylen, "a path starting with /, without spaces%s, under %zu bytes",
                             (o->flags & OPT_F_QUERY) ? "" : " or '?'", o->size);
-    field[0] = n == 0 ? '\0' : field[0];
+    if (n == 0)
+        field[0] = '\0';
     return 0;
 }
 

@@ -46,7 +46,7 @@ static unsigned char *read_all(const char *path, size_t *len, char *err, size_t 
         goto done;
     }
     if (!S_ISREG(st.st_mode) || st.st_size > CONFIG_FILE_SIZE_MAX) {
-        snprintf(err, errlen, "%s: not a regular file of at most %d bytes", path, CONFIG_FILE_SIZE_MAX);
+        snprintf(err, errlen, "%s: not a regular file of at most %ld bytes", path, CONFIG_FILE_SIZE_MAX);
         goto done;
     }
     buf = malloc((size_t)st.st_size + 1);
@@ -217,9 +217,8 @@ static int read_stream(struct reader *r, config_file_entry_fn fn, void *arg, cha
             rc = fail(r, line, err, errlen, "one document only (a second '---')");
         else if (type == YAML_MAPPING_START_EVENT)
             rc = read_mapping(r, fn, arg, err, errlen);
-        else if (type == YAML_SCALAR_EVENT && !empty_document(&ev))
-            rc = fail(r, line, err, errlen, "the file must be a mapping of settings (name: value)");
-        else if (type == YAML_SEQUENCE_START_EVENT || type == YAML_ALIAS_EVENT)
+        else if ((type == YAML_SCALAR_EVENT && !empty_document(&ev)) || type == YAML_SEQUENCE_START_EVENT ||
+                 type == YAML_ALIAS_EVENT)
             rc = fail(r, line, err, errlen, "the file must be a mapping of settings (name: value)");
         yaml_event_delete(&ev);
         if (rc < 0 || type == YAML_STREAM_END_EVENT)

@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 /* Largest file read: a configuration, not a data set. */
-#define CONFIG_FILE_SIZE_MAX (1024 * 1024)
+#define CONFIG_FILE_SIZE_MAX (1024L * 1024)
 /* Most items in one sequence (every list setting has a smaller limit of its own). */
 #define CONFIG_FILE_ITEMS_MAX 256
 

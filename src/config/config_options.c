@@ -13,6 +13,7 @@
 #include "path_rules.h"
 #include "redirect.h"
 
+#include <ctype.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -77,7 +78,7 @@ const struct option_spec config_options[] = {
     {.name = "file-cache", .see = "caching.md#the-open-file-cache", .kind = OPT_INT, AT(file_cache_entries), .min = 0, .max = 100000, .def = "1024",
      .metavar = "N", .help = "open files remembered per worker (changes show within 1 s); 0 reopens every time"},
     {.name = "etag-hash-max", .see = "caching.md#etags-and-variants", .kind = OPT_SIZE, AT(etag_hash_max), .min = 0,
-     .max = 1024 * 1024 * 1024, .def = "16m", .metavar = "SIZE",
+     .max = 1024L * 1024 * 1024, .def = "16m", .metavar = "SIZE",
      .help = "files up to this size get an ETag from their contents, equal on every replica; larger ones (and all with --file-cache 0) size and mtime; 0 = never"},
     {.name = "serve-dotfiles", .kind = OPT_BOOL, AT(serve_dotfiles), .def = "off", .flags = OPT_F_SWITCH,
      .help = "serve names starting with '.' (otherwise 404; /.well-known/ is always served)"},
@@ -194,8 +195,12 @@ void config_option_env(const struct option_spec *o, char *out, size_t cap)
 {
     static const char prefix[] = "OTUSERVER_";
     size_t n = (size_t)snprintf(out, cap, "%s%s", prefix, o->name);
-    for (size_t i = sizeof(prefix) - 1; i < n && i < cap; i++)
-        out[i] = out[i] == '-' ? '_' : (char)(out[i] >= 'a' && out[i] <= 'z' ? out[i] - 32 : out[i]);
+    for (size_t i = sizeof(prefix) - 1; i < n && i < cap; i++) {
+        if (out[i] == '-')
+            out[i] = '_';
+        else
+            out[i] = (char)toupper((unsigned char)out[i]);
+    }
 }
 
 /* The row called name (a long name or alias, name_len bytes), or NULL. */

@@ -335,13 +335,13 @@ enum field_repeat {
 /* One header field the reader keeps: its name and where its value lands in the info. */
 struct field_spec {
     const char *name; /* lower case */
-    uint8_t len;      /* strlen(name) */
     size_t offset;    /* of its struct http_slice in struct http_request_info */
+    uint8_t len;      /* strlen(name) */
     enum field_repeat repeat;
 };
 
 /* clang-format off */
-#define FIELD(n, member, rep) {n, sizeof(n) - 1, offsetof(struct http_request_info, member), rep}
+#define FIELD(n, member, rep) {n, offsetof(struct http_request_info, member), sizeof(n) - 1, rep}
 /* clang-format on */
 
 /* The fields, shortest name first (a header is compared only with rows of its length). */

@@ -51,8 +51,7 @@ static void put_escaped(struct textbuf *l, struct http_slice v, size_t max, bool
                 memcpy(esc, s + i, used);
                 n = used;
             } else {
-                memcpy(esc, "\\ufffd", 6);
-                n = 6, used = 1;
+                n = utf8_put_replacement_json(esc), used = 1;
             }
         } else if (c < 0x20 || c >= 0x7f || (!json && (c == '"' || c == '\\'))) {
             if (json)

@@ -21,7 +21,7 @@
 /* Header lines a scrape may send; Prometheus sends five or six. */
 #define METRICS_HTTP_MAX_HEADERS 32
 /* Room for the exposition text (about 5 KiB today, with every metric and bucket). */
-#define METRICS_HTTP_BODY_MAX (32 * 1024)
+#define METRICS_HTTP_BODY_MAX ((size_t)32 * 1024)
 
 /* The /metrics port's state: what it renders and how it logs. */
 struct metrics_http;

@@ -192,7 +192,7 @@ int auth_users_load(const char *path, struct auth_users *out, char *err, size_t 
             break;
         len += (size_t)n;
         if (len > AUTH_FILE_MAX) {
-            snprintf(err, errlen, "larger than %d bytes", AUTH_FILE_MAX);
+            snprintf(err, errlen, "larger than %zu bytes", AUTH_FILE_MAX);
             goto done;
         }
     }

@@ -34,7 +34,7 @@
 /* Longest hash: $6$rounds=999999999$ + 16-byte salt + 86 = 123; bcrypt is 60. */
 #define AUTH_HASH_MAX 128
 /* Largest htpasswd file read: 1024 lines of at most ~200 bytes. */
-#define AUTH_FILE_MAX (256 * 1024)
+#define AUTH_FILE_MAX ((size_t)256 * 1024)
 /* Longest Authorization value looked at: "Basic " + base64 of user:password (≤ 255 bytes);
  * a longer one is refused with 401 before any hashing. */
 #define AUTH_HEADER_MAX 350

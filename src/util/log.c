@@ -147,8 +147,7 @@ static size_t json_escape(const char *msg, size_t len, char *out, size_t cap)
         } else if (c < 0x20 || c == 0x7f) {
             o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
         } else if (seq == 0) {
-            memcpy(out + o, "\\ufffd", 6);
-            o += 6;
+            o += utf8_put_replacement_json(out + o);
         } else {
             memcpy(out + o, msg + i, seq);
             o += seq;
@@ -192,14 +191,14 @@ void log_write(enum log_level level, const char *fmt, ...)
     size_t len = (size_t)n;
     if (log_json) {
         len += json_escape(msg, mlen, line + n, room);
-        memcpy(line + len, "\"}", 2);
-        len += 2;
+        line[len++] = '"'; /* the message's closing quote, */
+        line[len++] = '}'; /* and the object's brace */
     } else {
-        size_t take = mlen < room ? mlen : room;
-        memcpy(line + len, msg, take);
-        len += take;
-        if (take < mlen)
-            memcpy(line + len - 3, "...", 3); /* cut: end in "..." */
+        bool cut = mlen > room;
+        memcpy(line + len, msg, cut ? room : mlen);
+        len += cut ? room : mlen;
+        for (size_t i = 1; cut && i <= 3; i++)
+            line[len - i] = '.'; /* cut: end in "..." */
     }
     line[len++] = '\n';
     log_flush(); /* keep the order: buffered access lines came first */

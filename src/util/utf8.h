@@ -7,6 +7,15 @@
 
 #include <stddef.h>
 
+/* Writes U+FFFD as a JSON escape ("\\ufffd", no NUL) for a byte that is not UTF-8; returns its 6 bytes. */
+static inline size_t utf8_put_replacement_json(char out[6])
+{
+    static const char escape[6] = {'\\', 'u', 'f', 'f', 'f', 'd'};
+    for (size_t i = 0; i < sizeof(escape); i++)
+        out[i] = escape[i];
+    return sizeof(escape);
+}
+
 /*
  * Returns the length (1..4) of the well-formed UTF-8 character at p[0..n)
  * (an ASCII byte is 1), or 0 when it is not one: a stray continuation
