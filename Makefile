@@ -47,13 +47,13 @@ vpath %.c $(SRC_DIRS)
 vpath %.h $(SRC_DIRS)
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress
+UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_forwarded check_proxy_proto
 check_http_parser_OBJS = http_parser
 check_http_cond_OBJS   = http_cond http_date http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf
-check_config_OBJS      = config config_options config_names config_help config_file optparse host listen compress cors mime pages path_rules redirect http_parser log clock path textbuf
+check_config_OBJS      = config config_options config_names config_help config_file optparse host listen netaddr compress cors mime pages path_rules redirect http_parser log clock path textbuf
 check_file_cache_OBJS  = file_cache file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
@@ -63,6 +63,8 @@ check_auth_OBJS        = auth reply response http_parser metrics clock log textb
 check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
 check_compress_OBJS    = compress clock log http_parser optparse
+check_forwarded_OBJS   = forwarded netaddr http_parser optparse
+check_proxy_proto_OBJS = proxy_proto netaddr optparse
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
@@ -152,7 +154,7 @@ build/asan/openat2_enosys.so: tests/openat2_enosys.c src/util/compat.h
 	$(CC) $(STD) $(WARN) -O2 $(SRC_INCLUDES) -fPIC -shared -o $@ tests/openat2_enosys.c -ldl
 
 # docs/configuration.md's options table, printed from the option table's rows.
-CONFIG_REF_OBJS = config_help config_options optparse compress cors listen mime pages path_rules redirect http_parser \
+CONFIG_REF_OBJS = config_help config_options optparse netaddr compress cors listen mime pages path_rules redirect http_parser \
                   clock log path textbuf
 build/config-reference: tests/config_reference.c $(patsubst %,build/obj/%.o,$(CONFIG_REF_OBJS))
 	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(DEFLATE_LIBS)

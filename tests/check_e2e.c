@@ -23,6 +23,9 @@
  *                                 variables on 200, 304 and 404; bad rules stop the start
  *   config      e2e_config.c      the YAML file, variable names (derived, deprecated, unknown),
  *                                 --check-config, the root as an argument, reload under load
+ *   proxy       e2e_proxy.c       behind proxies: trusted proxies and spoofed fields, chains and their
+ *                                 limits, the auth limiter per client, the PROXY protocol by hand and
+ *                                 from HAProxy, refusals and the header deadline, request ids
  *   corpus      e2e_httptest.c    suite "httptest": the shared corpus byte for byte, when
  *                                 $OTU_HTTPTEST_ROOT names the folder that holds httptest/
  *
@@ -59,6 +62,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_compress_tcase());
         suite_add_tcase(e2e, e2e_rules_tcase());
         suite_add_tcase(e2e, e2e_config_tcase());
+        suite_add_tcase(e2e, e2e_proxy_tcase());
     }
     SRunner *sr = srunner_create(e2e);
     if (httptest_root) {
