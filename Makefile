@@ -87,7 +87,7 @@ help:
 	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
-	@echo "make fuzz         libFuzzer on the parser, path resolution and the path walk (FUZZ_SECONDS=60 each)"
+	@echo "make fuzz         libFuzzer on the parsers (HTTP, conditionals, forwarded fields, PROXY), paths, the walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make browser-check  headless Chromium loads examples/spa: types, gzip, Cache-Control, the app ran"
 	@echo "make precompress SITE=DIR  write .gz (and .br, .zst) siblings for a site's text files"
@@ -302,11 +302,12 @@ loadtest-test:
 	scripts/build/docker-base debian:bookworm-slim
 	scripts/systest/loadtest-test
 
-# libFuzzer (clang): the parser, RFC 9110's field values, path resolution and the path walk, FUZZ_SECONDS each.
+# libFuzzer (clang): the parser, RFC 9110's field values, path resolution, the path walk, the forwarded
+# fields and the PROXY protocol header, FUZZ_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(SRC_INCLUDES)
-FUZZ_TARGETS  = http_parser http_cond path walk
+FUZZ_TARGETS  = http_parser http_cond path walk forwarded proxy_proto
 
 build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http/http_parser.c src/http/http_parser.h
 	@mkdir -p $(@D)
@@ -323,6 +324,15 @@ build/fuzz/fuzz_path: fuzz/fuzz_path.c src/files/path.c src/files/path.h
 build/fuzz/fuzz_walk: fuzz/fuzz_walk.c src/files/walk.c src/files/walk.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_walk.c src/files/walk.c
+
+FORWARDED_FUZZ_SRCS = src/http/forwarded.c src/util/netaddr.c src/http/http_parser.c src/util/optparse.c
+build/fuzz/fuzz_forwarded: fuzz/fuzz_forwarded.c $(FORWARDED_FUZZ_SRCS) src/http/forwarded.h src/util/netaddr.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_forwarded.c $(FORWARDED_FUZZ_SRCS)
+
+build/fuzz/fuzz_proxy_proto: fuzz/fuzz_proxy_proto.c src/server/proxy_proto.c src/server/proxy_proto.h src/util/netaddr.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_proxy_proto.c src/server/proxy_proto.c src/util/netaddr.c src/util/optparse.c
 
 # Each target runs from a copy of the seed corpus; a crash, leak or sanitizer report fails.
 fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))

@@ -36,6 +36,8 @@
 
 /* A PROXY v2 header: signature, version 2 + command, family, length. */
 #define V2_SIG "\r\n\r\n\0\r\nQUIT\n"
+/* The server's bound on a v2 header (PROXY_V2_MAX). */
+#define PROXY_V2_BOUND 1024
 
 /* Connects from src to 127.0.0.1:p (5 s receive timeout); returns the socket or -1. */
 static int connect_from(const char *src, int p)
@@ -476,6 +478,129 @@ START_TEST(test_healthcheck_through_the_proxy_protocol)
 }
 END_TEST
 
+/*
+ * Hostile input for the new parsers, from the trusted balancer's address
+ * (where they run): each row closed unanswered, or answered 200 with the
+ * client it names logged; after each, an ordinary request is served.
+ */
+enum hostile_gen { AS_IS = 0, V2_HUGE_LENGTH, V2_OVER_BOUND, XFF_10000_COMMAS, FORWARDED_40_UNKNOWN, XFF_LONG_ADDRESS };
+
+static const struct {
+    const char *name;
+    const char *raw; /* the bytes, or for a row answered, a field after a valid header (see hostile_bytes) */
+    size_t len;      /* 0: strlen(raw) */
+    enum hostile_gen gen;
+    const char *client; /* logged client, or NULL: closed unanswered */
+} hostile[] = {
+    {"v1 line of 108 bytes",
+     "PROXY UNKNOWN ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff ffff:ffff:ffff:ffff:ffff:ffff:ffff:"
+     "ffff 65535 655355\r\n",
+     0, AS_IS, NULL},
+    {"v1 with a NUL", "PROXY TCP4 203.0.113.7\0 127.0.0.1 1 2\r\n", 39, AS_IS, NULL},
+    {"v1 lower case", "proxy TCP4 203.0.113.7 127.0.0.1 1 2\r\n", 0, AS_IS, NULL},
+    {"v2 claiming 65,535 bytes", NULL, 0, V2_HUGE_LENGTH, NULL},
+    {"v2 one byte over 1,024", NULL, 0, V2_OVER_BOUND, NULL},
+    {"v2 TCP4 with 11 address bytes",
+     V2_SIG "\x21\x11\x00\x0b"
+            "12345678901",
+     27, AS_IS, NULL},
+    {"v2 version 1",
+     V2_SIG "\x11\x11\x00\x0c"
+            "123456789012",
+     28, AS_IS, NULL},
+    {"a well-formed X-Forwarded-For (the parser is live)", "X-Forwarded-For: 203.0.113.9", 0, AS_IS, "203.0.113.9"},
+    {"Forwarded with an IPv4-mapped node", "Forwarded: for=\"[::ffff:203.0.113.8]:80\"", 0, AS_IS, "203.0.113.8"},
+    {"X-Forwarded-For of 10,000 commas", NULL, 0, XFF_10000_COMMAS, PROXY},
+    {"Forwarded of 40 unknown nodes", NULL, 0, FORWARDED_40_UNKNOWN, PROXY},
+    {"X-Forwarded-For of a 200-byte address", NULL, 0, XFF_LONG_ADDRESS, PROXY},
+    {"Forwarded with a quote never closed", "Forwarded: for=\"[2001:db8::1]:80, for=10.0.0.1", 0, AS_IS, PROXY},
+    {"X-Request-Id with a tab", "X-Request-Id: a\tb", 0, AS_IS, PROXY},
+};
+
+/*
+ * Builds hostile row i into a malloc'd buffer, a connection's first bytes,
+ * and its length: a row that is closed is its bytes alone; any other is a
+ * valid v1 header whose source is trusted too (so the fields are read), a
+ * request for /who.txt?case=hostile-I, then the row's field.
+ */
+static char *hostile_bytes(size_t i, size_t *len)
+{
+    size_t cap = 1 << 16, n = 0;
+    char *b = malloc(cap);
+    enum hostile_gen gen = hostile[i].gen;
+    if (gen == V2_HUGE_LENGTH || gen == V2_OVER_BOUND) {
+        size_t body = gen == V2_HUGE_LENGTH ? 65535 : PROXY_V2_BOUND - 16 + 1, sent = body < cap - 16 ? body : cap - 16;
+        memcpy(b, V2_SIG "\x21\x11", 14);
+        b[14] = (char)(body >> 8);
+        b[15] = (char)body;
+        memset(b + 16, 0, sent);
+        *len = 16 + sent;
+        return b;
+    }
+    if (hostile[i].client == NULL) {
+        *len = hostile[i].len ? hostile[i].len : strlen(hostile[i].raw);
+        memcpy(b, hostile[i].raw, *len);
+        return b;
+    }
+    n = (size_t)snprintf(b, cap,
+                         "PROXY TCP4 " PROXY " 127.0.0.1 5555 80\r\n"
+                         "GET /who.txt?case=hostile-%zu HTTP/1.1\r\nHost: t\r\nConnection: close\r\n",
+                         i);
+    if (gen == XFF_10000_COMMAS) {
+        n += (size_t)snprintf(b + n, cap - n, "X-Forwarded-For: ");
+        memset(b + n, ',', 10000);
+        n += 10000;
+        n += (size_t)snprintf(b + n, cap - n, "6.6.6.6");
+    } else if (gen == FORWARDED_40_UNKNOWN) {
+        n += (size_t)snprintf(b + n, cap - n, "Forwarded: for=6.6.6.6");
+        for (int k = 0; k < 40; k++)
+            n += (size_t)snprintf(b + n, cap - n, ", for=unknown");
+    } else if (gen == XFF_LONG_ADDRESS) {
+        n += (size_t)snprintf(b + n, cap - n, "X-Forwarded-For: ");
+        memset(b + n, '1', 200);
+        n += 200;
+    } else {
+        n += (size_t)snprintf(b + n, cap - n, "%s", hostile[i].raw);
+    }
+    n += (size_t)snprintf(b + n, cap - n, "\r\n\r\n");
+    *len = n;
+    return b;
+}
+
+START_TEST(test_hostile_proxy_input)
+{
+    write_who();
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1", "--log-format", "json", "--trusted-proxies", PROXY, "--proxy-protocol",
+                                 "--request-id", "--max-head-size", "32k"),
+                            &p);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(hostile); i++) {
+        size_t len;
+        char *raw = hostile_bytes(i, &len);
+        if (hostile[i].client == NULL) {
+            expect_closed_unanswered(PROXY, p, raw, len, 3000);
+        } else {
+            struct e2e_response r;
+            exchange_from(PROXY, p, raw, len, &r);
+            ck_assert_msg(r.status == 200, "%s: %d", hostile[i].name, r.status);
+            char id[200];
+            ck_assert_msg(e2e_header(&r, "X-Request-Id", id, sizeof(id)) && strlen(id) == 32, "%s", hostile[i].name);
+            e2e_response_free(&r);
+            char target[64], line[4096], want[200];
+            snprintf(target, sizeof(target), "/who.txt?case=hostile-%zu", i);
+            access_line(target, line, sizeof(line));
+            snprintf(want, sizeof(want), "\"remote_addr\":\"%s\",\"peer\":\"" PROXY "\"", hostile[i].client);
+            ck_assert_msg(strstr(line, want) != NULL, "%s: %s", hostile[i].name, line);
+        }
+        free(raw);
+        struct e2e_response ok; /* nothing above took the worker down */
+        get_from(CLIENT, p, "/who.txt?case=next", "", 200, &ok);
+        e2e_response_free(&ok);
+    }
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
 /* ---- X-Request-Id ---- */
 
 START_TEST(test_request_ids)
@@ -620,6 +745,7 @@ TCase *e2e_proxy_tcase(void)
     tcase_add_test(tc, test_proxy_protocol_by_hand);
     tcase_add_test(tc, test_proxy_protocol_refusals);
     tcase_add_test(tc, test_proxy_protocol_needs_trusted_proxies);
+    tcase_add_test(tc, test_hostile_proxy_input);
     tcase_add_test(tc, test_healthcheck_through_the_proxy_protocol);
     tcase_add_test(tc, test_request_ids);
     tcase_add_test(tc, test_haproxy_send_proxy_v1_and_v2);
