@@ -72,7 +72,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 SHARED ?= ../shared
 
 PHONY_DOCS = docs-config
-.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test image image-test loadtest loadtest-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
+.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test image image-test loadtest loadtest-test proxy-compose-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -87,6 +87,7 @@ help:
 	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
+	@echo "make proxy-compose-test  examples/behind-haproxy: HAProxy in front (PROXY v2, X-Forwarded-For), the logged clients"
 	@echo "make fuzz         libFuzzer on the parsers (HTTP, conditionals, forwarded fields, PROXY), paths, the walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make browser-check  headless Chromium loads examples/spa: types, gzip, Cache-Control, the app ran"
@@ -301,6 +302,10 @@ loadtest:
 loadtest-test:
 	scripts/build/docker-base debian:bookworm-slim
 	scripts/systest/loadtest-test
+
+# examples/behind-haproxy: Debian's HAProxy in front of the image, PROXY v2 and X-Forwarded-For.
+proxy-compose-test: image
+	scripts/systest/proxy-compose-test $(IMAGE):$(VERSION)
 
 # libFuzzer (clang): the parser, RFC 9110's field values, path resolution, the path walk, the forwarded
 # fields and the PROXY protocol header, FUZZ_SECONDS each.
