@@ -148,7 +148,7 @@ static const char *client_of(const struct access_record *r)
  */
 static void put_proxy_tail(struct textbuf *l, const struct access_record *r)
 {
-    if (r->client != NULL && strcmp(r->client, r->peer) != 0) {
+    if (r->client != NULL && r->client != r->peer && strcmp(r->client, r->peer) != 0) {
         textbuf_puts(l, " peer=");
         textbuf_puts(l, r->peer);
     }

@@ -452,32 +452,27 @@ static void note_request(struct conn *c, const struct http_request *req, const s
     }
 }
 
-/*
- * Settles the current request's client and id into c->rec: the sender, or
- * the address a trusted sender's forwarded field names; its X-Request-Id
- * when a trusted sender passed an acceptable one, else a new id.  req is
- * NULL for a head that could not be read (no field of it is believed).
- */
-static void conn_identify(struct conn *c, const struct http_request *req)
+/* From a trusted sender: the client its forwarded field names, when it names one, into c->rec. */
+static void conn_believe_client(struct conn *c, const struct http_request *req)
 {
     const struct conn_clients *k = &c->ctx->clients;
-    c->rec.client = c->sender_name;
-    c->rec.request_id = NULL;
-    bool believed = req != NULL && c->sender_trusted;
-    if (believed) {
-        struct net_addr a;
-        enum forwarded_result r =
-            forwarded_client(k->trusted, (enum forwarded_field)k->header, req->headers, req->num_headers, &a);
-        if (r == FORWARDED_RESOLVED) {
-            net_addr_format(&a, c->client);
-            c->rec.client = c->client;
-        } else if (r == FORWARDED_IGNORED) {
-            LOG_DEBUG("%s: the forwarded client field is malformed or over its limits: ignored", c->sender_name);
-        }
+    struct net_addr a;
+    enum forwarded_result r =
+        forwarded_client(k->trusted, (enum forwarded_field)k->header, req->headers, req->num_headers, &a);
+    if (r == FORWARDED_RESOLVED) {
+        net_addr_format(&a, c->client);
+        c->rec.client = c->client;
+    } else if (r == FORWARDED_IGNORED) {
+        LOG_DEBUG("%s: the forwarded client field is malformed or over its limits: ignored", c->sender_name);
     }
-    if (!k->request_id)
-        return;
-    struct http_slice id = believed ? forwarded_request_id(req->headers, req->num_headers) : (struct http_slice){0};
+}
+
+/* The request's id into c->rec: a trusted sender's acceptable X-Request-Id (req not NULL), else a new one. */
+static void conn_set_request_id(struct conn *c, const struct http_request *req)
+{
+    struct http_slice id = {NULL, 0};
+    if (req != NULL && c->sender_trusted)
+        id = forwarded_request_id(req->headers, req->num_headers);
     if (id.p != NULL) {
         memcpy(c->request_id, id.p, id.len);
         c->request_id[id.len] = '\0';
@@ -485,6 +480,23 @@ static void conn_identify(struct conn *c, const struct http_request *req)
         new_request_id(c->ctx, c->request_id);
     }
     c->rec.request_id = c->request_id;
+}
+
+/*
+ * Settles the current request's client and id into c->rec: the sender, or
+ * the address a trusted sender's forwarded field names; with --request-id,
+ * its X-Request-Id when a trusted sender passed an acceptable one, else a
+ * new id.  req is NULL for a head that could not be read (no field of it
+ * is believed).  Without trusted proxies or ids, two stores.
+ */
+static void conn_identify(struct conn *c, const struct http_request *req)
+{
+    c->rec.client = c->sender_name;
+    c->rec.request_id = NULL;
+    if (c->sender_trusted && req != NULL)
+        conn_believe_client(c, req);
+    if (c->ctx->clients.request_id)
+        conn_set_request_id(c, req);
 }
 
 /*
