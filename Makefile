@@ -28,6 +28,9 @@ DEFLATE_LIBS ?= -ldeflate
 # The configuration file (YAML): libyaml (package libyaml-dev); the static build links one
 # built from Debian's source with musl.
 YAML_LIBS ?= -lyaml
+# Content ETags: XXH3-128 from libxxhash (package libxxhash-dev); the static build links one
+# built from Debian's source with musl.
+XXHASH_LIBS ?= -lxxhash
 CHECK_CFLAGS = $(shell $(PKG_CONFIG) --cflags check 2>/dev/null)
 CHECK_LIBS   = $(shell $(PKG_CONFIG) --libs check 2>/dev/null || echo -lcheck)
 
@@ -47,20 +50,21 @@ vpath %.c $(SRC_DIRS)
 vpath %.h $(SRC_DIRS)
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_forwarded check_proxy_proto
+UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log check_forwarded check_proxy_proto
 check_http_parser_OBJS = http_parser
 check_http_cond_OBJS   = http_cond http_date http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf
 check_config_OBJS      = config config_options config_names config_help config_file optparse host listen netaddr compress cors mime pages path_rules redirect http_parser log clock path textbuf
-check_file_cache_OBJS  = file_cache file walk http_date
+check_file_cache_OBJS  = file_cache etag file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
+check_log_OBJS         = log clock
 check_metrics_http_OBJS = metrics_http metrics reply request_log access_log response http_parser http_date clock log textbuf
 check_request_log_OBJS = request_log access_log metrics http_date http_parser clock log textbuf
 check_auth_OBJS        = auth reply response http_parser metrics clock log textbuf
-check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache walk http_date log mime path response textbuf
+check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
 check_compress_OBJS    = compress clock log http_parser optparse
 check_forwarded_OBJS   = forwarded netaddr http_parser optparse
@@ -72,7 +76,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 SHARED ?= ../shared
 
 PHONY_DOCS = docs-config
-.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test image image-test loadtest loadtest-test proxy-compose-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench callgrind ci-deps ci-fresh release-image release-inspect release-binaries release-upload deps clean help
+.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test cross cross-test image image-arm64 image-test loadtest loadtest-test proxy-compose-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench bench-conns bench-latency bench-profile callgrind ci-deps ci-fresh publish publish-verify publish-test registry-up registry-down release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -85,6 +89,9 @@ help:
 	@echo "make static-deps static-libs-test  every scripts/build/musl-lib row, the unlinked ones used once (STATIC_ARCH=aarch64 too)"
 	@echo "make image        build the otuserver:$(VERSION) image (makes its base locally if needed)"
 	@echo "make image-test   the container checks: size, contents, health, user, variables, stop"
+	@echo "make cross-test   the aarch64 build under qemu: static, unit and end-to-end suites, the arm64 images run"
+	@echo "make image-arm64  the arm64 images (VERSION-arm64) from the aarch64 cross build"
+	@echo "make publish-test both images for both platforms into a local registry: index, SBOM, signature, chart; tampering caught"
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make proxy-compose-test  examples/behind-haproxy: HAProxy in front (PROXY v2, X-Forwarded-For), the logged clients"
@@ -97,7 +104,10 @@ help:
 	@echo "make k8s-local-up / k8s-local-down  a single-node cluster on this machine (root)"
 	@echo "make actionlint   lint the GitHub workflows"
 	@echo "make workflow-check  every make target the workflows name exists; they cover .ci/run"
-	@echo "make bench        otuserver vs nginx, lighttpd, h2o: pinned, half a core, medians of 5 (BENCH_MODE=spread: 2 workers)"
+	@echo "make bench        otuserver vs the floor, nginx, lighttpd, h2o: pinned, a quota per column, CPU per request, medians of 5"
+	@echo "make bench-conns  15,000 and 100,000 keep-alive connections: memory per connection, active p99"
+	@echo "make bench-latency  vegeta at 50/80/95 % of the best peer's capacity: p50, p99, p99.9"
+	@echo "make bench-profile  syscalls, context switches and callgrind per request: otuserver, floor, h2o, lighttpd"
 	@echo "make callgrind    instructions per keep-alive request"
 	@echo "make lint         cppcheck, clang-tidy, clang-format, shellcheck, yamllint, module map, docs: zero findings"
 	@echo "make format       lays out every C file as .clang-format says"
@@ -115,10 +125,10 @@ build/gen/mime_table.inc: scripts/build/gen-mime-table
 build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
 
 build/asan/otuserver: $(SAN_OBJS)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(LDFLAGS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS)
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -134,7 +144,7 @@ build/asan/tests/%.o: tests/%.c
 
 .SECONDEXPANSION:
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS)
 
 # The end-to-end suite: check_e2e.c (main) and every tests/e2e_*.c: the subject files, the
 # fixture they share (e2e_fixture.c) and the raw HTTP client (e2e_util.c).
@@ -217,9 +227,9 @@ DEP_ARCHIVES_brotli     = libbrotlienc.a libbrotlidec.a libbrotlicommon.a
 DEP_ARCHIVES_zstd       = libzstd.a
 DEP_ARCHIVES_xxhash     = libxxhash.a
 # What the server links, in link order: adding a library to the static link is adding its name here.
-STATIC_DEPS  = libevent crypt libdeflate libyaml
+STATIC_DEPS  = libevent crypt libdeflate libyaml xxhash
 # Built and cached beside them, not linked yet.
-CACHED_DEPS  = brotli zstd xxhash
+CACHED_DEPS  = brotli zstd
 # A library's folders and archives: $(call dep_include,NAME), $(call dep_lib,NAME), $(call dep_archives,NAME)
 dep_include  = $(DEPS)/$(1)/include
 dep_lib      = $(DEPS)/$(1)/lib
@@ -262,7 +272,7 @@ static-units: $(STATIC_UNITS)
 
 # The libraries built but not linked yet, and libdeflate, each used once with a
 # known answer by one static program linked with --gc-sections (tests/static_libs.c).
-STATIC_LIBS_DEPS = libdeflate libyaml $(CACHED_DEPS)
+STATIC_LIBS_DEPS = libdeflate libyaml xxhash $(CACHED_DEPS)
 $(STATIC_DIR)/unit/static_libs: tests/static_libs.c $(foreach d,$(STATIC_LIBS_DEPS),$(call dep_built,$(d)))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STD) $(WARN) -O2 $(foreach d,$(STATIC_LIBS_DEPS),-I$(call dep_include,$(d))) $(STATIC_LINK) \
@@ -277,16 +287,49 @@ static-test: build/otuserver-static build/asan/check_e2e build/loadcheck
 	OTU_SERVER=build/otuserver-static build/asan/check_e2e
 
 # Container image: FROM scratch, the static binary and the bundled site.
+# Docker's legacy builder (BuildKit needs buildx, which Docker 20.10 here lacks)
+# leaves the images of earlier stages and builds untagged: the build stage is
+# kept under $(IMAGE)-build:latest (its layers are the next build's cache), and
+# what is left untagged with the project's source label is pruned.
 IMAGE    ?= otuserver
 REVISION := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+IMAGE_SOURCE_LABEL = org.opencontainers.image.source=https://github.com/otuserver/otuserver
+DOCKER_BUILD = DOCKER_BUILDKIT=0 docker build --network host -q
+IMAGE_ARGS   = --build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
+	--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ)
+IMAGE_PRUNE  = docker image prune -f --filter label=$(IMAGE_SOURCE_LABEL) >/dev/null
 
 image:
 	scripts/build/docker-base debian:bookworm-slim
-	DOCKER_BUILDKIT=0 docker build --network host -q \
-		--build-arg VERSION=$(VERSION) --build-arg REVISION=$(REVISION) \
-		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
-		-t $(IMAGE):$(VERSION) -t $(IMAGE):latest .
-	DOCKER_BUILDKIT=0 docker build --network host -q -t $(IMAGE)-loadtest:$(VERSION) loadtest
+	$(DOCKER_BUILD) $(IMAGE_ARGS) --target build -t $(IMAGE)-build:latest .
+	$(DOCKER_BUILD) $(IMAGE_ARGS) -t $(IMAGE):$(VERSION) -t $(IMAGE):latest .
+	$(DOCKER_BUILD) -t $(IMAGE)-loadtest:$(VERSION) loadtest
+	$(IMAGE_PRUNE)
+
+# The arm64 images, tagged VERSION-arm64 (a tag holds one platform in Docker 20.10's
+# store): the aarch64 cross build - the binary make cross-test runs under qemu - in
+# scratch through the Dockerfile's prebuilt target, from a context holding only it and
+# the site; the load-test image on an arm64 Debian (its apt-get runs under qemu).
+ARM64_BASE ?= otuserver-base:bookworm-slim-arm64
+image-arm64:
+	$(MAKE) static STATIC_ARCH=aarch64
+	scripts/build/qemu-binfmt
+	rm -rf build/image-arm64 && mkdir -p build/image-arm64
+	cp build/aarch64/otuserver-static build/image-arm64/otuserver
+	cp -r DOCUMENT_ROOT build/image-arm64/
+	$(DOCKER_BUILD) --platform linux/arm64 $(IMAGE_ARGS) --target prebuilt -f Dockerfile \
+		-t $(IMAGE):$(VERSION)-arm64 build/image-arm64
+	scripts/build/docker-base $(ARM64_BASE) linux/arm64
+	$(DOCKER_BUILD) --platform linux/arm64 --build-arg BASE=$(ARM64_BASE) -t $(IMAGE)-loadtest:$(VERSION)-arm64 loadtest
+	$(IMAGE_PRUNE)
+
+# The aarch64 build tested here under qemu-user-static: static, unit suites, the
+# libraries, the end-to-end suite against it, the arm64 images run (scripts/systest/cross-test).
+cross:
+	$(MAKE) static static-units static-libs-test STATIC_ARCH=aarch64
+
+cross-test: build/asan/check_e2e build/loadcheck build/asan/openat2_enosys.so build/fork_fail.so
+	scripts/systest/cross-test
 
 image-test: image build/asan/check_e2e build/loadcheck
 	scripts/systest/image-test $(IMAGE):$(VERSION)
@@ -408,38 +451,48 @@ ci-deps:
 ci-fresh:
 	scripts/systest/ci-fresh
 
-# Release (run by .github/workflows/release.yml on a version tag).
-RELEASE_IMAGE   ?= ghcr.io/otuserver/otuserver
+# Publishing: both images for linux/amd64 and linux/arm64 as multi-platform
+# indexes, an SBOM per platform and a cosign signature, the chart as an OCI
+# artifact (scripts/release/).  The same targets serve the local registry
+# (publish-test, the local cluster) and a release on GitHub (release.yml):
+#   REGISTRY   empty: the local one (scripts/release/registry, 127.0.0.1:5055)
+#   SIGN_KEY   a cosign key file: signed offline, no transparency log;
+#              empty: keyless (GitHub's OIDC identity, Fulcio, Rekor)
+REGISTRY        ?=
+SIGN_KEY        ?=
 RELEASE_VERSION ?= $(VERSION)
 RELEASE_TAG     ?= v$(VERSION)
-PLATFORMS       ?= linux/amd64,linux/arm64
 # VERSION, MAJOR.MINOR, MAJOR and latest; a pre-release (1.1.0-rc1) only its own
 RELEASE_TAGS    ?= $(if $(findstring -,$(RELEASE_VERSION)),$(RELEASE_VERSION),$(RELEASE_VERSION) \
 	$(word 1,$(subst ., ,$(RELEASE_VERSION))).$(word 2,$(subst ., ,$(RELEASE_VERSION))) \
 	$(word 1,$(subst ., ,$(RELEASE_VERSION))) latest)
-# each image carries an SBOM and SLSA provenance (max mode) as registry attestations
-ATTEST          ?= --sbom=true --provenance=mode=max
+PUBLISH_ENV      = REGISTRY="$(REGISTRY)" SIGN_KEY="$(SIGN_KEY)" VERSION="$(RELEASE_VERSION)" \
+	TAGS="$(filter-out $(RELEASE_VERSION),$(RELEASE_TAGS))"
 
-release-image:
-	docker buildx build --platform $(PLATFORMS) --push $(ATTEST) \
-		--build-arg VERSION=$(RELEASE_VERSION) --build-arg REVISION=$(REVISION) \
-		--build-arg CREATED=$$(date -u +%Y-%m-%dT%H:%M:%SZ) \
-		$(foreach t,$(RELEASE_TAGS),-t $(RELEASE_IMAGE):$(t)) .
-	docker buildx build --platform $(PLATFORMS) --push $(ATTEST) \
-		$(foreach t,$(RELEASE_TAGS),-t $(RELEASE_IMAGE)-loadtest:$(t)) loadtest
+# Pushes what make image and make image-arm64 made, signs it, attaches the SBOMs, pushes the chart.
+publish:
+	$(PUBLISH_ENV) scripts/release/publish
 
-release-inspect:
-	@for img in $(RELEASE_IMAGE) $(RELEASE_IMAGE)-loadtest; do for t in $(RELEASE_TAGS); do \
-		echo "== $$img:$$t"; docker buildx imagetools inspect "$$img:$$t" | grep -E 'Name:|Digest:|Platform:' || exit 1; \
-	done; docker buildx imagetools inspect "$$img:$(RELEASE_VERSION)" --format '{{json .SBOM}}' | head -c 300; echo; \
-	docker buildx imagetools inspect "$$img:$(RELEASE_VERSION)" --format '{{json .Provenance}}' | head -c 300; echo; done
+# What was published, checked as a user would: indexes, signature, SBOMs, pulls per platform, chart.
+publish-verify:
+	$(PUBLISH_ENV) scripts/release/verify
 
-release-binaries:
-	@mkdir -p dist
-	for p in $$(echo $(PLATFORMS) | tr , ' '); do \
-		docker buildx build --platform $$p --target build --output type=local,dest=build/release-$${p#linux/} . && \
-		cp build/release-$${p#linux/}/src/build/otuserver-static dist/otuserver-$(RELEASE_VERSION)-linux-$${p#linux/} || exit 1; \
-	done
+# The whole of it against a registry started here, with a key made here; tampering caught.
+publish-test: image image-arm64
+	scripts/release/publish-test
+
+registry-up:
+	scripts/release/registry start
+
+registry-down:
+	scripts/release/registry stop
+
+# The static binaries of both architectures, as tested here, with their checksums.
+release-binaries: static
+	$(MAKE) static STATIC_ARCH=aarch64
+	@rm -rf dist && mkdir -p dist
+	cp build/otuserver-static dist/otuserver-$(RELEASE_VERSION)-linux-amd64
+	cp build/aarch64/otuserver-static dist/otuserver-$(RELEASE_VERSION)-linux-arm64
 	cd dist && sha256sum otuserver-* > SHA256SUMS
 
 release-upload:
@@ -447,8 +500,31 @@ release-upload:
 
 # Side by side with nginx, lighttpd and h2o (bench/run-bench: BENCH_MODE=pinned, one worker
 # on CPU 1 under half a core, medians of five; BENCH_MODE=spread, the 2-worker way): ratios, chart.
-bench: build/otuserver
-	OTU_BIN=build/otuserver DOCROOT=$(SHARED) bench/run-bench
+bench: build/otuserver build/floor
+	OTU_BIN=build/otuserver FLOOR_BIN=build/floor DOCROOT=$(SHARED) bench/run-bench
+
+# Many concurrent keep-alive connections: memory per connection and the active clients' p99
+# (bench/run-conns: 15,000 to otuserver, nginx and h2o; 100,000 to otuserver and nginx).
+bench-conns: build/otuserver build/conns
+	OTU_BIN=build/otuserver CONNS_BIN=build/conns DOCROOT=$(SHARED) bench/run-conns
+
+# Latency at fixed rates (50/80/95 % of the best peer's capacity) with vegeta (bench/run-latency).
+bench-latency: build/otuserver
+	OTU_BIN=build/otuserver DOCROOT=$(SHARED) bench/run-latency
+
+# Where a request's CPU goes: syscalls, context switches, callgrind (bench/profile).
+bench-profile: build/otuserver build/floor
+	OTU_BIN=build/otuserver FLOOR_BIN=build/floor DOCROOT=$(SHARED) bench/profile
+
+# The many-connections client of make bench-conns (bench/conns/conns.c).
+build/conns: bench/conns/conns.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(HARDEN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+# The floor: the least a server can do on this kernel per request (bench/floor/floor.c).
+build/floor: bench/floor/floor.c
+	@mkdir -p $(@D)
+	$(CC) $(STD) $(WARN) $(OPT) $(HARDEN) -D_GNU_SOURCE $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 # Instructions per keep-alive request under callgrind (repeatable on a noisy machine).
 callgrind: build/otuserver

@@ -1,7 +1,7 @@
 /*
  * fuzz_http_cond.c - libFuzzer target: RFC 9110's field values from a
  * hostile client (Range, If-Range, entity-tag lists, Accept-Encoding,
- * dates).
+ * Accept and Sec-Fetch-Mode for navigations, dates).
  *
  * The input is split at its first two NULs into a field value, a size and
  * the rest.  Whatever it is, nothing reads past the value (ASan), a
@@ -34,8 +34,12 @@ static unsigned answers(struct http_slice v, int64_t size)
     bits |= (unsigned)http_etag_list_matches(v, etag, false) << 4;
     bits |= (unsigned)http_accepts_coding(v, "gzip") << 5;
     bits |= (unsigned)http_accepts_coding(v, "br") << 6;
+    bits |= (unsigned)http_accept_names(v, "text/html") << 8;
     struct http_request_info info;
     memset(&info, 0, sizeof(info));
+    info.sec_fetch_mode = v;
+    info.accept = v;
+    bits |= (unsigned)http_is_navigation(&info) << 9;
     info.if_none_match = v;
     info.if_unmodified_since = v;
     bits |= (unsigned)http_preconditions(&info, etag, 784111777) << 7;

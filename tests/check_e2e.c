@@ -23,6 +23,8 @@
  *                                 variables on 200, 304 and 404; bad rules stop the start
  *   config      e2e_config.c      the YAML file, variable names (derived, deprecated, unknown),
  *                                 --check-config, the root as an argument, reload under load
+ *   fleet       e2e_fleet.c       behind an ingress: ETags equal on every replica, clean URLs, fallbacks
+ *                                 by prefix and navigation, JSON logs, durations
  *   proxy       e2e_proxy.c       behind proxies: trusted proxies and spoofed fields, chains and their
  *                                 limits, the auth limiter per client, the PROXY protocol by hand and
  *                                 from HAProxy, refusals and the header deadline, request ids
@@ -62,6 +64,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_compress_tcase());
         suite_add_tcase(e2e, e2e_rules_tcase());
         suite_add_tcase(e2e, e2e_config_tcase());
+        suite_add_tcase(e2e, e2e_fleet_tcase());
         suite_add_tcase(e2e, e2e_proxy_tcase());
     }
     SRunner *sr = srunner_create(e2e);

@@ -53,7 +53,7 @@ static void teardown(void)
 
 START_TEST(test_hit_holds_contents_and_validators)
 {
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
     ck_assert_int_eq(fi->status, 0);
     ck_assert_ptr_nonnull(fi->data);
@@ -68,9 +68,97 @@ START_TEST(test_hit_holds_contents_and_validators)
 }
 END_TEST
 
+/* Writes len bytes of a pattern (seeded by seed) to name, with the given mtime (seconds). */
+static void write_pattern(const char *name, size_t len, unsigned seed, time_t mtime)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    for (size_t i = 0; i < len; i++)
+        fputc((int)((i * 31 + seed) % 251), f);
+    fclose(f);
+    struct timespec times[2] = {{mtime, 0}, {mtime, 0}};
+    ck_assert_int_eq(utimensat(AT_FDCWD, path, times, 0), 0);
+}
+
+/* The ETag of name, looked up in a fresh cache of the given kind. */
+static void etag_of(const char *name, bool remember, int64_t hash_max, char out[ETAG_SIZE])
+{
+    struct file_cache *fc = file_cache_new(&root, 16, remember, hash_max);
+    const struct file_info *fi = file_cache_get(fc, name, 1000);
+    ck_assert_int_eq(fi->status, 0);
+    snprintf(out, ETAG_SIZE, "%s", fi->etag);
+    file_cache_free(fc);
+}
+
+/*
+ * Issue 27: the same bytes give the same ETag whatever their inode and mtime
+ * (two replicas' copies), small files (kept in memory) and large ones
+ * (hashed through the descriptor) alike; other bytes of the same size differ.
+ */
+START_TEST(test_etag_from_contents_equal_across_copies)
+{
+    static const size_t sizes[] = {6, FILE_CACHE_DATA_MAX + 1, 300000};
+    for (size_t i = 0; i < OTU_ARRAY_LEN(sizes); i++) {
+        write_pattern("copy1", sizes[i], 7, 1000000000);
+        write_pattern("copy2", sizes[i], 7, 1200000000); /* another inode, another mtime */
+        write_pattern("other", sizes[i], 8, 1000000000); /* same size and mtime, other bytes */
+        char e1[ETAG_SIZE], e2[ETAG_SIZE], e3[ETAG_SIZE];
+        etag_of("copy1", true, ETAG_HASH_MAX_DEFAULT, e1);
+        etag_of("copy2", true, ETAG_HASH_MAX_DEFAULT, e2);
+        etag_of("other", true, ETAG_HASH_MAX_DEFAULT, e3);
+        ck_assert_msg(strcmp(e1, e2) == 0, "%zu bytes: copies differ: %s %s", sizes[i], e1, e2);
+        ck_assert_msg(strcmp(e1, e3) != 0, "%zu bytes: other bytes, same tag %s", sizes[i], e1);
+        ck_assert_uint_eq(strlen(e1), 34); /* quotes around 32 hex digits */
+    }
+}
+END_TEST
+
+/* The contents hashed through the descriptor and from memory give one tag. */
+START_TEST(test_etag_same_from_file_and_bytes)
+{
+    size_t len = 100000;
+    write_pattern("big", len, 3, 1000000000);
+    char *bytes = malloc(len);
+    ck_assert_ptr_nonnull(bytes);
+    for (size_t i = 0; i < len; i++)
+        bytes[i] = (char)((i * 31 + 3) % 251);
+    char from_bytes[ETAG_SIZE], cached[ETAG_SIZE];
+    etag_from_bytes(bytes, len, from_bytes);
+    etag_of("big", true, ETAG_HASH_MAX_DEFAULT, cached);
+    ck_assert_str_eq(cached, from_bytes);
+    free(bytes);
+}
+END_TEST
+
+/*
+ * Over etag_hash_max, and without remembering, the tag is size and mtime
+ * without the inode: equal for copies that kept their mtime, different
+ * otherwise.
+ */
+START_TEST(test_etag_from_size_and_mtime_over_the_limit)
+{
+    write_pattern("copy1", 5000, 7, 1000000000);
+    write_pattern("copy2", 5000, 7, 1000000000);
+    write_pattern("later", 5000, 7, 1000000001);
+    char e1[ETAG_SIZE], e2[ETAG_SIZE], e3[ETAG_SIZE], e4[ETAG_SIZE];
+    etag_of("copy1", true, 4999, e1);
+    etag_of("copy2", true, 4999, e2);
+    etag_of("later", true, 4999, e3);
+    etag_of("copy1", false, ETAG_HASH_MAX_DEFAULT, e4);
+    ck_assert_str_eq(e1, "\"1388-de0b6b3a7640000\""); /* 5000 bytes, 10^9 s in ns, in hex */
+    ck_assert_str_eq(e1, e2);
+    ck_assert_str_ne(e1, e3);
+    ck_assert_str_eq(e4, e1);
+    etag_of("copy1", true, -1, e4); /* --etag-hash-max 0 */
+    ck_assert_str_eq(e4, e1);
+}
+END_TEST
+
 START_TEST(test_changes_show_after_the_validity)
 {
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
     char etag[64];
     strcpy(etag, fi->etag);
@@ -87,7 +175,7 @@ END_TEST
 
 START_TEST(test_misses_are_remembered_and_refreshed)
 {
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     ck_assert_int_eq(file_cache_get(fc, "new.txt", 1000)->status, 404);
     write_file("new.txt", "hello\n");
     ck_assert_int_eq(file_cache_get(fc, "new.txt", 1100)->status, 404);
@@ -102,7 +190,7 @@ END_TEST
 
 START_TEST(test_without_remembering_every_lookup_reopens)
 {
-    struct file_cache *fc = file_cache_new(&root, 0, false);
+    struct file_cache *fc = file_cache_new(&root, 0, false, ETAG_HASH_MAX_DEFAULT);
     ck_assert_mem_eq(file_cache_get(fc, "a.txt", 1000)->data, "first\n", 6);
     write_file("a.txt", "changed\n");
     ck_assert_mem_eq(file_cache_get(fc, "a.txt", 1000)->data, "changed\n", 8);
@@ -112,7 +200,7 @@ END_TEST
 
 START_TEST(test_eviction_keeps_recent_names)
 {
-    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, true);
+    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, true, ETAG_HASH_MAX_DEFAULT);
     char name[32];
     for (int i = 0; i < 40; i++) {
         snprintf(name, sizeof(name), "f%d.txt", i);
@@ -132,7 +220,7 @@ START_TEST(test_escapes_stay_refused)
     snprintf(link, sizeof(link), "%s/out", dir);
     snprintf(target, sizeof(target), "/etc/hostname");
     ck_assert_int_eq(symlink(target, link), 0);
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     const struct file_info *fi = file_cache_get(fc, "out", 1000);
     ck_assert(fi->status == 403 || fi->status == 404);
     ck_assert_int_eq(fi->fd, -1);
@@ -164,7 +252,7 @@ static void set_mtime(const char *name, time_t sec)
 /* A file rewritten in place (same inode, same name) shows after FILE_CACHE_STAT_MS. */
 START_TEST(test_inplace_rewrite_shows_after_stat_interval)
 {
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     const struct file_info *fi = file_cache_get(fc, "a.txt", 1000);
     ino_t ino = fi->st.st_ino;
     char etag[64];
@@ -190,7 +278,7 @@ END_TEST
 START_TEST(test_forget_drops_a_truncated_file)
 {
     write_bytes("big.bin", 'x', 3 * FILE_CACHE_DATA_MAX);
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     const struct file_info *fi = file_cache_get(fc, "big.bin", 1000);
     ck_assert_int_eq(fi->status, 0);
     ck_assert_ptr_null(fi->data); /* sent from its descriptor */
@@ -211,7 +299,7 @@ END_TEST
 START_TEST(test_deleted_file_noticed_after_stat_interval)
 {
     write_bytes("gone.bin", 'y', 3 * FILE_CACHE_DATA_MAX);
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     ck_assert_int_eq(file_cache_get(fc, "gone.bin", 1000)->status, 0);
     char path[256];
     snprintf(path, sizeof(path), "%s/gone.bin", dir);
@@ -233,7 +321,7 @@ static bool fd_open(int fd)
 START_TEST(test_sweep_expires_idle_entries)
 {
     write_file("b.txt", "bee\n");
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     int a_fd = file_cache_get(fc, "a.txt", 1000)->fd;
     int b_fd = file_cache_get(fc, "b.txt", 3000)->fd;
     ck_assert(fd_open(a_fd) && fd_open(b_fd));
@@ -256,7 +344,7 @@ END_TEST
 START_TEST(test_sweep_drops_deleted_files)
 {
     write_bytes("del.bin", 'z', 3 * FILE_CACHE_DATA_MAX);
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     int del_fd = file_cache_get(fc, "del.bin", 1000)->fd;
     int a_fd = file_cache_get(fc, "a.txt", 1000)->fd;
     char path[256];
@@ -273,7 +361,7 @@ END_TEST
 /* Out of descriptors: the 503 is answered, never remembered. */
 START_TEST(test_busy_is_never_remembered)
 {
-    struct file_cache *fc = file_cache_new(&root, 16, true);
+    struct file_cache *fc = file_cache_new(&root, 16, true, ETAG_HASH_MAX_DEFAULT);
     struct rlimit saved, none;
     ck_assert_int_eq(getrlimit(RLIMIT_NOFILE, &saved), 0);
     int lowest = dup(0); /* every descriptor below this one is taken */
@@ -301,7 +389,7 @@ END_TEST
 START_TEST(test_emfile_shedding_spares_recent_entries)
 {
     static const char *const names[] = {"s0.txt", "s1.txt", "s2.txt", "s3.txt", "s4.txt", "s5.txt"};
-    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, true);
+    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, true, ETAG_HASH_MAX_DEFAULT);
     int fds[6];
     for (int i = 0; i < 6; i++) {
         write_file(names[i], "s\n");
@@ -342,7 +430,8 @@ END_TEST
  */
 START_TEST(test_scope_pins_every_answer)
 {
-    struct file_cache *fc = file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, false); /* reopen always */
+    struct file_cache *fc =
+        file_cache_new(&root, FILE_CACHE_MIN_ENTRIES, false, ETAG_HASH_MAX_DEFAULT); /* reopen always */
     char name[32];
     const struct file_info *held[FILE_CACHE_MIN_ENTRIES];
     file_cache_begin(fc);
@@ -378,6 +467,9 @@ int main(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_hit_holds_contents_and_validators);
     tcase_add_test(tc, test_changes_show_after_the_validity);
+    tcase_add_test(tc, test_etag_from_contents_equal_across_copies);
+    tcase_add_test(tc, test_etag_same_from_file_and_bytes);
+    tcase_add_test(tc, test_etag_from_size_and_mtime_over_the_limit);
     tcase_add_test(tc, test_misses_are_remembered_and_refreshed);
     tcase_add_test(tc, test_without_remembering_every_lookup_reopens);
     tcase_add_test(tc, test_eviction_keeps_recent_names);

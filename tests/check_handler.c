@@ -13,6 +13,7 @@
 #include "compat.h"
 
 #include "handler.h"
+#include "pages.h"
 
 #include "cors.h"
 
@@ -52,7 +53,8 @@ enum {
     OPT_REDIRECTS = 1 << 7,  /* the --redirect rules of make_config() */
     OPT_AUTOINDEX = 1 << 8,  /* --autoindex */
     OPT_RULES = 1 << 9,      /* the --cache-control and --header rules of make_config() */
-    OPT_GZIP = 1 << 10       /* --compress gzip, the default types, --compress-min-size 1k */
+    OPT_GZIP = 1 << 10,      /* --compress gzip, the default types, --compress-min-size 1k */
+    OPT_CLEAN = 1 << 11      /* --try-ext .html,.htm --clean-urls-redirect --fallback /app/=/app/shell.html */
 };
 /* Sizes of the files gzip on the fly is tried on. */
 #define PAGE_SIZE 4000
@@ -75,6 +77,7 @@ struct hcase {
     const char *accept;   /* Accept, or NULL */
     const char *origin;   /* Origin, or NULL */
     const char *acrm;     /* Access-Control-Request-Method, or NULL */
+    const char *mode;     /* Sec-Fetch-Mode, or NULL */
     bool asterisk;        /* OPTIONS * (the path is not looked at) */
     int rc;               /* the status the parser chose, 0 for none */
     bool no_keep_alive;   /* the connection would close anyway */
@@ -150,6 +153,16 @@ static void tree_setup(void)
     make_dir(".well-known");
     put_text(".well-known/acme.txt", "token\n");
     put_text("404.html", "custom 404\n");
+    /* clean URLs: a static-site generator's export, and an app under /app/ */
+    put_text("about.html", "about\n");
+    put_text("old.htm", "old page\n");
+    put_text("both.html", "both html\n");
+    put_text("both.htm", "both htm\n");
+    put_text("dir.html", "not the folder\n");
+    make_dir("articles");
+    put_text("articles/post.html", "a post\n");
+    make_dir("app");
+    put_text("app/shell.html", "app shell\n");
     /* precompressed siblings: the handler checks names and times, not contents */
     put_text("style.css", "body{}\n");
     put_text("style.css.gz", "GZ-style");
@@ -200,8 +213,11 @@ static void make_config(struct config *cfg, unsigned opts)
     snprintf(cfg->pages.index_names[0], sizeof(cfg->pages.index_names[0]), "index.html");
     cfg->file_cache_entries = opts & OPT_NO_CACHE ? 0 : 1024;
     cfg->serve_dotfiles = (opts & OPT_DOTFILES) != 0;
-    if (opts & OPT_FALLBACK)
-        snprintf(cfg->pages.fallback, sizeof(cfg->pages.fallback), "/index.html");
+    if (opts & OPT_FALLBACK) {
+        cfg->pages.fallback_count = 1;
+        snprintf(cfg->pages.fallbacks[0].prefix, sizeof(cfg->pages.fallbacks[0].prefix), "/");
+        snprintf(cfg->pages.fallbacks[0].path, sizeof(cfg->pages.fallbacks[0].path), "/index.html");
+    }
     if (opts & OPT_ERROR_PAGE) {
         cfg->pages.error_pages[0].status = 404;
         snprintf(cfg->pages.error_pages[0].path, sizeof(cfg->pages.error_pages[0].path), "/404.html");
@@ -224,6 +240,17 @@ static void make_config(struct config *cfg, unsigned opts)
         cfg->cors.max_age = 600;
     }
     cfg->autoindex = (opts & OPT_AUTOINDEX) != 0;
+    if (opts & OPT_CLEAN) {
+        static const char *const items[][2] = {
+            {"try-ext", ".html"}, {"try-ext", ".htm"}, {"fallback", "/app/=/app/shell.html"}};
+        char why[200];
+        for (size_t i = 0; i < OTU_ARRAY_LEN(items); i++) {
+            int rc = items[i][0][0] == 't' ? pages_try_ext_parse(&cfg->pages, items[i][1], why, sizeof(why))
+                                           : pages_fallback_parse(&cfg->pages, items[i][1], why, sizeof(why));
+            ck_assert_msg(rc == 0, "%s", why);
+        }
+        cfg->pages.clean_urls_redirect = true;
+    }
     if (opts & OPT_GZIP) {
         cfg->compress.mode = COMPRESS_MODE_GZIP;
         snprintf(cfg->compress.types, sizeof(cfg->compress.types), "text/*,application/javascript,image/svg+xml");
@@ -376,6 +403,7 @@ static void run_case(const struct hcase *c)
     info.origin = slice(c->origin);
     info.accept = slice(c->accept);
     info.ac_request_method = slice(c->acrm);
+    info.sec_fetch_mode = slice(c->mode);
 
     struct reply r;
     ck_assert_int_eq(reply_init(&r, handler_head_max(&h)), 0);
@@ -482,6 +510,44 @@ static const struct hcase path_cases[] = {
 
 /* --fallback and --error-page. */
 static const struct hcase spa_cases[] = {
+    {"/about is about.html", .opts = OPT_CLEAN, .path = "/about", .status = 200,
+     .has = {"Content-Type: text/html\r\n", "ETag: "}, .body = "about\n"},
+    {"the second extension is tried", .opts = OPT_CLEAN, .path = "/old", .status = 200, .body = "old page\n"},
+    {"the first extension wins", .opts = OPT_CLEAN, .path = "/both", .status = 200, .body = "both html\n"},
+    {"a clean URL in a folder", .opts = OPT_CLEAN, .path = "/articles/post", .status = 200, .body = "a post\n"},
+    {"a folder wins over name.html", .opts = OPT_CLEAN, .path = "/dir", .status = 301, .has = {"Location: /dir/\r\n"}},
+    {"/about/ with only about.html is 404", .opts = OPT_CLEAN, .path = "/about/", .status = 404},
+    {"a range of a clean URL's file", .opts = OPT_CLEAN, .path = "/about", .range = "bytes=0-1", .status = 206,
+     .body = "ab"},
+    {"a 304 for a clean URL's file", .opts = OPT_CLEAN, .path = "/about", .inm = ETAG, .status = 304},
+    {"without --try-ext /about is 404", .path = "/about", .status = 404},
+    {"/about.html redirects to /about", .opts = OPT_CLEAN, .path = "/about.html", .query = "a=1", .status = 301,
+     .has = {"Location: /about?a=1\r\n"}},
+    {"/old.htm redirects to /old", .opts = OPT_CLEAN, .path = "/old.htm", .status = 301, .has = {"Location: /old\r\n"}},
+    {"/both.htm does not: /both is both.html", .opts = OPT_CLEAN, .path = "/both.htm", .status = 200,
+     .body = "both htm\n"},
+    {"/dir.html does not: /dir is a folder", .opts = OPT_CLEAN, .path = "/dir.html", .status = 200,
+     .body = "not the folder\n"},
+    {"/dir/index.html redirects to /dir/", .opts = OPT_CLEAN, .path = "/dir/index.html", .status = 301,
+     .has = {"Location: /dir/\r\n"}},
+    {"/index.html redirects to /", .opts = OPT_CLEAN, .path = "/index.html", .query = "x", .status = 301,
+     .has = {"Location: /?x\r\n"}},
+    {"a missing /gone.html is 404, not redirected", .opts = OPT_CLEAN, .path = "/gone.html", .status = 404},
+    {"under /app/ a route gets the app's shell", .opts = OPT_CLEAN, .path = "/app/users/42", .status = 200,
+     .lacks = {"Vary: Accept, Sec-Fetch-Mode"}, .body = "app shell\n"},
+    {"/app itself is held by the prefix", .opts = OPT_CLEAN, .path = "/app", .status = 301},
+    {"/apple is not under /app/", .opts = OPT_CLEAN, .path = "/apple/x", .status = 404},
+    {"a navigation to a dotted route gets the shell", .opts = OPT_CLEAN, .path = "/app/users/john.doe",
+     .accept = "text/html,*/*;q=0.8", .status = 200, .has = {"Vary: Accept, Sec-Fetch-Mode\r\n"},
+     .body = "app shell\n"},
+    {"Sec-Fetch-Mode: navigate is a navigation", .opts = OPT_CLEAN, .path = "/app/blog/2024.01.01", .mode = "navigate",
+     .status = 200, .body = "app shell\n"},
+    {"a script's fetch of a missing .js stays 404", .opts = OPT_CLEAN, .path = "/app/main.js", .accept = "*/*",
+     .mode = "no-cors", .status = 404, .has = {"Vary: Accept, Sec-Fetch-Mode\r\n"}},
+    {"an image's fetch stays 404", .opts = OPT_CLEAN, .path = "/app/logo.png", .accept = "image/avif,*/*;q=0.8",
+     .status = 404},
+    {"a navigation outside every prefix is 404", .opts = OPT_CLEAN, .path = "/users/john.doe", .accept = "text/html",
+     .status = 404, .lacks = {"Vary: Accept, Sec-Fetch-Mode"}},
     {"a client route gets the app's shell", .opts = OPT_FALLBACK, .path = "/users/42", .status = 200,
      .has = {"Content-Type: text/html\r\n"}, .body = "<h1>home</h1>\n"},
     {"a client route with a slash gets the shell", .opts = OPT_FALLBACK, .path = "/users/42/", .status = 200,

@@ -155,6 +155,45 @@ START_TEST(test_accept_encoding)
 }
 END_TEST
 
+/* Navigations (issue 27): Sec-Fetch-Mode, else Accept naming text/html itself with q > 0. */
+static const struct {
+    const char *accept, *mode;
+    bool navigation;
+} navigation_rows[] = {
+    {"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", NULL, true}, /* a browser's */
+    {"TEXT/HTML", NULL, true},
+    {"application/json, text/html;q=0.5", NULL, true},
+    {"text/html;q=0", NULL, false},
+    {"text/html;q=0.000", NULL, false},
+    {"*/*", NULL, false}, /* a script's or fetch()'s */
+    {"text/*", NULL, false},
+    {"image/avif,image/webp,*/*;q=0.8", NULL, false}, /* an image's */
+    {"text/css,*/*;q=0.1", NULL, false},              /* a stylesheet's */
+    {"text/htmlx", NULL, false},
+    {"xtext/html", NULL, false},
+    {NULL, NULL, false},
+    {"*/*", "navigate", true},
+    {NULL, "NAVIGATE", true},
+    {NULL, "no-cors", false},
+    {NULL, "navigatex", false},
+    {"text/html", "cors", true}, /* Accept alone suffices */
+    {"", "", false},
+};
+
+START_TEST(test_navigation)
+{
+    struct http_request_info info;
+    memset(&info, 0, sizeof(info));
+    if (navigation_rows[_i].accept != NULL)
+        info.accept = sl(navigation_rows[_i].accept);
+    if (navigation_rows[_i].mode != NULL)
+        info.sec_fetch_mode = sl(navigation_rows[_i].mode);
+    ck_assert_msg(http_is_navigation(&info) == navigation_rows[_i].navigation, "Accept '%s', Sec-Fetch-Mode '%s'",
+                  navigation_rows[_i].accept ? navigation_rows[_i].accept : "(none)",
+                  navigation_rows[_i].mode ? navigation_rows[_i].mode : "(none)");
+}
+END_TEST
+
 static const struct {
     const char *if_match, *if_unmodified_since, *if_none_match, *if_modified_since;
     enum http_precondition want;
@@ -197,6 +236,7 @@ int main(void)
     tcase_add_loop_test(tc, test_if_range, 0, (int)OTU_ARRAY_LEN(if_range_rows));
     tcase_add_loop_test(tc, test_ranges, 0, (int)OTU_ARRAY_LEN(range_rows));
     tcase_add_loop_test(tc, test_accept_encoding, 0, (int)OTU_ARRAY_LEN(coding_rows));
+    tcase_add_loop_test(tc, test_navigation, 0, (int)OTU_ARRAY_LEN(navigation_rows));
     tcase_add_loop_test(tc, test_preconditions, 0, (int)OTU_ARRAY_LEN(pre_rows));
     suite_add_tcase(s, tc);
     return check_run(s);

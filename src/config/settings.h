@@ -78,6 +78,7 @@ struct config {
     char root[PATH_MAX];                   /* document root as given */
     bool server_tokens;                    /* the Server header carries the version */
     int file_cache_entries;                /* names remembered per worker; 0 = reopen every time */
+    int etag_hash_max;                     /* files up to this size get a content ETag; 0 = none (etag.h) */
     bool serve_dotfiles;                   /* serve names starting with '.' */
     bool autoindex;                        /* list folders without an index file (else 403) */
     char health_path[PAGES_PATH_MAX];      /* answered by the worker itself: 200 or 503; "" = off */

@@ -31,6 +31,7 @@ struct entry {
 struct file_cache {
     const struct file_root *root; /* where names are opened */
     bool remember;                /* false: every lookup reopens */
+    int64_t etag_hash_max;        /* files up to this size get a content ETag (etag.h); -1: none */
     size_t capacity;              /* entries */
     size_t nbuckets;              /* power of two */
     struct entry *entries;        /* capacity slots */
@@ -59,7 +60,7 @@ static uint64_t hash_name(const char *s)
     return h;
 }
 
-struct file_cache *file_cache_new(const struct file_root *root, size_t entries, bool remember)
+struct file_cache *file_cache_new(const struct file_root *root, size_t entries, bool remember, int64_t etag_hash_max)
 {
     if (entries < FILE_CACHE_MIN_ENTRIES)
         entries = FILE_CACHE_MIN_ENTRIES;
@@ -68,6 +69,7 @@ struct file_cache *file_cache_new(const struct file_root *root, size_t entries, 
         return NULL;
     fc->root = root;
     fc->remember = remember;
+    fc->etag_hash_max = remember ? etag_hash_max : -1;
     fc->capacity = entries;
     fc->nbuckets = 16;
     while (fc->nbuckets < entries * 2)
@@ -171,6 +173,26 @@ static void shed_descriptors(struct file_cache *fc, int count)
     }
 }
 
+/* Reads a small regular file's contents into memory; returns true when they are kept. */
+static bool keep_contents(struct file_cache *fc, struct entry *e)
+{
+    struct file_info *info = &e->info;
+    size_t size = (size_t)info->st.st_size;
+    if (size == 0 || size > FILE_CACHE_DATA_MAX || fc->data_bytes + size > FILE_CACHE_DATA_TOTAL)
+        return false;
+    char *data = malloc(size);
+    if (data == NULL)
+        return false;
+    if (pread(info->fd, data, size, 0) != (ssize_t)size) {
+        free(data); /* changing under us: serve it from the descriptor instead */
+        return false;
+    }
+    info->data = data;
+    e->data_len = size;
+    fc->data_bytes += size;
+    return true;
+}
+
 /* Opens rel and fills e->info (validators and small contents included). */
 static void load(struct file_cache *fc, struct entry *e, const char *rel)
 {
@@ -186,22 +208,14 @@ static void load(struct file_cache *fc, struct entry *e, const char *rel)
     if (!S_ISREG(info->st.st_mode))
         return;
     const struct stat *st = &info->st;
-    snprintf(info->etag, sizeof(info->etag), "\"%" PRIx64 "-%" PRIx64 "-%" PRIx64 "\"", (uint64_t)st->st_ino,
-             (uint64_t)st->st_size, (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec);
     http_date_format(st->st_mtime, info->last_modified);
-    size_t size = (size_t)st->st_size;
-    if (size == 0 || size > FILE_CACHE_DATA_MAX || fc->data_bytes + size > FILE_CACHE_DATA_TOTAL)
-        return;
-    char *data = malloc(size);
-    if (data == NULL)
-        return;
-    if (pread(info->fd, data, size, 0) != (ssize_t)size) {
-        free(data); /* changing under us: serve it from the descriptor instead */
-        return;
-    }
-    info->data = data;
-    e->data_len = size;
-    fc->data_bytes += size;
+    bool kept = keep_contents(fc, e);
+    if (kept && st->st_size <= fc->etag_hash_max)
+        etag_from_bytes(info->data, e->data_len, info->etag);
+    else if (st->st_size <= fc->etag_hash_max)
+        etag_from_file(info->fd, st, info->etag);
+    else
+        etag_from_stat(st, info->etag);
 }
 
 /* True when two fstat() results describe the same, unchanged file. */

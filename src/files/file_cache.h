@@ -21,6 +21,7 @@
 #ifndef OTU_FILE_CACHE_H
 #define OTU_FILE_CACHE_H
 
+#include "etag.h"
 #include "file.h"
 #include "http_date.h"
 
@@ -57,7 +58,7 @@ struct file_info {
     int fd;                                /* the open file or directory (owned by the cache), or -1 */
     struct stat st;                        /* its fstat() when status is 0 */
     const char *data;                      /* the whole contents (small regular files), or NULL */
-    char etag[64];                         /* strong ETag of a regular file, quotes included */
+    char etag[ETAG_SIZE];                  /* strong ETag of a regular file, quotes included (etag.h) */
     char last_modified[HTTP_DATE_LEN + 1]; /* its Last-Modified */
 };
 
@@ -66,10 +67,13 @@ struct file_cache;
 /*
  * Makes a cache of 'entries' names (at least FILE_CACHE_MIN_ENTRIES) over an
  * opened root.  With remember false every lookup opens the name again (the
- * cache then only holds the last answers for their descriptors).  Returns
- * NULL when memory ran out.
+ * cache then only holds the last answers for their descriptors).  A regular
+ * file up to etag_hash_max bytes gets an ETag from its contents, hashed once
+ * per version of the file (etag.h); a larger one, and every file when
+ * remember is false (each lookup would hash again), one from its size and
+ * mtime.  Returns NULL when memory ran out.
  */
-struct file_cache *file_cache_new(const struct file_root *root, size_t entries, bool remember);
+struct file_cache *file_cache_new(const struct file_root *root, size_t entries, bool remember, int64_t etag_hash_max);
 
 /*
  * Opens a request scope: every entry file_cache_get() returns until

@@ -168,6 +168,34 @@ bool http_accepts_coding(struct http_slice v, const char *coding)
     return named ? named_ok : star;
 }
 
+bool http_accept_names(struct http_slice v, const char *type)
+{
+    size_t n = strlen(type);
+    size_t i = 0;
+    bool named = false;
+    while (i < v.len) {
+        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
+            i++;
+        size_t start = i;
+        while (i < v.len && v.p[i] != ',' && v.p[i] != ';' && v.p[i] != ' ' && v.p[i] != '\t')
+            i++;
+        size_t tok_len = i - start;
+        bool refused = zero_q(v, &i);
+        if (tok_len == n && strncasecmp(v.p + start, type, n) == 0 && !refused)
+            named = true;
+    }
+    return named;
+}
+
+bool http_is_navigation(const struct http_request_info *info)
+{
+    static const char navigate[] = "navigate";
+    struct http_slice mode = info->sec_fetch_mode;
+    if (mode.p != NULL && mode.len == sizeof(navigate) - 1 && strncasecmp(mode.p, navigate, mode.len) == 0)
+        return true;
+    return info->accept.p != NULL && http_accept_names(info->accept, "text/html");
+}
+
 /* If-Match, else If-Unmodified-Since: false when the precondition fails (412). */
 static bool preconditions_hold(const struct http_request_info *info, const char *etag, time_t mtime)
 {

@@ -58,6 +58,21 @@ enum http_range http_range_parse(struct http_slice range, int64_t size, int64_t 
  */
 bool http_accepts_coding(struct http_slice accept_encoding, const char *coding);
 
+/*
+ * True when an Accept value names the media type type ("text/html") itself,
+ * case-insensitively, with a q-value above 0; wildcards (any type, "text/" with any subtype)
+ * do not count: every fetch of a script or an image sends those.
+ */
+bool http_accept_names(struct http_slice accept, const char *type);
+
+/*
+ * True when the request is a browser's navigation (an address typed, a link
+ * followed, a reload): Sec-Fetch-Mode is "navigate", or Accept names
+ * text/html (browsers without Fetch metadata, curl -H 'Accept: text/html').
+ * A script's, a stylesheet's or an image's fetch is none.
+ */
+bool http_is_navigation(const struct http_request_info *info);
+
 enum http_precondition {
     HTTP_PRE_PASS,        /* answer as asked (200, 206) */
     HTTP_PRE_FAILED,      /* 412 Precondition Failed */

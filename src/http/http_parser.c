@@ -340,10 +340,9 @@ struct field_spec {
     enum field_repeat repeat;
 };
 
-#define FIELD(n, member, rep)                                             \
-    {                                                                     \
-        n, sizeof(n) - 1, offsetof(struct http_request_info, member), rep \
-    }
+/* clang-format off */
+#define FIELD(n, member, rep) {n, sizeof(n) - 1, offsetof(struct http_request_info, member), rep}
+/* clang-format on */
 
 /* The fields, shortest name first (a header is compared only with rows of its length). */
 static const struct field_spec fields[] = {
@@ -357,6 +356,7 @@ static const struct field_spec fields[] = {
     FIELD("user-agent", user_agent, FIELD_KEEP_LAST),
     FIELD("authorization", authorization, FIELD_KEEP_FIRST),
     FIELD("if-none-match", if_none_match, FIELD_KEEP_LAST),
+    FIELD("sec-fetch-mode", sec_fetch_mode, FIELD_KEEP_LAST),
     FIELD("accept-encoding", accept_encoding, FIELD_KEEP_LAST),
     FIELD("transfer-encoding", transfer_encoding, FIELD_REFUSE_501),
     FIELD("if-modified-since", if_modified_since, FIELD_KEEP_LAST),

@@ -77,6 +77,7 @@ struct http_request_info {
     struct http_slice transfer_encoding;   /* p NULL when absent; chunked says whether it is usable */
     struct http_slice referer;             /* for the access log; p NULL when absent */
     struct http_slice user_agent;          /* for the access log; p NULL when absent */
+    struct http_slice sec_fetch_mode;      /* Sec-Fetch-Mode ("navigate": a navigation); p NULL when absent */
 };
 
 /*

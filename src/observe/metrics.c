@@ -16,9 +16,11 @@
 #include <string.h>
 #include <sys/mman.h>
 
-static const double bucket_bounds[METRICS_BUCKETS] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5, 1.0};
-static const int64_t bucket_bounds_us[METRICS_BUCKETS] = {500,   1000,  2500,   5000,   10000,
-                                                          25000, 50000, 100000, 500000, 1000000};
+/* Sub-millisecond buckets first: a small answer on a LAN or loopback takes tens of microseconds. */
+static const double bucket_bounds[METRICS_BUCKETS] = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005,
+                                                      0.01,    0.025,  0.05,    0.1,    0.5,   1.0};
+static const int64_t bucket_bounds_us[METRICS_BUCKETS] = {50,    100,   250,   500,    1000,   2500,   5000,
+                                                          10000, 25000, 50000, 100000, 500000, 1000000};
 static const char *const method_names[METRICS_METHODS] = {"GET", "HEAD", "other"};
 static const char *const class_names[5] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
 

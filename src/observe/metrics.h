@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 /* Upper bounds (seconds) of the request-duration histogram buckets; +Inf is implied. */
-#define METRICS_BUCKETS 10
+#define METRICS_BUCKETS 13
 
 struct metrics;
 

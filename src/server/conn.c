@@ -662,7 +662,7 @@ static void conn_reply_error(struct conn *c, int status)
 {
     struct conn_ctx *ctx = c->ctx;
     refresh_date(ctx);
-    c->rec.started_us = clock_tick_us();
+    c->rec.started_us = clock_mono_us(); /* read now: a duration is measured, not a loop turn's */
     c->rec.quiet = false;
     c->head_len = c->in_len; /* nothing after a bad head can be trusted */
     /* Parse again what was read (a rare path: errors and timeouts), so the
@@ -712,7 +712,7 @@ static void conn_handle_head(struct conn *c)
         return;
     }
     c->head_len = (size_t)n;
-    c->rec.started_us = clock_tick_us();
+    c->rec.started_us = clock_mono_us(); /* read now: a duration is measured, not a loop turn's */
     refresh_date(ctx);
     struct http_request_info info;
     int rc = http_request_interpret(req, &info);

@@ -4,6 +4,7 @@
  */
 #include "compat.h"
 
+#include "access_log.h"
 #include "auth.h"
 #include "config.h"
 #include "config_help.h"
@@ -68,6 +69,7 @@ static void log_warnings(const struct config *cfg)
 static void apply_globals(const struct config *cfg)
 {
     log_threshold = cfg->log_level;
+    log_set_json(cfg->log_format == ACCESS_LOG_JSON); /* every line a pipeline reads is JSON from here on */
     mime_apply(&cfg->mime);
 }
 
@@ -89,12 +91,13 @@ static void check_pages(const struct config *cfg, FILE *out)
 {
     char path[PATH_MAX + PAGES_PATH_MAX];
     struct stat st;
-    for (int i = 0; i < cfg->pages.error_page_count + 1; i++) {
-        const char *page = i < cfg->pages.error_page_count ? cfg->pages.error_pages[i].path : cfg->pages.fallback;
+    int errors = cfg->pages.error_page_count;
+    for (int i = 0; i < errors + cfg->pages.fallback_count; i++) {
+        const char *page = i < errors ? cfg->pages.error_pages[i].path : cfg->pages.fallbacks[i - errors].path;
         snprintf(path, sizeof(path), "%s%s", cfg->root, page);
-        if (page[0] != '\0' && stat(path, &st) < 0)
-            fprintf(out, "warning: %s names %s, which is not there (%s)\n",
-                    i < cfg->pages.error_page_count ? "--error-page" : "--fallback", path, strerror(errno));
+        if (stat(path, &st) < 0)
+            fprintf(out, "warning: %s names %s, which is not there (%s)\n", i < errors ? "--error-page" : "--fallback",
+                    path, strerror(errno));
     }
 }
 

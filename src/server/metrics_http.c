@@ -91,7 +91,7 @@ static void metrics_finished(void *arg, const struct request_record *rec)
     struct metrics_http *mh = arg;
     struct request_record quiet = *rec;
     quiet.quiet = true;
-    request_log_finish(&quiet, clock_tick_us(), mh->format, NULL, 0);
+    request_log_finish(&quiet, clock_mono_us(), mh->format, NULL, 0);
 }
 
 void metrics_http_app(struct metrics_http *mh, struct conn_app *app)

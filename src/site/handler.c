@@ -77,14 +77,15 @@ int handler_init(struct handler *h, const struct config *cfg)
         return -1;
     if (h->root.walk)
         LOG_INFO("worker: openat2 is not available; names are resolved one component at a time");
-    h->fallback_rel[0] = '\0';
-    if (cfg->pages.fallback[0] != '\0') {
+    for (int i = 0; i < cfg->pages.fallback_count; i++) {
+        const char *page = cfg->pages.fallbacks[i].path;
         struct path_result pr;
-        if (path_normalize(cfg->pages.fallback, strlen(cfg->pages.fallback), &pr) == 0)
-            snprintf(h->fallback_rel, sizeof(h->fallback_rel), "%s", pr.rel);
+        h->fallback_rel[i][0] = '\0';
+        if (path_normalize(page, strlen(page), &pr) == 0)
+            snprintf(h->fallback_rel[i], sizeof(h->fallback_rel[i]), "%.*s", PAGES_PATH_MAX - 1, pr.rel);
     }
     h->cache = file_cache_new(&h->root, cfg->file_cache_entries > 0 ? (size_t)cfg->file_cache_entries : 0,
-                              cfg->file_cache_entries > 0);
+                              cfg->file_cache_entries > 0, cfg->etag_hash_max > 0 ? cfg->etag_hash_max : -1);
     bool gzip = cfg->compress.mode == COMPRESS_MODE_GZIP;
     if (h->cache != NULL && gzip)
         h->gzip = compress_cache_new((size_t)cfg->compress.cache_size, HANDLER_BODY_MAX, cfg->compress.level);
@@ -257,12 +258,13 @@ static const struct file_info *fresh_sibling(struct handler *h, const char *rel,
  * that initialising it never clears 8 KB.
  */
 struct exchange_buffers {
-    struct path_result pr;                   /* the normalised path (the fallback's, once it applies) */
-    char index_rel[PATH_MAX_DECODED + 72];   /* "dir/" + an --index name */
-    char content_type[160];                  /* a type with --charset's "; charset=" */
-    char content_range[96];                  /* a 206's or 416's Content-Range value */
-    char cors[CORS_LINES_MAX];               /* the answer's Access-Control-* and Vary lines */
-    char request_path[PATH_MAX_DECODED + 2]; /* "/" + pr.rel (+ "/"): what --redirect rules match */
+    struct path_result pr;                          /* the normalised path (the fallback's, once it applies) */
+    char index_rel[PATH_MAX_DECODED + 72];          /* "dir/" + an --index name */
+    char content_type[160];                         /* a type with --charset's "; charset=" */
+    char content_range[96];                         /* a 206's or 416's Content-Range value */
+    char cors[CORS_LINES_MAX];                      /* the answer's Access-Control-* and Vary lines */
+    char request_path[PATH_MAX_DECODED + 2];        /* "/" + pr.rel (+ "/"): what --redirect rules match */
+    char ext_rel[PATH_MAX_DECODED + PAGES_EXT_MAX]; /* pr.rel + a --try-ext extension: the clean URL's file */
     char location[sizeof(((struct redirect_rule *)0)->to) + HANDLER_LOCATION_MAX]; /* a --redirect answer's
                                                                                       Location: handler->location_cap of it is used */
     char etag[sizeof(((struct file_info *)0)->etag) + 4]; /* a gzip variant's: the file's + "-gz" */
@@ -287,6 +289,7 @@ struct exchange {
     const struct file_info *fi;           /* the file to send (its sibling, once one is chosen) */
     const char *cors;                     /* CORS lines every answer carries, or NULL */
     struct compress_variant gz;           /* the gzip variant made on the fly (len 0: none) */
+    const char *vary;                     /* a Vary value the answer depends on besides the coding, or NULL */
     const char *asked;                    /* the request path --cache-control and --header rules match
                                              (before a fallback), or NULL: no rules, or no path yet */
 };
@@ -315,6 +318,8 @@ static void answer_error(struct exchange *x, int status, const struct response_h
         rh = *extra;
     rh.cors = x->cors;
     rh.extra = headers_for(x, NULL);
+    if (rh.vary == NULL)
+        rh.vary = x->vary;
     reply_error(x->h, status, x->head_only, x->keep_alive, x->date, &rh, x->r);
 }
 
@@ -395,25 +400,6 @@ static bool refuse_method(struct exchange *x)
 }
 
 /*
- * Opens buf->pr.rel.  When it is missing and its last segment has no extension
- * (a client-side route such as /users/42), opens --fallback instead, the
- * single-page app's shell; a missing /app.js stays 404.  Returns the status
- * of the lookup that counts: 0 when open.
- */
-static int open_with_fallback(struct exchange *x)
-{
-    struct handler *h = x->h;
-    struct path_result *pr = &x->buf->pr;
-    x->fi = file_cache_get(h->cache, pr->rel, x->now);
-    if (x->fi->status == 404 && h->fallback_rel[0] != '\0' && !has_extension(pr->rel)) {
-        snprintf(pr->rel, sizeof(pr->rel), "%s", h->fallback_rel);
-        pr->trailing_slash = false;
-        x->fi = file_cache_get(h->cache, pr->rel, x->now);
-    }
-    return x->fi->status;
-}
-
-/*
  * The request's decoded, normalised path as the client named it: "/" +
  * buf->pr.rel, with its trailing '/' when it had one ("/" for the root),
  * what --redirect rules match and a listing's title shows.  Written into
@@ -448,9 +434,173 @@ static bool apply_redirects(struct exchange *x)
 }
 
 /*
+ * --try-ext: a missing name without a trailing slash is looked up with each
+ * extension in turn (/about: about.html).  Makes the first regular file
+ * found x->fi and x->served; returns true when one was.
+ */
+static bool try_extensions(struct exchange *x)
+{
+    const struct pages_config *pages = &x->h->cfg->pages;
+    struct exchange_buffers *b = x->buf;
+    if (pages->try_ext_count == 0 || b->pr.trailing_slash || strcmp(b->pr.rel, ".") == 0)
+        return false;
+    for (int i = 0; i < pages->try_ext_count; i++) {
+        /* the precision tells the compiler what path_normalize() guarantees: it fits */
+        snprintf(b->ext_rel, sizeof(b->ext_rel), "%.*s%s", (int)sizeof(b->pr.rel) - 1, b->pr.rel, pages->try_ext[i]);
+        const struct file_info *fi = file_cache_get(x->h->cache, b->ext_rel, x->now);
+        if (fi->status == 0 && S_ISREG(fi->st.st_mode)) {
+            x->fi = fi;
+            x->served = b->ext_rel;
+            return true;
+        }
+    }
+    return false;
+}
+
+/*
+ * --fallback: a missing path under a fallback's prefix (the longest) is
+ * answered with its page, the single-page app's shell, when its last
+ * segment has no extension (a client-side route such as /users/42) or the
+ * request is a browser's navigation (/users/john.doe typed in), so a
+ * missing /app.js or /logo.png stays 404.  When the extension made the
+ * difference, the answer (the page or the 404) varies with Accept and
+ * Sec-Fetch-Mode.  Returns the status of the lookup that counts.
+ */
+static int open_fallback(struct exchange *x, const char *asked)
+{
+    struct handler *h = x->h;
+    struct path_result *pr = &x->buf->pr;
+    const struct fallback *f = pages_fallback_for(&h->cfg->pages, asked);
+    if (f == NULL || h->fallback_rel[f - h->cfg->pages.fallbacks][0] == '\0')
+        return 404;
+    if (has_extension(pr->rel)) {
+        x->vary = "Accept, Sec-Fetch-Mode";
+        if (!http_is_navigation(x->info))
+            return 404;
+    }
+    snprintf(pr->rel, sizeof(pr->rel), "%s", h->fallback_rel[f - h->cfg->pages.fallbacks]);
+    pr->trailing_slash = false;
+    x->fi = file_cache_get(h->cache, pr->rel, x->now);
+    x->served = pr->rel;
+    return x->fi->status;
+}
+
+/*
+ * Opens what answers buf->pr.rel, in order: the name itself (a file, or a
+ * folder: redirected to its slash, then its index); the name with each
+ * --try-ext extension; the fallback; else 404.  Sets x->fi and x->served;
+ * returns the status of the lookup that counts: 0 when open.
+ */
+static int open_target(struct exchange *x)
+{
+    struct path_result *pr = &x->buf->pr;
+    x->fi = file_cache_get(x->h->cache, pr->rel, x->now);
+    x->served = pr->rel;
+    if (x->fi->status != 404 || try_extensions(x))
+        return x->fi->status;
+    return x->h->cfg->pages.fallback_count > 0 ? open_fallback(x, request_path(x)) : 404;
+}
+
+/*
+ * Writes "/" + rel (+ "/") and "?" + the request's query into out, as a
+ * Location; returns false when it does not fit (414).
+ */
+static bool location_for(const struct exchange *x, const char *rel, bool slash, char *out, size_t cap)
+{
+    struct http_slice query = x->info->query;
+    int n = strcmp(rel, ".") == 0 ? snprintf(out, cap, "/") : path_encode(rel, slash, out, cap);
+    if (n < 0 || (query.len > 0 && (size_t)n + 1 + query.len >= cap))
+        return false;
+    if (query.len > 0) {
+        out[n] = '?';
+        memcpy(out + n + 1, query.p, query.len);
+        out[n + 1 + query.len] = '\0';
+    }
+    return true;
+}
+
+/* True when rel names a regular file under the root. */
+static bool is_file(struct exchange *x, const char *rel)
+{
+    const struct file_info *fi = file_cache_get(x->h->cache, rel, x->now);
+    return fi->status == 0 && S_ISREG(fi->st.st_mode);
+}
+
+/*
+ * The clean URL of buf->pr.rel, into stem, when serving it gives this very
+ * file: "about" for "about.html" (an extension of --try-ext, no file or
+ * folder named "about", and no earlier extension's file), "x/" for
+ * "x/index.html" (the first index name of x that exists).  Returns 0 when
+ * there is none, 1 for a name, 2 for a folder (stem without its '/').
+ */
+static int clean_url_of(struct exchange *x, char *stem, size_t cap)
+{
+    const struct pages_config *pages = &x->h->cfg->pages;
+    const char *rel = x->buf->pr.rel;
+    const char *slash = strrchr(rel, '/');
+    const char *last = slash ? slash + 1 : rel;
+    size_t dir_len = (size_t)(last - rel);
+    int index = 0;
+    while (index < pages->index_count && strcmp(last, pages->index_names[index]) != 0)
+        index++;
+    if (index < pages->index_count) { /* a folder's index file by name */
+        for (int i = 0; i < index; i++) {
+            snprintf(stem, cap, "%.*s%s", (int)dir_len, rel, pages->index_names[i]);
+            if (is_file(x, stem))
+                return 0; /* an earlier index name answers for the folder */
+        }
+        snprintf(stem, cap, "%.*s", dir_len > 0 ? (int)dir_len - 1 : 1, dir_len > 0 ? rel : ".");
+        return 2;
+    }
+    size_t len = strlen(rel);
+    for (int i = 0; i < pages->try_ext_count; i++) {
+        size_t n = strlen(pages->try_ext[i]);
+        if (len <= n || (size_t)(len - n) <= dir_len || strcmp(rel + len - n, pages->try_ext[i]) != 0)
+            continue;
+        snprintf(stem, cap, "%.*s", (int)(len - n), rel);
+        if (file_cache_get(x->h->cache, stem, x->now)->status != 404)
+            return 0; /* /about is a file or a folder of its own */
+        char earlier[PATH_MAX_DECODED + PAGES_EXT_MAX];
+        for (int j = 0; j < i; j++) {
+            snprintf(earlier, sizeof(earlier), "%s%s", stem, pages->try_ext[j]);
+            if (is_file(x, earlier))
+                return 0; /* /about would be about.htm's, not this file's */
+        }
+        return 1;
+    }
+    return 0;
+}
+
+/*
+ * --clean-urls-redirect: a request for a file by its name with the
+ * extension, or for a folder's index file by name, is answered 301 with
+ * its clean URL (/about.html -> /about, /x/index.html -> /x/), the query
+ * kept.  Only for a file that is there, and whose clean URL serves it.
+ * Returns true when it answered.
+ */
+static bool redirect_to_clean_url(struct exchange *x)
+{
+    struct exchange_buffers *b = x->buf;
+    if (!x->h->cfg->pages.clean_urls_redirect || b->pr.trailing_slash || !is_file(x, b->pr.rel))
+        return false;
+    int kind = clean_url_of(x, b->ext_rel, sizeof(b->ext_rel));
+    if (kind == 0)
+        return false;
+    char location[HANDLER_LOCATION_MAX];
+    if (!location_for(x, b->ext_rel, kind == 2, location, sizeof(location))) {
+        answer_error(x, 414, NULL);
+        return true;
+    }
+    struct response_head extra = {.location = location, .content_length = -1};
+    answer_error(x, 301, &extra);
+    return true;
+}
+
+/*
  * Turns the request path into an open name under the root: normalised (400,
  * 414), redirected by a --redirect rule, not hidden (dot-files and dot-folders are 404 unless
- * --serve-dotfiles; /.well-known/ never is), opened with the fallback.
+ * --serve-dotfiles; /.well-known/ never is), redirected to its clean URL,
+ * opened as open_target() says (the name, its extensions, the fallback).
  * Returns true when it answered (an error).
  */
 static bool resolve_target(struct exchange *x)
@@ -465,30 +615,24 @@ static bool resolve_target(struct exchange *x)
     if (status == 0 && !x->h->cfg->serve_dotfiles && path_is_hidden(pr->rel))
         status = 404;
     x->now = clock_mono_ms();
+    if (status == 0 && redirect_to_clean_url(x))
+        return true;
     if (status == 0)
-        status = open_with_fallback(x);
+        status = open_target(x);
     if (status != 0) {
         answer_error(x, status, NULL);
         return true;
     }
-    x->served = pr->rel;
     return false;
 }
 
 /* Answers 301 to the directory's path with its slash, query kept; 414 when that Location does not fit. */
 static void redirect_to_directory(struct exchange *x)
 {
-    struct http_slice query = x->info->query;
     char location[HANDLER_LOCATION_MAX];
-    int n = path_encode(x->buf->pr.rel, true, location, sizeof(location));
-    if (n < 0 || (query.len > 0 && (size_t)n + 1 + query.len >= sizeof(location))) {
+    if (!location_for(x, x->buf->pr.rel, true, location, sizeof(location))) {
         answer_error(x, 414, NULL);
         return;
-    }
-    if (query.len > 0) {
-        location[n] = '?';
-        memcpy(location + n + 1, query.p, query.len);
-        location[n + 1 + query.len] = '\0';
     }
     struct response_head extra = {.location = location, .content_length = -1};
     answer_error(x, 301, &extra);
@@ -708,6 +852,7 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
     rh->cache_control = cache_control_for(x, file);
     rh->extra = headers_for(x, file);
     rh->cors = x->cors;
+    rh->vary = x->vary;
     rh->keep_alive = x->keep_alive;
 }
 

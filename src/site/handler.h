@@ -54,16 +54,16 @@ _Static_assert(REPLY_ERROR_BODY_MAX <= HANDLER_BODY_MAX, "an error page is an in
 #define HANDLER_LOCATION_MAX 2048
 
 struct handler {
-    const struct config *cfg;            /* settings */
-    struct file_root root;               /* the opened document root */
-    struct file_cache *cache;            /* remembered opens, validators and small files */
-    struct compress_cache *gzip;         /* gzip variants made on the fly (--compress gzip), or NULL */
-    char server[64];                     /* Server header value */
-    char fallback_rel[PATH_MAX_DECODED]; /* --fallback, normalised; "" = none */
-    size_t location_cap;                 /* room for a --redirect Location: the longest rule + HANDLER_LOCATION_MAX */
-    size_t head_max;                     /* room for any response head under this configuration */
-    int64_t root_checked_ms;             /* when the root's path was last opened again */
-    bool root_warned;                    /* a failure to open it again is logged, once */
+    const struct config *cfg;    /* settings */
+    struct file_root root;       /* the opened document root */
+    struct file_cache *cache;    /* remembered opens, validators and small files */
+    struct compress_cache *gzip; /* gzip variants made on the fly (--compress gzip), or NULL */
+    char server[64];             /* Server header value */
+    char fallback_rel[PAGES_FALLBACKS_MAX][PAGES_PATH_MAX]; /* each --fallback's page, normalised ("" = unusable) */
+    size_t location_cap;     /* room for a --redirect Location: the longest rule + HANDLER_LOCATION_MAX */
+    size_t head_max;         /* room for any response head under this configuration */
+    int64_t root_checked_ms; /* when the root's path was last opened again */
+    bool root_warned;        /* a failure to open it again is logged, once */
 };
 
 /* Opens the document root.  Returns 0, or -1 with errno set. */

@@ -7,6 +7,7 @@
 
 #include "optparse.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -64,4 +65,85 @@ const char *pages_error_page(const struct pages_config *p, int status)
             return p->error_pages[i].path;
     }
     return NULL;
+}
+
+/* True when a page path or prefix is a path: '/' first, printable, no space, under PAGES_PATH_MAX bytes. */
+static bool copy_page_path(char out[PAGES_PATH_MAX], const char *text, size_t len)
+{
+    return len > 0 && text[0] == '/' && opt_copy_printable(out, PAGES_PATH_MAX, text, len, false) == 0;
+}
+
+int pages_fallback_parse(void *pages, const char *item, char *why, size_t whylen)
+{
+    struct pages_config *p = pages;
+    struct fallback f = {0}; /* whole: the settings are compared byte for byte */
+    const char *eq = strchr(item, '=');
+    const char *page = eq ? eq + 1 : item;
+    if (eq == NULL)
+        strcpy(f.prefix, "/");
+    if ((eq != NULL && !copy_page_path(f.prefix, item, (size_t)(eq - item))) ||
+        !copy_page_path(f.path, page, strlen(page)) || strchr(f.prefix, '*') != NULL)
+        return opt_expected(why, whylen,
+                            "PATH or PREFIX=PATH, each starting with '/', without spaces or '*', under %d bytes, "
+                            "such as /index.html or /admin/=/admin/index.html",
+                            PAGES_PATH_MAX);
+    size_t n = strlen(f.prefix);
+    while (n > 1 && f.prefix[n - 1] == '/')
+        f.prefix[--n] = '\0';
+    for (int i = 0; i < p->fallback_count; i++) {
+        if (strcmp(p->fallbacks[i].prefix, f.prefix) == 0) {
+            p->fallbacks[i] = f; /* the later rule of a prefix wins, as a later flag does */
+            return 0;
+        }
+    }
+    if (p->fallback_count >= PAGES_FALLBACKS_MAX)
+        return opt_expected(why, whylen, "at most %d fallbacks", PAGES_FALLBACKS_MAX);
+    p->fallbacks[p->fallback_count++] = f;
+    return 0;
+}
+
+void pages_fallbacks_clear(void *pages)
+{
+    ((struct pages_config *)pages)->fallback_count = 0;
+}
+
+/* True when prefix (no trailing '/' but "/") holds path. */
+static bool prefix_holds(const char *prefix, const char *path)
+{
+    size_t n = strlen(prefix);
+    if (n == 1)
+        return true; /* "/" */
+    return strncmp(path, prefix, n) == 0 && (path[n] == '\0' || path[n] == '/');
+}
+
+const struct fallback *pages_fallback_for(const struct pages_config *p, const char *path)
+{
+    const struct fallback *best = NULL;
+    for (int i = 0; i < p->fallback_count; i++) {
+        const struct fallback *f = &p->fallbacks[i];
+        if (prefix_holds(f->prefix, path) && (best == NULL || strlen(f->prefix) > strlen(best->prefix)))
+            best = f;
+    }
+    return best;
+}
+
+int pages_try_ext_parse(void *pages, const char *item, char *why, size_t whylen)
+{
+    struct pages_config *p = pages;
+    size_t n = strlen(item);
+    bool ok = n >= 2 && n < PAGES_EXT_MAX && item[0] == '.';
+    for (size_t i = 1; ok && i < n; i++)
+        ok = isalnum((unsigned char)item[i]) || item[i] == '-' || item[i] == '_';
+    if (!ok)
+        return opt_expected(why, whylen, "extensions such as .html,.htm: a dot and 1 to %d letters or digits",
+                            PAGES_EXT_MAX - 2);
+    if (p->try_ext_count >= PAGES_TRY_EXT_MAX)
+        return opt_expected(why, whylen, "at most %d extensions", PAGES_TRY_EXT_MAX);
+    memcpy(p->try_ext[p->try_ext_count++], item, n + 1);
+    return 0;
+}
+
+void pages_try_ext_clear(void *pages)
+{
+    ((struct pages_config *)pages)->try_ext_count = 0;
 }

@@ -125,7 +125,7 @@ static void site_file_shrank(void *arg, int fd)
 static void site_finished(void *arg, const struct request_record *rec)
 {
     struct site *s = arg;
-    request_log_finish(rec, clock_tick_us(), (enum access_log_format)s->cfg->log_format, s->metrics, s->slot);
+    request_log_finish(rec, clock_mono_us(), (enum access_log_format)s->cfg->log_format, s->metrics, s->slot);
 }
 
 void site_app(struct site *s, struct conn_app *app)

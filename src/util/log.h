@@ -31,6 +31,15 @@ int log_open(const char *path);
 /* Reopens the log file by its path (after rotation).  Returns 0 or -1 with errno set. */
 int log_reopen(void);
 
+/*
+ * With on, every line log_write() makes is one JSON object,
+ * {"time":"...","level":"info","pid":7,"msg":"..."}, the message escaped
+ * (valid UTF-8: any other byte becomes U+FFFD), so that a log pipeline that
+ * reads --log-format json access lines reads the start, reload, stop,
+ * warning and error lines too.  Off (the default): "TIME [PID] LEVEL: MSG".
+ */
+void log_set_json(bool on);
+
 /* Writes one line at the given level; use the LOG_* macros instead. */
 void log_write(enum log_level level, const char *fmt, ...) OTU_PRINTF(2, 3);
 

@@ -237,6 +237,15 @@ func checkDocument(p *problems, doc []byte, index int, patch bool, ck *checker) 
 			checkSelector(p, "spec.selector", s.Spec.Selector)
 			checkService(p, &s)
 		}
+	case "ServiceAccount":
+		var sa corev1.ServiceAccount
+		if strict(&sa) {
+			checkLabels(p, "metadata.labels", sa.Labels)
+			// the server never talks to the API: no token, on the account as on the pod
+			if sa.AutomountServiceAccountToken == nil || *sa.AutomountServiceAccountToken {
+				p.add("automountServiceAccountToken", "must be false")
+			}
+		}
 	case "ConfigMap":
 		var c corev1.ConfigMap
 		if strict(&c) && !patch {

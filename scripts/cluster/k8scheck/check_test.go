@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -264,4 +265,32 @@ func TestReplicasMayBeLeftToAnHPA(t *testing.T) {
 		t.Fatalf("a Deployment scaled by an HPA needs no replicas: %s", strings.Join(p, "\n"))
 	}
 	expectProblem(t, CheckFiles(both[:1], opts(t)), "spec.replicas", "no HorizontalPodAutoscaler")
+}
+
+func TestServiceAccountMountsNoToken(t *testing.T) {
+	dir := t.TempDir()
+	sa := `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: otuserver
+  labels:
+    app.kubernetes.io/name: otuserver
+    app.kubernetes.io/instance: otuserver
+    app.kubernetes.io/version: "%s"
+    app.kubernetes.io/component: server
+    app.kubernetes.io/part-of: otuserver
+    app.kubernetes.io/managed-by: Helm
+automountServiceAccountToken: %s
+`
+	write := func(automount string) []string {
+		path := filepath.Join(dir, "sa.yaml")
+		if err := os.WriteFile(path, []byte(fmt.Sprintf(sa, os.Getenv("OTU_VERSION"), automount)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return CheckFiles([]string{path}, opts(t))
+	}
+	if p := write("false"); len(p) != 0 {
+		t.Fatalf("a ServiceAccount without a token was refused:\n%s", strings.Join(p, "\n"))
+	}
+	expectProblem(t, write("true"), "automountServiceAccountToken", "must be false")
 }

@@ -14,6 +14,15 @@
 {{- end }}
 {{- end }}
 
+{{/* The pods' service account: serviceAccount.name, else the full name when the chart makes it, else default. */}}
+{{- define "otuserver.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "otuserver.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
 {{/* The image tag: values.image.tag, or the chart's appVersion (the server's version). */}}
 {{- define "otuserver.tag" -}}
 {{- .Values.image.tag | default .Chart.AppVersion }}
@@ -81,6 +90,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "OTUSERVER_PROXY_PROTOCOL" .Values.config.proxyProtocol
   "OTUSERVER_REQUEST_ID" .Values.config.requestId
   "OTUSERVER_HEADER" .Values.config.headers
+  "OTUSERVER_CONFIG" (ternary "/etc/otuserver/config.yaml" "" (not (empty .Values.configFile)))
 -}}
 - name: OTUSERVER_PORT
   value: {{ .Values.port | quote }}
@@ -108,3 +118,8 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
 {{- else }}{{ trimSuffix "s" $v | int }}
 {{- end }}
 {{- end }}
+
+{{/* The configuration file's text (values: configFile), as the ConfigMap holds it. */}}
+{{- define "otuserver.configFile" -}}
+{{ toYaml .Values.configFile }}
+{{- end -}}
