@@ -50,13 +50,13 @@ vpath %.c $(SRC_DIRS)
 vpath %.h $(SRC_DIRS)
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log
+UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log check_forwarded check_proxy_proto
 check_http_parser_OBJS = http_parser
 check_http_cond_OBJS   = http_cond http_date http_parser
 check_path_OBJS        = path
 check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf
-check_config_OBJS      = config config_options config_names config_help config_file optparse host listen compress cors mime pages path_rules redirect http_parser log clock path textbuf
+check_config_OBJS      = config config_options config_names config_help config_file optparse host listen netaddr compress cors mime pages path_rules redirect http_parser log clock path textbuf
 check_file_cache_OBJS  = file_cache etag file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
@@ -67,6 +67,8 @@ check_auth_OBJS        = auth reply response http_parser metrics clock log textb
 check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
 check_compress_OBJS    = compress clock log http_parser optparse
+check_forwarded_OBJS   = forwarded netaddr http_parser optparse
+check_proxy_proto_OBJS = proxy_proto netaddr optparse
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
@@ -74,7 +76,7 @@ export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
 SHARED ?= ../shared
 
 PHONY_DOCS = docs-config
-.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test cross cross-test image image-arm64 image-test loadtest loadtest-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench bench-conns bench-latency bench-profile callgrind ci-deps ci-fresh publish publish-verify publish-test registry-up registry-down release-binaries release-upload deps clean help
+.PHONY: $(PHONY_DOCS) all run test unit e2e e2e-httptest valgrind static static-deps static-units static-libs-test static-test cross cross-test image image-arm64 image-test loadtest loadtest-test proxy-compose-test fuzz lint format nginx-compare precompress browser-check k8s-check k8s-smoke k8s-local-up k8s-local-down actionlint workflow-check bench bench-conns bench-latency bench-profile callgrind ci-deps ci-fresh publish publish-verify publish-test registry-up registry-down release-binaries release-upload deps clean help
 
 all: build/otuserver
 
@@ -92,7 +94,8 @@ help:
 	@echo "make publish-test both images for both platforms into a local registry: index, SBOM, signature, chart; tampering caught"
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
-	@echo "make fuzz         libFuzzer on the parser, path resolution and the path walk (FUZZ_SECONDS=60 each)"
+	@echo "make proxy-compose-test  examples/behind-haproxy: HAProxy in front (PROXY v2, X-Forwarded-For), the logged clients"
+	@echo "make fuzz         libFuzzer on the parsers (HTTP, conditionals, forwarded fields, PROXY), paths, the walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make browser-check  headless Chromium loads examples/spa: types, gzip, Cache-Control, the app ran"
 	@echo "make precompress SITE=DIR  write .gz (and .br, .zst) siblings for a site's text files"
@@ -162,7 +165,7 @@ build/asan/openat2_enosys.so: tests/openat2_enosys.c src/util/compat.h
 	$(CC) $(STD) $(WARN) -O2 $(SRC_INCLUDES) -fPIC -shared -o $@ tests/openat2_enosys.c -ldl
 
 # docs/configuration.md's options table, printed from the option table's rows.
-CONFIG_REF_OBJS = config_help config_options optparse compress cors listen mime pages path_rules redirect http_parser \
+CONFIG_REF_OBJS = config_help config_options optparse netaddr compress cors listen mime pages path_rules redirect http_parser \
                   clock log path textbuf
 build/config-reference: tests/config_reference.c $(patsubst %,build/obj/%.o,$(CONFIG_REF_OBJS))
 	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(DEFLATE_LIBS)
@@ -343,11 +346,16 @@ loadtest-test:
 	scripts/build/docker-base debian:bookworm-slim
 	scripts/systest/loadtest-test
 
-# libFuzzer (clang): the parser, RFC 9110's field values, path resolution and the path walk, FUZZ_SECONDS each.
+# examples/behind-haproxy: Debian's HAProxy in front of the image, PROXY v2 and X-Forwarded-For.
+proxy-compose-test: image
+	scripts/systest/proxy-compose-test $(IMAGE):$(VERSION)
+
+# libFuzzer (clang): the parser, RFC 9110's field values, path resolution, the path walk, the forwarded
+# fields and the PROXY protocol header, FUZZ_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(SRC_INCLUDES)
-FUZZ_TARGETS  = http_parser http_cond path walk
+FUZZ_TARGETS  = http_parser http_cond path walk forwarded proxy_proto
 
 build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http/http_parser.c src/http/http_parser.h
 	@mkdir -p $(@D)
@@ -364,6 +372,15 @@ build/fuzz/fuzz_path: fuzz/fuzz_path.c src/files/path.c src/files/path.h
 build/fuzz/fuzz_walk: fuzz/fuzz_walk.c src/files/walk.c src/files/walk.h
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_walk.c src/files/walk.c
+
+FORWARDED_FUZZ_SRCS = src/http/forwarded.c src/util/netaddr.c src/http/http_parser.c src/util/optparse.c
+build/fuzz/fuzz_forwarded: fuzz/fuzz_forwarded.c $(FORWARDED_FUZZ_SRCS) src/http/forwarded.h src/util/netaddr.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_forwarded.c $(FORWARDED_FUZZ_SRCS)
+
+build/fuzz/fuzz_proxy_proto: fuzz/fuzz_proxy_proto.c src/server/proxy_proto.c src/server/proxy_proto.h src/util/netaddr.c
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_proxy_proto.c src/server/proxy_proto.c src/util/netaddr.c src/util/optparse.c
 
 # Each target runs from a copy of the seed corpus; a crash, leak or sanitizer report fails.
 fuzz: $(patsubst %,build/fuzz/fuzz_%,$(FUZZ_TARGETS))

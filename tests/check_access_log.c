@@ -190,9 +190,40 @@ START_TEST(test_json_exact)
     char out[4000];
     size_t n = access_log_format(ACCESS_LOG_JSON, &r, out, sizeof(out));
     out[n] = '\0';
-    ck_assert_str_eq(out, "{\"time\":\"1994-11-06T08:49:37.250Z\",\"remote_addr\":\"192.0.2.7\","
-                          "\"request\":\"GET /x HTTP/1.1\",\"method\":\"GET\",\"target\":\"/x\",\"status\":200,"
-                          "\"bytes\":38,\"referer\":\"\",\"user_agent\":\"\",\"duration_ms\":1.234}\n");
+    ck_assert_str_eq(
+        out,
+        "{\"time\":\"1994-11-06T08:49:37.250Z\",\"remote_addr\":\"192.0.2.7\","
+        "\"peer\":\"192.0.2.7\",\"request\":\"GET /x HTTP/1.1\",\"method\":\"GET\",\"target\":\"/x\",\"status\":200,"
+        "\"bytes\":38,\"referer\":\"\",\"user_agent\":\"\",\"duration_ms\":1.234}\n");
+}
+END_TEST
+
+/* Behind a trusted proxy: the client leads, the peer and the request id follow (JSON: fields). */
+START_TEST(test_client_peer_and_request_id)
+{
+    struct access_record r = make_record("/x", NULL);
+    r.client = "203.0.113.9";
+    r.request_id = "abc-123";
+    char out[4000];
+    size_t n = access_log_format(ACCESS_LOG_COMBINED, &r, out, sizeof(out));
+    out[n] = '\0';
+    ck_assert_str_eq(out, "203.0.113.9 - - [06/Nov/1994:08:49:37 +0000] \"GET /x HTTP/1.1\" 200 38 \"-\" "
+                          "\"-\" 0.001234 peer=192.0.2.7 request_id=abc-123\n");
+    n = access_log_format(ACCESS_LOG_TEXT, &r, out, sizeof(out));
+    out[n] = '\0';
+    ck_assert_msg(strstr(out, "] info: 203.0.113.9 \"GET /x HTTP/1.1\" 200 38 1.234ms peer=192.0.2.7 "
+                              "request_id=abc-123\n") != NULL,
+                  "%s", out);
+    n = access_log_format(ACCESS_LOG_JSON, &r, out, sizeof(out));
+    out[n] = '\0';
+    ck_assert_msg(strstr(out, "\"remote_addr\":\"203.0.113.9\",\"peer\":\"192.0.2.7\",\"request_id\":\"abc-123\","),
+                  "%s", out);
+    r.client = "192.0.2.7"; /* the peer is the client: nothing more in text */
+    r.request_id = NULL;
+    n = access_log_format(ACCESS_LOG_TEXT, &r, out, sizeof(out));
+    out[n] = '\0';
+    ck_assert_ptr_null(strstr(out, "peer="));
+    ck_assert_ptr_null(strstr(out, "request_id"));
 }
 END_TEST
 
@@ -369,6 +400,7 @@ int main(void)
     TCase *tc = tcase_create("format");
     tcase_add_test(tc, test_combined_exact);
     tcase_add_test(tc, test_json_exact);
+    tcase_add_test(tc, test_client_peer_and_request_id);
     tcase_add_test(tc, test_hostile_bytes_are_escaped);
     tcase_add_test(tc, test_long_fields_are_cut_to_fit);
     tcase_add_test(tc, test_strict_checker_refuses_bad_lines);

@@ -127,7 +127,8 @@ START_TEST(test_every_variable_is_its_flag)
         {"autoindex", "yes"}, {"health-path", "/healthz"}, {"basic-auth-file", "/x"}, {"basic-auth-realm", "R"},
         {"compress", "off"}, {"compress-types", "text/html"}, {"compress-min-size", "2k"},
         {"compress-max-size", "2m"}, {"compress-cache-size", "64k"}, {"compress-level", "9"},
-        {"healthcheck-path", "/x?y"},
+        {"healthcheck-path", "/x?y"}, {"trusted-proxies", "10.0.0.0/8,fd00::/8"},
+        {"real-ip-header", "x-forwarded-for"}, {"proxy-protocol", "on"}, {"request-id", "yes"},
     };
     /* clang-format on */
     static struct config via_env, via_flag;
@@ -856,6 +857,27 @@ START_TEST(test_validate_root)
 }
 END_TEST
 
+/* --proxy-protocol alone is one line naming both options; with trusted proxies (a variable) it is valid. */
+START_TEST(test_proxy_protocol_needs_trusted_proxies)
+{
+    const char *const alone[] = {"--proxy-protocol", "-r", "/tmp", NULL};
+    ck_assert_int_eq(parse(NULL, alone), 0);
+    ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), -1);
+    ck_assert_msg(strstr(err, "--proxy-protocol needs --trusted-proxies") != NULL, "%s", err);
+    ck_assert_ptr_null(strchr(err, '\n'));
+    const char *const env[] = {"OTUSERVER_TRUSTED_PROXIES=10.0.0.0/8, private", NULL};
+    ck_assert_int_eq(parse(env, alone), 0);
+    ck_assert_int_eq(cfg.trusted_proxies.count, 5);
+    ck_assert_int_eq(config_validate(&cfg, err, sizeof(err)), 0);
+    const char *const host_bits[] = {"--trusted-proxies", "fd00::/8,10.1.2.3/16", NULL};
+    ck_assert_int_eq(parse(NULL, host_bits), -1);
+    ck_assert_msg(strstr(err, "--trusted-proxies") && strstr(err, "10.1.0.0/16"), "%s", err);
+    const char *const header[] = {"--real-ip-header", "x-client-ip", NULL};
+    ck_assert_int_eq(parse(NULL, header), -1);
+    ck_assert_msg(strstr(err, "x-forwarded-for") != NULL, "%s", err);
+}
+END_TEST
+
 /* A reload keeps what its row says needs a restart, one warning each, and takes the rest. */
 static char kept[8][400];
 static int nkept;
@@ -933,6 +955,7 @@ int main(void)
     tcase_add_test(tc, test_modes);
     tcase_add_test(tc, test_help_and_reference_list_every_row);
     tcase_add_test(tc, test_validate_root);
+    tcase_add_test(tc, test_proxy_protocol_needs_trusted_proxies);
     tcase_add_test(tc, test_reload_keeps_restart_only);
     tcase_add_test(tc, test_listen_and_host);
     suite_add_tcase(s, tc);

@@ -25,6 +25,9 @@
  *                                 --check-config, the root as an argument, reload under load
  *   fleet       e2e_fleet.c       behind an ingress: ETags equal on every replica, clean URLs, fallbacks
  *                                 by prefix and navigation, JSON logs, durations
+ *   proxy       e2e_proxy.c       behind proxies: trusted proxies and spoofed fields, chains and their
+ *                                 limits, the auth limiter per client, the PROXY protocol by hand and
+ *                                 from HAProxy, refusals and the header deadline, request ids
  *   corpus      e2e_httptest.c    suite "httptest": the shared corpus byte for byte, when
  *                                 $OTU_HTTPTEST_ROOT names the folder that holds httptest/
  *
@@ -62,6 +65,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_rules_tcase());
         suite_add_tcase(e2e, e2e_config_tcase());
         suite_add_tcase(e2e, e2e_fleet_tcase());
+        suite_add_tcase(e2e, e2e_proxy_tcase());
     }
     SRunner *sr = srunner_create(e2e);
     if (httptest_root) {

@@ -122,6 +122,7 @@ TCase *e2e_compress_tcase(void);
 TCase *e2e_rules_tcase(void);
 TCase *e2e_config_tcase(void);
 TCase *e2e_fleet_tcase(void);
+TCase *e2e_proxy_tcase(void);
 /* The "httptest" suite's case: the corpus under root, byte for byte. */
 TCase *e2e_httptest_tcase(const char *root);
 

@@ -535,6 +535,21 @@ static int apply_positional(struct parse *p, char *err, size_t errlen)
     return apply_text(p, root, p->positional, &ref, err, errlen);
 }
 
+/*
+ * The rules between settings, checked once every source is read.  Returns
+ * 0, or -1 with the one-line error in err.
+ */
+static int check_combinations(const struct config *cfg, char *err, size_t errlen)
+{
+    if (cfg->proxy_protocol && cfg->trusted_proxies.count == 0) {
+        snprintf(err, errlen,
+                 "--proxy-protocol needs --trusted-proxies (OTUSERVER_TRUSTED_PROXIES): the load balancers' "
+                 "addresses, the only peers whose PROXY header is read");
+        return -1;
+    }
+    return 0;
+}
+
 int config_parse(struct config *cfg, int argc, char **argv, char **envp, struct config_trace *trace, char *err,
                  size_t errlen)
 {
@@ -576,6 +591,8 @@ done:
 
 int config_validate(const struct config *cfg, char *err, size_t errlen)
 {
+    if (check_combinations(cfg, err, errlen) < 0)
+        return -1;
     struct stat st;
     const char *why = NULL;
     if (stat(cfg->root, &st) < 0 || access(cfg->root, R_OK | X_OK) < 0)

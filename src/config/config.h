@@ -44,8 +44,10 @@ int config_parse(struct config *cfg, int argc, char **argv, char **envp, struct 
                  size_t errlen);
 
 /*
- * Checks what parsing cannot: that the document root is an existing,
- * searchable directory.  Returns 0, or -1 with a one-line message in err.
+ * Checks what parsing one value cannot: the rules between settings
+ * (--proxy-protocol needs --trusted-proxies), then that the document root
+ * is an existing, searchable directory.  Returns 0, or -1 with a one-line
+ * message in err.
  */
 int config_validate(const struct config *cfg, char *err, size_t errlen);
 

@@ -9,6 +9,7 @@
 #include "cors.h"
 #include "listen.h"
 #include "mime.h"
+#include "netaddr.h"
 #include "pages.h"
 #include "path_rules.h"
 #include "redirect.h"
@@ -24,6 +25,8 @@
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL}; /* enum log_level */
 static const char *const log_formats[] = {"text", "combined", "json", NULL};      /* enum access_log_format */
 static const char *const compress_modes[] = {"off", "gzip", NULL};                /* enum compress_mode */
+/* enum forwarded_field */
+static const char *const real_ip_headers[] = {"auto", "forwarded", "x-forwarded-for", "x-real-ip", NULL};
 
 /* laid out by hand, one option a row of two or three lines: */
 /* clang-format off */
@@ -74,6 +77,24 @@ const struct option_spec config_options[] = {
     {.name = "max-connections", .kind = OPT_INT, AT(max_connections), .min = 1, .max = 1000000,
      .def = "8192", .metavar = "N", .flags = OPT_F_RESTART,
      .help = "open connections per worker; at the cap the worker stops accepting"},
+    /* behind proxies and load balancers */
+    {.name = "trusted-proxies", .see = "security.md#behind-a-proxy", .kind = OPT_LIST, AT(trusted_proxies), .parse = net_list_parse_item,
+     .clear = net_list_clear, .metavar = "CIDR,...",
+     .help = "proxies and load balancers whose word on the client is believed (addresses, networks such as "
+             "10.0.0.0/8 or fd00::/8, or private); the client is then read from --real-ip-header, the auth "
+             "limiter and the log use it; empty (the default) = every peer is its own client",
+     .examples = "--trusted-proxies 10.0.0.0/8,fd00::/8\n--trusted-proxies private"},
+    {.name = "real-ip-header", .see = "security.md#behind-a-proxy", .kind = OPT_ENUM, AT(real_ip_header), .names = real_ip_headers,
+     .def = "auto", .metavar = "FIELD",
+     .help = "where a trusted proxy names the client: auto (Forwarded, else X-Forwarded-For, else X-Real-IP), or "
+             "only forwarded, x-forwarded-for or x-real-ip: name the one your proxy writes"},
+    {.name = "proxy-protocol", .see = "security.md#the-proxy-protocol", .kind = OPT_BOOL, AT(proxy_protocol), .def = "off",
+     .flags = OPT_F_SWITCH,
+     .help = "connections from --trusted-proxies start with a PROXY header (v1 or v2: AWS NLB, HAProxy send-proxy) "
+             "naming the client, or are closed unanswered; other peers are served as themselves"},
+    {.name = "request-id", .see = "operations.md#request-ids", .kind = OPT_BOOL, AT(request_id), .def = "off", .flags = OPT_F_SWITCH,
+     .help = "send X-Request-Id with every answer and log it: a trusted proxy's (1..128 of A-Z a-z 0-9 . _ -), "
+             "else a new 128-bit hex id"},
     /* the site */
     {.name = "file-cache", .see = "caching.md#the-open-file-cache", .kind = OPT_INT, AT(file_cache_entries), .min = 0, .max = 100000, .def = "1024",
      .metavar = "N", .help = "open files remembered per worker (changes show within 1 s); 0 reopens every time"},

@@ -12,6 +12,7 @@
 #include "cors.h"
 #include "listen.h"
 #include "mime.h"
+#include "netaddr.h"
 #include "pages.h"
 #include "path_rules.h"
 #include "redirect.h"
@@ -68,6 +69,11 @@ struct config {
     int keepalive_requests;   /* requests per connection */
     int send_timeout_ms;      /* longest wait for a client to take more bytes */
     int max_connections;      /* open connections per worker */
+    /* behind proxies and load balancers */
+    struct net_list trusted_proxies; /* peers whose forwarded fields and PROXY headers are believed */
+    int real_ip_header;              /* enum forwarded_field: where a trusted proxy names the client */
+    bool proxy_protocol;             /* trusted peers start their connections with a PROXY header */
+    bool request_id;                 /* X-Request-Id on every answer and access line */
     /* the site */
     char root[PATH_MAX];                   /* document root as given */
     bool server_tokens;                    /* the Server header carries the version */

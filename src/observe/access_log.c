@@ -134,6 +134,42 @@ static void put_duration(struct textbuf *l, uint64_t us, uint64_t unit_us, int f
     textbuf_put_u64(l, us % unit_us, frac_digits);
 }
 
+/* The address a line leads with: the client a trusted proxy named, else the peer. */
+static const char *client_of(const struct access_record *r)
+{
+    return r->client != NULL ? r->client : r->peer;
+}
+
+/*
+ * Text and combined: " peer=ADDR" when the client is not the peer, and
+ * " request_id=ID" when there is one (an id is [A-Za-z0-9._-] only, an
+ * address hex, digits and separators: nothing to escape).
+ */
+static void put_proxy_tail(struct textbuf *l, const struct access_record *r)
+{
+    if (r->client != NULL && r->client != r->peer && strcmp(r->client, r->peer) != 0) {
+        textbuf_puts(l, " peer=");
+        textbuf_puts(l, r->peer);
+    }
+    if (r->request_id != NULL) {
+        textbuf_puts(l, " request_id=");
+        textbuf_puts(l, r->request_id);
+    }
+}
+
+/* JSON: ,"peer":"ADDR" always, and ,"request_id":"ID" when there is one. */
+static void put_json_proxy_fields(struct textbuf *l, const struct access_record *r)
+{
+    textbuf_puts(l, ",\"peer\":\"");
+    textbuf_puts(l, r->peer);
+    textbuf_puts(l, "\"");
+    if (r->request_id != NULL) {
+        textbuf_puts(l, ",\"request_id\":\"");
+        textbuf_puts(l, r->request_id);
+        textbuf_puts(l, "\"");
+    }
+}
+
 /* What every format takes from a record, worked out once. */
 struct line_facts {
     const struct tm *tm; /* the record's time, broken down (UTC) */
@@ -145,7 +181,7 @@ struct line_facts {
 /* The Combined Log Format, then the duration in seconds. */
 static void put_combined(struct textbuf *l, const struct access_record *r, const struct line_facts *f)
 {
-    textbuf_puts(l, r->peer);
+    textbuf_puts(l, client_of(r));
     textbuf_puts(l, " - - [");
     textbuf_put_u64(l, (uint64_t)f->tm->tm_mday, 2);
     textbuf_put(l, "/", 1);
@@ -170,6 +206,7 @@ static void put_combined(struct textbuf *l, const struct access_record *r, const
     put_escaped(l, r->user_agent, FIELD_HEADER_MAX, false);
     textbuf_puts(l, "\" ");
     put_duration(l, f->us, 1000000, 6);
+    put_proxy_tail(l, r);
 }
 
 /* One JSON object, every client-chosen field escaped. */
@@ -178,8 +215,10 @@ static void put_json(struct textbuf *l, const struct access_record *r, const str
     textbuf_puts(l, "{\"time\":\"");
     put_iso_time(l, f->tm, r->when.tv_nsec / 1000);
     textbuf_puts(l, "\",\"remote_addr\":\"");
-    textbuf_puts(l, r->peer);
-    textbuf_puts(l, "\",\"request\":\"");
+    textbuf_puts(l, client_of(r));
+    textbuf_puts(l, "\"");
+    put_json_proxy_fields(l, r);
+    textbuf_puts(l, ",\"request\":\"");
     put_request_line(l, r, true);
     textbuf_puts(l, "\",\"method\":\"");
     put_escaped(l, r->method, 32, true);
@@ -205,7 +244,7 @@ static void put_text(struct textbuf *l, const struct access_record *r, const str
     textbuf_puts(l, " [");
     textbuf_put_u64(l, (uint64_t)f->pid, 1);
     textbuf_puts(l, "] info: ");
-    textbuf_puts(l, r->peer);
+    textbuf_puts(l, client_of(r));
     textbuf_puts(l, " \"");
     put_request_line(l, r, false);
     textbuf_puts(l, "\" ");
@@ -215,6 +254,7 @@ static void put_text(struct textbuf *l, const struct access_record *r, const str
     textbuf_put(l, " ", 1);
     put_duration(l, f->us, 1000, 3);
     textbuf_puts(l, "ms");
+    put_proxy_tail(l, r);
 }
 
 size_t access_log_format(enum access_log_format format, const struct access_record *r, char *out, size_t cap)

@@ -7,6 +7,12 @@
  *             tools read, plus the duration in seconds at the end
  *   json      one JSON object per line with the same fields
  *
+ * The client leads every line (behind a trusted proxy, whom it named, as
+ * nginx's realip module does); the peer it came through follows the
+ * duration as "peer=ADDR" when it differs, and the request id as
+ * "request_id=ID" when there is one (JSON: "peer" always, "request_id"
+ * when there is one).
+ *
  * Every byte a client chose (target, Referer, User-Agent) is escaped, so a
  * request cannot forge a log line or break the JSON: text and combined lines
  * are ASCII (\xHH), JSON lines are valid UTF-8 (well-formed characters pass
@@ -25,7 +31,9 @@ enum access_log_format { ACCESS_LOG_TEXT = 0, ACCESS_LOG_COMBINED, ACCESS_LOG_JS
 
 /* What one log line tells about one request. */
 struct access_record {
-    const char *peer;             /* client address */
+    const char *peer;             /* the connection's peer (the socket's address) */
+    const char *client;           /* the client, when a trusted proxy named one; NULL = peer */
+    const char *request_id;       /* X-Request-Id, or NULL */
     struct http_slice method;     /* p NULL when the request line did not parse */
     struct http_slice target;     /* as sent */
     int minor_version;            /* 0 or 1, -1 when unknown */

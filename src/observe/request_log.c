@@ -30,6 +30,8 @@ static void write_line(const struct request_record *r, int64_t now_us, enum acce
         return;
     struct access_record a = {
         .peer = r->peer,
+        .client = r->client,
+        .request_id = r->request_id,
         .method = r->method,
         .target = r->target,
         .minor_version = r->minor,

@@ -19,7 +19,9 @@
 
 /* One request and its answer, as the log and the metrics see them. */
 struct request_record {
-    const char *peer;          /* client address */
+    const char *peer;          /* the connection's peer (the socket's address) */
+    const char *client;        /* the client: the peer, or whom a trusted proxy named; NULL = peer */
+    const char *request_id;    /* X-Request-Id sent back, or NULL (--request-id off) */
     struct http_slice method;  /* p NULL when not even the method was read */
     struct http_slice target;  /* as sent (as much as came, for a rejected line) */
     struct http_slice referer; /* p NULL when absent */

@@ -6,9 +6,12 @@
 #include "conn.h"
 
 #include "clock.h"
+#include "forwarded.h"
 #include "http_date.h"
 #include "log.h"
 #include "metrics.h"
+#include "netaddr.h"
+#include "proxy_proto.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/sendfile.h>
 #include <sys/time.h>
 #include <time.h>
@@ -46,6 +50,8 @@
 #define CONN_LINGER_MS 2000
 /* A request body this small is read and dropped to keep the connection; larger closes it. */
 #define CONN_DISCARD_MAX ((int64_t)1024 * 1024)
+/* The X-Request-Id line an answer's head gains with --request-id (and the NUL snprintf adds). */
+#define CONN_REQUEST_ID_LINE (sizeof("X-Request-Id: \r\n") + REQUEST_ID_MAX)
 
 /* What all connections of one context share. */
 struct conn_ctx {
@@ -73,6 +79,16 @@ struct conn_ctx {
     const struct timeval *send_tv;      /* shared timeout: a client that takes no bytes */
     struct metrics *metrics;            /* open and accepted connections are counted here, or NULL */
     int slot;                           /* this worker's block in metrics */
+    struct conn_clients clients;        /* who the clients are behind proxies (all zero: the peers) */
+    uint64_t id_counter;                /* request ids: a counter from a random start... */
+    uint64_t id_key;                    /* ...and a random key, both drawn once per worker */
+};
+
+/* What a connection's first bytes must be (struct conn_clients' proxy_protocol). */
+enum conn_start {
+    CONN_START_HTTP,  /* a request, from the first byte (or the PROXY header is behind us) */
+    CONN_START_PROXY, /* a trusted peer's: a PROXY header, or the connection closes unanswered */
+    CONN_START_REFUSE /* any other peer's: a request; a PROXY header closes the connection */
 };
 
 enum conn_state {
@@ -82,32 +98,39 @@ enum conn_state {
 };
 
 struct conn {
-    struct conn_ctx *ctx;        /* the worker's shared state */
-    int fd;                      /* the client socket */
-    struct event *ev;            /* read or write readiness, with its timeout */
-    short ev_what;               /* EV_READ or EV_WRITE while ev is set up; 0 before */
-    enum conn_state state;       /* see enum conn_state */
-    char *buf;                   /* in[max_head_size] then out[ctx->out_size], or NULL when idle */
-    size_t in_len;               /* bytes held in the head buffer */
-    size_t scanned;              /* bytes already searched for the end of the head */
-    size_t head_len;             /* bytes of the request being answered */
-    size_t out_len;              /* bytes in the output buffer */
-    size_t out_sent;             /* of which already sent */
-    int file_fd;                 /* file being sent, or -1 */
-    int64_t file_off;            /* next file byte to send */
-    int64_t file_left;           /* file bytes still to send */
-    int64_t discard;             /* request body bytes still to drop */
-    int64_t deadline_ms;         /* monotonic ms: READING, the head must be complete by then;
+    struct conn_ctx *ctx;           /* the worker's shared state */
+    int fd;                         /* the client socket */
+    struct event *ev;               /* read or write readiness, with its timeout */
+    short ev_what;                  /* EV_READ or EV_WRITE while ev is set up; 0 before */
+    enum conn_state state;          /* see enum conn_state */
+    char *buf;                      /* in[max_head_size] then out[ctx->out_size], or NULL when idle */
+    size_t in_len;                  /* bytes held in the head buffer */
+    size_t scanned;                 /* bytes already searched for the end of the head */
+    size_t head_len;                /* bytes of the request being answered */
+    size_t out_len;                 /* bytes in the output buffer */
+    size_t out_sent;                /* of which already sent */
+    int file_fd;                    /* file being sent, or -1 */
+    int64_t file_off;               /* next file byte to send */
+    int64_t file_left;              /* file bytes still to send */
+    int64_t discard;                /* request body bytes still to drop */
+    int64_t deadline_ms;            /* monotonic ms: READING, the head must be complete by then;
                                     LINGERING, draining stops then; 0 = unset */
-    int64_t close_at_ms;         /* monotonic ms the connection's lifetime ends (limits.lifetime_ms), 0 = never */
-    int64_t linger_until;        /* monotonic ms after which lingering ends whatever is unacked */
-    unsigned requests;           /* requests answered on this connection */
-    bool keep_alive;             /* keep the connection after this response */
-    bool response_open;          /* a response was started and is not yet handed to app.finished */
-    unsigned strikes;            /* refused credentials on this connection (the application's count) */
-    struct request_record rec;   /* the current request, for the log and the metrics: slices into buf */
-    char peer[INET6_ADDRSTRLEN]; /* client address, for the log */
-    struct conn *prev, *next;    /* in ctx->conns, or ->next in ctx->spare */
+    int64_t close_at_ms;            /* monotonic ms the connection's lifetime ends (limits.lifetime_ms), 0 = never */
+    int64_t linger_until;           /* monotonic ms after which lingering ends whatever is unacked */
+    unsigned requests;              /* requests answered on this connection */
+    bool keep_alive;                /* keep the connection after this response */
+    bool response_open;             /* a response was started and is not yet handed to app.finished */
+    unsigned strikes;               /* refused credentials on this connection (the application's count) */
+    struct request_record rec;      /* the current request, for the log and the metrics: slices into buf */
+    char peer[INET6_ADDRSTRLEN];    /* the socket's peer, for the log */
+    enum conn_start start;          /* what the first bytes must be; CONN_START_HTTP once settled */
+    struct net_addr sender;         /* who sent the request bytes: the peer, or a PROXY header's source */
+    const char *sender_name;        /* ...as text: peer, or source */
+    bool sender_trusted;            /* sender is a trusted proxy: its Forwarded and X-Request-Id count */
+    char source[NET_ADDR_TEXT_MAX]; /* a PROXY header's source, as text */
+    char client[NET_ADDR_TEXT_MAX]; /* the current request's client, when a proxy named one */
+    char request_id[REQUEST_ID_MAX + 1]; /* the current request's id, with --request-id */
+    struct conn *prev, *next;            /* in ctx->conns, or ->next in ctx->spare */
 };
 
 static void conn_event_cb(evutil_socket_t fd, short what, void *arg);
@@ -170,6 +193,40 @@ int conn_ctx_open_count(const struct conn_ctx *ctx)
 int conn_ctx_descriptors(const struct conn_ctx *ctx)
 {
     return ctx->nconns + ctx->nfiles;
+}
+
+void conn_ctx_set_clients(struct conn_ctx *ctx, const struct conn_clients *clients)
+{
+    ctx->clients = *clients;
+    ctx->out_size = ctx->app.head_max + ctx->app.body_max + (clients->request_id ? CONN_REQUEST_ID_LINE : 0);
+    uint64_t seed[2];
+    if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
+        /* no entropy yet (early boot): ids must be unique, not secret */
+        seed[0] = (uint64_t)clock_tick_us() ^ (uint64_t)getpid() << 40;
+        seed[1] = ~seed[0] * 0x9e3779b97f4a7c15ULL;
+    }
+    ctx->id_counter = seed[0];
+    ctx->id_key = seed[1];
+}
+
+/* SplitMix64's finaliser: a bijection of 64 bits that scatters a counter's steps. */
+static uint64_t mix64(uint64_t z)
+{
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/*
+ * Writes a new request id into out: 128 bits, the first 64 a bijection of
+ * the worker's counter (never repeated by this worker), the rest keyed, so
+ * ids of different workers and restarts differ too.
+ */
+static void new_request_id(struct conn_ctx *ctx, char out[REQUEST_ID_MAX + 1])
+{
+    ctx->id_counter += 0x9e3779b97f4a7c15ULL;
+    uint64_t bits[2] = {mix64(ctx->id_counter), mix64(ctx->id_counter ^ ctx->id_key)};
+    request_id_format(bits, out);
 }
 
 /* Size of one connection buffer: the head limit plus the output area. */
@@ -277,6 +334,24 @@ static void conn_wait_until(struct conn *c, int64_t deadline_ms)
     conn_wait(c, EV_READ, &tv);
 }
 
+/*
+ * Settles who sent c's bytes, from its peer's address: the peer itself,
+ * trusted or not, and with the PROXY protocol on, whether a PROXY header
+ * must come first (a trusted peer) or must not (any other).
+ */
+static void conn_classify(struct conn *c, const struct sockaddr *addr)
+{
+    const struct conn_clients *k = &c->ctx->clients;
+    c->sender_name = c->peer;
+    c->sender_trusted = false;
+    c->start = CONN_START_HTTP;
+    if (k->trusted == NULL || k->trusted->count == 0 || !net_addr_from_sockaddr(addr, &c->sender))
+        return;
+    c->sender_trusted = net_list_contains(k->trusted, &c->sender);
+    if (k->proxy_protocol)
+        c->start = c->sender_trusted ? CONN_START_PROXY : CONN_START_REFUSE;
+}
+
 /* Takes over an accepted, non-blocking socket and starts serving it.  Returns 0, or -1 (closed) without memory. */
 static int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
@@ -320,6 +395,7 @@ static int conn_accept(struct conn_ctx *ctx, int fd, const struct sockaddr *addr
     ctx->conns = c;
     ctx->nconns++;
     metrics_note_accept(ctx->metrics, ctx->slot, ctx->nconns);
+    conn_classify(c, addr);
     /* The first request gets the whole header timeout from the moment of
      * accept.  The listener defers accepting until the request's first bytes
      * arrive (config_defer_accept_s), so the first recv() below usually finds
@@ -376,6 +452,53 @@ static void note_request(struct conn *c, const struct http_request *req, const s
     }
 }
 
+/* From a trusted sender: the client its forwarded field names, when it names one, into c->rec. */
+static void conn_believe_client(struct conn *c, const struct http_request *req)
+{
+    const struct conn_clients *k = &c->ctx->clients;
+    struct net_addr a;
+    enum forwarded_result r =
+        forwarded_client(k->trusted, (enum forwarded_field)k->header, req->headers, req->num_headers, &a);
+    if (r == FORWARDED_RESOLVED) {
+        net_addr_format(&a, c->client);
+        c->rec.client = c->client;
+    } else if (r == FORWARDED_IGNORED) {
+        LOG_DEBUG("%s: the forwarded client field is malformed or over its limits: ignored", c->sender_name);
+    }
+}
+
+/* The request's id into c->rec: a trusted sender's acceptable X-Request-Id (req not NULL), else a new one. */
+static void conn_set_request_id(struct conn *c, const struct http_request *req)
+{
+    struct http_slice id = {NULL, 0};
+    if (req != NULL && c->sender_trusted)
+        id = forwarded_request_id(req->headers, req->num_headers);
+    if (id.p != NULL) {
+        memcpy(c->request_id, id.p, id.len);
+        c->request_id[id.len] = '\0';
+    } else {
+        new_request_id(c->ctx, c->request_id);
+    }
+    c->rec.request_id = c->request_id;
+}
+
+/*
+ * Settles the current request's client and id into c->rec: the sender, or
+ * the address a trusted sender's forwarded field names; with --request-id,
+ * its X-Request-Id when a trusted sender passed an acceptable one, else a
+ * new id.  req is NULL for a head that could not be read (no field of it
+ * is believed).  Without trusted proxies or ids, two stores.
+ */
+static void conn_identify(struct conn *c, const struct http_request *req)
+{
+    c->rec.client = c->sender_name;
+    c->rec.request_id = NULL;
+    if (c->sender_trusted && req != NULL)
+        conn_believe_client(c, req);
+    if (c->ctx->clients.request_id)
+        conn_set_request_id(c, req);
+}
+
 /*
  * Hands the response started on c to app.finished, once: when its last
  * byte has gone, or when the connection closes before that (the client
@@ -428,14 +551,28 @@ static enum step conn_response_done(struct conn *c)
     return STEP_AGAIN;
 }
 
+/* Copies r's head into out, with the X-Request-Id line before its blank line when there is an id; returns its length. */
+static size_t copy_head(const struct conn *c, const struct reply *r, char *out)
+{
+    const char *id = c->rec.request_id;
+    if (id == NULL || r->head_len < 4 || memcmp(r->head + r->head_len - 4, "\r\n\r\n", 4) != 0) {
+        memcpy(out, r->head, r->head_len);
+        return r->head_len;
+    }
+    size_t n = r->head_len - 2; /* up to the blank line */
+    memcpy(out, r->head, n);
+    int line = snprintf(out + n, CONN_REQUEST_ID_LINE + 2, "X-Request-Id: %s\r\n\r\n", id);
+    return n + (size_t)line;
+}
+
 /* Copies the reply into c's output area and moves to CONN_WRITING. */
 static void conn_start_reply(struct conn *c, struct reply *r)
 {
     char *out = out_area(c);
-    memcpy(out, r->head, r->head_len);
-    c->out_len = r->head_len;
+    c->out_len = copy_head(c, r, out);
     c->out_sent = 0;
-    /* Always fits: heads are at most app.head_max, bodies app.body_max. */
+    c->rec.head_bytes = (int64_t)c->out_len;
+    /* Always fits: heads are at most app.head_max (and an id's line), bodies app.body_max. */
     if (r->body_len > 0) {
         memcpy(out + c->out_len, r->body, r->body_len);
         c->out_len += r->body_len;
@@ -443,7 +580,6 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     c->rec.status = r->status;
     c->response_open = true;
     c->rec.bytes_sent = 0;
-    c->rec.head_bytes = (int64_t)r->head_len;
     c->keep_alive = !r->close;
     c->file_fd = r->fd;
     c->ctx->nfiles += c->file_fd >= 0;
@@ -533,6 +669,7 @@ static void conn_reply_error(struct conn *c, int status)
      * access line shows as much of the request as the client sent. */
     http_parse_request(c->buf, c->in_len, (size_t)ctx->limits.max_headers, &ctx->req);
     note_request(c, &ctx->req, NULL);
+    conn_identify(c, NULL);
     ctx->app.error(ctx->app.arg, status, ctx->date, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
     ctx->app.done(ctx->app.arg); /* the body is copied, the descriptor ours */
@@ -580,9 +717,17 @@ static void conn_handle_head(struct conn *c)
     struct http_request_info info;
     int rc = http_request_interpret(req, &info);
     note_request(c, req, rc == 0 ? &info : NULL);
+    conn_identify(c, req);
     bool keep_alive;
     rc = settle_body(c, rc, &info, &keep_alive);
-    struct conn_request q = {rc, &info, keep_alive, ctx->date, c->peer, &c->strikes};
+    struct conn_request q = {.rc = rc,
+                             .info = &info,
+                             .keep_alive = keep_alive,
+                             .date = ctx->date,
+                             .peer = c->peer,
+                             .strikes = &c->strikes,
+                             .client = c->rec.client,
+                             .request_id = c->rec.request_id};
     c->rec.quiet = ctx->app.answer(ctx->app.arg, &q, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
     ctx->app.done(ctx->app.arg); /* the body is copied, the descriptor ours */
@@ -600,6 +745,71 @@ static void conn_discard_body(struct conn *c)
 }
 
 /*
+ * Settles a connection's first bytes with the PROXY protocol on: a trusted
+ * peer's PROXY header is read and taken off the buffer (its source becomes
+ * the sender), and any other peer's refused.  Returns 1 when a request may
+ * be parsed from what is left, 0 to read more, -1 to close unanswered.
+ */
+static int conn_settle_start(struct conn *c)
+{
+    const uint8_t *in = (const uint8_t *)c->buf;
+    if (c->start == CONN_START_REFUSE) {
+        enum proxy_sniff s = proxy_sniff(in, c->in_len);
+        if (s == PROXY_SNIFF_YES)
+            LOG_DEBUG("%s: a PROXY header from a peer that is not a trusted proxy: closed", c->peer);
+        if (s != PROXY_SNIFF_NO)
+            return s == PROXY_SNIFF_YES ? -1 : 0;
+        c->start = CONN_START_HTTP;
+        return 1;
+    }
+    struct proxy_info pi;
+    int n = proxy_parse(in, c->in_len, &pi);
+    if (n == PROXY_INCOMPLETE)
+        return 0;
+    if (n < 0) {
+        LOG_DEBUG("%s: no valid PROXY header from a trusted proxy: closed", c->peer);
+        return -1;
+    }
+    memmove(c->buf, c->buf + n, c->in_len - (size_t)n);
+    c->in_len -= (size_t)n;
+    c->start = CONN_START_HTTP;
+    if (!pi.keep_peer) { /* LOCAL or UNKNOWN: the balancer's own connection, the peer stays the sender */
+        c->sender = pi.source;
+        net_addr_format(&c->sender, c->source);
+        c->sender_name = c->source;
+        c->sender_trusted = net_list_contains(c->ctx->clients.trusted, &c->sender);
+    }
+    return c->in_len > 0 ? 1 : 0;
+}
+
+/*
+ * Looks at the bytes buffered for a request (no body left to drop): the
+ * connection's first ones settled (a PROXY header), then the head parsed
+ * when it may be whole.  Returns STEP_AGAIN when an answer has started,
+ * STEP_CLOSE, or STEP_WAIT when more bytes are needed.
+ */
+static enum step conn_scan(struct conn *c)
+{
+    const struct conn_limits *lim = &c->ctx->limits;
+    if (c->deadline_ms == 0)
+        c->deadline_ms = clock_tick_ms() + lim->header_timeout_ms;
+    int ready = c->start == CONN_START_HTTP ? 1 : conn_settle_start(c);
+    if (ready <= 0)
+        return ready < 0 ? STEP_CLOSE : STEP_WAIT;
+    /* Parse when the blank line may have come, when the buffer is full, and
+     * on a request's first bytes, so garbage (a TLS hello) is refused at once
+     * without rescanning a trickled head on every byte. */
+    if (c->scanned == 0 || http_head_may_be_complete(c->buf, c->in_len, c->scanned) ||
+        c->in_len >= (size_t)lim->max_head_size) {
+        conn_handle_head(c);
+        if (c->state != CONN_READING)
+            return STEP_AGAIN;
+    }
+    c->scanned = c->in_len;
+    return STEP_WAIT;
+}
+
+/*
  * Answers the complete head in the buffer if there is one, else reads
  * more; waits under the header deadline or the keep-alive timeout.
  */
@@ -611,18 +821,9 @@ static enum step conn_step_read(struct conn *c)
         if (c->discard > 0)
             conn_discard_body(c);
         if (c->discard == 0 && c->in_len > 0) {
-            if (c->deadline_ms == 0)
-                c->deadline_ms = clock_tick_ms() + lim->header_timeout_ms;
-            /* Parse when the blank line may have come, when the buffer is full, and
-             * on a request's first bytes, so garbage (a TLS hello) is refused at once
-             * without rescanning a trickled head on every byte. */
-            if (c->scanned == 0 || http_head_may_be_complete(c->buf, c->in_len, c->scanned) ||
-                c->in_len >= (size_t)lim->max_head_size) {
-                conn_handle_head(c);
-                if (c->state != CONN_READING)
-                    return STEP_AGAIN;
-            }
-            c->scanned = c->in_len;
+            enum step next = conn_scan(c);
+            if (next != STEP_WAIT)
+                return next;
         }
 
         ssize_t n;
@@ -726,7 +927,10 @@ static void conn_event_cb(evutil_socket_t fd, short what, void *arg)
         return;
     }
     if (what & EV_TIMEOUT) {
-        if (c->state == CONN_READING && c->in_len > 0 && c->discard == 0) {
+        if (c->start != CONN_START_HTTP) {
+            LOG_DEBUG("%s: no PROXY header settled within the header timeout: closed", c->peer);
+            conn_close(c); /* a balancer's header, unlike a client's head, gets no 408 */
+        } else if (c->state == CONN_READING && c->in_len > 0 && c->discard == 0) {
             LOG_DEBUG("%s: request head not complete within the header timeout", c->peer);
             conn_reply_error(c, 408);
             conn_run(c);

@@ -25,6 +25,7 @@
 
 struct event_base;
 struct metrics;
+struct net_list;
 
 /* What all connections of one context share: opaque outside conn.c. */
 struct conn_ctx;
@@ -48,9 +49,25 @@ struct conn_request {
     const struct http_request_info *info; /* the request (partial when rc != 0) */
     bool keep_alive;                      /* what the connection would like after this answer */
     const char *date;                     /* IMF-fixdate of this second */
-    const char *peer;                     /* the client's address */
+    const char *peer;                     /* the address of the connection's peer (the socket's) */
     unsigned *strikes;                    /* this connection's count of refused credentials,
                                              the application's to keep (it closes after a few) */
+    const char *client;                   /* the client's address: the peer, or whom a trusted proxy
+                                             says it serves (struct conn_clients); what limits key on */
+    const char *request_id;               /* this request's X-Request-Id, or NULL when ids are off */
+};
+
+/*
+ * Who a context's clients are when proxies stand in front (the site's
+ * port; the metrics port has none of it).  All zero: every peer is its
+ * own client.
+ */
+struct conn_clients {
+    const struct net_list *trusted; /* --trusted-proxies (must outlive the context); NULL or empty: none */
+    int header;                     /* enum forwarded_field: the field a trusted sender names the client in */
+    bool proxy_protocol;            /* a trusted peer's connection starts with a PROXY header (else it is
+                                       closed unanswered), and any other peer's must not */
+    bool request_id;                /* every answer carries X-Request-Id: a trusted sender's, or a new one */
 };
 
 /*
@@ -85,6 +102,12 @@ typedef void (*conn_closed_fn)(void *arg);
  */
 struct conn_ctx *conn_ctx_new(struct event_base *base, const struct conn_limits *limits, const struct conn_app *app,
                               struct metrics *metrics, int slot, conn_closed_fn on_close, void *arg);
+
+/*
+ * Sets how ctx's connections find their client (clients is copied); call
+ * it before the first accept, since an id's line widens the output area.
+ */
+void conn_ctx_set_clients(struct conn_ctx *ctx, const struct conn_clients *clients);
 
 /* Closes every connection (telling nobody) and frees the context; NULL is fine. */
 void conn_ctx_free(struct conn_ctx *ctx);

@@ -8,6 +8,8 @@
 #include "listen.h"
 
 #include "clock.h"
+#include "netaddr.h"
+#include "proxy_proto.h"
 
 /* The User-Agent of the probe.  It names the probe in access lines and hides
  * nothing: only answers to --health-path wait for debug level. */
@@ -54,6 +56,24 @@ fail:
     return -1;
 }
 
+/*
+ * With --proxy-protocol, a connection from a trusted address must start
+ * with a PROXY header: the probe's own address is looked up (it is the
+ * local end of fd) and, when trusted, a LOCAL header goes first, as a
+ * balancer's own health check sends.  Writes it into out; returns its
+ * length, 0 when none is needed.
+ */
+static size_t proxy_prefix(int fd, const struct config *cfg, uint8_t out[PROXY_LOCAL_LEN])
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    struct net_addr self;
+    if (!cfg->proxy_protocol || getsockname(fd, (struct sockaddr *)&ss, &len) < 0 ||
+        !net_addr_from_sockaddr((struct sockaddr *)&ss, &self) || !net_list_contains(&cfg->trusted_proxies, &self))
+        return 0;
+    return proxy_write_local(out);
+}
+
 int healthcheck_run(const struct config *cfg)
 {
     int64_t deadline = clock_mono_ms() + HEALTHCHECK_TIMEOUT_MS;
@@ -66,9 +86,11 @@ int healthcheck_run(const struct config *cfg)
         return 1;
     }
     const char *path = config_probe_path(cfg);
-    char req[512];
-    int n = snprintf(req, sizeof(req),
-                     "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: " HEALTHCHECK_AGENT "\r\n\r\n", path);
+    char req[512 + PROXY_LOCAL_LEN];
+    size_t pre = proxy_prefix(fd, cfg, (uint8_t *)req);
+    int n =
+        (int)pre + snprintf(req + pre, sizeof(req) - pre,
+                            "GET %s HTTP/1.0\r\nHost: localhost\r\nUser-Agent: " HEALTHCHECK_AGENT "\r\n\r\n", path);
     int rc = 1;
     if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
         printf("unhealthy: cannot send the request\n");

@@ -274,6 +274,15 @@ static struct conn_limits site_limits(const struct config *cfg)
                                 0};
 }
 
+/* Who the site's clients are behind proxies, from the configuration (the metrics port: its peers). */
+static struct conn_clients site_clients(const struct config *cfg)
+{
+    return (struct conn_clients){.trusted = &cfg->trusted_proxies,
+                                 .header = cfg->real_ip_header,
+                                 .proxy_protocol = cfg->proxy_protocol,
+                                 .request_id = cfg->request_id};
+}
+
 /* The metrics port's: small heads, the site's timeouts, and a lifetime of METRICS_DEADLINE_MS. */
 static struct conn_limits metrics_limits(const struct config *cfg)
 {
@@ -291,6 +300,10 @@ static int worker_listeners(struct worker *w, int listen_fd, int slot, struct me
     w->site_l = (struct listener){.cap = w->cfg->max_connections, .name = "site"};
     if (listener_open(w, &w->site_l, listen_fd, &app, &limits, metrics, slot) < 0)
         return -1;
+    if (w->site_l.conns != NULL) {
+        struct conn_clients clients = site_clients(w->cfg);
+        conn_ctx_set_clients(w->site_l.conns, &clients);
+    }
     w->metrics_l = (struct listener){.cap = INT_MAX, .admit = metrics_admit, .name = "metrics"};
     if (metrics_fd < 0)
         return listener_open(w, &w->metrics_l, -1, NULL, NULL, NULL, 0);

@@ -70,7 +70,7 @@ void site_free(struct site *s)
  */
 static bool refused_by_auth(struct site *s, const struct conn_request *q, struct reply *r)
 {
-    enum auth_verdict v = auth_check(s->auth, q->info->authorization, q->peer, clock_tick_ms());
+    enum auth_verdict v = auth_check(s->auth, q->info->authorization, q->client, clock_tick_ms());
     if (v == AUTH_OK)
         return false;
     if (v == AUTH_WRONG)

@@ -85,6 +85,10 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "OTUSERVER_COMPRESS_MAX_SIZE" .Values.config.compressMaxSize
   "OTUSERVER_COMPRESS_CACHE_SIZE" .Values.config.compressCacheSize
   "OTUSERVER_COMPRESS_LEVEL" .Values.config.compressLevel
+  "OTUSERVER_TRUSTED_PROXIES" .Values.config.trustedProxies
+  "OTUSERVER_REAL_IP_HEADER" .Values.config.realIpHeader
+  "OTUSERVER_PROXY_PROTOCOL" .Values.config.proxyProtocol
+  "OTUSERVER_REQUEST_ID" .Values.config.requestId
   "OTUSERVER_HEADER" .Values.config.headers
   "OTUSERVER_CONFIG" (ternary "/etc/otuserver/config.yaml" "" (not (empty .Values.configFile)))
 -}}
