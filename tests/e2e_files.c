@@ -462,30 +462,6 @@ static bool server_is_static(void)
     return is_static;
 }
 
-/* The ELF machine (EM_*) of a file, or EM_NONE when it is not ELF (a wrapper script). */
-static int elf_machine(const char *file)
-{
-    size_t len = 0;
-    char *elf = e2e_read_file(file, &len);
-    int machine = EM_NONE;
-    if (elf != NULL && len >= sizeof(Elf64_Ehdr) && memcmp(elf, ELFMAG, SELFMAG) == 0)
-        machine = ((const Elf64_Ehdr *)elf)->e_machine;
-    free(elf);
-    return machine;
-}
-
-/*
- * True when the server under test is built for another machine than this
- * suite (an aarch64 server run by an x86-64 suite): the kernel starts it
- * through binfmt_misc and an emulator (qemu-user), whose system calls are the
- * emulator's: qemu 7.2 answers openat2 with ENOSYS, so the server walks.
- */
-static bool server_is_emulated(void)
-{
-    int theirs = elf_machine(server_bin);
-    return theirs != EM_NONE && theirs != elf_machine("/proc/self/exe");
-}
-
 /* Waits for text in the log of the last lc_start()ed server. */
 static bool log_shows(const char *text, int timeout_ms)
 {

@@ -50,6 +50,12 @@ void make_dir(const char *rel);
 void touch_delta(const char *rel, int delta);
 /* A malloc'd buffer of n reproducible pseudo-random bytes. */
 char *pseudo_random(size_t n, unsigned seed);
+/*
+ * True when the server under test is built for another machine than this
+ * suite (an aarch64 server under qemu-user): its system calls are the
+ * emulator's, and it runs many times slower.
+ */
+bool server_is_emulated(void);
 /* Runs a shell command; returns its exit status. */
 int sh(const char *cmd);
 
