@@ -111,6 +111,7 @@ help:
 	@echo "make callgrind    instructions per keep-alive request"
 	@echo "make lint         cppcheck, clang-tidy, clang-format, shellcheck, yamllint, module map, docs: zero findings"
 	@echo "make format       lays out every C file as .clang-format says"
+	@echo "make docs-config  writes the options table of docs/configuration.md from the option rows"
 	@echo "make valgrind     valgrind: 10,000 requests, then the end-to-end suite; no error, no leak"
 	@echo "make ci-fresh     .ci/run's stages in a bare Debian container: every install step proven"
 	@echo "make clean        remove build/"
