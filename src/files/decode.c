@@ -23,21 +23,21 @@ enum step_result {
 };
 
 struct decoder {
-    int fd;                   /* the compressed file */
+    int fd; /* the compressed file */
     enum decode_coding coding;
-    int64_t size;             /* its size */
-    int64_t in_off;           /* next byte of it to read */
+    int64_t size;   /* its size */
+    int64_t in_off; /* next byte of it to read */
     struct decode_limits limits;
-    int64_t out_total;        /* bytes made so far */
-    z_stream z;               /* gzip's state */
-    bool z_ready;             /* z was initialised */
-    BrotliDecoderState *br;   /* brotli's, or NULL */
-    ZSTD_DCtx *zstd;          /* zstd's, or NULL */
-    size_t zstd_hint;         /* ZSTD_decompressStream()'s last return: 0 = at a frame's end */
-    const uint8_t *next_in;   /* unread input in in[] */
-    size_t avail_in;          /* its length */
-    bool bomb;                /* stopped at a bound */
-    char why[96];             /* why it stopped, or "" */
+    int64_t out_total;      /* bytes made so far */
+    z_stream z;             /* gzip's state */
+    bool z_ready;           /* z was initialised */
+    BrotliDecoderState *br; /* brotli's, or NULL */
+    ZSTD_DCtx *zstd;        /* zstd's, or NULL */
+    size_t zstd_hint;       /* ZSTD_decompressStream()'s last return: 0 = at a frame's end */
+    const uint8_t *next_in; /* unread input in in[] */
+    size_t avail_in;        /* its length */
+    bool bomb;              /* stopped at a bound */
+    char why[96];           /* why it stopped, or "" */
     uint8_t in[DECODE_READ_SLICE];
 };
 
@@ -53,12 +53,8 @@ static void stop(struct decoder *d, bool bomb, const char *why, int64_t value)
 static bool start_coding(struct decoder *d)
 {
     switch (d->coding) {
-    case DECODE_GZIP:
-        d->z_ready = inflateInit2(&d->z, DECODE_GZIP_WINDOW_BITS) == Z_OK;
-        return d->z_ready;
-    case DECODE_BROTLI:
-        d->br = BrotliDecoderCreateInstance(NULL, NULL, NULL);
-        return d->br != NULL;
+    case DECODE_GZIP: d->z_ready = inflateInit2(&d->z, DECODE_GZIP_WINDOW_BITS) == Z_OK; return d->z_ready;
+    case DECODE_BROTLI: d->br = BrotliDecoderCreateInstance(NULL, NULL, NULL); return d->br != NULL;
     case DECODE_ZSTD:
         d->zstd = ZSTD_createDCtx();
         return d->zstd != NULL &&

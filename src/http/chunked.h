@@ -15,7 +15,7 @@
 /* Room kept after a chunk's data for its CRLF. */
 #define CHUNKED_TAIL_ROOM 2
 /* The last chunk with no trailer: the end of a chunked body. */
-#define CHUNKED_LAST "0\r\n\r\n"
+#define CHUNKED_LAST     "0\r\n\r\n"
 #define CHUNKED_LAST_LEN (sizeof(CHUNKED_LAST) - 1)
 
 /*

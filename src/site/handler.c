@@ -270,8 +270,8 @@ struct exchange_buffers {
                                                                                       Location: handler->location_cap of it is used */
     char etag[sizeof(((struct file_info *)0)->etag) + 12]; /* a gzip variant's: the file's + "-gz"; a
                                                                decoded answer's: + "-identity" */
-    char served_path[PATH_MAX_DECODED + 72];              /* "/" + the served name: what rules match besides */
-    char headers[PATH_HEADERS_MAX];                       /* the all-paths and matching rules' header lines */
+    char served_path[PATH_MAX_DECODED + 72];               /* "/" + the served name: what rules match besides */
+    char headers[PATH_HEADERS_MAX];                        /* the all-paths and matching rules' header lines */
 };
 
 /*
