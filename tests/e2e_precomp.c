@@ -116,8 +116,8 @@ static void expect_decoded(int p, const char *path, const char *page, const char
     snprintf(want_etag, sizeof(want_etag), "%.*s-identity\"", (int)strlen(gz_etag) - 1, gz_etag);
     int fd = e2e_connect(p);
     snprintf(raw, sizeof(raw), "GET %s HTTP/1.1\r\nHost: t\r\nRange: bytes=0-9\r\n\r\n", path);
-    for (int i = 0; i < 2; i++) { /* twice on one connection: the body's end is known, the connection kept */
-        ask_head(fd, raw, 200, &r);                       /* Range ignored */
+    for (int i = 0; i < 2; i++) {   /* twice on one connection: the body's end is known, the connection kept */
+        ask_head(fd, raw, 200, &r); /* Range ignored */
         expect_header(&r, "Transfer-Encoding", "chunked");
         expect_no_header(&r, "Content-Length");
         expect_no_header(&r, "Content-Encoding");
@@ -186,8 +186,8 @@ START_TEST(test_gzip_only_page)
     ck_assert_mem_eq(r.body, gz, 10);
     e2e_response_free(&r);
     char raw[400];
-    snprintf(raw, sizeof(raw), "GET /pz/page.html HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\nIf-None-Match: %s\r\n\r\n",
-             etag);
+    snprintf(raw, sizeof(raw),
+             "GET /pz/page.html HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\nIf-None-Match: %s\r\n\r\n", etag);
     expect_status_on(p, raw, 304, &r);
     e2e_response_free(&r);
 
@@ -254,8 +254,10 @@ START_TEST(test_debian_doc_tree_and_safety)
     put_compressed_only("usr/share/doc/python3/whatsnew/changelog.html", page, "gzip -9n", ".gz");
     /* a compressed form that is a symlink out of the root is not followed, as no file's is */
     char cmd[1400];
-    snprintf(cmd, sizeof(cmd), "echo secret | gzip > '%s/../outside-secret.html.gz' && ln -s ../outside-secret.html.gz '%s/usr/leak.html.gz'",
-             root_dir, root_dir);
+    snprintf(
+        cmd, sizeof(cmd),
+        "echo secret | gzip > '%s/../outside-secret.html.gz' && ln -s ../outside-secret.html.gz '%s/usr/leak.html.gz'",
+        root_dir, root_dir);
     ck_assert_int_eq(sh(cmd), 0);
     int p;
     pid_t master = lc_start(ARGS("-w", "1"), &p);
@@ -319,10 +321,11 @@ START_TEST(test_bombs_are_stopped)
     make_dir("bomb");
     /* 2 GiB of zeros in about 2 MB: one 64 MiB gzip member, repeated (gzip -d reads it whole) */
     char cmd[1400];
-    snprintf(cmd, sizeof(cmd),
-             "cd '%s/bomb' && head -c 67108864 /dev/zero | gzip -9n > m && for i in $(seq 32); do cat m; done > big.html.gz"
-             " && rm m && head -c 67108864 /dev/zero | zstd -q -19 > ratio.html.zst",
-             root_dir);
+    snprintf(
+        cmd, sizeof(cmd),
+        "cd '%s/bomb' && head -c 67108864 /dev/zero | gzip -9n > m && for i in $(seq 32); do cat m; done > big.html.gz"
+        " && rm m && head -c 67108864 /dev/zero | zstd -q -19 > ratio.html.zst",
+        root_dir);
     ck_assert_int_eq(sh(cmd), 0);
     int p, mport;
     pid_t master = start_with_metrics(&p, &mport);

@@ -22,7 +22,7 @@
 /* Most bytes out per compressed byte: text gzips 3-10x, brotli and zstd a little more; 1,000 is a bomb. */
 #define DECODE_RATIO_MAX 1000
 /* Compressed bytes read per call: the per-call (so per-turn) budget of the decoder's work. */
-#define DECODE_READ_SLICE (64 * 1024)
+#define DECODE_READ_SLICE ((int64_t)64 * 1024)
 /*
  * Decoders open at once in one process (a worker): each holds its state and
  * a window (up to 16 MiB for brotli and zstd), so many clients asking for

@@ -5,6 +5,7 @@
 
 #include "precomp.h"
 
+#include "http_cond.h"
 #include "log.h"
 #include "path.h"
 
