@@ -281,9 +281,10 @@ $(STATIC_DIR)/unit/check_%: tests/check_%.c $(SRCS) $(HDRS) $(wildcard tests/*.h
 
 static-units: $(STATIC_UNITS)
 
-# The libraries built but not linked yet, and libdeflate, each used once with a
-# known answer by one static program linked with --gc-sections (tests/static_libs.c).
-STATIC_LIBS_DEPS = libdeflate libyaml xxhash $(CACHED_DEPS)
+# The libraries built but not linked yet, and libdeflate, libyaml, xxhash, brotli and zstd
+# (brotli's encoder and zstd's compressor are not linked into the server yet), each used once
+# with a known answer by one static program linked with --gc-sections (tests/static_libs.c).
+STATIC_LIBS_DEPS = libdeflate libyaml xxhash brotli zstd $(CACHED_DEPS)
 $(STATIC_DIR)/unit/static_libs: tests/static_libs.c $(foreach d,$(STATIC_LIBS_DEPS),$(call dep_built,$(d)))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STD) $(WARN) -O2 $(foreach d,$(STATIC_LIBS_DEPS),-I$(call dep_include,$(d))) $(STATIC_LINK) \
