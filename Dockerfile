@@ -57,7 +57,7 @@ WORKDIR /src
 COPY Makefile ./
 COPY scripts/ scripts/
 COPY src/ src/
-# Builds libevent, libdeflate and crypt() from Debian's source packages with musl-gcc, then otuserver.
+# Builds the libraries (libevent, crypt(), libdeflate, libyaml, xxhash, zlib, brotli, zstd) from Debian's source packages with musl-gcc, then otuserver.
 RUN make static && scripts/check/check-static build/otuserver-static
 
 # The image: the binary of the build stage, then the same lines as prebuilt's

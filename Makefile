@@ -25,6 +25,13 @@ CRYPT_LIBS  ?= -lcrypt
 # gzip on the fly: libdeflate (package libdeflate-dev); the static build links one built from
 # Debian's source with musl (scripts/build/musl-lib libdeflate).
 DEFLATE_LIBS ?= -ldeflate
+# A compressed file without its original (page.html.gz only), decoded for a client that does not
+# accept its coding: zlib for gzip (package zlib1g-dev), libbrotlidec (libbrotli-dev) and libzstd
+# (libzstd-dev); the static build links them built from Debian's source with musl.
+ZLIB_LIBS      ?= -lz
+BROTLIDEC_LIBS ?= -lbrotlidec
+ZSTD_LIBS      ?= -lzstd
+DECODE_LIBS     = $(ZLIB_LIBS) $(BROTLIDEC_LIBS) $(ZSTD_LIBS)
 # The configuration file (YAML): libyaml (package libyaml-dev); the static build links one
 # built from Debian's source with musl.
 YAML_LIBS ?= -lyaml
@@ -50,7 +57,7 @@ vpath %.c $(SRC_DIRS)
 vpath %.h $(SRC_DIRS)
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log check_forwarded check_proxy_proto
+UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log check_forwarded check_proxy_proto check_chunked check_decode
 check_http_parser_OBJS = http_parser
 check_http_cond_OBJS   = http_cond http_date http_parser
 check_path_OBJS        = path
@@ -61,14 +68,17 @@ check_file_cache_OBJS  = file_cache etag file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
 check_log_OBJS         = log clock
-check_metrics_http_OBJS = metrics_http metrics reply request_log access_log response http_parser http_date clock log textbuf
+check_metrics_http_OBJS = metrics_http metrics reply chunked request_log access_log response http_parser http_date clock log textbuf
 check_request_log_OBJS = request_log access_log metrics http_date http_parser clock log textbuf
-check_auth_OBJS        = auth reply response http_parser metrics clock log textbuf
-check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
+check_auth_OBJS        = auth reply chunked response http_parser metrics clock log textbuf
+check_handler_OBJS     = handler reply chunked precomp decode http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
 check_compress_OBJS    = compress clock log http_parser optparse
 check_forwarded_OBJS   = forwarded netaddr http_parser optparse
 check_proxy_proto_OBJS = proxy_proto netaddr optparse
+check_chunked_OBJS     = chunked reply log clock response textbuf
+check_decode_OBJS      = decode
+check_decode_LIBS      = -lbrotlienc
 
 export ASAN_OPTIONS  ?= detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS ?= halt_on_error=1:print_stacktrace=1
@@ -126,10 +136,10 @@ build/gen/mime_table.inc: scripts/build/gen-mime-table
 build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(DECODE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
 
 build/asan/otuserver: $(SAN_OBJS)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(DECODE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS)
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -145,7 +155,7 @@ build/asan/tests/%.o: tests/%.c
 
 .SECONDEXPANSION:
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(DECODE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(check_$*_LIBS)
 
 # The end-to-end suite: check_e2e.c (main) and every tests/e2e_*.c: the subject files, the
 # fixture they share (e2e_fixture.c) and the raw HTTP client (e2e_util.c).
@@ -227,10 +237,11 @@ DEP_ARCHIVES_libyaml    = libyaml.a
 DEP_ARCHIVES_brotli     = libbrotlienc.a libbrotlidec.a libbrotlicommon.a
 DEP_ARCHIVES_zstd       = libzstd.a
 DEP_ARCHIVES_xxhash     = libxxhash.a
+DEP_ARCHIVES_zlib       = libz.a
 # What the server links, in link order: adding a library to the static link is adding its name here.
-STATIC_DEPS  = libevent crypt libdeflate libyaml xxhash
+STATIC_DEPS  = libevent crypt libdeflate libyaml xxhash zlib brotli zstd
 # Built and cached beside them, not linked yet.
-CACHED_DEPS  = brotli zstd
+CACHED_DEPS  =
 # A library's folders and archives: $(call dep_include,NAME), $(call dep_lib,NAME), $(call dep_archives,NAME)
 dep_include  = $(DEPS)/$(1)/include
 dep_lib      = $(DEPS)/$(1)/lib
@@ -271,9 +282,10 @@ $(STATIC_DIR)/unit/check_%: tests/check_%.c $(SRCS) $(HDRS) $(wildcard tests/*.h
 
 static-units: $(STATIC_UNITS)
 
-# The libraries built but not linked yet, and libdeflate, each used once with a
-# known answer by one static program linked with --gc-sections (tests/static_libs.c).
-STATIC_LIBS_DEPS = libdeflate libyaml xxhash $(CACHED_DEPS)
+# The libraries built but not linked yet, and libdeflate, libyaml, xxhash, brotli and zstd
+# (brotli's encoder and zstd's compressor are not linked into the server yet), each used once
+# with a known answer by one static program linked with --gc-sections (tests/static_libs.c).
+STATIC_LIBS_DEPS = libdeflate libyaml xxhash brotli zstd $(CACHED_DEPS)
 $(STATIC_DIR)/unit/static_libs: tests/static_libs.c $(foreach d,$(STATIC_LIBS_DEPS),$(call dep_built,$(d)))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STD) $(WARN) -O2 $(foreach d,$(STATIC_LIBS_DEPS),-I$(call dep_include,$(d))) $(STATIC_LINK) \

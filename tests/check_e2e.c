@@ -19,6 +19,8 @@
  *   auth        e2e_auth.c        basic auth: 401/200/404, bad files, crypt() once, guessing limited
  *   compress    e2e_compress.c    gzip on the fly: once then from memory, ETag, 304, Range, sizes,
  *                                 types, eviction, a rewritten file compressed again
+ *   precomp     e2e_precomp.c     page.html.gz only: sent as it is or decoded (chunked, HTTP/1.0, HEAD,
+ *                                 304), .br and .zst, the listing, Debian's doc tree, bombs stopped
  *   rules       e2e_rules.c       cache and header rules per path: the SPA example from flags and
  *                                 variables on 200, 304 and 404; bad rules stop the start
  *   config      e2e_config.c      the YAML file, variable names (derived, deprecated, unknown),
@@ -62,6 +64,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_edges_tcase());
         suite_add_tcase(e2e, e2e_auth_tcase());
         suite_add_tcase(e2e, e2e_compress_tcase());
+        suite_add_tcase(e2e, e2e_precomp_tcase());
         suite_add_tcase(e2e, e2e_rules_tcase());
         suite_add_tcase(e2e, e2e_config_tcase());
         suite_add_tcase(e2e, e2e_fleet_tcase());

@@ -5,6 +5,7 @@
 
 #include "reply.h"
 
+#include "chunked.h"
 #include "log.h"
 
 #include <fcntl.h>
@@ -38,15 +39,18 @@ void reply_drop_body(struct reply *r)
     r->length = 0;
     r->body = NULL;
     r->body_len = 0;
+    reply_stream_release(&r->stream);
 }
 
 void reply_reset(struct reply *r)
 {
     r->fd = -1;
+    memset(&r->stream, 0, sizeof(r->stream)); /* never released here: the connection took it */
     reply_drop_body(r);
     r->status = 0;
     r->close = false;
     r->head_len = 0;
+    r->decoded = false;
     r->gzip_hit = false;
     r->gzip_made = false;
     r->gzip_unstable = false;
@@ -91,4 +95,45 @@ int reply_body_from(const char *data, int fd, int64_t first, int64_t len, struct
     r->offset = first;
     r->length = len;
     return 0;
+}
+
+void reply_body_stream(struct reply *r, const struct reply_stream *s)
+{
+    reply_stream_release(&r->stream);
+    r->stream = *s;
+    r->stream.ended = false;
+}
+
+void reply_stream_release(struct reply_stream *s)
+{
+    if (s->state != NULL && s->release != NULL)
+        s->release(s->state);
+    memset(s, 0, sizeof(*s));
+}
+
+enum reply_produced reply_stream_fill(struct reply_stream *s, char *buf, size_t cap, size_t *start, size_t *end)
+{
+    *start = *end = 0;
+    if (s->ended) /* a chunked body's last chunk */
+        return REPLY_END;
+    if (!s->chunked) {
+        enum reply_produced rc = s->next(s->state, buf, cap, end);
+        s->ended = rc == REPLY_END;
+        return rc;
+    }
+    size_t len = 0;
+    size_t room = cap - CHUNKED_HEAD_ROOM - CHUNKED_TAIL_ROOM - CHUNKED_LAST_LEN;
+    enum reply_produced rc = s->next(s->state, buf + CHUNKED_HEAD_ROOM, room, &len);
+    if (rc == REPLY_STOP)
+        return REPLY_STOP;
+    if (len > 0)
+        *end = chunked_frame(buf, len, start);
+    else
+        *start = *end = CHUNKED_HEAD_ROOM;
+    if (rc == REPLY_END) { /* the last chunk follows the data: room was kept for it */
+        memcpy(buf + *end, CHUNKED_LAST, CHUNKED_LAST_LEN);
+        *end += CHUNKED_LAST_LEN;
+        s->ended = true;
+    }
+    return rc;
 }

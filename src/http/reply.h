@@ -1,7 +1,8 @@
 /*
  * reply.h - one answer, ready for a connection to send: the status, the
- * formatted head, and the body (bytes in memory, or a range of a file
- * through the reply's own descriptor).
+ * formatted head, and the body (bytes in memory, a range of a file through
+ * the reply's own descriptor, or a stream: bytes a producer makes while
+ * they are sent, framed here as chunks or delimited by the close).
  *
  * Below every part that answers (the site's handler, basic auth, the
  * health path, /metrics) and above response.h's head formatting, so those
@@ -16,8 +17,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The least room reply_stream_fill() is given: a chunk's framing, the last chunk, and data. */
+#define REPLY_STREAM_MIN_CAP 1024
 /* Room for a built-in error page (response_error_body()). */
 #define REPLY_ERROR_BODY_MAX 512
+
+/* What a stream's producer says after a call. */
+enum reply_produced {
+    REPLY_MORE, /* *len bytes made (maybe 0): call again when the socket takes more */
+    REPLY_END,  /* the body is complete (*len bytes made in this last call) */
+    REPLY_STOP  /* stop: the body cannot be completed (the producer logged why); close */
+};
+
+/*
+ * A body made while it is sent (a file decoded on the fly).  The
+ * connection knows nothing of what makes it: when the socket takes more,
+ * it asks reply_stream_fill() for the next slice.  Whoever holds it (the
+ * reply, then the connection) calls reply_stream_release() once.
+ */
+struct reply_stream {
+    /* Makes at most cap bytes of the body into buf, a bounded amount of
+     * work per call (the producer's per-turn budget); sets *len. */
+    enum reply_produced (*next)(void *state, char *buf, size_t cap, size_t *len);
+    void (*release)(void *state); /* frees state; NULL: nothing to free */
+    void *state;                  /* the producer's, or NULL: no stream */
+    bool chunked;                 /* frame as chunks (HTTP/1.1); else the close ends the body */
+    bool ended;                   /* the producer is done: only the last chunk is owed, or nothing */
+};
 
 /* The answer to one request, ready for the connection to send. */
 struct reply {
@@ -28,12 +54,14 @@ struct reply {
     const char *body;                    /* in-memory body (error page, small file, variant, metrics text), or NULL;
                                             valid until its maker's "done" (the site's file-cache pins) */
     size_t body_len;                     /* its length */
+    struct reply_stream stream;          /* a body made while it is sent (state NULL: none); the connection takes it */
     bool close;                          /* close the connection after this answer */
     char *head;                          /* the formatted response head (see reply_init()) */
     size_t head_cap;                     /* room at head */
     size_t head_len;                     /* its length */
     char body_buf[REPLY_ERROR_BODY_MAX]; /* holds an error page */
     /* compression on the fly, for the metrics: */
+    bool decoded;             /* a compressed-only file is decoded for this answer's body */
     bool gzip_hit;            /* the variant came from the compression cache */
     bool gzip_made;           /* ...or was compressed for this answer (and kept) */
     bool gzip_unstable;       /* ...or the file changed while it was read: sent as it is */
@@ -81,5 +109,24 @@ void reply_memory(struct reply *r, struct response_head *rh, const char *body, s
  * is left.
  */
 int reply_body_from(const char *data, int fd, int64_t first, int64_t len, struct reply *r);
+
+/*
+ * Makes s the body of r (after the head; nothing else with it).  r owns it
+ * until a connection takes it; reply_drop_body() releases it.
+ */
+void reply_body_stream(struct reply *r, const struct reply_stream *s);
+
+/*
+ * Asks s's producer for the next slice, into buf (cap bytes: at least
+ * REPLY_STREAM_MIN_CAP), framed as s says: a chunk (its size line, data,
+ * CRLF), then the last chunk once the producer ends; or the bytes alone.
+ * Sets [*start, *end) to the bytes to send (maybe none: call again).
+ * Returns REPLY_MORE (call again), REPLY_END (these are the last bytes) or
+ * REPLY_STOP (the body is cut: close the connection without them).
+ */
+enum reply_produced reply_stream_fill(struct reply_stream *s, char *buf, size_t cap, size_t *start, size_t *end);
+
+/* Frees s's producer state and forgets it (a stream without state: nothing). */
+void reply_stream_release(struct reply_stream *s);
 
 #endif

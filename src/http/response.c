@@ -67,6 +67,8 @@ int response_format_head(const struct response_head *h, char *buf, size_t cap)
         textbuf_put_u64(&o, (uint64_t)h->content_length, 0);
         textbuf_put(&o, "\r\n", 2);
     }
+    if (h->chunked)
+        textbuf_puts(&o, "Transfer-Encoding: chunked\r\n");
     out_header(&o, "Content-Encoding", h->content_encoding);
     out_header(&o, "Content-Range", h->content_range);
     out_header(&o, "Last-Modified", h->last_modified);

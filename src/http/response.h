@@ -17,6 +17,7 @@ struct response_head {
     const char *date;             /* Date value, an IMF-fixdate */
     const char *content_type;     /* Content-Type, or NULL */
     int64_t content_length;       /* Content-Length, or -1 to leave it out */
+    bool chunked;                 /* send "Transfer-Encoding: chunked" (a body of unknown length, HTTP/1.1) */
     const char *last_modified;    /* Last-Modified, or NULL */
     const char *etag;             /* ETag (quotes included), or NULL */
     const char *content_range;    /* Content-Range value, or NULL */

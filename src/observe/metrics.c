@@ -39,6 +39,8 @@ struct slot_counters {
                                                                made, bytes saved, files that changed
                                                                while they were read */
     _Atomic int64_t gzip_cache_bytes;                       /* compressed bytes the worker holds now */
+    _Atomic uint64_t decoded[2];                            /* compressed-only files decoded for a client:
+                                                               answers started, bombs stopped */
 } __attribute__((aligned(64)));
 
 struct metrics {
@@ -117,6 +119,12 @@ void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, bool un
     bump(&s->gzip[3], unstable ? 1 : 0);
     if (cache_bytes >= 0)
         atomic_store_explicit(&s->gzip_cache_bytes, cache_bytes, memory_order_relaxed);
+}
+
+void metrics_note_decoded(struct metrics *m, int slot, bool bomb)
+{
+    if (m != NULL)
+        bump(&m->slot[slot].decoded[bomb ? 1 : 0], 1);
 }
 
 void metrics_note_accept(struct metrics *m, int slot, int open_connections)
@@ -213,6 +221,14 @@ static const struct metric_row rows[] = {
      AT_I(gzip, 3)},
     {"otuserver_compress_cache_bytes", "gauge", "Compressed bytes the workers' caches hold.", "", FROM_GAUGES,
      AT(gzip_cache_bytes)},
+    {"otuserver_decoded_total", "counter",
+     "Answers decoded on the fly from a compressed file without its original (page.html.gz only), for a client "
+     "that does not accept its coding.",
+     "", FROM_COUNTERS, AT_I(decoded, 0)},
+    {"otuserver_decode_bombs_total", "counter",
+     "Of those, the ones stopped at a bound (more than 1 GiB out, or 1,000 bytes per compressed byte): connection "
+     "closed.",
+     "", FROM_COUNTERS, AT_I(decoded, 1)},
     {"otuserver_response_bytes_total", "counter", "Bytes sent in responses, heads included.", "", FROM_COUNTERS,
      AT(bytes)},
     {"otuserver_connections_open", "gauge", "Client connections open now.", "", FROM_GAUGES, AT(open)},

@@ -48,6 +48,12 @@ void metrics_note_auth_limited(struct metrics *m, int slot);
 void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, bool unstable, int64_t saved,
                        int64_t cache_bytes);
 
+/*
+ * Counts a compressed-only file decoded for a client (bomb false: when its
+ * answer starts), or such a decoding stopped at a bound (bomb true).
+ */
+void metrics_note_decoded(struct metrics *m, int slot, bool bomb);
+
 /* Counts a connection accepted by the worker in slot, and sets its open-connection gauge. */
 void metrics_note_accept(struct metrics *m, int slot, int open_connections);
 

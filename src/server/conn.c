@@ -36,6 +36,13 @@
  * whole file).
  */
 #define CONN_TURN_BUDGET CONN_SENDFILE_CHUNK
+/*
+ * Slices of a streamed body (reply_stream_fill()) made per turn of the event
+ * loop: each is a bounded amount of the producer's work (a decoder reads
+ * and writes at most its slice), so a client that reads as fast as the
+ * producer makes never holds the worker for more than this many slices.
+ */
+#define CONN_STREAM_SLICES 8
 /* Connections and buffers kept for reuse instead of freed; bounds idle memory. */
 #define CONN_SPARE_MAX 256
 /*
@@ -110,6 +117,7 @@ struct conn {
     size_t out_len;                 /* bytes in the output buffer */
     size_t out_sent;                /* of which already sent */
     int file_fd;                    /* file being sent, or -1 */
+    struct reply_stream stream;     /* a body made while it is sent (state NULL: none) */
     int64_t file_off;               /* next file byte to send */
     int64_t file_left;              /* file bytes still to send */
     int64_t discard;                /* request body bytes still to drop */
@@ -267,9 +275,13 @@ static char *out_area(struct conn *c)
     return c->buf + c->ctx->limits.max_head_size;
 }
 
-/* Closes the file c was sending, if any. */
+/* Closes the file c was sending, or releases its stream (which holds one), if any. */
 static void conn_drop_file(struct conn *c)
 {
+    if (c->stream.state != NULL) {
+        reply_stream_release(&c->stream);
+        c->ctx->nfiles--;
+    }
     if (c->file_fd < 0)
         return;
     close(c->file_fd);
@@ -586,6 +598,9 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     c->file_off = r->offset;
     c->file_left = r->length;
     r->fd = -1;
+    c->stream = r->stream; /* ours now, as the descriptor is */
+    memset(&r->stream, 0, sizeof(r->stream));
+    c->ctx->nfiles += c->stream.state != NULL;
     /* A small file joins its head in the output buffer: one send(), no sendfile(). */
     if (c->file_fd >= 0 && c->file_left <= (int64_t)(c->ctx->out_size - c->out_len)) {
         ssize_t n = pread(c->file_fd, out + c->out_len, (size_t)c->file_left, c->file_off);
@@ -596,6 +611,54 @@ static void conn_start_reply(struct conn *c, struct reply *r)
         }
     }
     c->state = CONN_WRITING;
+}
+
+/* Sends out_area's pending bytes; STEP_AGAIN once all are sent. */
+static enum step conn_send_out(struct conn *c)
+{
+    while (c->out_sent < c->out_len) {
+        ssize_t n = send(c->fd, out_area(c) + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            conn_wait(c, EV_WRITE, c->ctx->send_tv);
+            return STEP_WAIT;
+        }
+        if (n <= 0)
+            return STEP_CLOSE; /* the client went away */
+        c->out_sent += (size_t)n;
+        c->rec.bytes_sent += n;
+    }
+    return STEP_AGAIN;
+}
+
+/*
+ * Sends a streamed body: asks its producer for a slice whenever the output
+ * area is empty, at most CONN_STREAM_SLICES in one turn, then waits for the
+ * next turn.  A producer's stop closes the connection (the body is cut: a
+ * chunked one lacks its last chunk, a close-delimited one is short).
+ */
+static enum step conn_step_stream(struct conn *c)
+{
+    for (int slices = 0;; slices++) {
+        enum step st = conn_send_out(c);
+        if (st != STEP_AGAIN)
+            return st;
+        if (c->stream.state == NULL)
+            return conn_response_done(c); /* the last slice is sent */
+        if (slices >= CONN_STREAM_SLICES) {
+            conn_wait(c, EV_WRITE, c->ctx->send_tv); /* level-triggered: the next turn */
+            return STEP_WAIT;
+        }
+        size_t start = 0, end = 0;
+        enum reply_produced rc = reply_stream_fill(&c->stream, out_area(c), c->ctx->out_size, &start, &end);
+        if (rc == REPLY_STOP)
+            return STEP_CLOSE;
+        c->out_sent = start;
+        c->out_len = end;
+        if (rc == REPLY_END)
+            conn_drop_file(c); /* what is left to send is in the output area */
+    }
 }
 
 /*
@@ -654,6 +717,8 @@ static enum step conn_step_write(struct conn *c)
         c->rec.bytes_sent += n;
         turn += n;
     }
+    if (c->stream.state != NULL)
+        return conn_step_stream(c);
     return conn_response_done(c);
 }
 

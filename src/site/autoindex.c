@@ -217,6 +217,64 @@ static int by_time(const void *pa, const void *pb)
 }
 
 /* Reverses e[from..to). */
+/* By name alone (folders among files): the order fold_compressed_only() searches. */
+static int by_plain_name(const void *pa, const void *pb)
+{
+    return strcmp(((const struct entry *)pa)->name, ((const struct entry *)pb)->name);
+}
+
+/* The length of name without a compressed form's suffix (.gz, .br, .zst), or 0 when it has none. */
+static size_t compressed_stem(const char *name)
+{
+    static const char *const suffixes[] = {".gz", ".br", ".zst"};
+    size_t n = strlen(name);
+    for (size_t i = 0; i < OTU_ARRAY_LEN(suffixes); i++) {
+        size_t k = strlen(suffixes[i]);
+        if (n > k + 1 && strcmp(name + n - k, suffixes[i]) == 0) /* a stem of at least 2: ".gz" is no form */
+            return n - k;
+    }
+    return 0;
+}
+
+/*
+ * A compressed file whose original is not in the folder (page.html.gz
+ * without page.html) is served under the original's name (precomp.h): it
+ * is listed so, once, whatever forms it has; a compressed file beside its
+ * original is listed as it is.  Leaves l sorted by name.
+ */
+static void fold_compressed_only(struct listing *l)
+{
+    char **renamed = l->n > 0 ? calloc(l->n, sizeof(*renamed)) : NULL;
+    if (renamed == NULL)
+        return; /* nothing, or no memory: listed as they are */
+    qsort(l->e, l->n, sizeof(*l->e), by_plain_name);
+    for (size_t i = 0; i < l->n; i++) { /* every search before any renaming: the order holds */
+        size_t stem = l->e[i].dir ? 0 : compressed_stem(l->e[i].name);
+        struct entry key = {.name = stem > 0 ? strndup(l->e[i].name, stem) : NULL};
+        if (key.name != NULL && bsearch(&key, l->e, l->n, sizeof(*l->e), by_plain_name) == NULL)
+            renamed[i] = key.name;
+        else
+            free(key.name); /* no suffix, or its original is there: listed as it is */
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        if (renamed[i] != NULL) {
+            free(l->e[i].name);
+            l->e[i].name = renamed[i];
+        }
+    }
+    free(renamed);
+    qsort(l->e, l->n, sizeof(*l->e), by_plain_name);
+    size_t kept = 0;
+    for (size_t i = 0; i < l->n; i++) { /* page.html from page.html.gz and from page.html.br: once */
+        if (kept > 0 && strcmp(l->e[kept - 1].name, l->e[i].name) == 0 && !l->e[i].dir && !l->e[kept - 1].dir) {
+            free(l->e[i].name);
+            continue;
+        }
+        l->e[kept++] = l->e[i];
+    }
+    l->n = kept;
+}
+
 static void reverse(struct entry *e, size_t from, size_t to)
 {
     while (to > from + 1) {
@@ -376,6 +434,8 @@ int autoindex_render(int dir_fd, const struct autoindex_view *v, struct autoinde
     int *status = &res->status;
     res->len = 0;
     *status = read_folder(dir_fd, v, &l);
+    if (*status == 0)
+        fold_compressed_only(&l);
     res->read = l.read;
     res->looked_up = l.looked_up;
     res->listed = l.n;

@@ -67,6 +67,7 @@ int handler_init(struct handler *h, const struct config *cfg)
     h->cfg = cfg;
     h->cache = NULL;
     h->gzip = NULL;
+    h->decode_hook = (struct precomp_hook){0};
     h->root_checked_ms = clock_mono_ms();
     h->root_warned = false;
     h->location_cap = longest_redirect_target(cfg) + HANDLER_LOCATION_MAX;
@@ -267,9 +268,10 @@ struct exchange_buffers {
     char ext_rel[PATH_MAX_DECODED + PAGES_EXT_MAX]; /* pr.rel + a --try-ext extension: the clean URL's file */
     char location[sizeof(((struct redirect_rule *)0)->to) + HANDLER_LOCATION_MAX]; /* a --redirect answer's
                                                                                       Location: handler->location_cap of it is used */
-    char etag[sizeof(((struct file_info *)0)->etag) + 4]; /* a gzip variant's: the file's + "-gz" */
-    char served_path[PATH_MAX_DECODED + 72];              /* "/" + the served name: what rules match besides */
-    char headers[PATH_HEADERS_MAX];                       /* the all-paths and matching rules' header lines */
+    char etag[sizeof(((struct file_info *)0)->etag) + 12]; /* a gzip variant's: the file's + "-gz"; a
+                                                               decoded answer's: + "-identity" */
+    char served_path[PATH_MAX_DECODED + 72];               /* "/" + the served name: what rules match besides */
+    char headers[PATH_HEADERS_MAX];                        /* the all-paths and matching rules' header lines */
 };
 
 /*
@@ -292,6 +294,8 @@ struct exchange {
     const char *vary;                     /* a Vary value the answer depends on besides the coding, or NULL */
     const char *asked;                    /* the request path --cache-control and --header rules match
                                              (before a fallback), or NULL: no rules, or no path yet */
+    const struct precomp_form *only;      /* x->fi is the name's compressed form, its only file; or NULL */
+    bool only_accepted;                   /* ...and the client accepts its coding */
 };
 
 /*
@@ -486,17 +490,37 @@ static int open_fallback(struct exchange *x, const char *asked)
 }
 
 /*
+ * A missing name whose compressed form is there (page.html.gz, .br, .zst;
+ * precomp_find()) is answered from it: makes it x->fi and x->only, the
+ * name x->served (its type is the answer's); returns true when one was.
+ */
+static bool compressed_only(struct exchange *x)
+{
+    struct path_result *pr = &x->buf->pr;
+    if (pr->trailing_slash || strcmp(pr->rel, ".") == 0)
+        return false;
+    const struct file_info *fi =
+        precomp_find(x->h->cache, pr->rel, x->info->accept_encoding, x->now, &x->only, &x->only_accepted);
+    if (fi == NULL)
+        return false;
+    x->fi = fi;
+    x->served = pr->rel;
+    return true;
+}
+
+/*
  * Opens what answers buf->pr.rel, in order: the name itself (a file, or a
- * folder: redirected to its slash, then its index); the name with each
- * --try-ext extension; the fallback; else 404.  Sets x->fi and x->served;
- * returns the status of the lookup that counts: 0 when open.
+ * folder: redirected to its slash, then its index); its compressed form
+ * alone; the name with each --try-ext extension; the fallback; else 404.
+ * Sets x->fi and x->served; returns the status of the lookup that counts:
+ * 0 when open.
  */
 static int open_target(struct exchange *x)
 {
     struct path_result *pr = &x->buf->pr;
     x->fi = file_cache_get(x->h->cache, pr->rel, x->now);
     x->served = pr->rel;
-    if (x->fi->status != 404 || try_extensions(x))
+    if (x->fi->status != 404 || compressed_only(x) || try_extensions(x))
         return x->fi->status;
     return x->h->cfg->pages.fallback_count > 0 ? open_fallback(x, request_path(x)) : 404;
 }
@@ -931,15 +955,63 @@ static void attach_variant(struct exchange *x, struct response_head *rh)
 }
 
 /*
+ * Answers a client that does not accept the coding of x->fi, the name's
+ * only file, with it decoded while it is sent: 200 whatever the Range,
+ * chunked (HTTP/1.1; HEAD says so, without a length) or ended by the close
+ * (HTTP/1.0), its ETag the compressed file's with "-identity"; 412 or 304
+ * by that ETag; 503 (then close) when the worker decodes DECODE_ACTIVE_MAX
+ * files already or no descriptor is left.
+ */
+static void answer_decoded(struct exchange *x)
+{
+    struct response_head rh;
+    bool chunked = x->info->minor_version >= 1;
+    if (!chunked)
+        x->keep_alive = false; /* the close ends the body */
+    fill_head(x, NULL, &rh);
+    precomp_identity_etag(x->fi, x->buf->etag, sizeof(x->buf->etag));
+    rh.etag = x->buf->etag;
+    rh.accept_ranges = false;
+    rh.content_length = -1;
+    x->r->close = !x->keep_alive;
+    enum http_precondition pre = http_preconditions(x->info, rh.etag, x->fi->st.st_mtime);
+    if (pre == HTTP_PRE_FAILED) {
+        answer_error(x, 412, NULL);
+        return;
+    }
+    if (pre == HTTP_PRE_NOT_MODIFIED) {
+        answer_not_modified(x, &rh);
+        return;
+    }
+    struct reply_stream s;
+    if (!x->head_only && precomp_stream(x->fi, x->only, x->served, &x->h->decode_hook, chunked, &s) < 0) {
+        LOG_WARN("decode: /%s: not decoded: %s", x->served, strerror(errno));
+        x->keep_alive = false;
+        answer_error(x, 503, NULL);
+        return;
+    }
+    if (!x->head_only)
+        reply_body_stream(x->r, &s);
+    x->r->decoded = !x->head_only;
+    x->r->status = rh.status = 200;
+    rh.chunked = chunked;
+    reply_set_head(x->r, &rh);
+}
+
+/*
  * Answers with the file x->fi (or its fresh precompressed sibling, or its
- * gzip variant): 412 when If-Match or If-Unmodified-Since fails, 304 when
+ * gzip variant, or the compressed form that is the name's only file): 412 when If-Match or If-Unmodified-Since fails, 304 when
  * the client's copy is current, else 416, 206 or 200 with the bytes to send.
  */
 static void serve_file(struct exchange *x)
 {
     struct response_head rh;
     int64_t first = 0, len = 0;
-    const char *coding = choose_encoding(x);
+    if (x->only != NULL && !x->only_accepted) {
+        answer_decoded(x);
+        return;
+    }
+    const char *coding = x->only != NULL ? x->only->coding : choose_encoding(x);
     if (coding == NULL)
         coding = compress_on_the_fly(x);
     fill_head(x, coding, &rh);

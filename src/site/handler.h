@@ -17,6 +17,7 @@
 #include "http_date.h"
 #include "http_parser.h"
 #include "path.h"
+#include "precomp.h"
 #include "reply.h"
 #include "response.h"
 
@@ -37,7 +38,8 @@
  * Last-Modified, ETag (67), Accept-Ranges, both Vary lines, Allow,
  * Retry-After, X-Listing-Truncated, a 401's WWW-Authenticate line (realm
  * 63), the names Location and Cache-Control, Connection and the blank
- * line: about 950 bytes.  handler_init() adds what the configuration
+ * line: about 950 bytes (a decoded answer's Transfer-Encoding replaces
+ * Content-Length and Content-Range).  handler_init() adds what the configuration
  * sizes: the longest Location, Cache-Control, --header lines and CORS lines
  * (handler_head_max()).
  */
@@ -54,11 +56,12 @@ _Static_assert(REPLY_ERROR_BODY_MAX <= HANDLER_BODY_MAX, "an error page is an in
 #define HANDLER_LOCATION_MAX 2048
 
 struct handler {
-    const struct config *cfg;    /* settings */
-    struct file_root root;       /* the opened document root */
-    struct file_cache *cache;    /* remembered opens, validators and small files */
-    struct compress_cache *gzip; /* gzip variants made on the fly (--compress gzip), or NULL */
-    char server[64];             /* Server header value */
+    const struct config *cfg;        /* settings */
+    struct file_root root;           /* the opened document root */
+    struct file_cache *cache;        /* remembered opens, validators and small files */
+    struct compress_cache *gzip;     /* gzip variants made on the fly (--compress gzip), or NULL */
+    struct precomp_hook decode_hook; /* told when decoding a compressed-only file stops (the site's metrics) */
+    char server[64];                 /* Server header value */
     char fallback_rel[PAGES_FALLBACKS_MAX][PAGES_PATH_MAX]; /* each --fallback's page, normalised ("" = unusable) */
     size_t location_cap;     /* room for a --redirect Location: the longest rule + HANDLER_LOCATION_MAX */
     size_t head_max;         /* room for any response head under this configuration */

@@ -26,6 +26,14 @@ struct site {
     int slot;                 /* this worker's block in metrics */
 };
 
+/* A compressed-only file's decoding stopped: a bomb is counted (a read or data error is only logged). */
+static void site_decode_stopped(void *arg, bool bomb)
+{
+    struct site *s = arg;
+    if (bomb)
+        metrics_note_decoded(s->metrics, s->slot, true);
+}
+
 struct site *site_new(const struct config *cfg, struct metrics *metrics, int slot)
 {
     struct site *s = calloc(1, sizeof(*s));
@@ -51,6 +59,7 @@ struct site *site_new(const struct config *cfg, struct metrics *metrics, int slo
         errno = saved;
         return NULL;
     }
+    s->handler.decode_hook = (struct precomp_hook){.stopped = site_decode_stopped, .arg = s};
     return s;
 }
 
@@ -100,6 +109,8 @@ static bool site_answer(void *arg, const struct conn_request *q, struct reply *r
     if (q->rc == 0 && s->auth != NULL && !cors_preflight_allowed(&s->cfg->cors, q->info) && refused_by_auth(s, q, r))
         return false; /* 401 or 429: nothing of the site is looked at */
     handler_respond(&s->handler, q->rc, q->info, q->keep_alive, q->date, r);
+    if (r->decoded)
+        metrics_note_decoded(s->metrics, s->slot, false);
     if (r->gzip_hit || r->gzip_made || r->gzip_unstable || r->gzip_cache_bytes >= 0)
         metrics_note_gzip(s->metrics, s->slot, r->gzip_hit, r->gzip_made, r->gzip_unstable, r->gzip_saved,
                           r->gzip_cache_bytes);
