@@ -403,7 +403,7 @@ nginx-compare: build/otuserver
 browser-check: build/otuserver
 	OTU_BIN=build/otuserver scripts/systest/browser-check
 
-# Writes FILE.gz (and FILE.br with brotli) next to every compressible file of SITE.
+# Writes FILE.gz, FILE.br and FILE.zst next to every compressible file of SITE, each only when smaller than FILE.
 SITE ?= DOCUMENT_ROOT
 precompress:
 	scripts/build/precompress $(SITE)
