@@ -50,9 +50,10 @@ vpath %.c $(SRC_DIRS)
 vpath %.h $(SRC_DIRS)
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log check_forwarded check_proxy_proto
+UNIT_TESTS = check_http_parser check_http_cond check_accept_coding check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log check_forwarded check_proxy_proto
 check_http_parser_OBJS = http_parser
 check_http_cond_OBJS   = http_cond http_date http_parser
+check_accept_coding_OBJS = accept_coding
 check_path_OBJS        = path
 check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf

@@ -433,7 +433,8 @@ START_TEST(test_precompress_script_siblings_are_served)
         snprintf(path, sizeof(path), "%s/tiny.txt%s", dir, sfx[i]);
         ck_assert_msg(stat(path, &st) != 0, "%s was written though larger than its file", path);
     }
-    snprintf(cmd, sizeof(cmd), "PATH=/nonexistent /bin/sh scripts/build/precompress '%s' 2>&1 | grep -q 'not installed'",
+    snprintf(cmd, sizeof(cmd),
+             "PATH=/nonexistent /bin/sh scripts/build/precompress '%s' 2>&1 | grep -q 'not installed'",
              dir); /* without the tools on PATH, it says which are missing (gzip too: it is not found either) */
     ck_assert_int_eq(system(cmd), 0);
     int p;
