@@ -25,6 +25,8 @@ CRYPT_LIBS  ?= -lcrypt
 # gzip on the fly: libdeflate (package libdeflate-dev); the static build links one built from
 # Debian's source with musl (scripts/build/musl-lib libdeflate).
 DEFLATE_LIBS ?= -ldeflate
+BROTLI_LIBS ?= -lbrotlienc
+ZSTD_LIBS ?= -lzstd
 # The configuration file (YAML): libyaml (package libyaml-dev); the static build links one
 # built from Debian's source with musl.
 YAML_LIBS ?= -lyaml
@@ -57,7 +59,7 @@ check_accept_coding_OBJS = accept_coding
 check_path_OBJS        = path
 check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf
-check_config_OBJS      = config config_options config_names config_help config_file optparse host listen netaddr compress cors mime pages path_rules redirect http_parser log clock path textbuf
+check_config_OBJS      = config config_options config_names config_help config_file optparse host listen netaddr compress compress_dir encoder cors mime pages path_rules redirect http_parser log clock path textbuf
 check_file_cache_OBJS  = file_cache etag file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
@@ -65,9 +67,9 @@ check_log_OBJS         = log clock
 check_metrics_http_OBJS = metrics_http metrics reply request_log access_log response http_parser http_date clock log textbuf
 check_request_log_OBJS = request_log access_log metrics http_date http_parser clock log textbuf
 check_auth_OBJS        = auth reply response http_parser metrics clock log textbuf
-check_handler_OBJS     = handler reply http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
+check_handler_OBJS     = handler reply http_cond accept_coding compress compress_dir encoder path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
-check_compress_OBJS    = compress clock log http_parser optparse
+check_compress_OBJS    = compress compress_dir encoder clock log http_parser optparse
 check_forwarded_OBJS   = forwarded netaddr http_parser optparse
 check_proxy_proto_OBJS = proxy_proto netaddr optparse
 
@@ -126,10 +128,10 @@ build/gen/mime_table.inc: scripts/build/gen-mime-table
 build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
 
 build/asan/otuserver: $(SAN_OBJS)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS)
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -145,7 +147,7 @@ build/asan/tests/%.o: tests/%.c
 
 .SECONDEXPANSION:
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS) $(YAML_LIBS) $(XXHASH_LIBS)
 
 # The end-to-end suite: check_e2e.c (main) and every tests/e2e_*.c: the subject files, the
 # fixture they share (e2e_fixture.c) and the raw HTTP client (e2e_util.c).
@@ -166,7 +168,7 @@ build/asan/openat2_enosys.so: tests/openat2_enosys.c src/util/compat.h
 	$(CC) $(STD) $(WARN) -O2 $(SRC_INCLUDES) -fPIC -shared -o $@ tests/openat2_enosys.c -ldl
 
 # docs/configuration.md's options table, printed from the option table's rows.
-CONFIG_REF_OBJS = config_help config_options optparse netaddr compress cors listen mime pages path_rules redirect http_parser \
+CONFIG_REF_OBJS = config_help config_options optparse netaddr compress compress_dir encoder cors listen mime pages path_rules redirect http_parser \
                   clock log path textbuf
 build/config-reference: tests/config_reference.c $(patsubst %,build/obj/%.o,$(CONFIG_REF_OBJS))
 	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(DEFLATE_LIBS)
@@ -228,9 +230,9 @@ DEP_ARCHIVES_brotli     = libbrotlienc.a libbrotlidec.a libbrotlicommon.a
 DEP_ARCHIVES_zstd       = libzstd.a
 DEP_ARCHIVES_xxhash     = libxxhash.a
 # What the server links, in link order: adding a library to the static link is adding its name here.
-STATIC_DEPS  = libevent crypt libdeflate libyaml xxhash
+STATIC_DEPS  = libevent crypt libdeflate brotli zstd libyaml xxhash
 # Built and cached beside them, not linked yet.
-CACHED_DEPS  = brotli zstd
+CACHED_DEPS  =
 # A library's folders and archives: $(call dep_include,NAME), $(call dep_lib,NAME), $(call dep_archives,NAME)
 dep_include  = $(DEPS)/$(1)/include
 dep_lib      = $(DEPS)/$(1)/lib
@@ -273,7 +275,7 @@ static-units: $(STATIC_UNITS)
 
 # The libraries built but not linked yet, and libdeflate, each used once with a
 # known answer by one static program linked with --gc-sections (tests/static_libs.c).
-STATIC_LIBS_DEPS = libdeflate libyaml xxhash $(CACHED_DEPS)
+STATIC_LIBS_DEPS = libdeflate libyaml xxhash brotli zstd $(CACHED_DEPS)
 $(STATIC_DIR)/unit/static_libs: tests/static_libs.c $(foreach d,$(STATIC_LIBS_DEPS),$(call dep_built,$(d)))
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(STD) $(WARN) -O2 $(foreach d,$(STATIC_LIBS_DEPS),-I$(call dep_include,$(d))) $(STATIC_LINK) \

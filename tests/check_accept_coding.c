@@ -26,32 +26,32 @@ static const struct {
     const char *sent; /* the coding chosen, NULL = identity */
 } choose_rows[] = {
     {NULL, NULL},
-    {"", NULL},                              /* an empty value wants no coding */
+    {"", NULL}, /* an empty value wants no coding */
     {"gzip", "gzip"},
-    {"GZIP", "gzip"},                        /* names compare without case */
-    {"br, gzip", "br"},                      /* equal q: the server's order */
-    {"gzip, br, zstd", "zstd"},              /* the client's order does not matter */
-    {"gzip;q=1.0, br;q=0.9", "gzip"},        /* the higher q wins */
+    {"GZIP", "gzip"},                 /* names compare without case */
+    {"br, gzip", "br"},               /* equal q: the server's order */
+    {"gzip, br, zstd", "zstd"},       /* the client's order does not matter */
+    {"gzip;q=1.0, br;q=0.9", "gzip"}, /* the higher q wins */
     {"gzip;q=0.5, br;q=0.5, zstd;q=0.4", "br"},
-    {"zstd;q=0, br", "br"},                  /* q=0 refuses */
-    {"*", "zstd"},                           /* any coding: the server's first */
-    {"*;q=0.5, gzip", "gzip"},               /* a named coding above "*" */
-    {"*, zstd;q=0", "br"},                   /* a named refusal overrides "*" */
-    {"*;q=0", NULL},                         /* nothing acceptable but... identity is refused too: still identity */
+    {"zstd;q=0, br", "br"},    /* q=0 refuses */
+    {"*", "zstd"},             /* any coding: the server's first */
+    {"*;q=0.5, gzip", "gzip"}, /* a named coding above "*" */
+    {"*, zstd;q=0", "br"},     /* a named refusal overrides "*" */
+    {"*;q=0", NULL},           /* nothing acceptable but... identity is refused too: still identity */
     {"identity", NULL},
     {"identity;q=0, gzip", "gzip"},
-    {"identity;q=1, gzip;q=0.5", NULL},      /* identity rated higher */
-    {"identity;q=0.5, gzip;q=0.5", "gzip"},  /* a tie: compression */
+    {"identity;q=1, gzip;q=0.5", NULL},     /* identity rated higher */
+    {"identity;q=0.5, gzip;q=0.5", "gzip"}, /* a tie: compression */
     {"gzip;q=0.000", NULL},
     {"gzip;q=0.001", "gzip"},
-    {"gzip;q=1.001", NULL},                  /* malformed q: refused */
+    {"gzip;q=1.001", NULL}, /* malformed q: refused */
     {"gzip;q=2", NULL},
     {"gzip;q=abc, br", "br"},
     {"gzip;q=", NULL},
-    {"gzip ; q = 0.7 , br;q=0.6", "gzip"},   /* whitespace around ';' and '=' */
-    {"gzip;level=9;q=0.3, br;q=0.2", "gzip"},/* other parameters are skipped */
-    {"deflate, compress", NULL},             /* nothing offered */
-    {",,, ,gzip,,", "gzip"},                 /* empty elements */
+    {"gzip ; q = 0.7 , br;q=0.6", "gzip"},    /* whitespace around ';' and '=' */
+    {"gzip;level=9;q=0.3, br;q=0.2", "gzip"}, /* other parameters are skipped */
+    {"deflate, compress", NULL},              /* nothing offered */
+    {",,, ,gzip,,", "gzip"},                  /* empty elements */
     {"x-gzip", NULL},
     {"gzipx, brx", NULL},
 };
