@@ -523,6 +523,10 @@ int compress_level_parse(void *cc, const char *item, char *why, size_t whylen)
     struct compress_config *c = cc;
     const char *eq = strchr(item, '=');
     int coding = eq != NULL ? coding_by_name(item, (size_t)(eq - item)) : -1;
+    if (eq == NULL && item[0] >= '0' && item[0] <= '9') { /* a bare N: gzip's, as before zstd and br */
+        coding = CODING_GZIP;
+        eq = item - 1;
+    }
     int lo = 0, hi = 0;
     if (coding >= 0)
         coding_levels(coding, &lo, &hi);

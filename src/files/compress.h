@@ -88,7 +88,7 @@ void compress_codings_clear(void *cc);
 
 /*
  * Reads one --compress-level item, CODING=LEVEL (zstd 1..19, br 0..9,
- * gzip 1..12), into the struct compress_config at cc.  Returns 0, or -1
+ * gzip 1..12; a bare LEVEL is gzip's, the option's older form), into the struct compress_config at cc.  Returns 0, or -1
  * with what is allowed in why.
  */
 int compress_level_parse(void *cc, const char *item, char *why, size_t whylen);

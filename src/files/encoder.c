@@ -18,9 +18,9 @@
 #define ENCODER_BR_WINDOW_MAX 22
 
 struct encoder {
-    ZSTD_CCtx *zstd;                      /* reused: its tables are allocated once */
-    struct libdeflate_compressor *gzip;   /* made for one level */
-    int gzip_level;                       /* ...this one */
+    ZSTD_CCtx *zstd;                    /* reused: its tables are allocated once */
+    struct libdeflate_compressor *gzip; /* made for one level */
+    int gzip_level;                     /* ...this one */
 };
 
 static const struct {

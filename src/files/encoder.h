@@ -12,12 +12,7 @@
 #include <stddef.h>
 
 /* The codings, in the default --compress order (the server's preference). */
-enum coding {
-    CODING_ZSTD = 0,
-    CODING_BR,
-    CODING_GZIP,
-    CODING_COUNT
-};
+enum coding { CODING_ZSTD = 0, CODING_BR, CODING_GZIP, CODING_COUNT };
 
 /* brotli's highest level on the fly: 10 and 11 cost tens of times more CPU for a few percent. */
 #define ENCODER_BR_LEVEL_MAX 9
