@@ -171,7 +171,7 @@ build/asan/openat2_enosys.so: tests/openat2_enosys.c src/util/compat.h
 CONFIG_REF_OBJS = config_help config_options optparse netaddr compress compress_dir encoder cors listen mime pages path_rules redirect http_parser \
                   clock log path textbuf
 build/config-reference: tests/config_reference.c $(patsubst %,build/obj/%.o,$(CONFIG_REF_OBJS))
-	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(DEFLATE_LIBS)
+	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(DEFLATE_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS)
 
 # Writes the table into docs/configuration.md (between its options markers); make lint checks it.
 docs-config: build/config-reference
