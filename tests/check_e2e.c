@@ -19,6 +19,8 @@
  *   auth        e2e_auth.c        basic auth: 401/200/404, bad files, crypt() once, guessing limited
  *   compress    e2e_compress.c    gzip on the fly: once then from memory, ETag, 304, Range, sizes,
  *                                 types, eviction, a rewritten file compressed again
+ *   codings     e2e_codings.c     zstd and br, negotiation, the shared directory (once per server, the budget,
+ *                                 a killed writer), big bundles by a child, the per-turn budget
  *   rules       e2e_rules.c       cache and header rules per path: the SPA example from flags and
  *                                 variables on 200, 304 and 404; bad rules stop the start
  *   config      e2e_config.c      the YAML file, variable names (derived, deprecated, unknown),
@@ -62,6 +64,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_edges_tcase());
         suite_add_tcase(e2e, e2e_auth_tcase());
         suite_add_tcase(e2e, e2e_compress_tcase());
+        suite_add_tcase(e2e, e2e_codings_tcase());
         suite_add_tcase(e2e, e2e_rules_tcase());
         suite_add_tcase(e2e, e2e_config_tcase());
         suite_add_tcase(e2e, e2e_fleet_tcase());
