@@ -361,19 +361,19 @@ static void jobs_reap(struct compress_cache *cc, struct compress_variant *v)
     }
 }
 
-/* Closes every descriptor from 3 on but keep[0..2]: a child must not hold the worker's connections open. */
+/* Closes every descriptor from 3 on but keep[0..2] (ascending): a child must not hold the worker's connections open. */
 static void close_others(const int keep[3])
 {
-    int lo = 3;
-    for (int i = 0; i < 3; i++) { /* keep[] is ascending */
 #ifdef SYS_close_range
-        if (keep[i] > lo)
-            (void)syscall(SYS_close_range, (unsigned)lo, (unsigned)keep[i] - 1, 0U);
-#endif
-        lo = keep[i] + 1;
+    unsigned lo = 3;
+    for (int i = 0; i < 3; i++) {
+        if ((unsigned)keep[i] > lo)
+            (void)syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0U);
+        lo = (unsigned)keep[i] + 1;
     }
-#ifdef SYS_close_range
-    (void)syscall(SYS_close_range, (unsigned)lo, ~0U, 0U);
+    (void)syscall(SYS_close_range, lo, ~0U, 0U);
+#else
+    (void)keep; /* no close_range(): the descriptors close when the child exits */
 #endif
 }
 
