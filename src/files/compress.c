@@ -400,6 +400,8 @@ static void job_run(struct compress_cache *cc, const struct compress_request *rq
     char *out =
         in == MAP_FAILED ? MAP_FAILED : mmap(NULL, n - 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     long len = out == MAP_FAILED ? -1 : encoder_run(cc->encoder, rq->coding, rq->level, in, n, out, n - 1);
+    if (len > compress_dir_budget(cc->dir))
+        len = 0; /* over the whole budget: kept as "send the file", not compressed again and again */
     if (len < 0 || !still_same(rq))
         compress_dir_abandon(cc->dir, name, tmp);
     else
@@ -447,6 +449,8 @@ static enum compress_outcome dir_make(struct compress_cache *cc, const struct co
         free(out);
         return out != NULL ? COMPRESS_UNSTABLE : COMPRESS_NONE;
     }
+    if ((int64_t)out_len > compress_dir_budget(cc->dir))
+        out_len = 0; /* over the whole budget: kept as "send the file" */
     int rc = compress_dir_publish(cc->dir, name, tmp, out, out_len);
     free(out);
     v->evicted += compress_dir_trim(cc->dir);

@@ -57,6 +57,11 @@ struct compress_dir *compress_dir_open(const char *path, int64_t budget)
     return d;
 }
 
+int64_t compress_dir_budget(const struct compress_dir *d)
+{
+    return d->budget;
+}
+
 int compress_dir_fd(const struct compress_dir *d)
 {
     return d->fd;

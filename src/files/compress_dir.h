@@ -38,6 +38,9 @@ struct compress_dir;
  */
 struct compress_dir *compress_dir_open(const char *path, int64_t budget);
 
+/* The directory's budget in bytes: a larger result is not kept (the trim would remove it at once). */
+int64_t compress_dir_budget(const struct compress_dir *d);
+
 /* The directory's descriptor (a child keeps it open). */
 int compress_dir_fd(const struct compress_dir *d);
 
