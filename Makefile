@@ -98,7 +98,7 @@ help:
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make proxy-compose-test  examples/behind-haproxy: HAProxy in front (PROXY v2, X-Forwarded-For), the logged clients"
-	@echo "make fuzz         libFuzzer on the parsers (HTTP, conditionals, forwarded fields, PROXY), paths, the walk (FUZZ_SECONDS=60 each)"
+	@echo "make fuzz         libFuzzer on the parsers (HTTP, conditionals, Accept-Encoding, forwarded fields, PROXY), paths, the walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make browser-check  headless Chromium loads examples/spa: types, gzip, Cache-Control, the app ran"
 	@echo "make precompress SITE=DIR  write .gz (and .br, .zst) siblings for a site's text files"
@@ -353,12 +353,12 @@ loadtest-test:
 proxy-compose-test: image
 	scripts/systest/proxy-compose-test $(IMAGE):$(VERSION)
 
-# libFuzzer (clang): the parser, RFC 9110's field values, path resolution, the path walk, the forwarded
+# libFuzzer (clang): the parser, RFC 9110's field values, Accept-Encoding negotiation, path resolution, the path walk, the forwarded
 # fields and the PROXY protocol header, FUZZ_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(SRC_INCLUDES)
-FUZZ_TARGETS  = http_parser http_cond path walk forwarded proxy_proto
+FUZZ_TARGETS  = http_parser http_cond accept_coding path walk forwarded proxy_proto
 
 build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http/http_parser.c src/http/http_parser.h
 	@mkdir -p $(@D)
@@ -367,6 +367,10 @@ build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http/http_parser.c src/
 build/fuzz/fuzz_http_cond: fuzz/fuzz_http_cond.c src/http/http_cond.c src/http/http_cond.h src/http/http_date.c src/http/http_parser.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_cond.c src/http/http_cond.c src/http/http_date.c src/http/http_parser.c
+
+build/fuzz/fuzz_accept_coding: fuzz/fuzz_accept_coding.c src/http/accept_coding.c src/http/accept_coding.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_accept_coding.c src/http/accept_coding.c
 
 build/fuzz/fuzz_path: fuzz/fuzz_path.c src/files/path.c src/files/path.h
 	@mkdir -p $(@D)
