@@ -40,7 +40,8 @@ ENV OTUSERVER_PORT=80 \
     OTUSERVER_WORKERS=auto \
     OTUSERVER_LOG_FILE=- \
     OTUSERVER_ROOT=/srv/www \
-    OTUSERVER_HEALTH_PATH=/healthz
+    OTUSERVER_HEALTH_PATH=/healthz \
+    OTUSERVER_COMPRESS_CACHE_DIR=/var/cache/otuserver
 USER 65532:65532
 EXPOSE 80
 HEALTHCHECK --interval=4s --timeout=2s --start-period=10s --retries=3 \
@@ -77,12 +78,16 @@ LABEL org.opencontainers.image.title="otuserver" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.base.name=""
 # The health path answers HEALTHCHECK's probes (every 4 s) without logging them at
-# info; OTUSERVER_HEALTH_PATH= (empty) turns it off.
+# info; OTUSERVER_HEALTH_PATH= (empty) turns it off.  The workers share compressed
+# results in /var/cache/otuserver: mount a tmpfs there (docker run --tmpfs
+# /var/cache/otuserver, compose and the k8s manifests do); without one the
+# server says so once and each worker keeps its own in memory.
 ENV OTUSERVER_PORT=80 \
     OTUSERVER_WORKERS=auto \
     OTUSERVER_LOG_FILE=- \
     OTUSERVER_ROOT=/srv/www \
-    OTUSERVER_HEALTH_PATH=/healthz
+    OTUSERVER_HEALTH_PATH=/healthz \
+    OTUSERVER_COMPRESS_CACHE_DIR=/var/cache/otuserver
 # Numeric, so Kubernetes can check runAsNonRoot without an /etc/passwd.
 USER 65532:65532
 EXPOSE 80

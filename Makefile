@@ -25,13 +25,15 @@ CRYPT_LIBS  ?= -lcrypt
 # gzip on the fly: libdeflate (package libdeflate-dev); the static build links one built from
 # Debian's source with musl (scripts/build/musl-lib libdeflate).
 DEFLATE_LIBS ?= -ldeflate
+# brotli and zstd on the fly: libbrotlienc (package libbrotli-dev) and libzstd (libzstd-dev).
+BROTLI_LIBS    ?= -lbrotlienc
+ZSTD_LIBS      ?= -lzstd
 # A compressed file without its original (page.html.gz only), decoded for a client that does not
-# accept its coding: zlib for gzip (package zlib1g-dev), libbrotlidec (libbrotli-dev) and libzstd
-# (libzstd-dev); the static build links them built from Debian's source with musl.
+# accept its coding: zlib for gzip (package zlib1g-dev), libbrotlidec (libbrotli-dev) and libzstd.
 ZLIB_LIBS      ?= -lz
 BROTLIDEC_LIBS ?= -lbrotlidec
-ZSTD_LIBS      ?= -lzstd
-DECODE_LIBS     = $(ZLIB_LIBS) $(BROTLIDEC_LIBS) $(ZSTD_LIBS)
+# Every coding library, in link order; the static build links them built from Debian's source with musl.
+CODEC_LIBS      = $(DEFLATE_LIBS) $(BROTLI_LIBS) $(BROTLIDEC_LIBS) $(ZLIB_LIBS) $(ZSTD_LIBS)
 # The configuration file (YAML): libyaml (package libyaml-dev); the static build links one
 # built from Debian's source with musl.
 YAML_LIBS ?= -lyaml
@@ -57,13 +59,14 @@ vpath %.c $(SRC_DIRS)
 vpath %.h $(SRC_DIRS)
 
 # Each unit test links only the modules it tests: the link proves the boundary.
-UNIT_TESTS = check_http_parser check_http_cond check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log check_forwarded check_proxy_proto check_chunked check_decode
+UNIT_TESTS = check_http_parser check_http_cond check_accept_coding check_path check_mime check_response check_config check_file_cache check_access_log check_textbuf check_metrics_http check_request_log check_handler check_auth check_path_rules check_compress check_log check_forwarded check_proxy_proto check_chunked check_decode
 check_http_parser_OBJS = http_parser
 check_http_cond_OBJS   = http_cond http_date http_parser
+check_accept_coding_OBJS = accept_coding
 check_path_OBJS        = path
 check_mime_OBJS        = mime http_parser optparse
 check_response_OBJS    = response http_date textbuf
-check_config_OBJS      = config config_options config_names config_help config_file optparse host listen netaddr compress cors mime pages path_rules redirect http_parser log clock path textbuf
+check_config_OBJS      = config config_options config_names config_help config_file optparse host listen netaddr compress compress_dir encoder cors mime pages path_rules redirect http_parser log clock path textbuf
 check_file_cache_OBJS  = file_cache etag file walk http_date
 check_access_log_OBJS  = access_log http_date textbuf
 check_textbuf_OBJS     = textbuf clock
@@ -71,9 +74,9 @@ check_log_OBJS         = log clock
 check_metrics_http_OBJS = metrics_http metrics reply chunked request_log access_log response http_parser http_date clock log textbuf
 check_request_log_OBJS = request_log access_log metrics http_date http_parser clock log textbuf
 check_auth_OBJS        = auth reply chunked response http_parser metrics clock log textbuf
-check_handler_OBJS     = handler reply chunked precomp decode http_cond compress path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
+check_handler_OBJS     = handler reply chunked precomp decode http_cond accept_coding compress compress_dir encoder path_rules autoindex cors redirect pages optparse http_parser clock file file_cache etag walk http_date log mime path response textbuf
 check_path_rules_OBJS  = path_rules http_parser optparse
-check_compress_OBJS    = compress clock log http_parser optparse
+check_compress_OBJS    = compress compress_dir encoder clock log http_parser optparse
 check_forwarded_OBJS   = forwarded netaddr http_parser optparse
 check_proxy_proto_OBJS = proxy_proto netaddr optparse
 check_chunked_OBJS     = chunked reply log clock response textbuf
@@ -105,7 +108,7 @@ help:
 	@echo "make loadtest     the classic ab benchmark in docker compose (AB_REQUESTS, TOOL=wrk, SITE_DIR ...)"
 	@echo "make loadtest-test  the compose stack passes, and fails on 404s and a stopped server"
 	@echo "make proxy-compose-test  examples/behind-haproxy: HAProxy in front (PROXY v2, X-Forwarded-For), the logged clients"
-	@echo "make fuzz         libFuzzer on the parsers (HTTP, conditionals, forwarded fields, PROXY), paths, the walk (FUZZ_SECONDS=60 each)"
+	@echo "make fuzz         libFuzzer on the parsers (HTTP, conditionals, Accept-Encoding, forwarded fields, PROXY), paths, the walk (FUZZ_SECONDS=60 each)"
 	@echo "make nginx-compare  the same conditional and range requests to otuserver and nginx"
 	@echo "make browser-check  headless Chromium loads examples/spa: types, gzip, Cache-Control, the app ran"
 	@echo "make precompress SITE=DIR  write .gz (and .br, .zst) siblings for a site's text files"
@@ -136,10 +139,10 @@ build/gen/mime_table.inc: scripts/build/gen-mime-table
 build/obj/mime.o build/asan/obj/mime.o: build/gen/mime_table.inc
 
 build/otuserver: $(REL_OBJS)
-	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(DECODE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
+	$(CC) $(REL_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(CODEC_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS) -Wl,-z,relro,-z,now
 
 build/asan/otuserver: $(SAN_OBJS)
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(DECODE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(EVENT_LIBS) $(CRYPT_LIBS) $(CODEC_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(LDFLAGS)
 
 build/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -155,7 +158,7 @@ build/asan/tests/%.o: tests/%.c
 
 .SECONDEXPANSION:
 build/asan/check_%: build/asan/tests/check_%.o $$(addprefix build/asan/obj/,$$(addsuffix .o,$$(check_$$*_OBJS)))
-	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(DEFLATE_LIBS) $(DECODE_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(check_$*_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $^ $(CHECK_LIBS) $(EVENT_LIBS) $(CRYPT_LIBS) $(CODEC_LIBS) $(YAML_LIBS) $(XXHASH_LIBS) $(check_$*_LIBS)
 
 # The end-to-end suite: check_e2e.c (main) and every tests/e2e_*.c: the subject files, the
 # fixture they share (e2e_fixture.c) and the raw HTTP client (e2e_util.c).
@@ -176,10 +179,10 @@ build/asan/openat2_enosys.so: tests/openat2_enosys.c src/util/compat.h
 	$(CC) $(STD) $(WARN) -O2 $(SRC_INCLUDES) -fPIC -shared -o $@ tests/openat2_enosys.c -ldl
 
 # docs/configuration.md's options table, printed from the option table's rows.
-CONFIG_REF_OBJS = config_help config_options optparse netaddr compress cors listen mime pages path_rules redirect http_parser \
+CONFIG_REF_OBJS = config_help config_options optparse netaddr compress compress_dir encoder cors listen mime pages path_rules redirect http_parser \
                   clock log path textbuf
 build/config-reference: tests/config_reference.c $(patsubst %,build/obj/%.o,$(CONFIG_REF_OBJS))
-	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(DEFLATE_LIBS)
+	$(CC) $(FINAL_CFLAGS) -o $@ $^ $(DEFLATE_LIBS) $(BROTLI_LIBS) $(ZSTD_LIBS)
 
 # Writes the table into docs/configuration.md (between its options markers); make lint checks it.
 docs-config: build/config-reference
@@ -239,7 +242,7 @@ DEP_ARCHIVES_zstd       = libzstd.a
 DEP_ARCHIVES_xxhash     = libxxhash.a
 DEP_ARCHIVES_zlib       = libz.a
 # What the server links, in link order: adding a library to the static link is adding its name here.
-STATIC_DEPS  = libevent crypt libdeflate libyaml xxhash zlib brotli zstd
+STATIC_DEPS  = libevent crypt libdeflate brotli zlib zstd libyaml xxhash
 # Built and cached beside them, not linked yet.
 CACHED_DEPS  =
 # A library's folders and archives: $(call dep_include,NAME), $(call dep_lib,NAME), $(call dep_archives,NAME)
@@ -282,9 +285,8 @@ $(STATIC_DIR)/unit/check_%: tests/check_%.c $(SRCS) $(HDRS) $(wildcard tests/*.h
 
 static-units: $(STATIC_UNITS)
 
-# The libraries built but not linked yet, and libdeflate, libyaml, xxhash, brotli and zstd
-# (brotli's encoder and zstd's compressor are not linked into the server yet), each used once
-# with a known answer by one static program linked with --gc-sections (tests/static_libs.c).
+# Every coding library and libyaml and xxhash, each used once with a known answer by one
+# static program linked with --gc-sections (tests/static_libs.c): the musl builds work alone.
 STATIC_LIBS_DEPS = libdeflate libyaml xxhash brotli zstd $(CACHED_DEPS)
 $(STATIC_DIR)/unit/static_libs: tests/static_libs.c $(foreach d,$(STATIC_LIBS_DEPS),$(call dep_built,$(d)))
 	@mkdir -p $(@D)
@@ -363,12 +365,12 @@ loadtest-test:
 proxy-compose-test: image
 	scripts/systest/proxy-compose-test $(IMAGE):$(VERSION)
 
-# libFuzzer (clang): the parser, RFC 9110's field values, path resolution, the path walk, the forwarded
+# libFuzzer (clang): the parser, RFC 9110's field values, Accept-Encoding negotiation, path resolution, the path walk, the forwarded
 # fields and the PROXY protocol header, FUZZ_SECONDS each.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS    = -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all $(SRC_INCLUDES)
-FUZZ_TARGETS  = http_parser http_cond path walk forwarded proxy_proto
+FUZZ_TARGETS  = http_parser http_cond accept_coding path walk forwarded proxy_proto
 
 build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http/http_parser.c src/http/http_parser.h
 	@mkdir -p $(@D)
@@ -377,6 +379,10 @@ build/fuzz/fuzz_http_parser: fuzz/fuzz_http_parser.c src/http/http_parser.c src/
 build/fuzz/fuzz_http_cond: fuzz/fuzz_http_cond.c src/http/http_cond.c src/http/http_cond.h src/http/http_date.c src/http/http_parser.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_http_cond.c src/http/http_cond.c src/http/http_date.c src/http/http_parser.c
+
+build/fuzz/fuzz_accept_coding: fuzz/fuzz_accept_coding.c src/http/accept_coding.c src/http/accept_coding.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ fuzz/fuzz_accept_coding.c src/http/accept_coding.c
 
 build/fuzz/fuzz_path: fuzz/fuzz_path.c src/files/path.c src/files/path.h
 	@mkdir -p $(@D)
@@ -416,7 +422,7 @@ nginx-compare: build/otuserver
 browser-check: build/otuserver
 	OTU_BIN=build/otuserver scripts/systest/browser-check
 
-# Writes FILE.gz (and FILE.br with brotli) next to every compressible file of SITE.
+# Writes FILE.gz, FILE.br and FILE.zst next to every compressible file of SITE, each only when smaller than FILE.
 SITE ?= DOCUMENT_ROOT
 precompress:
 	scripts/build/precompress $(SITE)

@@ -59,6 +59,36 @@ static struct stat stat_of(ino_t ino, size_t n, long nsec)
     return st;
 }
 
+/* The level of the caches new_cache() made: gzip's, as --compress-level gzip=N. */
+static int test_level = 6;
+/* Each lookup its own loop turn: the turn budget never refuses one here. */
+static int64_t test_turn;
+
+/* A memory cache of cap bytes (no directory) whose gzip lookups use level. */
+static struct compress_cache *new_cache(size_t cap, int level)
+{
+    struct compress_config cfg = {.cache_size = (int)cap};
+    bool dir_ok = true;
+    test_level = level;
+    struct compress_cache *cc = compress_cache_new(&cfg, INLINE_MAX, &dir_ok);
+    ck_assert(!dir_ok);
+    return cc;
+}
+
+/* compress_get() for gzip at test_level. */
+static enum compress_outcome get_gzip(struct compress_cache *cc, const struct stat *st, const char *data, int fd,
+                                      const char *name, struct compress_variant *v)
+{
+    struct compress_request rq = {.coding = CODING_GZIP,
+                                  .level = test_level,
+                                  .st = st,
+                                  .data = data,
+                                  .fd = fd,
+                                  .name = name,
+                                  .turn = ++test_turn};
+    return compress_get(cc, &rq, v);
+}
+
 /* The variant's bytes (from memory or its descriptor), gunzipped, equal want (n bytes). */
 static void expect_gunzips_to(const struct compress_variant *v, const char *want, size_t n)
 {
@@ -82,11 +112,11 @@ static void expect_gunzips_to(const struct compress_variant *v, const char *want
 
 START_TEST(test_made_once_then_hit)
 {
-    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    struct compress_cache *cc = new_cache(1 << 20, 6);
     char *text = text_of(8000, 1);
     struct stat st = stat_of(1, 8000, 5);
     struct compress_variant v;
-    ck_assert_int_eq(compress_get(cc, &st, text, -1, "a.txt", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &st, text, -1, "a.txt", &v), COMPRESS_MADE);
     ck_assert_int_lt(v.len, 8000 / 2);
     ck_assert_ptr_nonnull(v.data); /* small: in memory */
     ck_assert_int_eq(v.fd, -1);
@@ -94,7 +124,7 @@ START_TEST(test_made_once_then_hit)
     ck_assert_uint_eq(compress_cache_bytes(cc), (size_t)v.len);
     const char *first = v.data;
     /* the second time it is not compressed again: the same bytes, even with no source */
-    ck_assert_int_eq(compress_get(cc, &st, NULL, -1, "a.txt", &v), COMPRESS_HIT);
+    ck_assert_int_eq(get_gzip(cc, &st, NULL, -1, "a.txt", &v), COMPRESS_HIT);
     ck_assert_ptr_eq(v.data, first);
     compress_cache_free(cc);
     free(text);
@@ -103,24 +133,24 @@ END_TEST
 
 START_TEST(test_identity_is_dev_ino_size_and_nanoseconds)
 {
-    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    struct compress_cache *cc = new_cache(1 << 20, 6);
     char *a = text_of(6000, 1), *b = text_of(6000, 2);
     struct stat st = stat_of(1, 6000, 5);
     struct compress_variant v;
-    ck_assert_int_eq(compress_get(cc, &st, a, -1, "a", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &st, a, -1, "a", &v), COMPRESS_MADE);
     struct stat later = stat_of(1, 6000, 6); /* rewritten within the same second */
-    ck_assert_int_eq(compress_get(cc, &later, b, -1, "a", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &later, b, -1, "a", &v), COMPRESS_MADE);
     expect_gunzips_to(&v, b, 6000);
     struct stat other_ino = stat_of(2, 6000, 5); /* replaced by rename */
-    ck_assert_int_eq(compress_get(cc, &other_ino, b, -1, "a", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &other_ino, b, -1, "a", &v), COMPRESS_MADE);
     struct stat other_dev = stat_of(1, 6000, 5);
     other_dev.st_dev = 8;
-    ck_assert_int_eq(compress_get(cc, &other_dev, b, -1, "a", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &other_dev, b, -1, "a", &v), COMPRESS_MADE);
     struct stat shorter = stat_of(1, 5000, 5);
-    ck_assert_int_eq(compress_get(cc, &shorter, b, -1, "a", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &shorter, b, -1, "a", &v), COMPRESS_MADE);
     expect_gunzips_to(&v, b, 5000);
     /* the first is still there */
-    ck_assert_int_eq(compress_get(cc, &st, NULL, -1, "a", &v), COMPRESS_HIT);
+    ck_assert_int_eq(get_gzip(cc, &st, NULL, -1, "a", &v), COMPRESS_HIT);
     expect_gunzips_to(&v, a, 6000);
     compress_cache_free(cc);
     free(a);
@@ -135,15 +165,15 @@ END_TEST
  */
 START_TEST(test_identity_includes_the_ctime)
 {
-    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    struct compress_cache *cc = new_cache(1 << 20, 6);
     char *a = text_of(6000, 1), *b = text_of(6000, 2);
     struct stat st = stat_of(1, 6000, 5);
     st.st_ctim.tv_sec = 2000;
     struct compress_variant v;
-    ck_assert_int_eq(compress_get(cc, &st, a, -1, "a", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &st, a, -1, "a", &v), COMPRESS_MADE);
     struct stat rewritten = st; /* same size, same mtime, a later ctime */
     rewritten.st_ctim.tv_nsec = 1;
-    enum compress_outcome o = compress_get(cc, &rewritten, b, -1, "a", &v);
+    enum compress_outcome o = get_gzip(cc, &rewritten, b, -1, "a", &v);
     ck_assert_msg(o == COMPRESS_MADE,
                   "a rewrite with the same size and mtime: outcome %d (%s), expected "
                   "COMPRESS_MADE",
@@ -175,10 +205,10 @@ START_TEST(test_file_changed_while_read_is_not_kept)
     ck_assert_int_eq(pwrite(fd, b, n, 0), (ssize_t)n); /* rewritten in place after the caller's stat... */
     struct timespec keep[2] = {before.st_mtim, before.st_mtim};
     ck_assert_int_eq(futimens(fd, keep), 0); /* ...with the same size and mtime */
-    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    struct compress_cache *cc = new_cache(1 << 20, 6);
     struct compress_variant v;
     for (int i = 0; i < 2; i++) { /* nothing was kept: the second lookup finds nothing either */
-        enum compress_outcome o = compress_get(cc, &before, NULL, fd, "f", &v);
+        enum compress_outcome o = get_gzip(cc, &before, NULL, fd, "f", &v);
         ck_assert_msg(o == COMPRESS_UNSTABLE,
                       "lookup %d with the stat from before the rewrite: outcome %d (%s), "
                       "expected COMPRESS_UNSTABLE",
@@ -190,10 +220,10 @@ START_TEST(test_file_changed_while_read_is_not_kept)
     }
     ck_assert_uint_eq(compress_cache_bytes(cc), 0);
     /* the bytes the caller holds are checked too: a copy made before the rewrite */
-    ck_assert_int_eq(compress_get(cc, &before, a, fd, "f", &v), COMPRESS_UNSTABLE);
+    ck_assert_int_eq(get_gzip(cc, &before, a, fd, "f", &v), COMPRESS_UNSTABLE);
     struct stat now;
     ck_assert_int_eq(fstat(fd, &now), 0);
-    ck_assert_int_eq(compress_get(cc, &now, NULL, fd, "f", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &now, NULL, fd, "f", &v), COMPRESS_MADE);
     expect_gunzips_to(&v, b, n);
     compress_cache_free(cc);
     close(fd);
@@ -204,12 +234,12 @@ END_TEST
 
 START_TEST(test_large_result_in_a_sealed_memfd)
 {
-    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 1);
+    struct compress_cache *cc = new_cache(1 << 20, 1);
     size_t n = 200000;
     char *text = text_of(n, 3);
     struct stat st = stat_of(3, n, 0);
     struct compress_variant v;
-    ck_assert_int_eq(compress_get(cc, &st, text, -1, "big.js", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &st, text, -1, "big.js", &v), COMPRESS_MADE);
     ck_assert_int_gt(v.len, INLINE_MAX);
     ck_assert_ptr_null(v.data);
     ck_assert_int_ge(v.fd, 0);
@@ -231,16 +261,16 @@ START_TEST(test_reads_the_file_when_not_in_memory)
     size_t n = 30000;
     char *text = text_of(n, 4);
     ck_assert_int_eq(write(fd, text, n), (ssize_t)n);
-    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    struct compress_cache *cc = new_cache(1 << 20, 6);
     struct compress_variant v;
     /* a size larger than the file (it shrank): nothing, and not remembered */
     struct stat wrong = stat_of(4, n + 10, 0);
-    ck_assert_int_eq(compress_get(cc, &wrong, NULL, fd, "f", &v), COMPRESS_NONE);
+    ck_assert_int_eq(get_gzip(cc, &wrong, NULL, fd, "f", &v), COMPRESS_NONE);
     char *more = text_of(n + 10, 4);
-    ck_assert_int_eq(compress_get(cc, &wrong, more, -1, "f", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &wrong, more, -1, "f", &v), COMPRESS_MADE);
     struct stat st;
     ck_assert_int_eq(fstat(fd, &st), 0); /* the file as it is: read, then found unchanged */
-    ck_assert_int_eq(compress_get(cc, &st, NULL, fd, "f", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &st, NULL, fd, "f", &v), COMPRESS_MADE);
     expect_gunzips_to(&v, text, n);
     compress_cache_free(cc);
     close(fd);
@@ -251,15 +281,15 @@ END_TEST
 
 START_TEST(test_no_gain_is_remembered_as_none)
 {
-    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    struct compress_cache *cc = new_cache(1 << 20, 6);
     char *noise = noise_of(5000);
     char *text = text_of(5000, 5);
     struct stat st = stat_of(5, 5000, 0);
     struct compress_variant v;
-    ck_assert_int_eq(compress_get(cc, &st, noise, -1, "r.bin", &v), COMPRESS_NONE);
+    ck_assert_int_eq(get_gzip(cc, &st, noise, -1, "r.bin", &v), COMPRESS_NONE);
     ck_assert_int_eq(v.len, 0);
     /* remembered: the same identity is not compressed again (text would compress) */
-    ck_assert_int_eq(compress_get(cc, &st, text, -1, "r.bin", &v), COMPRESS_NONE);
+    ck_assert_int_eq(get_gzip(cc, &st, text, -1, "r.bin", &v), COMPRESS_NONE);
     ck_assert_uint_eq(compress_cache_bytes(cc), 0);
     compress_cache_free(cc);
     free(noise);
@@ -269,7 +299,7 @@ END_TEST
 
 START_TEST(test_result_over_the_cache_size_is_not_kept)
 {
-    struct compress_cache *cc = compress_cache_new(4096, INLINE_MAX, 6);
+    struct compress_cache *cc = new_cache(4096, 6);
     size_t n = 100000;
     char *noise = noise_of(n / 2);
     char *mixed = malloc(n); /* half noise: about 50 KB compressed, over 4 KiB */
@@ -277,7 +307,7 @@ START_TEST(test_result_over_the_cache_size_is_not_kept)
     memset(mixed + n / 2, 'a', n / 2);
     struct stat st = stat_of(6, n, 0);
     struct compress_variant v;
-    ck_assert_int_eq(compress_get(cc, &st, mixed, -1, "m", &v), COMPRESS_NONE);
+    ck_assert_int_eq(get_gzip(cc, &st, mixed, -1, "m", &v), COMPRESS_NONE);
     ck_assert_uint_eq(compress_cache_bytes(cc), 0);
     compress_cache_free(cc);
     free(noise);
@@ -287,7 +317,7 @@ END_TEST
 
 START_TEST(test_eviction_drops_the_least_recently_used)
 {
-    struct compress_cache *cc = compress_cache_new(1 << 20, INLINE_MAX, 6);
+    struct compress_cache *cc = new_cache(1 << 20, 6);
     char *t[3];
     struct stat st[3];
     struct compress_variant v;
@@ -296,19 +326,19 @@ START_TEST(test_eviction_drops_the_least_recently_used)
         t[i] = text_of(20000, (unsigned)(10 + i));
         st[i] = stat_of((ino_t)(10 + i), 20000, 0);
     }
-    ck_assert_int_eq(compress_get(cc, &st[0], t[0], -1, "0", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &st[0], t[0], -1, "0", &v), COMPRESS_MADE);
     one = (size_t)v.len;
     compress_cache_free(cc);
     /* room for two results: the third pushes out the one not used for longest */
-    cc = compress_cache_new(2 * one + one / 2, INLINE_MAX, 6);
-    ck_assert_int_eq(compress_get(cc, &st[0], t[0], -1, "0", &v), COMPRESS_MADE);
-    ck_assert_int_eq(compress_get(cc, &st[1], t[1], -1, "1", &v), COMPRESS_MADE);
-    ck_assert_int_eq(compress_get(cc, &st[0], NULL, -1, "0", &v), COMPRESS_HIT); /* 0 is recent now */
-    ck_assert_int_eq(compress_get(cc, &st[2], t[2], -1, "2", &v), COMPRESS_MADE);
+    cc = new_cache(2 * one + one / 2, 6);
+    ck_assert_int_eq(get_gzip(cc, &st[0], t[0], -1, "0", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &st[1], t[1], -1, "1", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &st[0], NULL, -1, "0", &v), COMPRESS_HIT); /* 0 is recent now */
+    ck_assert_int_eq(get_gzip(cc, &st[2], t[2], -1, "2", &v), COMPRESS_MADE);
     ck_assert_uint_le(compress_cache_bytes(cc), 2 * one + one / 2);
-    ck_assert_int_eq(compress_get(cc, &st[0], NULL, -1, "0", &v), COMPRESS_HIT);
-    ck_assert_int_eq(compress_get(cc, &st[2], NULL, -1, "2", &v), COMPRESS_HIT);
-    ck_assert_int_eq(compress_get(cc, &st[1], t[1], -1, "1", &v), COMPRESS_MADE); /* was evicted */
+    ck_assert_int_eq(get_gzip(cc, &st[0], NULL, -1, "0", &v), COMPRESS_HIT);
+    ck_assert_int_eq(get_gzip(cc, &st[2], NULL, -1, "2", &v), COMPRESS_HIT);
+    ck_assert_int_eq(get_gzip(cc, &st[1], t[1], -1, "1", &v), COMPRESS_MADE); /* was evicted */
     compress_cache_free(cc);
     for (int i = 0; i < 3; i++)
         free(t[i]);
@@ -317,18 +347,18 @@ END_TEST
 
 START_TEST(test_entry_count_is_bounded)
 {
-    struct compress_cache *cc = compress_cache_new(64u << 20, INLINE_MAX, 1);
+    struct compress_cache *cc = new_cache(64u << 20, 1);
     char *text = text_of(2000, 6);
     struct compress_variant v;
     for (int i = 0; i < COMPRESS_ENTRIES_MAX + 10; i++) {
         struct stat st = stat_of((ino_t)(100 + i), 2000, 0);
-        ck_assert_int_eq(compress_get(cc, &st, text, -1, "n", &v), COMPRESS_MADE);
+        ck_assert_int_eq(get_gzip(cc, &st, text, -1, "n", &v), COMPRESS_MADE);
     }
     ck_assert_uint_le(compress_cache_bytes(cc), (size_t)COMPRESS_ENTRIES_MAX * (size_t)v.len);
     struct stat first = stat_of(100, 2000, 0); /* the oldest went first */
-    ck_assert_int_eq(compress_get(cc, &first, text, -1, "n", &v), COMPRESS_MADE);
+    ck_assert_int_eq(get_gzip(cc, &first, text, -1, "n", &v), COMPRESS_MADE);
     struct stat last = stat_of((ino_t)(100 + COMPRESS_ENTRIES_MAX + 9), 2000, 0);
-    ck_assert_int_eq(compress_get(cc, &last, NULL, -1, "n", &v), COMPRESS_HIT);
+    ck_assert_int_eq(get_gzip(cc, &last, NULL, -1, "n", &v), COMPRESS_HIT);
     compress_cache_free(cc);
     free(text);
 }

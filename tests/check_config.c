@@ -127,6 +127,7 @@ START_TEST(test_every_variable_is_its_flag)
         {"autoindex", "yes"}, {"health-path", "/healthz"}, {"basic-auth-file", "/x"}, {"basic-auth-realm", "R"},
         {"compress", "off"}, {"compress-types", "text/html"}, {"compress-min-size", "2k"},
         {"compress-max-size", "2m"}, {"compress-cache-size", "64k"}, {"compress-level", "9"},
+        {"compress-cache-dir", "/var/cache/x"},
         {"healthcheck-path", "/x?y"}, {"trusted-proxies", "10.0.0.0/8,fd00::/8"},
         {"real-ip-header", "x-forwarded-for"}, {"proxy-protocol", "on"}, {"request-id", "yes"},
     };
@@ -188,7 +189,15 @@ START_TEST(test_defaults)
     ck_assert_int_eq(cfg.metrics_port, 0);
     ck_assert_str_eq(cfg.config_file, "");
     ck_assert_int_eq(cfg.mode, CONFIG_MODE_SERVE);
-    ck_assert_int_eq(cfg.compress.mode, COMPRESS_MODE_GZIP);
+    ck_assert_int_eq(cfg.compress.n_codings, 3); /* zstd,br,gzip: the server's preference */
+    ck_assert_int_eq(cfg.compress.codings[0], CODING_ZSTD);
+    ck_assert_int_eq(cfg.compress.codings[1], CODING_BR);
+    ck_assert_int_eq(cfg.compress.codings[2], CODING_GZIP);
+    ck_assert_int_eq(cfg.compress.levels[CODING_ZSTD], 3);
+    ck_assert_int_eq(cfg.compress.levels[CODING_BR], 5);
+    ck_assert_int_eq(cfg.compress.levels[CODING_GZIP], 6);
+    ck_assert_int_eq(cfg.compress.max_size, 64 * 1024 * 1024);
+    ck_assert_str_eq(cfg.compress.cache_dir, "");
     ck_assert_ptr_nonnull(strstr(cfg.compress.types, "image/svg+xml"));
     ck_assert_str_eq(cfg.cors.allow_headers, "Range, If-None-Match, If-Modified-Since, If-Range");
 }
@@ -438,7 +447,7 @@ START_TEST(test_file_value_types)
     ck_assert_int_eq(cfg.keepalive_timeout_ms, 750);
     ck_assert(cfg.autoindex);
     ck_assert(!cfg.server_tokens);
-    ck_assert_int_eq(cfg.compress.mode, COMPRESS_MODE_OFF);
+    ck_assert_int_eq(cfg.compress.n_codings, -1);
     ck_assert_int_eq(cfg.log_format, 2);
     ck_assert_str_eq(cfg.root, "/srv/www");
     ck_assert_str_eq(cfg.health_path, "/healthz");
@@ -765,13 +774,17 @@ static const struct bad_case bad_cases[] = {
     {NULL, "--redirect", "/a=/b c", "--redirect"},
     {"OTUSERVER_REDIRECTS=/a=javascript:alert(1)", NULL, NULL, "OTUSERVER_REDIRECTS"},
     {"OTUSERVER_AUTOINDEX=maybe", NULL, NULL, "on|off"},
-    {"OTUSERVER_COMPRESS=brotli", NULL, NULL, "one of off, gzip"},
+    {"OTUSERVER_COMPRESS=brotli", NULL, NULL, "codings zstd, br, gzip"},
+    {NULL, "--compress", "gzip,gzip", "each once"},
+    {NULL, "--compress", "off,gzip", "off, or codings"},
     {NULL, "--compress-types", "text", "--compress-types"},
     {NULL, "--compress-types", "text/html;q=1", "media types"},
     {NULL, "--compress-min-size", "1g", "k or m"},
-    {"OTUSERVER_COMPRESS_MAX_SIZE=17m", NULL, NULL, "from 0 to 16m"},
+    {"OTUSERVER_COMPRESS_MAX_SIZE=2g", NULL, NULL, "from 0 to 1024m"},
     {"OTUSERVER_COMPRESS_CACHE_SIZE=1k", NULL, NULL, "from 4k to 1024m"},
-    {NULL, "--compress-level", "0", "from 1 to 12"},
+    {NULL, "--compress-level", "0", "gzip=1..12"},
+    {NULL, "--compress-level", "br=11", "br=0..9"},
+    {NULL, "--compress-level", "lz4=1", "CODING=LEVEL"},
     {NULL, "-p", "1\n2", "\\x0a"}, /* a control byte in a value is shown escaped: one line */
 };
 

@@ -21,6 +21,8 @@
  *                                 types, eviction, a rewritten file compressed again
  *   precomp     e2e_precomp.c     page.html.gz only: sent as it is or decoded (chunked, HTTP/1.0, HEAD,
  *                                 304), .br and .zst, the listing, Debian's doc tree, bombs stopped
+ *   codings     e2e_codings.c     zstd and br, negotiation, the shared directory (once per server, the budget,
+ *                                 a killed writer), big bundles by a child, the per-turn budget
  *   rules       e2e_rules.c       cache and header rules per path: the SPA example from flags and
  *                                 variables on 200, 304 and 404; bad rules stop the start
  *   config      e2e_config.c      the YAML file, variable names (derived, deprecated, unknown),
@@ -65,6 +67,7 @@ int main(void)
         suite_add_tcase(e2e, e2e_auth_tcase());
         suite_add_tcase(e2e, e2e_compress_tcase());
         suite_add_tcase(e2e, e2e_precomp_tcase());
+        suite_add_tcase(e2e, e2e_codings_tcase());
         suite_add_tcase(e2e, e2e_rules_tcase());
         suite_add_tcase(e2e, e2e_config_tcase());
         suite_add_tcase(e2e, e2e_fleet_tcase());

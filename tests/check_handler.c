@@ -164,10 +164,12 @@ static void tree_setup(void)
     make_dir("app");
     put_text("app/shell.html", "app shell\n");
     /* precompressed siblings: the handler checks names and times, not contents */
-    put_text("style.css", "body{}\n");
+    put_text("style.css", "body { margin: 0 }\n"); /* larger than its siblings: they are used */
     put_text("style.css.gz", "GZ-style");
     put_text("style.css.br", "BR-style");
-    put_text("only-gz.js", "var a;\n");
+    put_text("only-gz.js", "var a = 1, b;\n");
+    put_text("big-gz.txt", "tiny\n");
+    put_text("big-gz.txt.gz", "GZ-larger-than-its-file"); /* ignored: not smaller */
     put_text("only-gz.js.gz", "GZ-js");
     put_text("stale.txt", "fresh text\n");
     put("stale.txt.gz", "GZ-stale", 8, 0, -1); /* one nanosecond older than its file */
@@ -252,12 +254,13 @@ static void make_config(struct config *cfg, unsigned opts)
         cfg->pages.clean_urls_redirect = true;
     }
     if (opts & OPT_GZIP) {
-        cfg->compress.mode = COMPRESS_MODE_GZIP;
+        cfg->compress.codings[0] = CODING_GZIP; /* --compress gzip */
+        cfg->compress.n_codings = 1;
         snprintf(cfg->compress.types, sizeof(cfg->compress.types), "text/*,application/javascript,image/svg+xml");
         cfg->compress.min_size = 1024;
         cfg->compress.max_size = 1024 * 1024;
         cfg->compress.cache_size = 1024 * 1024;
-        cfg->compress.level = 6;
+        cfg->compress.levels[CODING_GZIP] = 6;
     }
     if (opts & OPT_RULES) {
         static const char *const cache[][2] = {
@@ -725,7 +728,7 @@ static const struct hcase encoding_cases[] = {
     {"br;q=0 refuses br", .path = "/style.css", .ae = "br;q=0, gzip", .status = 200,
      .has = {"Content-Encoding: gzip\r\n"}},
     {"gzip;q=0.000 refuses gzip", .path = "/style.css", .ae = "gzip;q=0.000", .status = 200,
-     .lacks = {"Content-Encoding"}, .body = "body{}\n"},
+     .lacks = {"Content-Encoding"}, .body = "body { margin: 0 }\n"},
     {"gzip;q=0.001 accepts it", .path = "/style.css", .ae = "gzip;q=0.001", .status = 200,
      .has = {"Content-Encoding: gzip\r\n"}},
     {"* accepts br", .path = "/style.css", .ae = "*", .status = 200, .has = {"Content-Encoding: br\r\n"}},
@@ -735,9 +738,9 @@ static const struct hcase encoding_cases[] = {
     {"coding names are case-insensitive", .path = "/style.css", .ae = "GZIP", .status = 200,
      .has = {"Content-Encoding: gzip\r\n"}},
     {"identity only: the file itself", .path = "/style.css", .ae = "identity", .status = 200,
-     .lacks = {"Content-Encoding"}, .body = "body{}\n"},
+     .lacks = {"Content-Encoding"}, .body = "body { margin: 0 }\n"},
     {"no Accept-Encoding: the file, still Vary", .path = "/style.css", .status = 200,
-     .has = {"Vary: Accept-Encoding\r\n"}, .lacks = {"Content-Encoding"}, .body = "body{}\n"},
+     .has = {"Vary: Accept-Encoding\r\n"}, .lacks = {"Content-Encoding"}, .body = "body { margin: 0 }\n"},
     {"no br sibling: gzip", .path = "/only-gz.js", .ae = "br, gzip", .status = 200,
      .has = {"Content-Encoding: gzip\r\n", "Content-Type: application/javascript\r\n"}, .body = "GZ-js"},
     {"no sibling at all: the file", .path = "/ten.txt", .ae = "br, gzip", .status = 200, .lacks = {"Content-Encoding"}},
@@ -747,8 +750,15 @@ static const struct hcase encoding_cases[] = {
      .has = {"Content-Encoding: gzip\r\n"}, .body = "GZ-same"},
     {"a newer sibling is fresh", .path = "/newer.txt", .ae = "gzip", .status = 200,
      .has = {"Content-Encoding: gzip\r\n"}, .body = "GZ-newer"},
-    {"a range applies to the sibling", .path = "/style.css", .ae = "gzip", .range = "bytes=0-1", .status = 206,
-     .has = {"Content-Encoding: gzip\r\n", "Content-Range: bytes 0-1/8\r\n"}, .body = "GZ"},
+    {"a range is of the file itself, not a sibling", .path = "/style.css", .ae = "gzip", .range = "bytes=0-1",
+     .status = 206, .has = {"Content-Range: bytes 0-1/19\r\n", "Accept-Ranges: bytes\r\n"},
+     .lacks = {"Content-Encoding"}, .body = "bo"},
+    {"a coded answer offers no ranges", .path = "/style.css", .ae = "gzip", .status = 200,
+     .has = {"Content-Encoding: gzip\r\n"}, .lacks = {"Accept-Ranges"}},
+    {"a sibling not smaller than its file is ignored", .path = "/big-gz.txt", .ae = "gzip", .status = 200,
+     .lacks = {"Content-Encoding"}, .body = "tiny\n"},
+    {"identity rated above gzip: the file", .path = "/style.css", .ae = "gzip;q=0.5, identity", .status = 200,
+     .lacks = {"Content-Encoding"}},
 };
 
 /* .zst siblings, and gzip on the fly (OPT_GZIP); the variant's bytes are checked in test_gzip_on_the_fly. */

@@ -126,6 +126,7 @@ TCase *e2e_edges_tcase(void);
 TCase *e2e_auth_tcase(void);
 TCase *e2e_compress_tcase(void);
 TCase *e2e_precomp_tcase(void);
+TCase *e2e_codings_tcase(void);
 TCase *e2e_rules_tcase(void);
 TCase *e2e_config_tcase(void);
 TCase *e2e_fleet_tcase(void);

@@ -419,9 +419,23 @@ START_TEST(test_precompress_script_siblings_are_served)
     mkdir(dir, 0755);
     char path[500];
     snprintf(path, sizeof(path), "%s/site.css", dir);
-    const char *css = "body { color: black; } /* some text worth compressing */\n";
+    char css[1200] = "";
+    for (int i = 0; i < 20; i++) /* big enough that every sibling is smaller than it */
+        strcat(css, "body { color: black; } /* text worth compressing */\n");
     ck_assert_int_eq(e2e_write_file(path, css, strlen(css)), 0);
+    snprintf(path, sizeof(path), "%s/tiny.txt", dir); /* 7 bytes: every sibling would be larger */
+    ck_assert_int_eq(e2e_write_file(path, "tiny!\n\n", 7), 0);
     snprintf(cmd, sizeof(cmd), "scripts/build/precompress '%s' > /dev/null", dir);
+    ck_assert_int_eq(system(cmd), 0);
+    struct stat st;
+    const char *const sfx[] = {".gz", ".br", ".zst"};
+    for (int i = 0; i < 3; i++) { /* a sibling not smaller than its file is not written */
+        snprintf(path, sizeof(path), "%s/tiny.txt%s", dir, sfx[i]);
+        ck_assert_msg(stat(path, &st) != 0, "%s was written though larger than its file", path);
+    }
+    snprintf(cmd, sizeof(cmd),
+             "PATH=/nonexistent /bin/sh scripts/build/precompress '%s' 2>&1 | grep -q 'not installed'",
+             dir); /* without the tools on PATH, it says which are missing (gzip too: it is not found either) */
     ck_assert_int_eq(system(cmd), 0);
     int p;
     pid_t master = lc_start(ARGS("-w", "1"), &p);

@@ -24,7 +24,6 @@
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL}; /* enum log_level */
 static const char *const log_formats[] = {"text", "combined", "json", NULL};      /* enum access_log_format */
-static const char *const compress_modes[] = {"off", "gzip", NULL};                /* enum compress_mode */
 /* enum forwarded_field */
 static const char *const real_ip_headers[] = {"auto", "forwarded", "x-forwarded-for", "x-real-ip", NULL};
 
@@ -173,10 +172,10 @@ const struct option_spec config_options[] = {
     {.name = "basic-auth-realm", .kind = OPT_TEXT, AT(basic_auth_realm),
      .flags = OPT_F_NONEMPTY | OPT_F_QUOTED, .def = "otuserver", .metavar = "REALM", .help = "realm named in WWW-Authenticate (printable ASCII, no quotes)"},
     /* compression on the fly */
-    {.name = "compress", .see = "caching.md#compression", .kind = OPT_ENUM, AT(compress.mode), .names = compress_modes, .def = "gzip",
-     .metavar = "off|gzip",
-     .help = "gzip compressible files for clients that accept it, once: the result is kept per worker "
-             "(precompressed .br/.zst/.gz siblings come first)"},
+    {.name = "compress", .see = "caching.md#compression", .kind = OPT_LIST, AT(compress), .parse = compress_coding_parse,
+     .clear = compress_codings_clear, .def = "zstd,br,gzip", .metavar = "CODING,...|off", .flags = OPT_F_NONEMPTY,
+     .help = "codings made on the fly, the preferred first (it breaks ties between equal client q-values); "
+             "off = none (fresh, smaller .zst/.br/.gz siblings are still sent)"},
     {.name = "compress-types", .kind = OPT_LIST, AT(compress), .parse = compress_type_parse,
      .clear = compress_types_clear, .metavar = "TYPE,...",
      .def = "text/*,application/javascript,application/json,application/xml,application/manifest+json,"
@@ -186,13 +185,18 @@ const struct option_spec config_options[] = {
      .max = COMPRESS_MAX_SIZE_LIMIT, .def = "1k", .metavar = "SIZE",
      .help = "smaller files are sent as they are (bytes, or k, m)"},
     {.name = "compress-max-size", .kind = OPT_SIZE, AT(compress.max_size), .min = 0,
-     .max = COMPRESS_MAX_SIZE_LIMIT, .def = "1m", .metavar = "SIZE",
-     .help = "larger files are never compressed on the fly (bounds a worker's pause), up to 16m"},
+     .max = COMPRESS_MAX_SIZE_LIMIT, .def = "64m", .metavar = "SIZE",
+     .help = "larger files are never compressed on the fly, up to 1024m (past 1m a child process does it)"},
     {.name = "compress-cache-size", .kind = OPT_SIZE, AT(compress.cache_size), .min = 4096,
      .max = COMPRESS_CACHE_LIMIT, .def = "8m", .metavar = "SIZE",
-     .help = "compressed bytes each worker keeps, least recently used dropped first, 4k..1024m"},
-    {.name = "compress-level", .kind = OPT_INT, AT(compress.level), .min = 1, .max = 12, .def = "6",
-     .metavar = "N", .help = "gzip level 1 (fastest) .. 12 (smallest)"},
+     .help = "compressed bytes kept, least recently used dropped first, 4k..1024m: for the whole server "
+             "in --compress-cache-dir, else per worker"},
+    {.name = "compress-cache-dir", .see = "caching.md#the-shared-cache", .kind = OPT_PATH, AT(compress.cache_dir),
+     .metavar = "DIR", .help = "a writable directory where every worker shares compressed results "
+                               "(a tmpfs or emptyDir); empty or not writable = each worker keeps its own in memory"},
+    {.name = "compress-level", .kind = OPT_LIST, AT(compress), .parse = compress_level_parse,
+     .clear = compress_levels_reset, .def = "zstd=3,br=5,gzip=6", .metavar = "CODING=N,...",
+     .help = "levels on the fly: zstd 1..19, br 0..9, gzip 1..12 (unnamed codings keep the defaults)"},
     /* the probe client and the modes */
     {.name = "healthcheck-path", .kind = OPT_URLPATH, AT(healthcheck_path), .metavar = "PATH",
      .flags = OPT_F_QUERY, .help = "path that --healthcheck requests; empty = the health path if set, else /"},

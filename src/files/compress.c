@@ -9,22 +9,29 @@
 #include "optparse.h"
 
 #include "clock.h"
+#include "compress_dir.h"
+#include "encoder.h"
 #include "log.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libdeflate.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* One remembered file: its identity and its variant (or the fact that it has none). */
 struct compress_entry {
     bool in_use;          /* the slot holds an entry */
     bool none;            /* remembered: no variant worth sending */
+    int coding;           /* the variant's coding and */
+    int level;            /* level */
     dev_t dev;            /* the file's identity: device, */
     ino_t ino;            /* inode, */
     int64_t size;         /* size, */
@@ -37,25 +44,36 @@ struct compress_entry {
 };
 
 struct compress_cache {
-    size_t cap_bytes;                         /* most compressed bytes held */
-    size_t inline_max;                        /* results up to this stay in memory */
-    size_t bytes;                             /* compressed bytes held now */
-    int level;                                /* libdeflate's compression level */
-    uint64_t clock;                           /* counts lookups: the LRU order */
-    struct libdeflate_compressor *compressor; /* made at the first compression */
+    size_t cap_bytes;              /* most compressed bytes held in memory */
+    size_t inline_max;             /* results up to this stay in memory */
+    size_t bytes;                  /* compressed bytes held now */
+    uint64_t clock;                /* counts lookups: the LRU order */
+    struct encoder *encoder;       /* the codings' contexts */
+    struct compress_dir *dir;      /* the shared results, or NULL: memory */
+    int handed_fd;                 /* the directory result handed out last: closed at the next call */
+    int64_t turn;                  /* the loop turn counted in turn_bytes */
+    int64_t turn_bytes;            /* bytes compressed in it */
+    int64_t turn_bytes_max;        /* the most any turn compressed */
+    pid_t jobs[COMPRESS_JOBS_MAX]; /* children compressing into the directory, 0 = free */
     struct compress_entry e[COMPRESS_ENTRIES_MAX];
 };
 
-struct compress_cache *compress_cache_new(size_t cap_bytes, size_t inline_max, int level)
+struct compress_cache *compress_cache_new(const struct compress_config *cfg, size_t inline_max, bool *dir_ok)
 {
     struct compress_cache *cc = calloc(1, sizeof(*cc));
-    if (cc == NULL)
+    if (cc == NULL || (cc->encoder = encoder_new()) == NULL) {
+        free(cc);
         return NULL;
-    cc->cap_bytes = cap_bytes;
+    }
+    cc->cap_bytes = (size_t)cfg->cache_size;
     cc->inline_max = inline_max;
-    cc->level = level;
+    cc->handed_fd = -1;
+    cc->turn = -1;
     for (size_t i = 0; i < COMPRESS_ENTRIES_MAX; i++)
         cc->e[i].fd = -1;
+    if (cfg->cache_dir[0] != '\0')
+        cc->dir = compress_dir_open(cfg->cache_dir, cfg->cache_size);
+    *dir_ok = cc->dir != NULL;
     return cc;
 }
 
@@ -78,14 +96,21 @@ void compress_cache_free(struct compress_cache *cc)
         return;
     for (size_t i = 0; i < COMPRESS_ENTRIES_MAX; i++)
         entry_drop(cc, &cc->e[i]);
-    if (cc->compressor != NULL)
-        libdeflate_free_compressor(cc->compressor);
+    if (cc->handed_fd >= 0)
+        close(cc->handed_fd);
+    encoder_free(cc->encoder);
+    compress_dir_close(cc->dir);
     free(cc);
 }
 
 size_t compress_cache_bytes(const struct compress_cache *cc)
 {
     return cc->bytes;
+}
+
+int64_t compress_turn_bytes_max(const struct compress_cache *cc)
+{
+    return cc->turn_bytes_max;
 }
 
 /* True when a and b are the same instant. */
@@ -100,13 +125,15 @@ static bool same_contents(const struct stat *a, const struct stat *b)
     return a->st_size == b->st_size && same_time(&a->st_mtim, &b->st_mtim) && same_time(&a->st_ctim, &b->st_ctim);
 }
 
-/* The entry for the file st describes, or NULL. */
-static struct compress_entry *entry_find(struct compress_cache *cc, const struct stat *st)
+/* The entry for the file and coding rq describes, or NULL. */
+static struct compress_entry *entry_find(struct compress_cache *cc, const struct compress_request *rq)
 {
+    const struct stat *st = rq->st;
     for (size_t i = 0; i < COMPRESS_ENTRIES_MAX; i++) {
         struct compress_entry *e = &cc->e[i];
-        if (e->in_use && e->ino == st->st_ino && e->dev == st->st_dev && e->size == (int64_t)st->st_size &&
-            same_time(&e->mtim, &st->st_mtim) && same_time(&e->ctim, &st->st_ctim))
+        if (e->in_use && e->coding == rq->coding && e->level == rq->level && e->ino == st->st_ino &&
+            e->dev == st->st_dev && e->size == (int64_t)st->st_size && same_time(&e->mtim, &st->st_mtim) &&
+            same_time(&e->ctim, &st->st_ctim))
             return e;
     }
     return NULL;
@@ -129,8 +156,9 @@ static struct compress_entry *entry_lru(struct compress_cache *cc)
  * recently used entries are dropped until the bytes fit (len was checked
  * against the cap), then a free slot is taken, or the least recently used.
  */
-static struct compress_entry *entry_make_room(struct compress_cache *cc, const struct stat *st, size_t len)
+static struct compress_entry *entry_make_room(struct compress_cache *cc, const struct compress_request *rq, size_t len)
 {
+    const struct stat *st = rq->st;
     struct compress_entry *e = NULL;
     while (cc->bytes + len > cc->cap_bytes && (e = entry_lru(cc)) != NULL)
         entry_drop(cc, e);
@@ -144,6 +172,8 @@ static struct compress_entry *entry_make_room(struct compress_cache *cc, const s
         entry_drop(cc, e);
     }
     e->in_use = true;
+    e->coding = rq->coding;
+    e->level = rq->level;
     e->dev = st->st_dev;
     e->ino = st->st_ino;
     e->size = (int64_t)st->st_size;
@@ -175,7 +205,7 @@ static char *read_whole(int fd, size_t n)
 /* A sealed memfd holding the len bytes at data, or -1. */
 static int memfd_holding(const char *data, size_t len)
 {
-    int fd = memfd_create("otuserver-gzip", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    int fd = memfd_create("otuserver-variant", MFD_CLOEXEC | MFD_ALLOW_SEALING);
     if (fd < 0)
         return -1;
     for (size_t done = 0; done < len;) {
@@ -194,28 +224,27 @@ static int memfd_holding(const char *data, size_t len)
 }
 
 /*
- * Compresses in (n bytes) into a new buffer when the result is smaller;
- * *out_len 0 and the buffer NULL when it is not.  Returns -1 when memory
- * ran out.
+ * Compresses in (n bytes) with rq's coding into a new buffer when the
+ * result is smaller; *out_len 0 and the buffer NULL when it is not.
+ * Returns -1 when memory ran out.
  */
-static int deflate_smaller(struct compress_cache *cc, const char *in, size_t n, char **out, size_t *out_len)
+static int code_smaller(struct compress_cache *cc, const struct compress_request *rq, const char *in, size_t n,
+                        char **out, size_t *out_len)
 {
     *out = NULL;
     *out_len = 0;
-    if (cc->compressor == NULL)
-        cc->compressor = libdeflate_alloc_compressor(cc->level);
-    if (cc->compressor == NULL)
-        return -1;
     if (n < 2)
         return 0;
     char *buf = malloc(n - 1); /* anything larger is not worth sending */
     if (buf == NULL)
         return -1;
-    *out_len = libdeflate_gzip_compress(cc->compressor, in, n, buf, n - 1);
-    if (*out_len == 0)
+    long len = encoder_run(cc->encoder, rq->coding, rq->level, in, n, buf, n - 1);
+    if (len <= 0) {
         free(buf);
-    else
-        *out = buf;
+        return len < 0 ? -1 : 0;
+    }
+    *out = buf;
+    *out_len = (size_t)len;
     return 0;
 }
 
@@ -247,53 +276,278 @@ static enum compress_outcome variant_of(const struct compress_entry *e, enum com
     return outcome;
 }
 
-enum compress_outcome compress_get(struct compress_cache *cc, const struct stat *st, const char *data, int fd,
-                                   const char *name, struct compress_variant *v)
+/*
+ * Counts n bytes against rq's loop turn: true when they fit in what
+ * COMPRESS_TURN_BUDGET leaves of it (then they are counted), false when
+ * they do not (counted nowhere: the caller does not compress them here).
+ */
+static bool turn_allows(struct compress_cache *cc, const struct compress_request *rq, int64_t n)
 {
-    v->data = NULL;
-    v->fd = -1;
-    v->len = 0;
-    cc->clock++;
-    struct compress_entry *e = entry_find(cc, st);
+    if (rq->turn != cc->turn) {
+        cc->turn = rq->turn;
+        cc->turn_bytes = 0;
+    }
+    if (cc->turn_bytes + n > COMPRESS_TURN_BUDGET)
+        return false;
+    cc->turn_bytes += n;
+    if (cc->turn_bytes > cc->turn_bytes_max)
+        cc->turn_bytes_max = cc->turn_bytes;
+    return true;
+}
+
+/* True when what was read of rq's file (fd -1: held by the caller) is still the file rq->st describes. */
+static bool still_same(const struct compress_request *rq)
+{
+    struct stat now;
+    return rq->fd < 0 || (fstat(rq->fd, &now) == 0 && same_contents(&now, rq->st));
+}
+
+/* Compresses rq's file in memory (its bytes held or read): 0 with *out (NULL: no gain), or -1. */
+static int code_file(struct compress_cache *cc, const struct compress_request *rq, char **out, size_t *out_len)
+{
+    size_t n = (size_t)rq->st->st_size;
+    char *owned = rq->data == NULL ? read_whole(rq->fd, n) : NULL;
+    const char *in = rq->data != NULL ? rq->data : owned;
+    int rc = in == NULL ? -1 : code_smaller(cc, rq, in, n, out, out_len);
+    free(owned);
+    return rc;
+}
+
+/* The memory cache's answer for rq: see compress_get(). */
+static enum compress_outcome memory_get(struct compress_cache *cc, const struct compress_request *rq,
+                                        struct compress_variant *v)
+{
+    struct compress_entry *e = entry_find(cc, rq);
     if (e != NULL) {
         e->last_use = cc->clock;
         return variant_of(e, COMPRESS_HIT, v);
     }
+    if (!turn_allows(cc, rq, (int64_t)rq->st->st_size))
+        return COMPRESS_NONE; /* too big for a turn, and no directory for a child to fill */
     int64_t started = clock_mono_us();
-    size_t n = (size_t)st->st_size;
-    char *owned = data == NULL ? read_whole(fd, n) : NULL;
-    const char *in = data != NULL ? data : owned;
     char *out = NULL;
     size_t out_len = 0;
-    enum compress_outcome outcome = COMPRESS_NONE;
-    if (in == NULL || deflate_smaller(cc, in, n, &out, &out_len) < 0)
-        goto out; /* a passing failure: not remembered */
-    /* What was read (or held) must be the file st describes: a rewrite while
-     * it was read, or since the caller's stat, moves size, mtime or ctime. */
-    struct stat now;
-    if (fd >= 0 && (fstat(fd, &now) < 0 || !same_contents(&now, st))) {
-        LOG_DEBUG("compress: %.*s changed while it was read: sent as it is, nothing kept", COMPRESS_LOG_NAME_MAX, name);
-        outcome = COMPRESS_UNSTABLE;
-        goto out;
+    if (code_file(cc, rq, &out, &out_len) < 0)
+        return COMPRESS_NONE; /* a passing failure: not remembered */
+    if (!still_same(rq)) {
+        LOG_DEBUG("compress: %.*s changed while it was read: sent as it is, nothing kept", COMPRESS_LOG_NAME_MAX,
+                  rq->name);
+        free(out);
+        return COMPRESS_UNSTABLE;
     }
     bool keep = out != NULL && out_len <= cc->cap_bytes;
-    e = entry_make_room(cc, st, keep ? out_len : 0);
+    e = entry_make_room(cc, rq, keep ? out_len : 0);
     e->none = !keep;
     if (keep && entry_keep(cc, e, out, out_len) < 0) {
         entry_drop(cc, e); /* no descriptor for it now: try again next time */
-        out = NULL;
-        goto out;
+        return COMPRESS_NONE;
     }
-    if (keep)
-        out = NULL; /* the entry holds it */
-    outcome = variant_of(e, COMPRESS_MADE, v);
-    LOG_DEBUG("compress: %.*s %lld -> %lld bytes%s in %.2f ms", COMPRESS_LOG_NAME_MAX, name, (long long)n,
-              (long long)out_len, keep ? "" : " (not kept: no gain or over the cache size)",
-              (double)(clock_mono_us() - started) / 1000.0);
-out:
+    if (!keep)
+        free(out);
+    LOG_DEBUG("compress: %.*s %s %lld -> %lld bytes%s in %.2f ms", COMPRESS_LOG_NAME_MAX, rq->name,
+              coding_name(rq->coding), (long long)rq->st->st_size, (long long)out_len,
+              keep ? "" : " (not kept: no gain or over the cache size)", (double)(clock_mono_us() - started) / 1000.0);
+    return variant_of(e, COMPRESS_MADE, v);
+}
+
+/* Reaps the children that finished; each finished one is followed by a trim of the directory. */
+static void jobs_reap(struct compress_cache *cc, struct compress_variant *v)
+{
+    for (int i = 0; i < COMPRESS_JOBS_MAX; i++) {
+        if (cc->jobs[i] > 0 && waitpid(cc->jobs[i], NULL, WNOHANG) == cc->jobs[i]) {
+            cc->jobs[i] = 0;
+            v->evicted += compress_dir_trim(cc->dir);
+        }
+    }
+}
+
+/* Closes every descriptor from 3 on but keep[0..2] (ascending): a child must not hold the worker's connections open. */
+static void close_others(const int keep[3])
+{
+#ifdef SYS_close_range
+    unsigned lo = 3;
+    for (int i = 0; i < 3; i++) {
+        if ((unsigned)keep[i] > lo)
+            (void)syscall(SYS_close_range, lo, (unsigned)keep[i] - 1, 0U);
+        lo = (unsigned)keep[i] + 1;
+    }
+    (void)syscall(SYS_close_range, lo, ~0U, 0U);
+#else
+    (void)keep; /* no close_range(): the descriptors close when the child exits */
+#endif
+}
+
+/* The child: maps rq's file, codes it into the claimed tmp and publishes it (or nothing).  Never returns. */
+static void job_run(struct compress_cache *cc, const struct compress_request *rq, const char *name, int tmp)
+{
+    int keep[3] = {rq->fd, tmp, -1};
+    (void)prctl(PR_SET_PDEATHSIG, SIGKILL); /* a worker that goes takes its children along */
+    (void)prctl(PR_SET_NAME, "otu-compress");
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGINT, SIG_DFL);
+    signal(SIGHUP, SIG_DFL);
+    keep[2] = compress_dir_fd(cc->dir);
+    for (int i = 0; i < 2; i++) /* ascending */
+        for (int j = 0; j < 2 - i; j++)
+            if (keep[j] > keep[j + 1]) {
+                int t = keep[j];
+                keep[j] = keep[j + 1];
+                keep[j + 1] = t;
+            }
+    close_others(keep);
+    size_t n = (size_t)rq->st->st_size;
+    const char *in = mmap(NULL, n, PROT_READ, MAP_PRIVATE, rq->fd, 0);
+    char *out =
+        in == MAP_FAILED ? MAP_FAILED : mmap(NULL, n - 1, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    long len = out == MAP_FAILED ? -1 : encoder_run(cc->encoder, rq->coding, rq->level, in, n, out, n - 1);
+    if (len > compress_dir_budget(cc->dir))
+        len = 0; /* over the whole budget: kept as "send the file", not compressed again and again */
+    if (len < 0 || !still_same(rq))
+        compress_dir_abandon(cc->dir, name, tmp);
+    else
+        (void)compress_dir_publish(cc->dir, name, tmp, out, (size_t)len); /* 0 bytes: the "no gain" marker */
+    _exit(0);
+}
+
+/* Hands rq's file to a child: COMPRESS_STARTED, or COMPRESS_PENDING when it is under way or no child can start. */
+static enum compress_outcome job_start(struct compress_cache *cc, const struct compress_request *rq, const char *name)
+{
+    int slot = -1;
+    for (int i = 0; i < COMPRESS_JOBS_MAX && slot < 0; i++)
+        slot = cc->jobs[i] == 0 ? i : -1;
+    if (slot < 0 || rq->fd < 0)
+        return COMPRESS_PENDING; /* the children are busy: a later request tries again */
+    int tmp = compress_dir_claim(cc->dir, name);
+    if (tmp < 0)
+        return COMPRESS_PENDING;
+    pid_t pid = fork();
+    if (pid == 0)
+        job_run(cc, rq, name, tmp);
+    if (pid < 0) {
+        compress_dir_abandon(cc->dir, name, tmp);
+        return COMPRESS_PENDING;
+    }
+    close(tmp); /* the child holds the lock through its own descriptor */
+    cc->jobs[slot] = pid;
+    LOG_DEBUG("compress: %.*s %s %lld bytes: compressed by child %ld meanwhile", COMPRESS_LOG_NAME_MAX, rq->name,
+              coding_name(rq->coding), (long long)rq->st->st_size, (long)pid);
+    return COMPRESS_STARTED;
+}
+
+/* Compresses rq's file here and publishes it under name; the outcome. */
+static enum compress_outcome dir_make(struct compress_cache *cc, const struct compress_request *rq, const char *name,
+                                      struct compress_variant *v)
+{
+    int tmp = compress_dir_claim(cc->dir, name);
+    if (tmp < 0)
+        return COMPRESS_PENDING; /* another worker is at it */
+    int64_t started = clock_mono_us();
+    char *out = NULL;
+    size_t out_len = 0;
+    if (code_file(cc, rq, &out, &out_len) < 0 || !still_same(rq)) {
+        compress_dir_abandon(cc->dir, name, tmp);
+        free(out);
+        return out != NULL ? COMPRESS_UNSTABLE : COMPRESS_NONE;
+    }
+    if ((int64_t)out_len > compress_dir_budget(cc->dir))
+        out_len = 0; /* over the whole budget: kept as "send the file" */
+    int rc = compress_dir_publish(cc->dir, name, tmp, out, out_len);
     free(out);
-    free(owned);
-    return outcome;
+    v->evicted += compress_dir_trim(cc->dir);
+    LOG_DEBUG("compress: %.*s %s %lld -> %lld bytes in %.2f ms (shared)", COMPRESS_LOG_NAME_MAX, rq->name,
+              coding_name(rq->coding), (long long)rq->st->st_size, (long long)out_len,
+              (double)(clock_mono_us() - started) / 1000.0);
+    if (rc < 0 || out_len == 0 || (cc->handed_fd = compress_dir_find(cc->dir, name, &v->len)) < 0)
+        return COMPRESS_NONE;
+    v->fd = cc->handed_fd;
+    return COMPRESS_MADE;
+}
+
+/* The directory's answer for rq: see compress_get(). */
+static enum compress_outcome dir_get(struct compress_cache *cc, const struct compress_request *rq,
+                                     struct compress_variant *v)
+{
+    char name[COMPRESS_DIR_NAME_MAX];
+    compress_dir_name(name, sizeof(name), rq->st, coding_name(rq->coding), rq->level);
+    int64_t len = 0;
+    int fd = compress_dir_find(cc->dir, name, &len);
+    if (fd >= 0 && len == 0) {
+        close(fd);
+        return COMPRESS_NONE; /* remembered: no gain */
+    }
+    if (fd >= 0) {
+        cc->handed_fd = v->fd = fd;
+        v->len = len;
+        return COMPRESS_HIT;
+    }
+    if (turn_allows(cc, rq, (int64_t)rq->st->st_size))
+        return dir_make(cc, rq, name, v);
+    return job_start(cc, rq, name);
+}
+
+enum compress_outcome compress_get(struct compress_cache *cc, const struct compress_request *rq,
+                                   struct compress_variant *v)
+{
+    memset(v, 0, sizeof(*v));
+    v->fd = -1;
+    cc->clock++;
+    if (cc->handed_fd >= 0) {
+        close(cc->handed_fd);
+        cc->handed_fd = -1;
+    }
+    if (cc->dir == NULL)
+        return memory_get(cc, rq, v);
+    jobs_reap(cc, v);
+    return dir_get(cc, rq, v);
+}
+
+int compress_coding_parse(void *cc, const char *item, char *why, size_t whylen)
+{
+    struct compress_config *c = cc;
+    if (strcmp(item, "off") == 0 && c->n_codings == 0) {
+        c->n_codings = -1; /* off: nothing may follow */
+        return 0;
+    }
+    int coding = coding_by_name(item, strlen(item));
+    for (int i = 0; coding >= 0 && i < c->n_codings; i++)
+        coding = c->codings[i] == coding ? -1 : coding;
+    if (coding < 0 || c->n_codings < 0 || c->n_codings >= CODING_COUNT)
+        return opt_expected(why, whylen, "off, or codings zstd, br, gzip in the order preferred, each once");
+    c->codings[c->n_codings++] = coding;
+    return 0;
+}
+
+void compress_codings_clear(void *cc)
+{
+    ((struct compress_config *)cc)->n_codings = 0;
+}
+
+int compress_level_parse(void *cc, const char *item, char *why, size_t whylen)
+{
+    struct compress_config *c = cc;
+    const char *eq = strchr(item, '=');
+    int coding = eq != NULL ? coding_by_name(item, (size_t)(eq - item)) : -1;
+    if (eq == NULL && item[0] >= '0' && item[0] <= '9') { /* a bare N: gzip's, as before zstd and br */
+        coding = CODING_GZIP;
+        eq = item - 1;
+    }
+    int lo = 0, hi = 0;
+    if (coding >= 0)
+        coding_levels(coding, &lo, &hi);
+    char *end = NULL;
+    long level = coding >= 0 ? strtol(eq + 1, &end, 10) : -1;
+    if (coding < 0 || end == eq + 1 || *end != '\0' || level < lo || level > hi)
+        return opt_expected(why, whylen, "CODING=LEVEL items: zstd=1..19, br=0..%d, gzip=1..12", ENCODER_BR_LEVEL_MAX);
+    c->levels[coding] = (int)level;
+    return 0;
+}
+
+void compress_levels_reset(void *cc)
+{
+    struct compress_config *c = cc;
+    c->levels[CODING_ZSTD] = 3;
+    c->levels[CODING_BR] = 5;
+    c->levels[CODING_GZIP] = 6;
 }
 
 bool compress_type_listed(const char *list, const char *type)

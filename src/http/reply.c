@@ -56,6 +56,7 @@ void reply_reset(struct reply *r)
     r->gzip_unstable = false;
     r->gzip_saved = 0;
     r->gzip_cache_bytes = -1;
+    r->gzip_turn_max = -1;
 }
 
 void reply_set_head(struct reply *r, struct response_head *rh)

@@ -67,6 +67,8 @@ struct reply {
     bool gzip_unstable;       /* ...or the file changed while it was read: sent as it is */
     int64_t gzip_saved;       /* the file's size minus the variant's, when its body is sent */
     int64_t gzip_cache_bytes; /* what the worker's compression cache holds, -1 = not looked at */
+    int gzip_evicted;         /* shared results a trim removed while answering */
+    int64_t gzip_turn_max;    /* the most bytes one loop turn of the worker compressed, -1 = not looked at */
 };
 
 /*

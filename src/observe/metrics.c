@@ -35,12 +35,14 @@ struct slot_counters {
     _Atomic uint64_t health[2];                             /* health-path answers: [0] 200, [1] 503 */
     _Atomic uint64_t auth[3];                               /* basic auth: crypt() calls, of which refused,
                                                                429s without crypt() */
-    _Atomic uint64_t gzip[4];                               /* gzip on the fly: cache hits, compressions
-                                                               made, bytes saved, files that changed
-                                                               while they were read */
+    _Atomic uint64_t gzip[5];                               /* compression on the fly: cache hits,
+                                                               compressions made (or handed to a child),
+                                                               bytes saved, files that changed while they
+                                                               were read, shared results evicted */
     _Atomic int64_t gzip_cache_bytes;                       /* compressed bytes the worker holds now */
     _Atomic uint64_t decoded[2];                            /* compressed-only files decoded for a client:
                                                                answers started, bombs stopped */
+    _Atomic int64_t gzip_turn_max;                          /* the most bytes one loop turn compressed */
 } __attribute__((aligned(64)));
 
 struct metrics {
@@ -108,7 +110,7 @@ void metrics_note_auth_limited(struct metrics *m, int slot)
 }
 
 void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, bool unstable, int64_t saved,
-                       int64_t cache_bytes)
+                       int64_t cache_bytes, int evicted, int64_t turn_max)
 {
     if (m == NULL)
         return;
@@ -117,6 +119,9 @@ void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, bool un
     bump(&s->gzip[1], made ? 1 : 0);
     bump(&s->gzip[2], (uint64_t)(saved > 0 ? saved : 0));
     bump(&s->gzip[3], unstable ? 1 : 0);
+    bump(&s->gzip[4], (uint64_t)(evicted > 0 ? evicted : 0));
+    if (turn_max >= 0)
+        atomic_store_explicit(&s->gzip_turn_max, turn_max, memory_order_relaxed);
     if (cache_bytes >= 0)
         atomic_store_explicit(&s->gzip_cache_bytes, cache_bytes, memory_order_relaxed);
 }
@@ -167,6 +172,18 @@ static uint64_t sum_at(const struct metrics *m, size_t offset)
 }
 
 /* Sums, over all slots, the signed gauge at byte offset 'offset' of struct slot_counters. */
+/* The largest signed gauge at offset over the blocks. */
+static int64_t max_gauge_at(const struct metrics *m, size_t offset)
+{
+    int64_t most = 0;
+    for (int i = 0; i < m->slots; i++) {
+        int64_t v =
+            atomic_load_explicit((const _Atomic int64_t *)((const char *)&m->slot[i] + offset), memory_order_relaxed);
+        most = v > most ? v : most;
+    }
+    return most;
+}
+
 static int64_t sum_gauge_at(const struct metrics *m, size_t offset)
 {
     int64_t total = 0;
@@ -182,10 +199,11 @@ static int64_t sum_gauge_at(const struct metrics *m, size_t offset)
 
 /* Where a metric's value comes from. */
 enum metric_source {
-    FROM_COUNTERS, /* the counter at offset, summed over the blocks */
-    FROM_GAUGES,   /* the signed gauge at offset, summed over the blocks */
-    FROM_RESTARTS, /* the master's restart count */
-    FROM_WORKERS   /* the worker slots */
+    FROM_COUNTERS,  /* the counter at offset, summed over the blocks */
+    FROM_GAUGES,    /* the signed gauge at offset, summed over the blocks */
+    FROM_GAUGE_MAX, /* the signed gauge at offset, the largest over the blocks */
+    FROM_RESTARTS,  /* the master's restart count */
+    FROM_WORKERS    /* the worker slots */
 };
 
 /* One line of the exposition; a row whose name differs from the one before starts a family (HELP, TYPE). */
@@ -210,16 +228,20 @@ static const struct metric_row rows[] = {
     {"otuserver_auth_limited_total", "counter",
      "Requests answered 429 without crypt(): their address failed too often.", "", FROM_COUNTERS, AT_I(auth, 2)},
     {"otuserver_compress_cache_hits_total", "counter",
-     "Answers gzip'ed on the fly that came from the workers' compression caches.", "", FROM_COUNTERS, AT_I(gzip, 0)},
-    {"otuserver_compress_cache_misses_total", "counter", "Files gzip'ed on the fly and kept (a cache miss).", "",
-     FROM_COUNTERS, AT_I(gzip, 1)},
+     "Answers compressed on the fly that came from the compression cache (shared or the workers').", "", FROM_COUNTERS,
+     AT_I(gzip, 0)},
+    {"otuserver_compress_cache_misses_total", "counter",
+     "Files compressed on the fly, in the worker or by a child (a cache miss).", "", FROM_COUNTERS, AT_I(gzip, 1)},
     {"otuserver_compress_bytes_saved_total", "counter",
-     "Bytes not sent thanks to gzip on the fly: file sizes minus variant sizes of bodies sent.", "", FROM_COUNTERS,
-     AT_I(gzip, 2)},
+     "Bytes not sent thanks to compression on the fly: file sizes minus variant sizes of bodies sent.", "",
+     FROM_COUNTERS, AT_I(gzip, 2)},
     {"otuserver_compress_unstable_total", "counter",
-     "Files that changed while they were read for gzip on the fly: sent as they were, nothing kept.", "", FROM_COUNTERS,
+     "Files that changed while they were read for compression: sent as they were, nothing kept.", "", FROM_COUNTERS,
      AT_I(gzip, 3)},
-    {"otuserver_compress_cache_bytes", "gauge", "Compressed bytes the workers' caches hold.", "", FROM_GAUGES,
+    {"otuserver_compress_cache_evictions_total", "counter",
+     "Results removed from --compress-cache-dir to keep it within --compress-cache-size.", "", FROM_COUNTERS,
+     AT_I(gzip, 4)},
+    {"otuserver_compress_cache_bytes", "gauge", "Compressed bytes the workers' memory caches hold.", "", FROM_GAUGES,
      AT(gzip_cache_bytes)},
     {"otuserver_decoded_total", "counter",
      "Answers decoded on the fly from a compressed file without its original (page.html.gz only), for a client "
@@ -229,6 +251,9 @@ static const struct metric_row rows[] = {
      "Of those, the ones stopped at a bound (more than 1 GiB out, or 1,000 bytes per compressed byte): connection "
      "closed.",
      "", FROM_COUNTERS, AT_I(decoded, 1)},
+    {"otuserver_compress_turn_bytes_max", "gauge",
+     "The most bytes one worker compressed in one loop turn (never above its 1 MiB budget).", "", FROM_GAUGE_MAX,
+     AT(gzip_turn_max)},
     {"otuserver_response_bytes_total", "counter", "Bytes sent in responses, heads included.", "", FROM_COUNTERS,
      AT(bytes)},
     {"otuserver_connections_open", "gauge", "Client connections open now.", "", FROM_GAUGES, AT(open)},
@@ -248,6 +273,7 @@ static void render_row(const struct metrics *m, const struct metric_row *r, cons
     switch (r->source) {
     case FROM_COUNTERS: v = (long long)sum_at(m, r->offset); break;
     case FROM_GAUGES: v = (long long)sum_gauge_at(m, r->offset); break;
+    case FROM_GAUGE_MAX: v = (long long)max_gauge_at(m, r->offset); break;
     case FROM_RESTARTS: v = (long long)atomic_load_explicit(&m->restarts, memory_order_relaxed); break;
     case FROM_WORKERS: v = m->workers; break;
     }

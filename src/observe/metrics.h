@@ -40,13 +40,15 @@ void metrics_note_auth_crypt(struct metrics *m, int slot, bool accepted);
 void metrics_note_auth_limited(struct metrics *m, int slot);
 
 /*
- * Counts one answer's part in gzip on the fly: a cache hit, a compression
- * made, a file that changed while it was read (unstable: sent as it is),
- * the bytes it saved (the file's size minus the variant's), and sets the
- * slot's gauge of compressed bytes held (cache_bytes < 0: unchanged).
+ * Counts one answer's part in compression on the fly: a cache hit, a
+ * compression made (or handed to a child), a file that changed while it
+ * was read (unstable: sent as it is), the bytes it saved (the file's size
+ * minus the variant's), the shared results evicted; and sets the slot's
+ * gauges of compressed bytes held and of the most bytes one loop turn
+ * compressed (cache_bytes, turn_max < 0: unchanged).
  */
 void metrics_note_gzip(struct metrics *m, int slot, bool hit, bool made, bool unstable, int64_t saved,
-                       int64_t cache_bytes);
+                       int64_t cache_bytes, int evicted, int64_t turn_max);
 
 /*
  * Counts a compressed-only file decoded for a client (bomb false: when its

@@ -151,6 +151,19 @@ static struct timeval ms_to_tv(int64_t ms)
     return clock_ms_to_timeval(ms < 1 ? 1 : ms);
 }
 
+/*
+ * The loop turn: libevent's cached time, read once per turn after polling,
+ * in microseconds.  Two turns within one microsecond share it, which only
+ * makes a per-turn budget stricter.
+ */
+static int64_t loop_turn(struct conn_ctx *ctx)
+{
+    struct timeval tv;
+    if (event_base_gettimeofday_cached(ctx->base, &tv) < 0)
+        return clock_mono_us();
+    return (int64_t)tv.tv_sec * 1000000 + tv.tv_usec;
+}
+
 /* Refreshes ctx->date when the second has changed. */
 static void refresh_date(struct conn_ctx *ctx)
 {
@@ -792,7 +805,8 @@ static void conn_handle_head(struct conn *c)
                              .peer = c->peer,
                              .strikes = &c->strikes,
                              .client = c->rec.client,
-                             .request_id = c->rec.request_id};
+                             .request_id = c->rec.request_id,
+                             .turn = loop_turn(ctx)};
     c->rec.quiet = ctx->app.answer(ctx->app.arg, &q, &ctx->reply);
     conn_start_reply(c, &ctx->reply);
     ctx->app.done(ctx->app.arg); /* the body is copied, the descriptor ours */

@@ -55,6 +55,8 @@ struct conn_request {
     const char *client;                   /* the client's address: the peer, or whom a trusted proxy
                                              says it serves (struct conn_clients); what limits key on */
     const char *request_id;               /* this request's X-Request-Id, or NULL when ids are off */
+    int64_t turn;                         /* the loop turn answering it: libevent's cached time (us),
+                                             the same for every request of one turn */
 };
 
 /*

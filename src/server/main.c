@@ -6,6 +6,7 @@
 
 #include "access_log.h"
 #include "auth.h"
+#include "compress_dir.h"
 #include "config.h"
 #include "config_help.h"
 #include "healthcheck.h"
@@ -63,6 +64,21 @@ static void log_warnings(const struct config *cfg)
         LOG_WARN("%s", cfg->warnings.line[i]);
     if (cfg->warnings.dropped > 0)
         LOG_WARN("%d more configuration warnings not shown", cfg->warnings.dropped);
+}
+
+/*
+ * Says once, for every worker, when --compress-cache-dir cannot be used:
+ * each worker then keeps its own results in memory.
+ */
+static void check_compress_dir(const struct config *cfg)
+{
+    if (cfg->compress.n_codings <= 0 || cfg->compress.cache_dir[0] == '\0')
+        return;
+    struct compress_dir *d = compress_dir_open(cfg->compress.cache_dir, cfg->compress.cache_size);
+    if (d == NULL)
+        LOG_WARN("--compress-cache-dir %s: %s; each worker keeps its compressed results in memory instead",
+                 cfg->compress.cache_dir, strerror(errno));
+    compress_dir_close(d);
 }
 
 /* The settings' process-wide parts, set before the workers fork. */
@@ -172,6 +188,7 @@ int main(int argc, char **argv)
     }
     apply_globals(cfg);
     log_warnings(cfg);
+    check_compress_dir(cfg);
     if (listen_fall_back_to_ipv4(cfg->bind_addr, sizeof(cfg->bind_addr)))
         LOG_INFO("this kernel has no IPv6: listening on 0.0.0.0 instead of ::");
     signal(SIGPIPE, SIG_IGN); /* a client that goes away is an errno, not a death */

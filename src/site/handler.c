@@ -5,9 +5,11 @@
 
 #include "handler.h"
 
+#include "accept_coding.h"
 #include "autoindex.h"
 #include "clock.h"
 #include "cors.h"
+#include "encoder.h"
 #include "http_cond.h"
 
 #include "log.h"
@@ -87,9 +89,13 @@ int handler_init(struct handler *h, const struct config *cfg)
     }
     h->cache = file_cache_new(&h->root, cfg->file_cache_entries > 0 ? (size_t)cfg->file_cache_entries : 0,
                               cfg->file_cache_entries > 0, cfg->etag_hash_max > 0 ? cfg->etag_hash_max : -1);
-    bool gzip = cfg->compress.mode == COMPRESS_MODE_GZIP;
+    bool gzip = cfg->compress.n_codings > 0;
+    bool dir_ok = false;
     if (h->cache != NULL && gzip)
-        h->gzip = compress_cache_new((size_t)cfg->compress.cache_size, HANDLER_BODY_MAX, cfg->compress.level);
+        h->gzip = compress_cache_new(&cfg->compress, HANDLER_BODY_MAX, &dir_ok);
+    if (h->gzip != NULL && cfg->compress.cache_dir[0] != '\0' && !dir_ok) /* the master warned, once */
+        LOG_DEBUG("worker: --compress-cache-dir %s is not usable: compressed results are kept in memory",
+                  cfg->compress.cache_dir);
     if (h->cache == NULL || (gzip && h->gzip == NULL)) {
         file_cache_free(h->cache);
         h->cache = NULL;
@@ -268,7 +274,7 @@ struct exchange_buffers {
     char ext_rel[PATH_MAX_DECODED + PAGES_EXT_MAX]; /* pr.rel + a --try-ext extension: the clean URL's file */
     char location[sizeof(((struct redirect_rule *)0)->to) + HANDLER_LOCATION_MAX]; /* a --redirect answer's
                                                                                       Location: handler->location_cap of it is used */
-    char etag[sizeof(((struct file_info *)0)->etag) + 12]; /* a gzip variant's: the file's + "-gz"; a
+    char etag[sizeof(((struct file_info *)0)->etag) + 12]; /* a variant's: the file's + "-gz", "-br", "-zst"; a
                                                                decoded answer's: + "-identity" */
     char served_path[PATH_MAX_DECODED + 72];               /* "/" + the served name: what rules match besides */
     char headers[PATH_HEADERS_MAX];                        /* the all-paths and matching rules' header lines */
@@ -290,7 +296,7 @@ struct exchange {
     const char *served;                   /* the name whose type is sent: buf->pr.rel or buf->index_rel */
     const struct file_info *fi;           /* the file to send (its sibling, once one is chosen) */
     const char *cors;                     /* CORS lines every answer carries, or NULL */
-    struct compress_variant gz;           /* the gzip variant made on the fly (len 0: none) */
+    struct compress_variant gz;           /* the variant made on the fly (len 0: none) */
     const char *vary;                     /* a Vary value the answer depends on besides the coding, or NULL */
     const char *asked;                    /* the request path --cache-control and --header rules match
                                              (before a fallback), or NULL: no rules, or no path yet */
@@ -753,62 +759,110 @@ static bool directory_or_index(struct exchange *x)
 }
 
 /*
- * Picks the precompressed sibling to send instead of the file: the first of
- * br, zstd, gzip that the client accepts and that is fresh.  Makes it x->fi and
- * returns its coding, or returns NULL (the file itself).
+ * True when x->fi may be compressed on the fly (--compress): a type in
+ * --compress-types and a size from --compress-min-size to
+ * --compress-max-size.
  */
-static const char *choose_encoding(struct exchange *x)
+static bool fly_fits(const struct exchange *x)
 {
-    static const struct {
-        const char *coding;
-        const char *suffix;
-    } preferred[] = {{"br", ".br"}, {"zstd", ".zst"}, {"gzip", ".gz"}};
-    struct http_slice ae = x->info->accept_encoding;
-    if (ae.p == NULL)
-        return NULL;
-    for (size_t i = 0; i < OTU_ARRAY_LEN(preferred); i++) {
-        if (!http_accepts_coding(ae, preferred[i].coding))
-            continue;
-        const struct file_info *sib = fresh_sibling(x->h, x->served, preferred[i].suffix, &x->fi->st.st_mtim, x->now);
-        if (sib != NULL) {
-            x->fi = sib;
-            return preferred[i].coding;
-        }
-    }
-    return NULL;
+    const struct config *cfg = x->h->cfg;
+    int64_t size = (int64_t)x->fi->st.st_size;
+    return x->h->gzip != NULL && size >= cfg->compress.min_size && size <= cfg->compress.max_size &&
+           compress_type_listed(cfg->compress.types, mime_type_for(x->served));
 }
 
 /*
- * gzip on the fly (--compress gzip), when choose_encoding() found no
- * sibling: for a client that accepts gzip, a request without Range (a range
- * is of the file as it is, as nginx does), a type in --compress-types and a
- * size from --compress-min-size to --compress-max-size.  The variant comes
- * from the worker's cache, compressed now on a miss (and HEAD looks it up
- * too, for GET's Content-Length).  Makes it x->gz, its ETag (the file's
- * with "-gz" inside the quotes) buf->etag, and returns "gzip"; or NULL
- * (the file itself).
+ * The codings in the order that breaks ties: --compress's list, then the
+ * others (which only a precompressed sibling can provide).  Returns how many (CODING_COUNT).
  */
-static const char *compress_on_the_fly(struct exchange *x)
+static size_t offer_order(const struct config *cfg, int *order)
+{
+    size_t n = 0;
+    for (int i = 0; i < cfg->compress.n_codings; i++)
+        order[n++] = cfg->compress.codings[i];
+    for (int c = 0; c < CODING_COUNT; c++) {
+        bool listed = false;
+        for (size_t i = 0; i < n; i++)
+            listed = listed || order[i] == c;
+        if (!listed)
+            order[n++] = c;
+    }
+    return n;
+}
+
+/*
+ * The variant of x->fi in coding made on the fly: from the cache (shared
+ * or the worker's), compressed now on a miss (HEAD looks it up too, for
+ * GET's Content-Length), or by a child for a big file (then the file goes
+ * out as it is this time).  Makes it x->gz, its ETag (the file's with the
+ * coding's tag inside the quotes) buf->etag, and returns the coding's
+ * name; or NULL (the file itself).
+ */
+static const char *compress_on_the_fly(struct exchange *x, int coding)
 {
     struct handler *h = x->h;
-    const struct config *cfg = h->cfg;
     const struct file_info *fi = x->fi;
-    int64_t size = (int64_t)fi->st.st_size;
-    if (h->gzip == NULL || x->info->range.p != NULL || x->info->accept_encoding.p == NULL ||
-        size < cfg->compress.min_size || size > cfg->compress.max_size ||
-        !http_accepts_coding(x->info->accept_encoding, "gzip") ||
-        !compress_type_listed(cfg->compress.types, mime_type_for(x->served)))
-        return NULL;
-    enum compress_outcome o = compress_get(h->gzip, &fi->st, fi->data, fi->fd, x->served, &x->gz);
+    struct compress_request rq = {.coding = coding,
+                                  .level = h->cfg->compress.levels[coding],
+                                  .st = &fi->st,
+                                  .data = fi->data,
+                                  .fd = fi->fd,
+                                  .name = x->served,
+                                  .turn = h->turn};
+    enum compress_outcome o = compress_get(h->gzip, &rq, &x->gz);
     x->r->gzip_cache_bytes = (int64_t)compress_cache_bytes(h->gzip);
+    x->r->gzip_turn_max = compress_turn_bytes_max(h->gzip);
+    x->r->gzip_evicted = x->gz.evicted;
     x->r->gzip_unstable = o == COMPRESS_UNSTABLE;
-    if (o == COMPRESS_NONE || o == COMPRESS_UNSTABLE)
+    x->r->gzip_made = o == COMPRESS_MADE || o == COMPRESS_STARTED;
+    if (o != COMPRESS_HIT && o != COMPRESS_MADE) {
+        x->gz.len = 0;
         return NULL;
+    }
     x->r->gzip_hit = o == COMPRESS_HIT;
-    x->r->gzip_made = o == COMPRESS_MADE;
-    size_t n = strlen(fi->etag); /* "...": the suffix goes before the closing quote */
-    snprintf(x->buf->etag, sizeof(x->buf->etag), "%.*s-gz\"", (int)(n > 0 ? n - 1 : 0), fi->etag);
-    return "gzip";
+    size_t n = strlen(fi->etag); /* "...": the tag goes before the closing quote */
+    snprintf(x->buf->etag, sizeof(x->buf->etag), "%.*s%s\"", (int)(n > 0 ? n - 1 : 0), fi->etag,
+             coding_etag_tag(coding));
+    return coding_name(coding);
+}
+
+/*
+ * Picks the coding of the answer (RFC 9110 negotiation, accept_coding.h)
+ * among what this file has: a fresh precompressed sibling smaller than the
+ * file, or a variant made on the fly.  A request with Range gets the file
+ * itself (a range is of the identity file, as nginx does).  A sibling
+ * becomes x->fi; returns the coding's name, or NULL (the file itself).
+ */
+static const char *choose_encoding(struct exchange *x)
+{
+    struct http_slice ae = x->info->accept_encoding;
+    if (ae.p == NULL || x->info->range.p != NULL)
+        return NULL;
+    int order[CODING_COUNT];
+    const char *names[CODING_COUNT];
+    const struct file_info *sib[CODING_COUNT];
+    bool usable[CODING_COUNT];
+    size_t n = offer_order(x->h->cfg, order);
+    bool fly = fly_fits(x);
+    for (size_t i = 0; i < n; i++) {
+        names[i] = coding_name(order[i]);
+        sib[i] = NULL;
+        usable[i] = false;
+        if (accept_coding_quality(ae, names[i]) == 0)
+            continue; /* refused: no need to look for its sibling */
+        sib[i] = fresh_sibling(x->h, x->served, coding_suffix(order[i]), &x->fi->st.st_mtim, x->now);
+        if (sib[i] != NULL && sib[i]->st.st_size >= x->fi->st.st_size)
+            sib[i] = NULL; /* not smaller than the file: ignored */
+        usable[i] = sib[i] != NULL || (fly && (int)i < x->h->cfg->compress.n_codings);
+    }
+    int pick = accept_coding_choose(ae, names, usable, n);
+    if (pick < 0)
+        return NULL;
+    if (sib[pick] != NULL) {
+        x->fi = sib[pick];
+        return names[pick];
+    }
+    return compress_on_the_fly(x, order[pick]);
 }
 
 /*
@@ -871,7 +925,8 @@ static void fill_head(const struct exchange *x, const char *coding, struct respo
     rh->content_encoding = coding;
     rh->etag = x->fi->etag;
     rh->last_modified = x->fi->last_modified;
-    rh->accept_ranges = true;
+    /* a range is of the file as it is: a coded answer offers none, unless the coded file is all there is */
+    rh->accept_ranges = coding == NULL || x->only != NULL;
     rh->vary_accept_encoding = true;
     rh->cache_control = cache_control_for(x, file);
     rh->extra = headers_for(x, file);
@@ -1012,8 +1067,6 @@ static void serve_file(struct exchange *x)
         return;
     }
     const char *coding = x->only != NULL ? x->only->coding : choose_encoding(x);
-    if (coding == NULL)
-        coding = compress_on_the_fly(x);
     fill_head(x, coding, &rh);
     if (x->gz.len > 0)
         rh.etag = x->buf->etag;

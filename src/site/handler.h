@@ -59,8 +59,9 @@ struct handler {
     const struct config *cfg;        /* settings */
     struct file_root root;           /* the opened document root */
     struct file_cache *cache;        /* remembered opens, validators and small files */
-    struct compress_cache *gzip;     /* gzip variants made on the fly (--compress gzip), or NULL */
+    struct compress_cache *gzip;     /* variants made on the fly (--compress), or NULL */
     struct precomp_hook decode_hook; /* told when decoding a compressed-only file stops (the site's metrics) */
+    int64_t turn;                    /* the loop turn of the request being answered (the caller sets it) */
     char server[64];                 /* Server header value */
     char fallback_rel[PAGES_FALLBACKS_MAX][PAGES_PATH_MAX]; /* each --fallback's page, normalised ("" = unusable) */
     size_t location_cap;     /* room for a --redirect Location: the longest rule + HANDLER_LOCATION_MAX */

@@ -108,12 +108,13 @@ static bool site_answer(void *arg, const struct conn_request *q, struct reply *r
     }
     if (q->rc == 0 && s->auth != NULL && !cors_preflight_allowed(&s->cfg->cors, q->info) && refused_by_auth(s, q, r))
         return false; /* 401 or 429: nothing of the site is looked at */
+    s->handler.turn = q->turn;
     handler_respond(&s->handler, q->rc, q->info, q->keep_alive, q->date, r);
     if (r->decoded)
         metrics_note_decoded(s->metrics, s->slot, false);
     if (r->gzip_hit || r->gzip_made || r->gzip_unstable || r->gzip_cache_bytes >= 0)
         metrics_note_gzip(s->metrics, s->slot, r->gzip_hit, r->gzip_made, r->gzip_unstable, r->gzip_saved,
-                          r->gzip_cache_bytes);
+                          r->gzip_cache_bytes, r->gzip_evicted, r->gzip_turn_max);
     return false;
 }
 

@@ -85,6 +85,7 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
   "OTUSERVER_COMPRESS_MAX_SIZE" .Values.config.compressMaxSize
   "OTUSERVER_COMPRESS_CACHE_SIZE" .Values.config.compressCacheSize
   "OTUSERVER_COMPRESS_LEVEL" .Values.config.compressLevel
+  "OTUSERVER_COMPRESS_CACHE_DIR" .Values.config.compressCacheDir
   "OTUSERVER_TRUSTED_PROXIES" .Values.config.trustedProxies
   "OTUSERVER_REAL_IP_HEADER" .Values.config.realIpHeader
   "OTUSERVER_PROXY_PROTOCOL" .Values.config.proxyProtocol
