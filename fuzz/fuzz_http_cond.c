@@ -1,6 +1,6 @@
 /*
  * fuzz_http_cond.c - libFuzzer target: RFC 9110's field values from a
- * hostile client (Range, If-Range, entity-tag lists, Accept-Encoding,
+ * hostile client (Range, If-Range, entity-tag lists,
  * Accept and Sec-Fetch-Mode for navigations, dates).
  *
  * The input is split at its first two NULs into a field value, a size and
@@ -32,8 +32,6 @@ static unsigned answers(struct http_slice v, int64_t size)
     bits |= (unsigned)http_if_range_holds(v, etag, 784111777) << 2;
     bits |= (unsigned)http_etag_list_matches(v, etag, true) << 3;
     bits |= (unsigned)http_etag_list_matches(v, etag, false) << 4;
-    bits |= (unsigned)http_accepts_coding(v, "gzip") << 5;
-    bits |= (unsigned)http_accepts_coding(v, "br") << 6;
     bits |= (unsigned)http_accept_names(v, "text/html") << 8;
     struct http_request_info info;
     memset(&info, 0, sizeof(info));

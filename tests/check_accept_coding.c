@@ -84,6 +84,38 @@ START_TEST(test_unusable_codings_are_skipped)
 }
 END_TEST
 
+static const struct {
+    const char *accept;
+    const char *coding;
+    bool ok;
+} coding_rows[] = {
+    {"gzip", "gzip", true},
+    {"GZIP", "gzip", true},
+    {"br, gzip;q=0.8", "gzip", true},
+    {"gzip;q=0", "gzip", false},
+    {"gzip; q=0.000", "gzip", false},
+    {"gzip;Q=0.0", "gzip", false},
+    {"gzip;q=0.001", "gzip", true},
+    {"*", "gzip", true},
+    {"*;q=0", "gzip", false},
+    {"*;q=0, gzip", "gzip", true}, /* named wins over * */
+    {"gzip;q=0, *", "gzip", false},
+    {"identity", "gzip", false},
+    {"x-gzip", "gzip", false},
+    {"gzipx", "gzip", false},
+    {"", "gzip", false},
+    {",,,", "gzip", false},
+    {"br;q=1, zstd", "zstd", true},
+};
+
+/* Accepted or not (a quality above 0), as a compressed-only file asks (site/precomp). */
+START_TEST(test_accepted)
+{
+    ck_assert_msg((accept_coding_quality(sl(coding_rows[_i].accept), coding_rows[_i].coding) > 0) == coding_rows[_i].ok,
+                  "'%s' for %s", coding_rows[_i].accept, coding_rows[_i].coding);
+}
+END_TEST
+
 START_TEST(test_quality)
 {
     ck_assert_int_eq(accept_coding_quality(sl("gzip;q=0.25"), "gzip"), 250);
@@ -103,6 +135,7 @@ int main(void)
     tcase_add_test(tc, test_order_breaks_ties);
     tcase_add_test(tc, test_unusable_codings_are_skipped);
     tcase_add_test(tc, test_quality);
+    tcase_add_loop_test(tc, test_accepted, 0, (int)OTU_ARRAY_LEN(coding_rows));
     suite_add_tcase(s, tc);
     return check_run(s);
 }

@@ -124,37 +124,6 @@ START_TEST(test_ranges)
 }
 END_TEST
 
-static const struct {
-    const char *accept;
-    const char *coding;
-    bool ok;
-} coding_rows[] = {
-    {"gzip", "gzip", true},
-    {"GZIP", "gzip", true},
-    {"br, gzip;q=0.8", "gzip", true},
-    {"gzip;q=0", "gzip", false},
-    {"gzip; q=0.000", "gzip", false},
-    {"gzip;Q=0.0", "gzip", false},
-    {"gzip;q=0.001", "gzip", true},
-    {"*", "gzip", true},
-    {"*;q=0", "gzip", false},
-    {"*;q=0, gzip", "gzip", true}, /* named wins over * */
-    {"gzip;q=0, *", "gzip", false},
-    {"identity", "gzip", false},
-    {"x-gzip", "gzip", false},
-    {"gzipx", "gzip", false},
-    {"", "gzip", false},
-    {",,,", "gzip", false},
-    {"br;q=1, zstd", "zstd", true},
-};
-
-START_TEST(test_accept_encoding)
-{
-    ck_assert_msg(http_accepts_coding(sl(coding_rows[_i].accept), coding_rows[_i].coding) == coding_rows[_i].ok,
-                  "'%s' for %s", coding_rows[_i].accept, coding_rows[_i].coding);
-}
-END_TEST
-
 /* Navigations (issue 27): Sec-Fetch-Mode, else Accept naming text/html itself with q > 0. */
 static const struct {
     const char *accept, *mode;
@@ -235,7 +204,6 @@ int main(void)
     tcase_add_loop_test(tc, test_etag_lists, 0, (int)OTU_ARRAY_LEN(etag_rows));
     tcase_add_loop_test(tc, test_if_range, 0, (int)OTU_ARRAY_LEN(if_range_rows));
     tcase_add_loop_test(tc, test_ranges, 0, (int)OTU_ARRAY_LEN(range_rows));
-    tcase_add_loop_test(tc, test_accept_encoding, 0, (int)OTU_ARRAY_LEN(coding_rows));
     tcase_add_loop_test(tc, test_navigation, 0, (int)OTU_ARRAY_LEN(navigation_rows));
     tcase_add_loop_test(tc, test_preconditions, 0, (int)OTU_ARRAY_LEN(pre_rows));
     suite_add_tcase(s, tc);

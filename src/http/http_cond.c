@@ -145,29 +145,6 @@ static bool zero_q(struct http_slice v, size_t *i)
     return zero;
 }
 
-bool http_accepts_coding(struct http_slice v, const char *coding)
-{
-    size_t n = strlen(coding);
-    size_t i = 0;
-    bool star = false, named = false, named_ok = false;
-    while (i < v.len) {
-        while (i < v.len && (v.p[i] == ' ' || v.p[i] == '\t' || v.p[i] == ','))
-            i++;
-        size_t start = i;
-        while (i < v.len && v.p[i] != ',' && v.p[i] != ';' && v.p[i] != ' ' && v.p[i] != '\t')
-            i++;
-        size_t tok_len = i - start;
-        bool refused = zero_q(v, &i);
-        if (tok_len == n && strncasecmp(v.p + start, coding, n) == 0) {
-            named = true;
-            named_ok = !refused;
-        } else if (tok_len == 1 && v.p[start] == '*') {
-            star = !refused;
-        }
-    }
-    return named ? named_ok : star;
-}
-
 bool http_accept_names(struct http_slice v, const char *type)
 {
     size_t n = strlen(type);

@@ -1,8 +1,8 @@
 /*
  * http_cond.h - RFC 9110's request semantics over a file's validators:
  * entity-tag lists, preconditions and conditional GETs (section 13), one
- * byte range and If-Range (section 14), and content coding negotiation
- * (Accept-Encoding, section 12.5.3).
+ * byte range and If-Range (section 14), and what an Accept value names
+ * (navigations).  Content coding negotiation is accept_coding.h's.
  *
  * Pure functions of the request's field values: no I/O, no configuration,
  * no allocation.  The handler decides what to do with the answers;
@@ -51,12 +51,6 @@ enum http_range {
  * amplification.
  */
 enum http_range http_range_parse(struct http_slice range, int64_t size, int64_t *first, int64_t *len);
-
-/*
- * True when an Accept-Encoding value accepts coding (by name, without case,
- * or through "*") with a q above 0.  A named coding overrides "*".
- */
-bool http_accepts_coding(struct http_slice accept_encoding, const char *coding);
 
 /*
  * True when an Accept value names the media type type ("text/html") itself,

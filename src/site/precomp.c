@@ -5,7 +5,7 @@
 
 #include "precomp.h"
 
-#include "http_cond.h"
+#include "accept_coding.h"
 #include "log.h"
 #include "path.h"
 
@@ -44,7 +44,7 @@ const struct file_info *precomp_find(struct file_cache *fc, const char *rel, str
 {
     *accepted = false;
     for (size_t i = 0; accept_encoding.p != NULL && i < OTU_ARRAY_LEN(sent_order); i++) {
-        if (!http_accepts_coding(accept_encoding, sent_order[i].coding))
+        if (accept_coding_quality(accept_encoding, sent_order[i].coding) == 0)
             continue;
         const struct file_info *fi = form_file(fc, rel, sent_order[i].suffix, now);
         if (fi != NULL) {
