@@ -16,6 +16,7 @@
 
 #include <netinet/in.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,8 @@ START_TEST(test_sighup_reopens_log)
 {
     int p;
     pid_t master = lc_start(ARGS("-w", "2"), &p);
+    pid_t before[2], now[4];
+    ck_assert_int_eq(wait_children(master, before, 2), 2);
     struct e2e_response r;
     ck_assert_int_eq(e2e_exchange(p, "GET /page.html?before HTTP/1.0\r\n\r\n", &r), 0);
     e2e_response_free(&r);
@@ -99,7 +102,14 @@ START_TEST(test_sighup_reopens_log)
     snprintf(rotated, sizeof(rotated), "%s.1", lc_log);
     ck_assert_int_eq(rename(lc_log, rotated), 0);
     kill(master, SIGHUP);
-    usleep(300000);
+    /* a SIGHUP is also a reload: wait (up to 10 s) until the previous workers have left and
+     * two new ones serve, instead of a fixed pause that a loaded machine outlasts */
+    bool replaced = false;
+    for (long long end = e2e_now_ms() + 10000; !replaced && e2e_now_ms() < end; usleep(20000)) {
+        int n = children_of(master, now, 4);
+        replaced = n == 2 && now[0] != before[0] && now[0] != before[1] && now[1] != before[0] && now[1] != before[1];
+    }
+    ck_assert_msg(replaced, "the workers were not replaced within 10 s of SIGHUP");
     for (int i = 0; i < 10; i++) { /* reach both workers */
         ck_assert_int_eq(e2e_exchange(p, "GET /page.html?after HTTP/1.0\r\n\r\n", &r), 0);
         e2e_response_free(&r);
@@ -119,6 +129,56 @@ START_TEST(test_sighup_reopens_log)
     char *old = e2e_read_file(rotated, &len);
     ck_assert_ptr_nonnull(strstr(old, "?before"));
     ck_assert_ptr_null(strstr(old, "?after"));
+    free(fresh);
+    free(old);
+    ck_assert_int_eq(e2e_stop(master), 0);
+}
+END_TEST
+
+/*
+ * logrotate renames the log and sends SIGHUP, which also retires the workers: a
+ * retiree's last answer on a kept connection is logged in the new file too.
+ */
+START_TEST(test_sighup_retiree_logs_to_new_file)
+{
+    int p;
+    pid_t master = lc_start(ARGS("-w", "1"), &p);
+    pid_t kids[3];
+    ck_assert_int_eq(wait_children(master, kids, 1), 1);
+    int fd = e2e_connect(p);
+    struct e2e_response r;
+    static const char first[] = "GET /page.html?kept-before HTTP/1.1\r\nHost: x\r\n\r\n";
+    ck_assert_int_eq(e2e_send(fd, first, sizeof(first) - 1), 0);
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    e2e_response_free(&r);
+    char rotated[450];
+    snprintf(rotated, sizeof(rotated), "%s.1", lc_log);
+    ck_assert_int_eq(rename(lc_log, rotated), 0);
+    kill(master, SIGHUP);
+    bool two = false; /* the retiree, kept by our connection, and its successor */
+    for (long long end = e2e_now_ms() + 10000; !two && e2e_now_ms() < end; usleep(20000))
+        two = children_of(master, kids, 3) == 2;
+    ck_assert_msg(two, "no new worker beside the retiree within 10 s of SIGHUP");
+    usleep(200000); /* the retire signal reaches the old worker */
+    static const char last[] = "GET /page.html?kept-after HTTP/1.1\r\nHost: x\r\n\r\n";
+    ck_assert_int_eq(e2e_send(fd, last, sizeof(last) - 1), 0);
+    ck_assert_int_eq(e2e_read_response(fd, false, &r), 0);
+    e2e_response_free(&r);
+    close(fd);
+    size_t len;
+    char *fresh = NULL;
+    for (int i = 0; i < 40; i++) { /* access lines are flushed within 200 ms */
+        free(fresh);
+        fresh = e2e_read_file(lc_log, &len);
+        if (fresh && strstr(fresh, "?kept-after"))
+            break;
+        usleep(50000);
+    }
+    ck_assert_msg(fresh != NULL && strstr(fresh, "?kept-after") != NULL,
+                  "the retiree's last line is not in the new log");
+    char *old = e2e_read_file(rotated, &len);
+    ck_assert_ptr_nonnull(strstr(old, "?kept-before"));
+    ck_assert_ptr_null(strstr(old, "?kept-after"));
     free(fresh);
     free(old);
     ck_assert_int_eq(e2e_stop(master), 0);
@@ -673,6 +733,7 @@ TCase *e2e_lifecycle_tcase(void)
     tcase_add_test(tc, test_worker_respawn);
     tcase_add_test(tc, test_sigterm_finishes_response_in_flight);
     tcase_add_test(tc, test_sighup_reopens_log);
+    tcase_add_test(tc, test_sighup_retiree_logs_to_new_file);
     tcase_add_loop_test(tc, test_bad_config_exits_2_with_one_line, 0, (int)OTU_ARRAY_LEN(bad_configs));
     tcase_add_test(tc, test_port_taken);
     tcase_add_test(tc, test_first_connection_is_served);

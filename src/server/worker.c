@@ -209,6 +209,9 @@ static void worker_stop_cb(evutil_socket_t sig, short what, void *arg)
         return;
     LOG_DEBUG("worker: signal %d, %s %d connection(s)", (int)sig, gentle ? "retiring with" : "finishing",
               open_connections(w));
+    /* a retirement follows a SIGHUP, which rotates the log too: the last lines go to the new file */
+    if (gentle && log_reopen() < 0)
+        LOG_ERROR("worker: cannot reopen the log: %s", strerror(errno));
     struct conn_ctx *ctxs[] = {w->site_l.conns, w->metrics_l.conns};
     for (size_t i = 0; i < OTU_ARRAY_LEN(ctxs); i++) {
         if (ctxs[i] != NULL && gentle)
