@@ -406,6 +406,8 @@ static void job_run(struct compress_cache *cc, const struct compress_request *rq
         compress_dir_abandon(cc->dir, name, tmp);
     else
         (void)compress_dir_publish(cc->dir, name, tmp, out, (size_t)len); /* 0 bytes: the "no gain" marker */
+    encoder_free(cc->encoder); /* its coder's state, made here: the worker's copy of the pointer is the parent's */
+    cc->encoder = NULL;
     _exit(0);
 }
 
