@@ -78,17 +78,6 @@ static void ask(int p, const char *method, const char *path, const char *extra, 
     expect_status_on(p, raw, status, r);
 }
 
-/* The value of a metric (summed over its lines) of the server whose /metrics listen on mport. */
-static long long metric(int mport, const char *name)
-{
-    char *m = fetch_metrics(mport);
-    char prefix[128];
-    snprintf(prefix, sizeof(prefix), "%s ", name);
-    long long v = metric_sum(m, prefix);
-    free(m);
-    return v;
-}
-
 /* A server with metrics (*mport), -w workers and the extra options (NULL-terminated, up to 8). */
 static pid_t start_server(int *p, int *mport, const char *workers, const char *const extra[])
 {
@@ -288,8 +277,8 @@ START_TEST(test_four_workers_compress_once)
         compressed += e2e_header(&r, "Content-Encoding", ce, sizeof(ce)) != NULL;
         e2e_response_free(&r);
     }
-    long long misses = metric(mport, "otuserver_compress_cache_misses_total");
-    long long hits = metric(mport, "otuserver_compress_cache_hits_total");
+    long long misses = metric_value(mport, "otuserver_compress_cache_misses_total");
+    long long hits = metric_value(mport, "otuserver_compress_cache_hits_total");
     printf("-w 4, 40 requests: %lld compression, %lld hits, %d answers compressed\n", misses, hits, compressed);
     ck_assert_int_eq(misses, 1);
     ck_assert_int_ge(hits, 38);
@@ -324,7 +313,7 @@ START_TEST(test_budget_holds_under_distinct_files)
         most = bytes > most ? bytes : most;
         ck_assert_msg(bytes <= 64 * 1024, "the directory holds %lld bytes after file %d", bytes, i);
     }
-    long long evicted = metric(mport, "otuserver_compress_cache_evictions_total");
+    long long evicted = metric_value(mport, "otuserver_compress_cache_evictions_total");
     printf("60 distinct files, budget 64 KiB: at most %lld bytes held, %lld evictions\n", most, evicted);
     ck_assert_int_ge(evicted, 40);
     ck_assert_int_eq(files_in(dir, ".tmp", NULL), 0);
@@ -384,7 +373,7 @@ START_TEST(test_big_bundle_compressed_off_the_request_path)
     expect_header(&r, "Content-Encoding", "zstd");
     expect_decodes_to(&r, "zstd", "cd6/inline.js");
     e2e_response_free(&r);
-    long long turn_max = metric(mport, "otuserver_compress_turn_bytes_max");
+    long long turn_max = metric_value(mport, "otuserver_compress_turn_bytes_max");
     printf("the most bytes one loop turn compressed: %lld (budget %ld)\n", turn_max, TURN_BUDGET);
     ck_assert_int_ge(turn_max, 600000); /* the counter counts: the inline one is in it */
     ck_assert_int_le(turn_max, TURN_BUDGET);
@@ -504,7 +493,7 @@ START_TEST(test_shared_cache_key_holds_the_ctime)
         expect_decodes_to(&r, "zstd", "cd8/r.js"); /* the new text */
         e2e_response_free(&r);
     }
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 2);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_misses_total"), 2);
     ck_assert_int_eq(files_in(dir, ".zstd", NULL), 2);
     free(a);
     free(b);

@@ -71,17 +71,6 @@ static void ask(int p, const char *method, const char *path, const char *extra, 
     expect_status_on(p, raw, status, r);
 }
 
-/* The value of a metric of the server whose /metrics listen on mport. */
-static long long metric(int mport, const char *name)
-{
-    char *m = fetch_metrics(mport);
-    char prefix[128];
-    snprintf(prefix, sizeof(prefix), "%s ", name);
-    long long v = metric_sum(m, prefix);
-    free(m);
-    return v;
-}
-
 /* One worker with metrics on a port of its own (*mport), and the extra options (NULL-terminated, up to 6). */
 static pid_t start_with_metrics(int *p, int *mport, const char *const extra[])
 {
@@ -117,8 +106,8 @@ START_TEST(test_compressed_once_then_from_memory)
     char *first = malloc(gz_len);
     memcpy(first, r.body, gz_len);
     e2e_response_free(&r);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 1);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 0);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_misses_total"), 1);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_hits_total"), 0);
 
     /* the second time: from memory, the same bytes, the same ETag */
     ask(p, "GET", "/cz/page.html", "Accept-Encoding: gzip\r\n", 200, &r);
@@ -126,10 +115,10 @@ START_TEST(test_compressed_once_then_from_memory)
     ck_assert_mem_eq(r.body, first, gz_len);
     expect_header(&r, "ETag", etag);
     e2e_response_free(&r);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 1);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 1);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_bytes_saved_total"), 2 * (PAGE_BYTES - (long long)gz_len));
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_bytes"), (long long)gz_len);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_misses_total"), 1);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_hits_total"), 1);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_bytes_saved_total"), 2 * (PAGE_BYTES - (long long)gz_len));
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_bytes"), (long long)gz_len);
     char *log = wait_for_log(lc_log, "compress: cz/page.html gzip 20000 -> ", slow(2000));
     ck_assert_msg(log != NULL, "no debug line for the compression");
     free(log);
@@ -200,8 +189,8 @@ START_TEST(test_large_variant_sent_from_a_memfd)
         expect_gunzips_to(&r, "cz2/app.js");
         e2e_response_free(&r);
     }
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 1);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 1);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_misses_total"), 1);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_hits_total"), 1);
     pid_t kids[1];
     ck_assert_int_eq(wait_children(master, kids, 1), 1);
     ck_assert_int_eq(workers_holding(master, "memfd:otuserver-variant"), 1);
@@ -260,21 +249,21 @@ START_TEST(test_small_cache_evicts)
         sizes[i] = r.body_len;
         total += r.body_len;
         e2e_response_free(&r);
-        ck_assert_int_le(metric(mport, "otuserver_compress_cache_bytes"), 8192);
+        ck_assert_int_le(metric_value(mport, "otuserver_compress_cache_bytes"), 8192);
     }
     /* the fixture's premise: all three do not fit, the last two do */
     ck_assert_uint_gt(total, 8192);
     ck_assert_uint_le(sizes[1] + sizes[2], 8192);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 3);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_misses_total"), 3);
     ask(p, "GET", "/cz4/e2.txt", "Accept-Encoding: gzip\r\n", 200, &r); /* kept */
     e2e_response_free(&r);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 1);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_hits_total"), 1);
     ask(p, "GET", "/cz4/e0.txt", "Accept-Encoding: gzip\r\n", 200, &r); /* evicted: compressed again */
     expect_header(&r, "Content-Encoding", "gzip");
     expect_gunzips_to(&r, "cz4/e0.txt");
     e2e_response_free(&r);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 4);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 1);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_misses_total"), 4);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_hits_total"), 1);
     printf("eviction: variants of %zu, %zu, %zu bytes in an 8 KiB cache: the oldest compressed again\n", sizes[0],
            sizes[1], sizes[2]);
     ck_assert_int_eq(e2e_stop(master), 0);
@@ -318,8 +307,8 @@ START_TEST(test_rewritten_file_is_compressed_again)
     ck_assert_ptr_nonnull(e2e_header(&r, "ETag", etag2, sizeof(etag2)));
     e2e_response_free(&r);
     ck_assert_str_ne(etag1, etag2);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_misses_total"), 2);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_cache_hits_total"), 0);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_misses_total"), 2);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_cache_hits_total"), 0);
     printf("rewritten in place, 100 ns later: ETag %s -> %s, compressed again\n", etag1, etag2);
     free(a);
     free(b);
@@ -357,10 +346,10 @@ START_TEST(test_rewrite_keeping_size_and_mtime_is_compressed_again)
     ck_assert_uint_eq(r.body_len, PAGE_BYTES);
     ck_assert_mem_eq(r.body, b, PAGE_BYTES);
     e2e_response_free(&r);
-    long long misses = metric(mport, "otuserver_compress_cache_misses_total");
+    long long misses = metric_value(mport, "otuserver_compress_cache_misses_total");
     printf("rewritten in place with the same size and mtime: %lld compressions\n", misses);
     ck_assert_int_eq(misses, 2);
-    ck_assert_int_eq(metric(mport, "otuserver_compress_unstable_total"), 0);
+    ck_assert_int_eq(metric_value(mport, "otuserver_compress_unstable_total"), 0);
     free(a);
     free(b);
     ck_assert_int_eq(e2e_stop(master), 0);

@@ -460,6 +460,17 @@ long long metric_sum(const char *text, const char *prefix)
     return total;
 }
 
+/* The value of the unlabelled metric name (summed over its lines) of the server whose /metrics listen on mport. */
+long long metric_value(int mport, const char *name)
+{
+    char *m = fetch_metrics(mport);
+    char prefix[128];
+    snprintf(prefix, sizeof(prefix), "%s ", name);
+    long long v = metric_sum(m, prefix);
+    free(m);
+    return v;
+}
+
 /* Scales a wait for a server under valgrind (OTU_E2E_SLOW), which starts and answers slowly. */
 int slow(int ms)
 {

@@ -107,6 +107,8 @@ void finish_load(FILE *f, int *complete, int *cut, int *unanswered);
 char *fetch_metrics(int mport);
 /* The sum of the values of the lines of text starting with prefix. */
 long long metric_sum(const char *text, const char *prefix);
+/* GET /metrics from mport and the value of the unlabelled metric name (its "name " lines summed). */
+long long metric_value(int mport, const char *name);
 /* Occurrences of text in lc_log. */
 int log_count(const char *text);
 /* Waits up to timeout_ms for the file at path to hold needle: its text (malloc'd), or NULL. */

@@ -91,16 +91,6 @@ static void ask_head(int fd, const char *raw, int status, struct e2e_response *r
     ck_assert_int_eq(r->status, status);
 }
 
-static long long metric(int mport, const char *name)
-{
-    char *m = fetch_metrics(mport);
-    char prefix[128];
-    snprintf(prefix, sizeof(prefix), "%s ", name);
-    long long v = metric_sum(m, prefix);
-    free(m);
-    return v;
-}
-
 static pid_t start_with_metrics(int *p, int *mport)
 {
     static char mp[16];
@@ -196,8 +186,8 @@ START_TEST(test_gzip_only_page)
     expect_status_on(p, "GET /pz/page.html HTTP/1.0\r\nAccept-Encoding: gzip;q=0, br\r\n\r\n", 200, &r);
     ck_assert_uint_eq(r.body_len, PAGE_BYTES);
     e2e_response_free(&r);
-    ck_assert_int_eq(metric(mport, "otuserver_decoded_total"), 4);
-    ck_assert_int_eq(metric(mport, "otuserver_decode_bombs_total"), 0);
+    ck_assert_int_eq(metric_value(mport, "otuserver_decoded_total"), 4);
+    ck_assert_int_eq(metric_value(mport, "otuserver_decode_bombs_total"), 0);
 
     /* the listing shows the name once, without the suffix */
     expect_status_on(p, "GET /pz/ HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
@@ -353,7 +343,7 @@ START_TEST(test_bombs_are_stopped)
     log = wait_for_log(lc_log, "bytes per compressed byte: 1000", slow(2000));
     ck_assert_msg(log != NULL, "no warning for the ratio");
     free(log);
-    ck_assert_int_eq(metric(mport, "otuserver_decode_bombs_total"), 2);
+    ck_assert_int_eq(metric_value(mport, "otuserver_decode_bombs_total"), 2);
     /* the worker still serves */
     expect_status_on(p, "GET /bomb/ HTTP/1.1\r\nHost: t\r\n\r\n", 200, &r);
     ck_assert_ptr_nonnull(strstr(r.body, "href=\"./big.html\""));

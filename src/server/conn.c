@@ -626,11 +626,11 @@ static void conn_start_reply(struct conn *c, struct reply *r)
     c->state = CONN_WRITING;
 }
 
-/* Sends out_area's pending bytes; STEP_AGAIN once all are sent. */
-static enum step conn_send_out(struct conn *c)
+/* Sends out_area's pending bytes with send() flags (MSG_NOSIGNAL and more); STEP_AGAIN once all are sent. */
+static enum step conn_send_out(struct conn *c, int flags)
 {
     while (c->out_sent < c->out_len) {
-        ssize_t n = send(c->fd, out_area(c) + c->out_sent, c->out_len - c->out_sent, MSG_NOSIGNAL);
+        ssize_t n = send(c->fd, out_area(c) + c->out_sent, c->out_len - c->out_sent, flags);
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
@@ -654,7 +654,7 @@ static enum step conn_send_out(struct conn *c)
 static enum step conn_step_stream(struct conn *c)
 {
     for (int slices = 0;; slices++) {
-        enum step st = conn_send_out(c);
+        enum step st = conn_send_out(c, MSG_NOSIGNAL);
         if (st != STEP_AGAIN)
             return st;
         if (c->stream.state == NULL)
@@ -680,23 +680,12 @@ static enum step conn_step_stream(struct conn *c)
  */
 static enum step conn_step_write(struct conn *c)
 {
-    while (c->out_sent < c->out_len) {
-        /* MSG_MORE holds the last partial segment back: before a sendfile()
-         * body, and when the connection closes after this answer, whose
-         * shutdown() then sends it with the FIN in one segment. */
-        int flags = MSG_NOSIGNAL | (c->file_left > 0 || !c->keep_alive ? MSG_MORE : 0);
-        ssize_t n = send(c->fd, out_area(c) + c->out_sent, c->out_len - c->out_sent, flags);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            conn_wait(c, EV_WRITE, c->ctx->send_tv);
-            return STEP_WAIT;
-        }
-        if (n <= 0)
-            return STEP_CLOSE; /* the client went away */
-        c->out_sent += (size_t)n;
-        c->rec.bytes_sent += n;
-    }
+    /* MSG_MORE holds the last partial segment back: before a sendfile()
+     * body, and when the connection closes after this answer, whose
+     * shutdown() then sends it with the FIN in one segment. */
+    enum step st = conn_send_out(c, MSG_NOSIGNAL | (c->file_left > 0 || !c->keep_alive ? MSG_MORE : 0));
+    if (st != STEP_AGAIN)
+        return st;
     int64_t turn = 0; /* file bytes sent in this turn */
     while (c->file_left > 0) {
         if (turn >= CONN_TURN_BUDGET) {
